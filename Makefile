@@ -1,0 +1,66 @@
+# Ronde: `make run` to try it, `make test` to check it. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_DIR := var/pg
+RONDE_PG_PORT ?= 54329
+export RONDE_PG_PORT
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test bench db stop setup system venv vendor lock migrate seed clean
+
+## Everything a fresh Debian/Ubuntu machine needs, only what is missing.
+setup: system venv vendor
+
+system:
+	@scripts/bootstrap.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.lock
+	@touch $@
+
+vendor: static/vendor/.installed
+
+static/vendor/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	@scripts/vendor.sh
+	@touch $@
+
+## Only start the database (the project's own cluster when DATABASE_URL is unset).
+db: system
+	@if [ -z "$$DATABASE_URL" ]; then scripts/pg.sh start $(PG_DIR) $(RONDE_PG_PORT); fi
+
+stop:
+	@scripts/pg.sh stop $(PG_DIR)
+
+migrate: setup db
+	@$(PY) manage.py migrate --no-input -v 0
+
+seed: migrate
+	@$(PY) manage.py seed_demo --if-empty
+
+run: seed
+	@$(PY) manage.py demo_logins
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	@scripts/test.sh
+
+bench: migrate
+	@$(PY) -m benchmarks
+
+## Re-pin requirements.lock from pyproject.toml in a scratch venv.
+lock:
+	rm -rf var/lock-venv && $(PYTHON) -m venv var/lock-venv
+	var/lock-venv/bin/pip install -q --upgrade pip && var/lock-venv/bin/pip install -q '.[dev]'
+	var/lock-venv/bin/pip freeze --exclude-editable | grep -v '^ronde' > requirements.lock
+	rm -rf var/lock-venv
+
+clean: stop
+	rm -rf $(VENV) node_modules static/vendor var

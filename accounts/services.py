@@ -1,0 +1,88 @@
+"""Writes for communities, users and teams. Each service owns its transaction."""
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point, Polygon
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .models import Community, Membership, Role, Team, User
+
+
+def as_multipolygon(geom: GEOSGeometry) -> MultiPolygon:
+    """Territories and zones are stored as MultiPolygons in the storage SRID."""
+    if geom.srid is None:
+        raise ValidationError({"territory": "The geometry has no CRS."})
+    if geom.srid != settings.RONDE_SRID:
+        geom = geom.transform(settings.RONDE_SRID, clone=True)
+    if not geom.valid:
+        geom = geom.make_valid()  # type: ignore[attr-defined]  # GEOS >= 3.8, missing from the stubs
+    if isinstance(geom, Polygon):
+        geom = MultiPolygon(geom, srid=geom.srid)
+    if not isinstance(geom, MultiPolygon):
+        polygons = [g for g in geom if isinstance(g, Polygon)] if hasattr(geom, "__iter__") else []
+        if not polygons:
+            raise ValidationError({"territory": f"Expected a polygon, got {geom.geom_type}."})
+        geom = MultiPolygon(*polygons, srid=geom.srid)
+    return geom
+
+
+@transaction.atomic
+def community_create(*, slug: str, name: str, territory: GEOSGeometry) -> Community:
+    if Community.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": f"A community with slug '{slug}' already exists."})
+    community = Community(slug=slug, name=name, territory=as_multipolygon(territory))
+    community.full_clean()
+    community.save()
+    return community
+
+
+def bbox_polygon(*, minlon: float, minlat: float, maxlon: float, maxlat: float) -> Polygon:
+    """A WGS84 rectangle, checked: what `create_community --bbox` and API filters take."""
+    if not (-180 <= minlon < maxlon <= 180 and -90 <= minlat < maxlat <= 90):
+        raise ValidationError({"bbox": "Expected minlon,minlat,maxlon,maxlat in degrees, with min < max."})
+    polygon = Polygon.from_bbox((minlon, minlat, maxlon, maxlat))
+    polygon.srid = 4326
+    return polygon
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    community: Community,
+    role: str,
+    password: str | None,
+    email: str = "",
+    validate: bool = True,
+) -> User:
+    """Create a user with one role in one community (or give an existing user that role)."""
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role '{role}'; expected one of {', '.join(Role.values)}."})
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username, email=email)
+        if password:
+            if validate:
+                validate_password(password, user)
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+    Membership.objects.update_or_create(user=user, community=community, defaults={"role": role})
+    return user
+
+
+@transaction.atomic
+def team_create(
+    *, community: Community, name: str, members: list[User] | None = None, depot: Point | None = None
+) -> Team:
+    members = members or []
+    outsiders = [
+        u.username for u in members if not Membership.objects.filter(user=u, community=community).exists()
+    ]
+    if outsiders:
+        raise ValidationError({"members": f"Not members of {community.slug}: {', '.join(outsiders)}."})
+    team = Team.objects.create(community=community, name=name, depot=depot)
+    team.members.set(members)
+    return team

@@ -1,0 +1,47 @@
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Community
+
+from .interventions import Intervention
+from .reports import Report
+
+
+class PhotoKind(models.TextChoices):
+    BEFORE = "before", _("Before")
+    AFTER = "after", _("After")
+    DETAIL = "detail", _("Detail")
+
+
+def photo_path(instance: "Photo", filename: str) -> str:
+    # Per community, per month: keeps directories small and backups partitionable.
+    return f"photos/{instance.community_id}/{instance.taken_at:%Y/%m}/{filename}"
+
+
+class Photo(models.Model):
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="photos")
+    intervention = models.ForeignKey(
+        Intervention, on_delete=models.CASCADE, null=True, blank=True, related_name="photos"
+    )
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, null=True, blank=True, related_name="photos")
+    kind = models.CharField(_("kind"), max_length=8, choices=PhotoKind.choices, default=PhotoKind.DETAIL)
+    file = models.ImageField(_("file"), upload_to=photo_path, max_length=300)
+    taken_at = models.DateTimeField(_("taken at"))
+    client_uuid = models.UUIDField(null=True, blank=True, unique=True)
+    geom = models.PointField(_("position"), srid=settings.RONDE_SRID, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=PhotoKind.values), name="photo_kind_valid"),
+            # A photo documents exactly one intervention or one report.
+            models.CheckConstraint(
+                condition=Q(intervention__isnull=False, report__isnull=True)
+                | Q(intervention__isnull=True, report__isnull=False),
+                name="photo_has_one_subject",
+            ),
+        ]

@@ -1,0 +1,43 @@
+"""Shared fixtures. The database is a real PostGIS (make test starts a throwaway cluster)."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+from tests.factories import PASSWORD, CommunityFactory, member
+
+
+@pytest.fixture
+def community(db):
+    return CommunityFactory(slug="poitiers", name="Poitiers")
+
+
+@pytest.fixture
+def other_community(db):
+    # Another tenant, same place on the map: isolation must not rely on geography.
+    return CommunityFactory(slug="autre", name="Autre commune")
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def make_user(db):
+    return member
+
+
+@pytest.fixture
+def api_as(db):
+    """api_as(community, role) -> an APIClient logged in with a token for a new member."""
+    from rest_framework.authtoken.models import Token
+
+    def _client(community, role: str = Role.DISPATCHER) -> APIClient:
+        user = member(community, role)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        client.user = user  # type: ignore[attr-defined]
+        return client
+
+    return _client

@@ -1,5 +1,7 @@
 """Factories that build realistic data around Poitiers (Lambert-93, metres)."""
 
+from typing import cast
+
 import factory
 from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
 
@@ -49,8 +51,9 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 def member(community: Community, role: str = Role.DISPATCHER, **kwargs) -> User:
     """A new user with `role` in `community`."""
-    membership = Membership.objects.create(community=community, role=role, user=UserFactory(**kwargs))
-    return membership.user
+    user = cast(User, UserFactory(**kwargs))
+    Membership.objects.create(community=community, role=role, user=user)
+    return user
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

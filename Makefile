@@ -9,10 +9,10 @@ export RONDE_PG_PORT
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench db stop setup system venv vendor lock migrate seed clean
+.PHONY: run test bench db stop setup system venv vendor messages lock migrate seed clean
 
 ## Everything a fresh Debian/Ubuntu machine needs, only what is missing.
-setup: system venv vendor
+setup: system venv vendor messages
 
 system:
 	@scripts/bootstrap.sh
@@ -31,6 +31,10 @@ static/vendor/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	@scripts/vendor.sh
 	@touch $@
+
+## Compile the UI translations (locale/*/LC_MESSAGES/django.po -> .mo).
+messages: venv
+	@$(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules
 
 ## Only start the database (the project's own cluster when DATABASE_URL is unset).
 db: system

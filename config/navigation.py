@@ -1,0 +1,44 @@
+"""The pages of the web UI, by role: one list that the menu and the home page read.
+
+Each app adds its entry here (url name, label, roles allowed); a missing URL is skipped,
+so the menu never links to a page that is not installed.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+
+ALL = (Role.ADMIN, Role.DISPATCHER, Role.AGENT, Role.VIEWER)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str | Promise
+    roles: tuple[str, ...]
+    help: str | Promise = ""
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem(
+        "api-docs", _("API"), (Role.ADMIN, Role.DISPATCHER), _("REST API and its OpenAPI documentation.")
+    ),
+    NavItem("admin:index", _("Administration"), (Role.ADMIN,), _("Users, teams, categories, assets.")),
+]
+
+
+def nav_for(role: str | None, path: str = "") -> list[dict[str, object]]:
+    items = []
+    for item in NAV_ITEMS:
+        if role not in item.roles:
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        items.append({"url": url, "label": item.label, "help": item.help, "current": path.startswith(url)})
+    return items

@@ -32,7 +32,7 @@ NAV_ITEMS: list[NavItem] = [
 
 
 def nav_for(role: str | None, path: str = "") -> list[dict[str, object]]:
-    items = []
+    items: list[dict[str, object]] = []
     for item in NAV_ITEMS:
         if role not in item.roles:
             continue

@@ -9,7 +9,7 @@ export RONDE_PG_PORT
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench db stop setup system venv vendor messages lock migrate seed clean
+.PHONY: run test bench db stop setup system venv vendor messages lock migrate seed clean backup restore
 
 ## Everything a fresh Debian/Ubuntu machine needs, only what is missing.
 setup: system venv vendor messages
@@ -58,6 +58,13 @@ test: setup
 
 bench: migrate
 	@$(PY) -m benchmarks
+
+## Backups: pg_dump (custom format) + media. `make restore FROM=var/backups/ronde-...`
+backup: db
+	@scripts/backup.sh $(TO)
+
+restore: db
+	@scripts/restore.sh $(FROM)
 
 ## Re-pin requirements.lock from pyproject.toml in a scratch venv.
 lock:

@@ -1,4 +1,27 @@
-"""One place that turns (user, community, role) into allowed API actions."""
+"""One place that turns (user, community, role) into allowed API actions.
+
+Who may do what through /api/v1/ (R read, C create, U update, D delete). Every row
+read or written belongs to the caller's community (querysets are scoped before the
+role is even looked at); another community's object is a 404, not a 403.
+
+==================  ======  =================  ==========  =====
+resource            viewer  agent              dispatcher  admin
+==================  ======  =================  ==========  =====
+zones               R       R                  R           RCUD
+assets              R       R                  R           RCUD
+asset-categories    R       R                  R           R (*)
+categories          R       R                  R           R (*)
+teams               R       R                  RCUD        RCUD
+reports             R       RC                 RCUD        RCUD
+interventions       R       RU (status, tag    RCUD        RCUD
+                            fields only)
+missions            owned by interventions/api/missions.py
+==================  ======  =================  ==========  =====
+
+(*) categories are managed in the Django admin by the community admin.
+A view declares `read_roles`, `write_roles` and, where one action differs from
+the others, `action_roles = {"create": (...), ...}` (checked first).
+"""
 
 from typing import Any
 
@@ -39,7 +62,11 @@ class CommunityRole(permissions.BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         membership = request_membership(request)
-        if request.method in permissions.SAFE_METHODS:
+        action_roles = getattr(view, "action_roles", {})
+        action = getattr(view, "action", None)
+        if action in action_roles:
+            allowed = action_roles[action]
+        elif request.method in permissions.SAFE_METHODS:
             allowed = getattr(view, "read_roles", self.default_read)
         else:
             allowed = getattr(view, "write_roles", self.default_write)

@@ -1,10 +1,13 @@
 """Writes for communities, users and teams. Each service owns its transaction."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point, Polygon
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 
 from .models import Community, Membership, Role, Team, User
 
@@ -86,3 +89,49 @@ def team_create(
     team = Team.objects.create(community=community, name=name, depot=depot)
     team.members.set(members)
     return team
+
+
+TEAM_FIELDS = {"name", "members", "depot", "hourly_cost", "active"}
+
+
+@transaction.atomic
+def team_update(*, team: Team, data: dict[str, Any]) -> Team:
+    """Change the given fields of `team`; members must belong to the team's community."""
+    unknown = set(data) - TEAM_FIELDS
+    if unknown:
+        raise ValueError(f"team_update cannot change {', '.join(sorted(unknown))}")
+    members = data.get("members")
+    if members is not None:
+        member_ids = set(
+            Membership.objects.filter(community_id=team.community_id, user__in=members).values_list(
+                "user_id", flat=True
+            )
+        )
+        outsiders = [u.username for u in members if u.pk not in member_ids]
+        if outsiders:
+            raise ValidationError({"members": [f"Not members of this community: {', '.join(outsiders)}."]})
+    if (
+        Team.objects.filter(community_id=team.community_id, name=data.get("name"))
+        .exclude(pk=team.pk)
+        .exists()
+    ):
+        raise ValidationError({"name": ["A team with this name already exists."]})
+    for name, value in data.items():
+        if name != "members":
+            setattr(team, name, value)
+    team.full_clean(exclude=["members"])
+    team.save()
+    if members is not None:
+        team.members.set(members)
+    return team
+
+
+@transaction.atomic
+def team_delete(*, team: Team) -> None:
+    """Delete a team; refused while missions still refer to it (deactivate it instead)."""
+    try:
+        team.delete()
+    except ProtectedError as exc:
+        raise ValidationError(
+            {"non_field_errors": ["This team has missions; set it inactive instead of deleting it."]}
+        ) from exc

@@ -2,8 +2,12 @@
 
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import CheckConstraint, Q, UniqueConstraint
 from rest_framework import exceptions
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_gis.pagination import GeoJsonPagination
 
@@ -14,9 +18,56 @@ class GeoPagination(GeoJsonPagination):
     max_page_size = 5000
 
 
+class JsonPagination(PageNumberPagination):
+    """Plain JSON lists (teams, categories): {"count", "next", "previous", "results"}."""
+
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 5000
+
+
+def _q_fields(q: Q) -> list[str]:
+    names: list[str] = []
+    for child in q.children:
+        if isinstance(child, Q):
+            names += _q_fields(child)
+        else:
+            names.append(str(child[0]).split("__")[0])  # type: ignore[index]
+    return names
+
+
+def _constraint_fields() -> dict[str, str]:
+    """Database constraint name -> the field a client should fix (from every model's Meta)."""
+    fields: dict[str, str] = {}
+    for model in apps.get_models():
+        for constraint in model._meta.constraints:
+            if isinstance(constraint, UniqueConstraint) and constraint.fields:
+                fields[constraint.name] = constraint.fields[-1]
+            elif isinstance(constraint, CheckConstraint) and isinstance(constraint.condition, Q):
+                names = _q_fields(constraint.condition)
+                if names:
+                    fields[constraint.name] = names[0]
+    return fields
+
+
+def integrity_error_detail(exc: IntegrityError) -> dict[str, list[str]]:
+    """A 400 body for a constraint the database enforced (the last line of defence)."""
+    diag = getattr(exc.__cause__, "diag", None)
+    name = getattr(diag, "constraint_name", None) or ""
+    field = _constraint_fields().get(name, "non_field_errors")
+    reason = f"violates the rule '{name}'." if name else "conflicts with existing data."
+    return {field: [f"This value {reason}"]}
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
-    """DRF's handler, plus Django ValidationErrors raised by services turned into 400s."""
+    """DRF's handler, plus services' ValidationErrors and database IntegrityErrors as 400s."""
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        if hasattr(exc, "error_dict"):
+            detail = {("non_field_errors" if k == "__all__" else k): v for k, v in exc.message_dict.items()}
+        else:
+            detail = {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, IntegrityError):
+        # Never a 500 for bad input that slipped past validation into a constraint.
+        exc = exceptions.ValidationError(detail=integrity_error_detail(exc))
     return drf_exception_handler(exc, context)

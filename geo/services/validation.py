@@ -1,0 +1,60 @@
+"""Checks every write service runs before it saves: territory, model rules, constraints."""
+
+from typing import Any
+
+from django.contrib.gis.geos import GEOSGeometry
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, models, transaction
+
+from accounts.models import Community
+
+# Geometries may stick out of the territory by this much (m², m; storage SRID in metres):
+# boundaries digitised at another scale never match to the millimetre.
+TERRITORY_TOLERANCE = 1.0
+
+
+def ensure_within_territory(*, community: Community, geom: GEOSGeometry, field: str = "geometry") -> None:
+    """Raise a ValidationError on `field` unless `geom` lies inside the community's territory."""
+    territory = community.territory
+    if territory.srid is not None and geom.srid != territory.srid:
+        geom = geom.transform(territory.srid, clone=True)
+    if territory.prepared.covers(geom):
+        return
+    outside = geom.difference(territory)
+    if geom.dims == 2 and outside.area <= TERRITORY_TOLERANCE:
+        return
+    if geom.dims == 1 and outside.length <= TERRITORY_TOLERANCE:
+        return
+    raise ValidationError({field: [f"The geometry is outside the territory of {community.name}."]})
+
+
+def ensure_same_community(*, community: Community, field: str, obj: Any, label: str | None = None) -> None:
+    """Raise unless the related object `obj` (if any) belongs to `community`."""
+    if obj is not None and getattr(obj, "community_id", None) != community.pk:
+        raise ValidationError({field: [f"unknown {label or field}: not in your community."]})
+
+
+def save_checked(obj: models.Model, *, fields: list[str] | None = None) -> None:
+    """full_clean (field rules and database constraints), then save; never an IntegrityError.
+
+    Errors on the model's `geom` are reported as `geometry`, the name clients send.
+    """
+    try:
+        obj.full_clean(validate_unique=True, validate_constraints=True)
+    except ValidationError as exc:
+        raise ValidationError(_rename_geom(exc)) from exc
+    try:
+        with transaction.atomic():
+            obj.save(update_fields=fields) if fields else obj.save()
+    except IntegrityError as exc:
+        # A race past full_clean (two clients at once): still a 400, not a 500.
+        raise ValidationError(
+            {NON_FIELD_ERRORS: [f"Conflicts with existing data ({exc.__cause__})."]}
+        ) from exc
+
+
+def _rename_geom(exc: ValidationError) -> dict[str, list[str]]:
+    errors = exc.message_dict
+    if "geom" in errors:
+        errors["geometry"] = errors.pop("geom")
+    return errors

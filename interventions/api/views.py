@@ -1,0 +1,125 @@
+"""/api/v1/reports/, /api/v1/interventions/, /api/v1/categories/ (roles: accounts.permissions).
+
+Date filters: reports filter `reported_at`; interventions filter `planned_date` by default,
+or `ended_at` with `date_field=ended_at` (work actually done in the period).
+"""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+
+from accounts.models import Role, User
+from accounts.permissions import CommunityRole, request_membership
+from config.api import JsonPagination
+from geo.api.base import CommunityViewSet
+from geo.api.filters import FilterSpec, filter_parameters
+from interventions import selectors
+from interventions.models import (
+    Category,
+    Intervention,
+    InterventionStatus,
+    Report,
+    ReportSource,
+    ReportStatus,
+)
+from interventions.services.interventions import (
+    AGENT_FIELDS,
+    intervention_create,
+    intervention_delete,
+    intervention_update,
+)
+from interventions.services.reports import report_create, report_delete, report_update
+
+from .serializers import CategorySerializer, InterventionSerializer, ReportSerializer
+
+ALL_ROLES = (Role.ADMIN, Role.DISPATCHER, Role.AGENT, Role.VIEWER)
+PLANNERS = (Role.ADMIN, Role.DISPATCHER)
+REPORT_FILTERS = FilterSpec(
+    category_model=Category,
+    statuses=tuple(ReportStatus.values),
+    date_fields=("reported_at",),
+    bbox_field="geom_3857",
+)
+INTERVENTION_FILTERS = FilterSpec(
+    category_model=Category,
+    statuses=tuple(InterventionStatus.values),
+    date_fields=("planned_date", "ended_at"),
+    date_field_param=True,
+    bbox_field="geom_3857",
+)
+
+
+@extend_schema_view(list=extend_schema(parameters=filter_parameters(REPORT_FILTERS)))
+class ReportViewSet(CommunityViewSet):
+    """Signalements. Agents create; dispatchers and admins also update and delete."""
+
+    model = Report
+    serializer_class = ReportSerializer
+    filter_spec = REPORT_FILTERS
+    read_roles = ALL_ROLES
+    write_roles = PLANNERS
+    action_roles = {"create": (*PLANNERS, Role.AGENT)}
+
+    def base_queryset(self) -> QuerySet[Report]:
+        return selectors.reports_for_community(community=self.community)
+
+    def perform_service_create(self, data: dict[str, Any]) -> Report:
+        if self.membership.role == Role.AGENT:
+            data.setdefault("source", ReportSource.AGENT)
+        reporter = self.request.user if isinstance(self.request.user, User) else None
+        return report_create(community=self.community, reporter=reporter, **data)
+
+    def perform_service_update(self, instance: Report, data: dict[str, Any]) -> Report:
+        return report_update(report=instance, data=data)
+
+    def perform_service_destroy(self, instance: Report) -> None:
+        report_delete(report=instance)
+
+
+@extend_schema_view(list=extend_schema(parameters=filter_parameters(INTERVENTION_FILTERS)))
+class InterventionViewSet(CommunityViewSet):
+    """Work at one place. Dispatchers and admins plan; agents record the outcome and tag fields."""
+
+    model = Intervention
+    serializer_class = InterventionSerializer
+    filter_spec = INTERVENTION_FILTERS
+    read_roles = ALL_ROLES
+    write_roles = PLANNERS
+    action_roles = {"update": (*PLANNERS, Role.AGENT), "partial_update": (*PLANNERS, Role.AGENT)}
+
+    def base_queryset(self) -> QuerySet[Intervention]:
+        return selectors.interventions_for_community(community=self.community)
+
+    def perform_service_create(self, data: dict[str, Any]) -> Intervention:
+        return intervention_create(community=self.community, **data)
+
+    def perform_service_update(self, instance: Intervention, data: dict[str, Any]) -> Intervention:
+        if self.membership.role == Role.AGENT:
+            refused = sorted(set(data) - AGENT_FIELDS)
+            if refused:
+                raise PermissionDenied(
+                    f"Field agents may only change {', '.join(sorted(AGENT_FIELDS))}; "
+                    f"not {', '.join('geometry' if f == 'geom' else f for f in refused)}."
+                )
+        return intervention_update(intervention=instance, data=data)
+
+    def perform_service_destroy(self, instance: Intervention) -> None:
+        intervention_delete(intervention=instance)
+
+
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Work categories of the community (tag, fly-tipping…); managed in the admin."""
+
+    serializer_class = CategorySerializer
+    pagination_class = JsonPagination
+    permission_classes = [IsAuthenticated, CommunityRole]
+    read_roles = ALL_ROLES
+
+    def get_queryset(self) -> QuerySet[Category]:
+        if getattr(self, "swagger_fake_view", False):
+            return Category.objects.none()
+        return selectors.categories_for_community(community=request_membership(self.request).community)

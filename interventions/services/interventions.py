@@ -1,0 +1,173 @@
+"""Interventions: planned by dispatchers, recorded by agents in the field."""
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import Community, Membership, Team, User
+from geo.models import Asset
+from geo.services.validation import ensure_same_community, ensure_within_territory, save_checked
+from interventions.models import Category, Intervention, InterventionStatus, Mission, Report
+
+# What a field agent may change on an intervention: its outcome and the tag sheet.
+AGENT_FIELDS = frozenset(
+    {
+        "status",
+        "not_done_reason",
+        "support",
+        "surface_m2",
+        "method",
+        "product",
+        "offensive",
+        "notes",
+        "started_at",
+        "ended_at",
+    }
+)
+INTERVENTION_FIELDS = AGENT_FIELDS | {
+    "category",
+    "report",
+    "asset",
+    "mission",
+    "team",
+    "agents",
+    "priority",
+    "planned_date",
+    "external_id",
+    "geom",
+}
+RELATIONS = ("category", "report", "asset", "mission", "team")
+
+
+def _check_relations(community: Community, data: Mapping[str, Any]) -> None:
+    for field in RELATIONS:
+        if field in data:
+            ensure_same_community(community=community, field=field, obj=data[field])
+    agents = data.get("agents") or []
+    member_ids = set(
+        Membership.objects.filter(community=community, user__in=agents).values_list("user_id", flat=True)
+    )
+    outsiders = [str(u.pk) for u in agents if u.pk not in member_ids]
+    if outsiders:
+        raise ValidationError(
+            {"agents": [f"unknown agent(s) {', '.join(outsiders)}: not in your community."]}
+        )
+
+
+def _check_outcome(intervention: Intervention) -> None:
+    """Rules that read several fields (the single-field ones are model/DB constraints)."""
+    if intervention.started_at and intervention.ended_at and intervention.ended_at < intervention.started_at:
+        raise ValidationError({"ended_at": ["The intervention cannot end before it started."]})
+    if intervention.surface_m2 is not None and intervention.surface_m2 <= 0:
+        raise ValidationError({"surface_m2": ["The surface must be greater than 0 m²."]})
+    if intervention.not_done_reason and intervention.status != InterventionStatus.NOT_DONE:
+        raise ValidationError({"not_done_reason": ["A reason is only given when the status is not_done."]})
+
+
+@transaction.atomic
+def intervention_create(
+    *,
+    community: Community,
+    category: Category,
+    geom: Point,
+    status: str = InterventionStatus.TODO,
+    report: Report | None = None,
+    asset: Asset | None = None,
+    mission: Mission | None = None,
+    team: Team | None = None,
+    agents: list[User] | None = None,
+    priority: int = 2,
+    planned_date: dt.date | None = None,
+    started_at: dt.datetime | None = None,
+    ended_at: dt.datetime | None = None,
+    not_done_reason: str = "",
+    support: str = "",
+    surface_m2: Decimal | None = None,
+    method: str = "",
+    product: str = "",
+    offensive: bool = False,
+    notes: str = "",
+    external_id: str = "",
+    client_uuid: uuid.UUID | None = None,
+) -> Intervention:
+    """Create an intervention; a replay with the same `client_uuid` returns the first one."""
+    if client_uuid is not None:
+        existing = Intervention.objects.select_for_update().filter(client_uuid=client_uuid).first()
+        if existing is not None:
+            if existing.community_id != community.pk:
+                raise ValidationError({"client_uuid": ["This client_uuid is already used."]})
+            return existing
+    agents = agents or []
+    _check_relations(
+        community,
+        {
+            "category": category,
+            "report": report,
+            "asset": asset,
+            "mission": mission,
+            "team": team,
+            "agents": agents,
+        },
+    )
+    ensure_within_territory(community=community, geom=geom)
+    intervention = Intervention(
+        community=community,
+        category=category,
+        geom=geom,
+        status=status,
+        report=report,
+        asset=asset,
+        mission=mission,
+        team=team,
+        priority=priority,
+        planned_date=planned_date,
+        started_at=started_at,
+        ended_at=ended_at,
+        not_done_reason=not_done_reason,
+        support=support,
+        surface_m2=surface_m2,
+        method=method,
+        product=product,
+        offensive=offensive,
+        notes=notes,
+        external_id=external_id,
+        client_uuid=client_uuid,
+    )
+    _check_outcome(intervention)
+    save_checked(intervention)
+    intervention.agents.set(agents)
+    return intervention
+
+
+@transaction.atomic
+def intervention_update(*, intervention: Intervention, data: Mapping[str, Any]) -> Intervention:
+    """Change the given fields (names as on the model; others are refused).
+
+    Role rules (an agent only changes AGENT_FIELDS) are the caller's: the API checks them.
+    """
+    unknown = set(data) - INTERVENTION_FIELDS
+    if unknown:
+        raise ValueError(f"intervention_update cannot change {', '.join(sorted(unknown))}")
+    community = intervention.community
+    _check_relations(community, data)
+    if "geom" in data:
+        ensure_within_territory(community=community, geom=data["geom"])
+    for name, value in data.items():
+        if name != "agents":
+            setattr(intervention, name, value)
+    _check_outcome(intervention)
+    save_checked(intervention)
+    if "agents" in data:
+        intervention.agents.set(data["agents"])
+    return intervention
+
+
+@transaction.atomic
+def intervention_delete(*, intervention: Intervention) -> None:
+    intervention.delete()

@@ -1,0 +1,118 @@
+"""Reports (signalements): created by agents, dispatchers, citizens and partners."""
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Community, User
+from geo.models import Asset
+from geo.services.validation import ensure_same_community, ensure_within_territory, save_checked
+from interventions.models import Category, Report, ReportSource, ReportStatus
+
+REPORT_FIELDS = {
+    "category",
+    "status",
+    "source",
+    "description",
+    "address",
+    "support",
+    "offensive",
+    "priority",
+    "asset",
+    "duplicate_of",
+    "external_id",
+    "reported_at",
+    "geom",
+}
+
+
+def _check_relations(community: Community, data: Mapping[str, Any]) -> None:
+    for field in ("category", "asset", "duplicate_of"):
+        if field in data:
+            ensure_same_community(
+                community=community,
+                field=field,
+                obj=data[field],
+                label="report" if field == "duplicate_of" else None,
+            )
+
+
+@transaction.atomic
+def report_create(
+    *,
+    community: Community,
+    category: Category,
+    geom: Point,
+    reporter: User | None = None,
+    source: str = ReportSource.STAFF,
+    status: str = ReportStatus.NEW,
+    description: str = "",
+    address: str = "",
+    support: str = "",
+    offensive: bool = False,
+    priority: int = 2,
+    asset: Asset | None = None,
+    duplicate_of: Report | None = None,
+    external_id: str = "",
+    client_uuid: uuid.UUID | None = None,
+    reported_at: dt.datetime | None = None,
+) -> Report:
+    """Create a report; a replay with the same `client_uuid` returns the first one unchanged."""
+    if client_uuid is not None:
+        existing = Report.objects.select_for_update().filter(client_uuid=client_uuid).first()
+        if existing is not None:
+            if existing.community_id != community.pk:
+                raise ValidationError({"client_uuid": ["This client_uuid is already used."]})
+            return existing
+    _check_relations(community, {"category": category, "asset": asset, "duplicate_of": duplicate_of})
+    ensure_within_territory(community=community, geom=geom)
+    report = Report(
+        community=community,
+        category=category,
+        geom=geom,
+        reporter=reporter,
+        source=source,
+        status=status,
+        description=description,
+        address=address,
+        support=support,
+        offensive=offensive,
+        priority=priority,
+        asset=asset,
+        duplicate_of=duplicate_of,
+        external_id=external_id,
+        client_uuid=client_uuid,
+        reported_at=reported_at or timezone.now(),
+    )
+    save_checked(report)
+    return report
+
+
+@transaction.atomic
+def report_update(*, report: Report, data: Mapping[str, Any]) -> Report:
+    """Change the given fields of `report` (names as on the model; others are refused)."""
+    unknown = set(data) - REPORT_FIELDS
+    if unknown:
+        raise ValueError(f"report_update cannot change {', '.join(sorted(unknown))}")
+    community = report.community
+    _check_relations(community, data)
+    if data.get("duplicate_of") is not None and data["duplicate_of"].pk == report.pk:
+        raise ValidationError({"duplicate_of": ["A report cannot duplicate itself."]})
+    if "geom" in data:
+        ensure_within_territory(community=community, geom=data["geom"])
+    for name, value in data.items():
+        setattr(report, name, value)
+    save_checked(report)
+    return report
+
+
+@transaction.atomic
+def report_delete(*, report: Report) -> None:
+    # Interventions made from it keep existing; their `report` becomes null.
+    report.delete()

@@ -1,0 +1,95 @@
+"""The fast list path gives exactly the JSON the DRF serializer gives for the same row."""
+
+import datetime as dt
+import json
+import uuid
+
+import pytest
+from rest_framework.renderers import JSONRenderer
+from rest_framework.test import APIRequestFactory
+
+from accounts.models import Role
+from geo.api.serializers import AssetSerializer, ZoneSerializer
+from geo.selectors import assets_for_community, zones_for_community
+from interventions.api.serializers import InterventionSerializer, ReportSerializer
+from interventions.selectors import interventions_for_community, reports_for_community
+from tests.factories import AssetFactory, InterventionFactory, ReportFactory, TeamFactory, ZoneFactory, member
+
+pytestmark = pytest.mark.django_db
+
+
+def serializer_json(serializer_class, instance, community):
+    request = APIRequestFactory().get("/")
+    data = serializer_class(instance, context={"request": request, "community": community}).data
+    return json.loads(JSONRenderer().render(data))
+
+
+def fast_json(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return json.loads(response.content)["features"]
+
+
+def test_intervention_fast_list_equals_serializer(community, api_as):
+    team = TeamFactory(community=community)
+    agents = [member(community, Role.AGENT), member(community, Role.AGENT)]
+    report = ReportFactory(community=community)
+    full = InterventionFactory(
+        community=community,
+        status="done",
+        report=report,
+        team=team,
+        support="shutter",
+        surface_m2="12.50",
+        method="hydro",
+        product="Décapant gel",
+        offensive=True,
+        priority=1,
+        notes="Rideau métallique, « tag » noir",
+        planned_date=dt.date(2025, 3, 4),
+        started_at=dt.datetime(2025, 3, 4, 8, 15, 30, 123456, tzinfo=dt.UTC),
+        ended_at=dt.datetime(2025, 3, 4, 9, 0, tzinfo=dt.UTC),
+        external_id="SIG-42",
+        client_uuid=uuid.uuid4(),
+    )
+    full.agents.set(reversed(agents))
+    empty = InterventionFactory(community=community)
+    features = fast_json(api_as(community, Role.VIEWER), "/api/v1/interventions/")
+    by_id = {f["id"]: f for f in features}
+    for obj in (full, empty):
+        instance = interventions_for_community(community=community).get(pk=obj.pk)
+        assert by_id[obj.pk] == serializer_json(InterventionSerializer, instance, community)
+    assert by_id[full.pk]["properties"]["agents"] == sorted(a.pk for a in agents)
+    assert by_id[full.pk]["properties"]["started_at"].startswith("2025-03-04T09:15:30.123456+01:00")
+    # Same keys in the same order, not only equal dicts.
+    instance = interventions_for_community(community=community).get(pk=full.pk)
+    assert list(by_id[full.pk]["properties"]) == list(
+        serializer_json(InterventionSerializer, instance, community)["properties"]
+    )
+
+
+@pytest.mark.parametrize(
+    "url,factory,serializer,selector",
+    [
+        ("/api/v1/reports/", ReportFactory, ReportSerializer, reports_for_community),
+        ("/api/v1/assets/", AssetFactory, AssetSerializer, assets_for_community),
+        ("/api/v1/zones/", ZoneFactory, ZoneSerializer, zones_for_community),
+    ],
+)
+def test_other_fast_lists_equal_serializer(community, api_as, url, factory, serializer, selector):
+    obj = factory(community=community)
+    (feature,) = fast_json(api_as(community, Role.VIEWER), url)
+    instance = selector(community=community).get(pk=obj.pk)
+    assert feature == serializer_json(serializer, instance, community)
+
+
+def test_list_query_count_does_not_grow_with_rows(community, api_as, django_assert_max_num_queries):
+    team = TeamFactory(community=community)
+    agent = member(community, Role.AGENT)
+    for _ in range(30):
+        InterventionFactory(community=community, team=team).agents.add(agent)
+    client = api_as(community, Role.VIEWER)
+    # token + membership + count + page + agents of the page.
+    with django_assert_max_num_queries(6):
+        response = client.get("/api/v1/interventions/?page_size=1000")
+    assert response.json()["count"] == 30

@@ -1,0 +1,301 @@
+"""/api/v1/missions/: draw a zone, get its jobs, dispatch, optimise the round (DESIGN §4).
+
+Thin views: input checked by the serializers below, writes by
+interventions.services.missions, reads by interventions.selectors_missions. Geometry in
+EPSG:4326 on the wire, storage SRID inside.
+"""
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry, Point, Polygon
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework_gis.fields import GeometryField
+
+from accounts.models import Team
+from accounts.permissions import CommunityRole, request_membership
+from geo.api.filters import parse_bbox, parse_date, parse_id, parse_list
+from interventions.models import Mission, MissionStatus, MissionStop, RoutingProfile
+from interventions.selectors_missions import mission_stops, missions_for_membership
+from interventions.services.missions import (
+    OptimizeOptions,
+    mission_create,
+    mission_optimize,
+    mission_stops_edit,
+    mission_update,
+)
+
+
+def _geojson(geom: GEOSGeometry | None) -> dict[str, Any] | None:
+    if geom is None:
+        return None
+    return json.loads(geom.transform(settings.RONDE_API_SRID, clone=True).json)
+
+
+def _local(value: dt.datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def _geometry_in(value: GEOSGeometry, *, field: str, kind: type) -> GEOSGeometry:
+    if not isinstance(value, kind):
+        raise serializers.ValidationError({field: [f"Expected a GeoJSON {kind.__name__} (EPSG:4326)."]})
+    if value.srid is None:
+        value.srid = settings.RONDE_API_SRID
+    return value.transform(settings.RONDE_SRID, clone=True)
+
+
+def stop_json(stop: MissionStop) -> dict[str, Any]:
+    job = stop.intervention or stop.report
+    category = job.category if job is not None else None
+    return {
+        "id": stop.pk,
+        "sequence": stop.sequence,
+        "round": stop.round_index,
+        "status": stop.status,
+        "reason": stop.reason,
+        "intervention": stop.intervention_id,
+        "report": stop.report_id,
+        "category": category.code if category else None,
+        "category_name": category.name if category else None,
+        "address": stop.report.address if stop.report else "",
+        "service_s": stop.service_s,
+        "window": [
+            stop.window_start.isoformat() if stop.window_start else None,
+            stop.window_end.isoformat() if stop.window_end else None,
+        ],
+        # Local wall-clock time (settings.TIME_ZONE) with its offset: what the agents read.
+        "planned_arrival": _local(stop.planned_arrival),
+        "planned_departure": _local(stop.planned_departure),
+        "leg_distance_m": stop.leg_distance_m,
+        "leg_duration_s": stop.leg_duration_s,
+        "geometry": _geojson(job.geom) if job is not None else None,
+        "snapped": _geojson(stop.snapped),
+        "snap_distance_m": stop.snap_distance_m,
+    }
+
+
+def mission_feature(mission: Mission, *, with_stops: bool) -> dict[str, Any]:
+    """A GeoJSON Feature: the zone as geometry, the round (route, stops) as properties."""
+    properties: dict[str, Any] = {
+        "name": mission.name,
+        "date": mission.date.isoformat(),
+        "team": mission.team_id,
+        "team_name": mission.team.name,
+        "status": mission.status,
+        "notes": mission.notes,
+        "profile": mission.profile,
+        "start_point": _geojson(mission.start_point),
+        "end_point": _geojson(mission.end_point),
+        "open_round": mission.open_round,
+        "shift_start": mission.shift_start.isoformat(),
+        "shift_end": mission.shift_end.isoformat(),
+        "break_minutes": mission.break_minutes,
+        "break_earliest": mission.break_earliest.isoformat() if mission.break_earliest else None,
+        "break_latest": mission.break_latest.isoformat() if mission.break_latest else None,
+        "agents": mission.agents,
+        "distance_m": mission.distance_m,
+        "duration_s": mission.duration_s,
+        "optimized_at": _local(mission.optimized_at),
+    }
+    if with_stops:
+        properties["stops"] = [stop_json(s) for s in mission_stops(mission=mission)]
+        properties["route"] = _geojson(mission.route)
+    else:
+        properties["stop_count"] = getattr(mission, "stop_count", None)
+    return {"type": "Feature", "id": mission.pk, "geometry": _geojson(mission.zone), "properties": properties}
+
+
+class TeamField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self) -> QuerySet[Team]:
+        return Team.objects.filter(community=self.context["community"])
+
+
+class PlanningSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    profile = serializers.ChoiceField(choices=RoutingProfile.choices, required=False)
+    start_point = GeometryField(required=False, allow_null=True)
+    end_point = GeometryField(required=False, allow_null=True)
+    open_round = serializers.BooleanField(required=False)
+    shift_start = serializers.TimeField(required=False)
+    shift_end = serializers.TimeField(required=False)
+    break_minutes = serializers.IntegerField(min_value=0, max_value=240, required=False)
+    break_earliest = serializers.TimeField(required=False, allow_null=True)
+    break_latest = serializers.TimeField(required=False, allow_null=True)
+    agents = serializers.IntegerField(min_value=1, max_value=20, required=False)
+
+    def validate_start_point(self, value: GEOSGeometry | None) -> GEOSGeometry | None:
+        return None if value is None else _geometry_in(value, field="start_point", kind=Point)
+
+    def validate_end_point(self, value: GEOSGeometry | None) -> GEOSGeometry | None:
+        return None if value is None else _geometry_in(value, field="end_point", kind=Point)
+
+
+class MissionCreateSerializer(PlanningSerializer):
+    zone = GeometryField()
+    date = serializers.DateField()
+    team = TeamField()
+
+    def validate_zone(self, value: GEOSGeometry) -> GEOSGeometry:
+        if not isinstance(value, Polygon):
+            raise serializers.ValidationError("Expected a GeoJSON Polygon (EPSG:4326).")
+        if value.srid is None:
+            value.srid = settings.RONDE_API_SRID
+        return value
+
+
+class MissionUpdateSerializer(PlanningSerializer):
+    date = serializers.DateField(required=False)
+    team = TeamField(required=False)
+    status = serializers.ChoiceField(choices=MissionStatus.choices, required=False)
+
+
+class WindowSerializer(serializers.Serializer):
+    stop = serializers.IntegerField()
+    start = serializers.TimeField(required=False, allow_null=True)
+    end = serializers.TimeField(required=False, allow_null=True)
+
+
+class OptimizeSerializer(PlanningSerializer):
+    """The mission's planning fields (saved) plus per-call options."""
+
+    fixed_first_stop = serializers.IntegerField(required=False, allow_null=True)
+    position = GeometryField(required=False, allow_null=True)
+    at = serializers.DateTimeField(required=False, allow_null=True)
+    time_windows = WindowSerializer(many=True, required=False)
+
+    def validate_position(self, value: GEOSGeometry | None) -> GEOSGeometry | None:
+        return None if value is None else _geometry_in(value, field="position", kind=Point)
+
+
+class StopsEditSerializer(serializers.Serializer):
+    """Add open jobs (by id) to a draft mission or take stops (by stop id) out."""
+
+    add_reports = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=500)
+    add_interventions = serializers.ListField(
+        child=serializers.IntegerField(), required=False, max_length=500
+    )
+    remove = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=500)
+
+
+class MissionViewSet(viewsets.GenericViewSet):
+    permission_classes = [IsAuthenticated, CommunityRole]
+    queryset = Mission.objects.none()
+    serializer_class = MissionCreateSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Mission]:
+        if getattr(self, "swagger_fake_view", False):
+            return Mission.objects.none()
+        return missions_for_membership(membership=request_membership(self.request))
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["community"] = request_membership(self.request).community
+        return context
+
+    def get_object(self) -> Mission:
+        mission = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+        if mission is None:
+            raise Http404
+        self.check_object_permissions(self.request, mission)
+        return mission
+
+    def _filtered(self, params: Any) -> QuerySet[Mission]:
+        qs = self.get_queryset()
+        if params.get("date_from"):
+            qs = qs.filter(date__gte=parse_date(params["date_from"], name="date_from"))
+        if params.get("date_to"):
+            qs = qs.filter(date__lte=parse_date(params["date_to"], name="date_to"))
+        if params.get("status"):
+            qs = qs.filter(
+                status__in=parse_list(params["status"], name="status", allowed=MissionStatus.values)
+            )
+        if params.get("team"):
+            qs = qs.filter(team_id=parse_id(params["team"], name="team"))
+        if params.get("bbox"):
+            qs = qs.filter(zone__intersects=parse_bbox(params["bbox"]))
+        return qs
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self._filtered(request.query_params))
+        features = [mission_feature(m, with_stops=False) for m in page or []]
+        return self.get_paginated_response({"features": features})
+
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        return Response(mission_feature(self.get_object(), with_stops=True))
+
+    def create(self, request: Request) -> Response:
+        serializer = MissionCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        membership = request_membership(request)
+        mission, conflicts = mission_create(
+            community=membership.community,
+            zone=data.pop("zone"),
+            date=data.pop("date"),
+            team=data.pop("team"),
+            created_by=membership.user,
+            **data,
+        )
+        body = mission_feature(self.get_queryset().get(pk=mission.pk), with_stops=True)
+        body["conflicts"] = conflicts
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MissionUpdateSerializer)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        mission = self.get_object()
+        serializer = MissionUpdateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        conflicts = mission_update(mission=mission, data=dict(serializer.validated_data))
+        body = mission_feature(self.get_queryset().get(pk=mission.pk), with_stops=True)
+        body["conflicts"] = conflicts
+        return Response(body)
+
+    @extend_schema(request=OptimizeSerializer)
+    @action(detail=True, methods=["post"])
+    def optimize(self, request: Request, pk: str | None = None) -> Response:
+        """Order the stops on the street network; the body may change planning options."""
+        mission = self.get_object()
+        serializer = OptimizeSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        options = OptimizeOptions(
+            fixed_first_stop=data.pop("fixed_first_stop", None),
+            position=data.pop("position", None),
+            at=data.pop("at", None),
+            windows={w["stop"]: (w.get("start"), w.get("end")) for w in data.pop("time_windows", [])},
+        )
+        # Saved planning options and the round stand or fall together.
+        with transaction.atomic():
+            if data:
+                mission_update(mission=mission, data=data)
+                mission.refresh_from_db()
+            summary = mission_optimize(mission=mission, options=options)
+        body = mission_feature(self.get_queryset().get(pk=mission.pk), with_stops=True)
+        body["plan"] = summary
+        return Response(body)
+
+    @extend_schema(request=StopsEditSerializer)
+    @action(detail=True, methods=["post"])
+    def stops(self, request: Request, pk: str | None = None) -> Response:
+        """Add or remove single jobs of a draft mission; the round must then be optimised again."""
+        mission = self.get_object()
+        serializer = StopsEditSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        conflicts = mission_stops_edit(mission=mission, **serializer.validated_data)
+        body = mission_feature(self.get_queryset().get(pk=mission.pk), with_stops=True)
+        body["conflicts"] = conflicts
+        return Response(body)

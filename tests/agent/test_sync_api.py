@@ -1,0 +1,242 @@
+"""The field app's sync API: idempotency keys, conflict rules, tenancy."""
+
+import datetime as dt
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import Role
+from agent.models import AuditEntry, AuditKind, InterventionSync
+from interventions.models import Intervention, MissionStatus, Photo, Report
+from tests.agent.conftest import edit_body, jpeg_bytes, make_field, put_intervention, put_photo, token_client
+from tests.factories import CategoryFactory, TeamFactory, member
+
+pytestmark = pytest.mark.django_db
+
+
+def test_agent_sees_todays_mission_with_ordered_stops_and_report_defaults(field):
+    listing = field.client.get("/agent/api/missions/")
+    assert listing.status_code == 200
+    assert [m["id"] for m in listing.json()["missions"]] == [field.mission.pk]
+    detail = field.client.get(f"/agent/api/missions/{field.mission.pk}/").json()
+    assert [s["intervention_id"] for s in detail["stops"]] == [s.pk for s in field.stops]
+    first = detail["stops"][0]
+    assert first["defaults"]["support"] == "wall" and first["defaults"]["offensive"] is True
+    lon, lat = first["position"]
+    assert 0.33 < lon < 0.35 and 46.57 < lat < 46.59  # Poitiers, EPSG:4326
+    assert detail["zone"]["type"] == "Polygon" and len(detail["bbox"]) == 4
+
+
+def test_replay_returns_the_same_intervention_and_creates_nothing(field):
+    key = uuid.uuid4()
+    body = edit_body(field, field.stops[0])
+    first = put_intervention(field.client, key, body)
+    assert first.status_code == 201, first.json()
+    count = Intervention.objects.count()
+    again = put_intervention(field.client, key, body)
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"] and again.json()["applied"] is False
+    assert Intervention.objects.count() == count
+    stop = Intervention.objects.get(pk=field.stops[0].pk)
+    assert stop.client_uuid == key and stop.status == "done" and str(stop.surface_m2) == "2.50"
+
+
+def test_new_unplanned_intervention_retried_after_a_timeout_exists_once(field):
+    key = uuid.uuid4()
+    category = field.stops[0].category
+    body = {
+        "client_updated_at": timezone.now().isoformat(),
+        "category_id": category.pk,
+        "lon": 0.3404,
+        "lat": 46.5802,
+        "status": "done",
+    }
+    before = Intervention.objects.count()
+    # The client never saw the first answer ("timeout") and sends the same entry again.
+    assert put_intervention(field.client, key, body).status_code == 201
+    assert put_intervention(field.client, key, body).status_code == 200
+    assert Intervention.objects.count() == before + 1
+    assert Intervention.objects.get(client_uuid=key).agents.filter(pk=field.agent.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_double_submit_at_the_same_moment_creates_one_intervention(community):
+    field = make_field(community, n_stops=1)
+    key = uuid.uuid4()
+    body = {
+        "client_updated_at": timezone.now().isoformat(),
+        "category_id": field.stops[0].category_id,
+        "lon": 0.3404,
+        "lat": 46.5802,
+        "status": "in_progress",
+    }
+    token = field.client._credentials["HTTP_AUTHORIZATION"]
+
+    def send(_):
+        from rest_framework.test import APIClient
+
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=token)
+        try:
+            return put_intervention(client, key, body).status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        codes = sorted(pool.map(send, range(4)))
+    assert codes == [200, 200, 200, 201]
+    assert Intervention.objects.filter(client_uuid=key).count() == 1
+
+
+def test_photo_replay_returns_the_same_photo(field):
+    key, photo_key = uuid.uuid4(), uuid.uuid4()
+    put_intervention(field.client, key, edit_body(field, field.stops[0]))
+    data = jpeg_bytes()
+    first = put_photo(field.client, photo_key, data, intervention=key)
+    assert first.status_code == 201, first.json()
+    again = put_photo(field.client, photo_key, data, intervention=key)
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert Photo.objects.filter(intervention=field.stops[0]).count() == 1
+
+
+def test_photo_before_its_intervention_is_a_400_the_client_retries(field):
+    response = put_photo(field.client, uuid.uuid4(), jpeg_bytes(), intervention=uuid.uuid4())
+    assert response.status_code == 400
+    assert "intervention" in response.json()
+
+
+def test_report_replay_creates_one_report(field):
+    key = uuid.uuid4()
+    body = {"category_id": field.stops[0].category_id, "lon": 0.3404, "lat": 46.5802, "description": "Tag"}
+    before = Report.objects.count()
+    assert field.client.put(f"/agent/api/reports/{key}/", body, format="json").status_code == 201
+    assert field.client.put(f"/agent/api/reports/{key}/", body, format="json").status_code == 200
+    assert Report.objects.count() == before + 1
+    report = Report.objects.get(client_uuid=key)
+    assert report.source == "agent" and report.reporter == field.agent
+
+
+def test_report_outside_the_territory_names_the_field(field):
+    body = {"category_id": field.stops[0].category_id, "lon": 2.35, "lat": 48.85}  # Paris
+    response = field.client.put(f"/agent/api/reports/{uuid.uuid4()}/", body, format="json")
+    assert response.status_code == 400 and "lon" in response.json()
+
+
+def test_bad_values_are_400s_naming_the_field(field):
+    body = edit_body(field, field.stops[0], surface_m2="-3", method="sandblast")
+    response = put_intervention(field.client, uuid.uuid4(), body)
+    assert response.status_code == 400
+    assert set(response.json()) >= {"surface_m2", "method"}
+    not_done = edit_body(field, field.stops[0], status="not_done")
+    response = put_intervention(field.client, uuid.uuid4(), not_done)
+    assert response.status_code == 400 and "not_done_reason" in response.json()
+
+
+def test_work_on_a_cancelled_mission_is_kept_and_flagged(field):
+    field.mission.status = MissionStatus.CANCELLED
+    field.mission.save()
+    key = uuid.uuid4()
+    body = edit_body(field, field.stops[0])
+    response = put_intervention(field.client, key, body)
+    assert response.status_code == 201
+    assert response.json()["flagged"] is True
+    assert Intervention.objects.get(pk=field.stops[0].pk).status == "done"
+    assert (
+        InterventionSync.objects.get(intervention=field.stops[0]).flag_reason == AuditKind.MISSION_CANCELLED
+    )
+    assert (
+        AuditEntry.objects.filter(intervention=field.stops[0], kind=AuditKind.MISSION_CANCELLED).count() == 1
+    )
+    put_intervention(field.client, key, body)  # a replay adds no entry
+    assert AuditEntry.objects.filter(intervention=field.stops[0]).count() == 1
+
+
+def test_work_on_a_mission_reassigned_after_download_is_kept_and_flagged(field):
+    field.client.get(f"/agent/api/missions/{field.mission.pk}/")  # handed to the agent
+    field.mission.team = TeamFactory(community=field.community)
+    field.mission.save()
+    response = put_intervention(field.client, uuid.uuid4(), edit_body(field, field.stops[1]))
+    assert response.status_code == 201
+    assert response.json()["flagged"] is True
+    assert AuditEntry.objects.filter(kind=AuditKind.MISSION_REASSIGNED, intervention=field.stops[1]).exists()
+
+
+def test_concurrent_edits_keep_the_latest_device_time_and_audit(field):
+    other_agent = member(field.community, Role.AGENT)
+    field.team.members.add(other_agent)
+    other = token_client(other_agent)
+    stop = field.stops[0]
+    now = timezone.now()
+    a, b = uuid.uuid4(), uuid.uuid4()
+    # Device B edited later (10:05) but syncs first; device A's older edit (10:00) arrives after.
+    assert put_intervention(other, b, edit_body(field, stop, at=now, surface_m2="4.00")).status_code == 201
+    late = put_intervention(
+        field.client, a, edit_body(field, stop, at=now - dt.timedelta(minutes=5), surface_m2="1.00")
+    )
+    assert late.status_code == 201 and late.json()["applied"] is False
+    stop.refresh_from_db()
+    assert str(stop.surface_m2) == "4.00"
+    stale = AuditEntry.objects.get(intervention=stop, kind=AuditKind.STALE_EDIT)
+    assert stale.detail["dropped"]["surface_m2"] == "1.00"
+    # A newer edit from device A wins, and the replaced value is audited.
+    newer = put_intervention(
+        field.client, a, edit_body(field, stop, at=now + dt.timedelta(minutes=1), surface_m2="5.00")
+    )
+    assert newer.json()["applied"] is True
+    stop.refresh_from_db()
+    assert str(stop.surface_m2) == "5.00"
+    concurrent = AuditEntry.objects.get(intervention=stop, kind=AuditKind.CONCURRENT_EDIT)
+    assert concurrent.detail["changes"]["surface_m2"] == ["4.00", "5.00"]
+    assert Intervention.objects.filter(pk=stop.pk).count() == 1  # both keys point at one row
+
+
+def test_agent_cannot_read_or_write_another_teams_mission(field):
+    outsider = member(field.community, Role.AGENT)
+    client = token_client(outsider)
+    assert client.get("/agent/api/missions/").json()["missions"] == []
+    assert client.get(f"/agent/api/missions/{field.mission.pk}/").status_code == 404
+    response = put_intervention(client, uuid.uuid4(), edit_body(field, field.stops[0]))
+    assert response.status_code == 403
+    assert Intervention.objects.get(pk=field.stops[0].pk).status == "scheduled"
+
+
+def test_agent_cannot_touch_another_communitys_work(field, other_community):
+    stranger = make_field(other_community, n_stops=1)
+    assert field.client.get(f"/agent/api/missions/{stranger.mission.pk}/").status_code == 404
+    response = put_intervention(field.client, uuid.uuid4(), edit_body(stranger, stranger.stops[0]))
+    assert response.status_code == 400 and "intervention_id" in response.json()
+    # A key already used in the other community is not a way in either.
+    key = uuid.uuid4()
+    put_intervention(stranger.client, key, edit_body(stranger, stranger.stops[0]))
+    response = put_intervention(field.client, key, edit_body(field, field.stops[0]))
+    assert response.status_code == 400 and "client_uuid" in response.json()
+    assert Intervention.objects.get(pk=field.stops[0].pk).client_uuid is None
+    body = {"category_id": CategoryFactory(community=other_community).pk, "lon": 0.34, "lat": 46.58}
+    response = field.client.put(f"/agent/api/reports/{uuid.uuid4()}/", body, format="json")
+    assert response.status_code == 400 and "category_id" in response.json()
+
+
+def test_viewer_cannot_use_the_field_api(community):
+    viewer = token_client(member(community, Role.VIEWER))
+    assert viewer.get("/agent/api/missions/").status_code == 403
+
+
+def test_stop_from_a_report_only_becomes_an_intervention(community):
+    from interventions.models import MissionStop
+
+    field = make_field(community, n_stops=1)
+    report = field.stops[0].report
+    stop = MissionStop.objects.create(mission=field.mission, report=report, sequence=1)
+    detail = field.client.get(f"/agent/api/missions/{field.mission.pk}/").json()
+    assert [s["stop_id"] for s in detail["stops"]] == [stop.pk]
+    body = edit_body(field, field.stops[0])
+    body.pop("intervention_id")
+    body["stop_id"] = stop.pk
+    response = put_intervention(field.client, uuid.uuid4(), body)
+    assert response.status_code == 201, response.json()
+    stop.refresh_from_db()
+    assert stop.intervention is not None and stop.intervention.report == report
+    assert stop.status == "done"

@@ -1,0 +1,163 @@
+"""CSV as exported by citizen apps and open-data portals: find the geometry wherever it hides.
+
+Geometry from, in this order: columns named by the caller ({"lon", "lat"} or {"geom"}), a WKT
+column, lon/lat columns, or a point written as text: `{'lon': 0.34, 'lat': 46.58}` or
+`46.58, 0.34` (latitude first, as French open-data `geo_point_2d` columns). Separator `;`,
+`,` or tab; UTF-8 (with or without BOM) or Latin-1; decimal commas accepted.
+"""
+
+import csv
+import io
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import ImportFileError
+
+WKT_NAMES = ("wkt", "geom", "geometry", "the_geom", "wkt_geom", "geometrie", "géométrie")
+LON_NAMES = ("lon", "lng", "long", "longitude", "x", "coord_x")
+LAT_NAMES = ("lat", "latitude", "y", "coord_y")
+POINT_NAMES = (
+    "geo_point_2d",
+    "geo_point",
+    "geopoint",
+    "point",
+    "coordinates",
+    "coordonnees",
+    "coordonnées",
+    "coords",
+    "position",
+    "location",
+    "localisation",
+)
+NUMBER = r"[-+]?\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?"
+DICT_LON = re.compile(rf"['\"]?(?:lon|lng|longitude)['\"]?\s*[:=]\s*({NUMBER})", re.IGNORECASE)
+DICT_LAT = re.compile(rf"['\"]?(?:lat|latitude)['\"]?\s*[:=]\s*({NUMBER})", re.IGNORECASE)
+PAIR = re.compile(rf"^\s*[\[(]?\s*({NUMBER})\s*[,;\s]\s*({NUMBER})\s*[\])]?\s*$")
+EWKT = re.compile(r"^\s*SRID=(\d+);", re.IGNORECASE)
+
+
+def _decode(name: str, raw: bytes) -> tuple[str, list[str]]:
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        # Excel and older municipal tools still write Windows-1252/Latin-1.
+        return raw.decode("cp1252", errors="replace"), [f"{name} is not UTF-8: read as Latin-1"]
+
+
+def _separator(text: str) -> str:
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=";,\t|").delimiter
+    except csv.Error:
+        header = text.splitlines()[0] if text else ""
+        return max(";,\t|", key=header.count)
+
+
+def _number(value: object) -> float:
+    if value is None:
+        return float("nan")
+    text = str(value).strip().replace(",", ".")
+    try:
+        return float(text) if text else float("nan")
+    except ValueError:
+        return float("nan")
+
+
+def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
+    lowered = {c.strip().lower(): c for c in columns}
+    return next((lowered[n] for n in names if n in lowered), None)
+
+
+def _parse_point_text(value: str) -> tuple[float, float] | None:
+    """(lon, lat) from `{'lon': 0.34, 'lat': 46.58}` or `46.58, 0.34` (lat, lon)."""
+    lon, lat = DICT_LON.search(value), DICT_LAT.search(value)
+    if lon and lat:
+        return _number(lon.group(1)), _number(lat.group(1))
+    pair = PAIR.match(value)
+    if pair and ("." in value or value.count(",") == 1):
+        # "46.58, 0.34": latitude first. With decimal commas the separator must be ; or space.
+        return _number(pair.group(2)), _number(pair.group(1))
+    return None
+
+
+def _looks_like_point_text(series: pd.Series) -> bool:
+    sample = [v for v in series.head(20) if v]
+    return bool(sample) and all(_parse_point_text(str(v)) is not None for v in sample)
+
+
+def read_csv_frame(
+    name: str, raw: bytes, *, srid: int, srid_declared: bool, columns: dict[str, str]
+) -> tuple[gpd.GeoDataFrame, dict[int, str], list[str]]:
+    """(features, {index: geometry problem}, notes). All attributes are kept as text."""
+    text, notes = _decode(name, raw)
+    if not text.strip():
+        raise ImportFileError(name, "the file is empty")
+    sep = _separator(text)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise ImportFileError(name, f"cannot read the CSV ({str(exc).splitlines()[0]})") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.replace({"": None})
+    cols = list(frame.columns)
+    for key in ("lon", "lat", "geom"):
+        if key in columns and columns[key] not in cols:
+            raise ImportFileError(name, f"missing column '{columns[key]}' (columns: {', '.join(cols)})")
+
+    problems: dict[int, str] = {}
+    n = len(frame)
+    x = np.full(n, np.nan)
+    y = np.full(n, np.nan)
+    wkt_col = columns.get("geom") or (None if "lon" in columns else _find(cols, WKT_NAMES))
+    lon_col = columns.get("lon") or _find(cols, LON_NAMES)
+    lat_col = columns.get("lat") or _find(cols, LAT_NAMES)
+    point_col = None
+    if not wkt_col and not (lon_col and lat_col):
+        point_col = _find(cols, POINT_NAMES) or next(
+            (c for c in cols if _looks_like_point_text(frame[c].dropna())), None
+        )
+    used: list[str] = []
+    if wkt_col:
+        used = [wkt_col]
+        values = frame[wkt_col].fillna("").astype(str)
+        declared = values.str.extract(EWKT, expand=False).dropna().unique()
+        if len(declared) == 1 and not srid_declared:
+            srid = int(declared[0])
+        geoms = shapely.from_wkt(
+            values.str.replace(EWKT, "", regex=True).replace({"": None}), on_invalid="ignore"
+        )
+        for i in np.flatnonzero(shapely.is_missing(geoms)):
+            problems[int(i)] = (
+                f"no geometry in column '{wkt_col}'"
+                if not values.iloc[i]
+                else f"unreadable WKT in column '{wkt_col}': {values.iloc[i][:60]!r}"
+            )
+    else:
+        if lon_col and lat_col:
+            used = [lon_col, lat_col]
+            x = np.array([_number(v) for v in frame[lon_col]])
+            y = np.array([_number(v) for v in frame[lat_col]])
+            label = f"columns '{lon_col}'/'{lat_col}'"
+        elif point_col:
+            used = [point_col]
+            for row, value in enumerate(frame[point_col]):
+                parsed = _parse_point_text(str(value)) if value else None
+                if parsed:
+                    x[row], y[row] = parsed
+            label = f"column '{point_col}'"
+        else:
+            raise ImportFileError(
+                name,
+                "no geometry column: expected lon/lat columns, a WKT column or a point column "
+                f"(columns: {', '.join(cols)}); name them with --map lon=… --map lat=… or --map geom=…",
+            )
+        geoms = shapely.points(x, y)
+        for i in np.flatnonzero(np.isnan(x) | np.isnan(y)):
+            geoms[i] = None
+            problems[int(i)] = f"no readable coordinates in {label}"
+    frame = frame.drop(columns=used)
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=f"EPSG:{srid}")), problems, notes

@@ -1,0 +1,75 @@
+"""Errors and the report of an import: each problem names the file, the feature and the reason."""
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported (unreadable, unknown layer, missing column…)."""
+
+    def __init__(self, file: str, problem: str) -> None:
+        super().__init__(f"{file}: {problem}")
+        self.file = file
+        self.problem = problem
+
+
+# Severities: an "error" aborts the whole import (nothing is written); a "skipped" feature
+# is left out and reported (e.g. outside the territory); a "note" says what was repaired.
+ERROR, SKIPPED, NOTE = "error", "skipped", "note"
+
+
+@dataclass
+class Problem:
+    index: int | None  # 0-based position of the feature in the layer (None: the whole file)
+    feature_id: str  # the external id (or "") so people find the feature in their GIS
+    problem: str
+    severity: str = ERROR
+
+    def describe(self, file: str) -> str:
+        where = "" if self.index is None else f" feature #{self.index}"
+        ident = f" (id {self.feature_id})" if self.feature_id else ""
+        return f"{file}:{where}{ident}: {self.problem}" if where else f"{file}: {self.problem}"
+
+
+@dataclass
+class ImportReport:
+    file: str
+    into: str
+    layer: str | None = None
+    crs: str = ""
+    geometry_types: list[str] = field(default_factory=list)
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    repaired: int = 0
+    dry_run: bool = False
+    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def add(self, index: int | None, feature_id: str, problem: str, severity: str = ERROR) -> None:
+        self.problems.append(Problem(index, feature_id, problem, severity))
+
+    def lines(self, limit: int = 50) -> list[str]:
+        """Human-readable problem lines, errors first, at most `limit` (+ a count of the rest)."""
+        ordered = sorted(self.problems, key=lambda p: {ERROR: 0, SKIPPED: 1, NOTE: 2}.get(p.severity, 3))
+        out = [f"[{p.severity}] {p.describe(self.file)}" for p in ordered[:limit]]
+        if len(ordered) > limit:
+            out.append(f"… and {len(ordered) - limit} more")
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ok"] = self.ok
+        data["errors"] = len(self.errors)
+        data["problems"] = [asdict(p) for p in self.problems[:1000]]
+        data["lines"] = self.lines()
+        return data

@@ -1,0 +1,326 @@
+"""Which source column feeds which field of the target, and how each value is cleaned.
+
+The mapping is automatic by name (field name or a common French/English alias, case and
+accents ignored) and can be overridden with `--map field=column`. Columns that feed no field
+are kept in `attributes` (assets, zones), so nothing from the community's registry is lost.
+"""
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.utils import timezone
+
+from geo.models import Support, ZoneKind
+
+from .errors import ImportFileError
+
+INTEGRAL = re.compile(r"^\s*([-+]?\d+)\.0*\s*$")  # "86000.000000" -> "86000"
+TRUE = {"1", "true", "t", "yes", "y", "oui", "o", "vrai", "x"}
+FALSE = {"0", "false", "f", "no", "n", "non", "faux", ""}
+
+
+class BadValue(ValueError):
+    """A value that does not fit its field; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    kind: str  # text | int | bool | decimal | date | datetime | choice
+    aliases: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    max_length: int | None = None
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    name: str
+    geometry: str  # point | polygon | any
+    fields: tuple[FieldSpec, ...]
+    has_attributes: bool
+    needs_category: bool
+
+
+def _choices(values: list[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+NAME = FieldSpec("name", "text", ("nom", "libelle", "label", "title", "titre", "designation"), max_length=200)
+SUPPORT = FieldSpec("support", "choice", ("type_support",), _choices(Support.values))
+PRIORITY = FieldSpec("priority", "int", ("priorite",), low=1, high=3)
+OFFENSIVE = FieldSpec("offensive", "bool", ("injurieux", "offensant"))
+
+
+def _status_choices(target: str) -> tuple[str, ...]:
+    from interventions.models import InterventionStatus, ReportStatus
+
+    return _choices(ReportStatus.values if target == "reports" else InterventionStatus.values)
+
+
+def target_spec(into: str) -> TargetSpec:
+    """The fields an import into `into` can fill (interventions models imported lazily)."""
+    if into == "assets":
+        return TargetSpec("assets", "any", (NAME, SUPPORT), True, True)
+    if into == "zones":
+        kind = FieldSpec("kind", "choice", ("type",), _choices(ZoneKind.values))
+        return TargetSpec("zones", "polygon", (NAME, kind), True, False)
+    from interventions.models import Method, ReportSource
+
+    status = FieldSpec("status", "choice", ("statut", "etat"), _status_choices(into))
+    if into == "reports":
+        return TargetSpec(
+            "reports",
+            "point",
+            (
+                status,
+                FieldSpec("source", "choice", (), _choices(ReportSource.values)),
+                FieldSpec("description", "text", ("commentaire", "comment", "message", "details")),
+                FieldSpec("address", "text", ("adresse", "addr"), max_length=300),
+                SUPPORT,
+                OFFENSIVE,
+                PRIORITY,
+                FieldSpec("reported_at", "datetime", ("date", "date_signalement", "created", "datetime")),
+            ),
+            False,
+            True,
+        )
+    if into == "interventions":
+        return TargetSpec(
+            "interventions",
+            "point",
+            (
+                status,
+                SUPPORT,
+                FieldSpec("surface_m2", "decimal", ("surface", "m2"), low=0.01, high=999999.99),
+                FieldSpec("method", "choice", ("methode",), _choices(Method.values)),
+                FieldSpec("product", "text", ("produit",), max_length=120),
+                OFFENSIVE,
+                PRIORITY,
+                FieldSpec("notes", "text", ("remarques", "observations", "commentaire")),
+                FieldSpec("planned_date", "date", ("date_prevue", "date")),
+                FieldSpec("started_at", "datetime", ("debut", "start")),
+                FieldSpec("ended_at", "datetime", ("fin", "end", "date_fin")),
+            ),
+            False,
+            True,
+        )
+    raise ImportFileError("", f"unknown target '{into}' (assets, zones, reports, interventions)")
+
+
+def _fold(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_")
+
+
+def resolve_mapping(
+    file: str,
+    spec: TargetSpec,
+    columns: list[str],
+    explicit: dict[str, str],
+    external_id: str | None,
+) -> tuple[dict[str, str], str | None]:
+    """({field: column}, external id column). Explicit choices must exist; others are guessed."""
+    known = {f.name for f in spec.fields} | ({"category"} if spec.needs_category else set())
+    for field_name, column in explicit.items():
+        if field_name not in known:
+            raise ImportFileError(
+                file, f"unknown field '{field_name}' for {spec.name} (fields: {', '.join(sorted(known))})"
+            )
+        if column not in columns:
+            raise ImportFileError(
+                file, f"missing column '{column}' for field '{field_name}' (columns: {', '.join(columns)})"
+            )
+    if external_id and external_id not in columns:
+        raise ImportFileError(
+            file, f"missing column '{external_id}' for the external id (columns: {', '.join(columns)})"
+        )
+    folded = {_fold(c): c for c in columns}
+    mapping = dict(explicit)
+    taken = set(explicit.values()) | ({external_id} if external_id else set())
+    guesses = [(f.name, (f.name, *f.aliases)) for f in spec.fields]
+    if spec.needs_category:
+        guesses.append(("category", ("category", "categorie", "category_code", "code_categorie")))
+    for field_name, candidates in guesses:
+        if field_name in mapping:
+            continue
+        for candidate in candidates:
+            # Shapefile field names are cut at 10 characters (reported_at -> reported_a).
+            found = folded.get(_fold(candidate)) or folded.get(_fold(candidate)[:10])
+            if found and found not in taken:
+                mapping[field_name] = found
+                taken.add(found)
+                break
+    if external_id is None:
+        # Our own exports carry `external_id`: a re-import of them updates in place.
+        external_id = folded.get("external_id") or folded.get("external_i") or folded.get("id_externe")
+        if external_id in taken:
+            external_id = None
+    return mapping, external_id
+
+
+def is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # lists, arrays: not a missing scalar
+        return False
+
+
+def clean_text(value: Any, max_length: int | None = None) -> str:
+    """Text as people expect it: nulls -> "", 86000.0 and "86000.000000" -> "86000"."""
+    if is_missing(value):
+        return ""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        text = str(int(value))
+    elif isinstance(value, bytes):
+        text = value.decode("utf-8", errors="replace")
+    else:
+        text = str(value).strip()
+        match = INTEGRAL.match(text)
+        if match:
+            text = match.group(1)
+    if max_length is not None and len(text) > max_length:
+        raise BadValue(f"longer than {max_length} characters")
+    return text
+
+
+def clean_json(value: Any) -> Any:
+    """A value for the JSON `attributes`: native types, integral floats as ints, dates as ISO."""
+    if is_missing(value):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    if isinstance(value, dt.datetime | dt.date | np.datetime64):
+        return str(np.datetime_as_string(value) if isinstance(value, np.datetime64) else value.isoformat())
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return clean_text(value)
+
+
+def clean_json_column(values: "pd.Series") -> list[Any]:
+    """clean_json over a whole column, with fast paths for the common dtypes (100k rows)."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return [bool(v) for v in values.tolist()]
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return values.tolist()
+    if pd.api.types.is_float_dtype(values.dtype):
+        array = values.to_numpy(dtype=float)
+        integral = np.isfinite(array) & (np.mod(array, 1) == 0) & (np.abs(array) < 2**53)
+        out: list[Any] = array.tolist()
+        for i in np.flatnonzero(integral):
+            out[i] = int(array[i])
+        for i in np.flatnonzero(np.isnan(array)):
+            out[i] = None
+        return out
+    return [clean_json(v) for v in values.tolist()]
+
+
+def _parse_datetime(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime.combine(value, dt.time())
+    elif hasattr(value, "to_pydatetime"):
+        moment = value.to_pydatetime()
+    else:
+        text = str(value).strip()
+        moment = None
+        try:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            for fmt in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d"):
+                try:
+                    moment = dt.datetime.strptime(text, fmt)
+                    break
+                except ValueError:
+                    continue
+        if moment is None:
+            raise BadValue(f"not a date/time: {text[:40]!r}")
+    assert moment is not None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)  # local time of the community (TIME_ZONE)
+    return moment
+
+
+def clean_value(spec: FieldSpec, value: Any) -> Any:
+    """The JSON-ready value for `spec`, or None when empty; BadValue when it does not fit."""
+    if spec.kind == "text":
+        return clean_text(value, spec.max_length)
+    if is_missing(value) or (isinstance(value, str) and not value.strip()):
+        return None
+    if spec.kind == "choice":
+        text = clean_text(value).lower()
+        if text not in spec.choices:
+            raise BadValue(f"'{text}' is not one of {', '.join(spec.choices)}")
+        return text
+    if spec.kind == "bool":
+        text = clean_text(value).lower()
+        if text in TRUE:
+            return True
+        if text in FALSE:
+            return False
+        raise BadValue(f"'{text}' is not yes/no")
+    if spec.kind in ("int", "decimal"):
+        try:
+            number = Decimal(clean_text(value).replace(",", ".").replace(" ", ""))
+        except InvalidOperation as exc:
+            raise BadValue(f"'{value}' is not a number") from exc
+        if (spec.low is not None and number < Decimal(str(spec.low))) or (
+            spec.high is not None and number > Decimal(str(spec.high))
+        ):
+            raise BadValue(f"{number} is outside {spec.low:g}–{spec.high:g}")
+        if spec.kind == "int":
+            if number != number.to_integral_value():
+                raise BadValue(f"{number} is not a whole number")
+            return int(number)
+        return str(number.quantize(Decimal("0.01")))
+    if spec.kind == "date":
+        return _parse_datetime(value).date().isoformat()
+    if spec.kind == "datetime":
+        return _parse_datetime(value).isoformat()
+    raise AssertionError(spec.kind)
+
+
+def category_codes(into: str, community_id: int) -> dict[str, int]:
+    """Category code (and lower-cased name) -> id, for the target's kind of category."""
+    if into == "assets":
+        from geo.models import AssetCategory
+
+        rows = list(AssetCategory.objects.filter(community_id=community_id).values_list("id", "code", "name"))
+    else:
+        from interventions.models import Category
+
+        rows = list(Category.objects.filter(community_id=community_id).values_list("id", "code", "name"))
+    codes: dict[str, int] = {}
+    for pk, code, name in rows:
+        codes.setdefault(name.strip().lower(), pk)
+        codes[code.lower()] = pk
+    return codes
+
+
+def category_choices(into: str, community_id: int) -> list[tuple[str, str]]:
+    """(code, name) of the categories an import into `into` may use, for forms and messages."""
+    if into == "assets":
+        from geo.models import AssetCategory
+
+        return list(AssetCategory.objects.filter(community_id=community_id).values_list("code", "name"))
+    from interventions.models import Category
+
+    return list(Category.objects.filter(community_id=community_id).values_list("code", "name"))

@@ -1,0 +1,235 @@
+"""Read a community's geodata file as it is into a GeoDataFrame (2D, CRS known).
+
+GeoJSON (FeatureCollection or a bare array of Features; a legacy `crs` member is honoured by
+GDAL), GeoPackage (pick the layer), Shapefile (.shp, a folder or a .zip; CRS from .prj), KML
+and CSV (see geo/io/csv.py) go through pyogrio/GDAL. Z and M are dropped on purpose: storage
+is 2D. Problems with the file itself raise ImportFileError naming the file.
+"""
+
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import shapely
+from django.conf import settings
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from .csv import read_csv_frame
+from .errors import ImportFileError
+
+VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz", ".csv", ".txt")
+OSM_SUFFIXES = (".osm", ".pbf", ".osm.pbf")
+
+
+@dataclass
+class Source:
+    """What was read: the features, where from, and what was assumed on the way."""
+
+    frame: gpd.GeoDataFrame
+    name: str  # file name as the user knows it (for messages)
+    layer: str | None
+    layers: list[str]
+    driver: str
+    crs: CRS
+    total: int  # features in the layer (may exceed len(frame) when max_features is set)
+    notes: list[str] = field(default_factory=list)
+    # Features whose geometry could not even be parsed (CSV): index -> reason.
+    row_problems: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def crs_label(self) -> str:
+        epsg = self.crs.to_epsg()
+        return f"EPSG:{epsg}" if epsg else self.crs.name
+
+
+def _resolve(path: Path, layer: str | None) -> tuple[str, str, str | None]:
+    """(GDAL path, kind, layer) for a file, a folder of shapefiles or a zip."""
+    if path.is_dir():
+        candidates = sorted(p for p in path.iterdir() if p.suffix.lower() in VECTOR_SUFFIXES)
+        shapefiles = [p for p in candidates if p.suffix.lower() == ".shp"]
+        pick = shapefiles or candidates
+        if layer:
+            pick = [p for p in pick if p.stem == layer or p.name == layer]
+            if not pick:
+                names = ", ".join(p.stem for p in (shapefiles or candidates)) or "none"
+                raise ImportFileError(path.name, f"unknown layer '{layer}' (layers: {names})")
+            return str(pick[0]), pick[0].suffix.lower(), None
+        if not pick:
+            raise ImportFileError(path.name, "the folder holds no Shapefile or other vector file")
+        if len(pick) > 1:
+            names = ", ".join(p.stem for p in pick)
+            raise ImportFileError(path.name, f"several layers ({names}): choose one with --layer")
+        return str(pick[0]), pick[0].suffix.lower(), None
+    if path.suffix.lower() == ".zip":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                members = [
+                    m
+                    for m in archive.namelist()
+                    if Path(m).suffix.lower() in VECTOR_SUFFIXES and not Path(m).name.startswith(".")
+                ]
+        except zipfile.BadZipFile as exc:
+            raise ImportFileError(path.name, "not a readable zip archive") from exc
+        shp_members = [m for m in members if m.lower().endswith(".shp")]
+        picked = shp_members or members
+        if layer:
+            by_name = [m for m in picked if Path(m).stem == layer or Path(m).name == layer]
+            if by_name:
+                picked, layer = by_name, None
+        if not picked:
+            raise ImportFileError(path.name, "the zip archive holds no Shapefile or other vector file")
+        if len(picked) > 1:
+            names = ", ".join(Path(m).stem for m in picked)
+            raise ImportFileError(path.name, f"several layers ({names}): choose one with --layer")
+        return f"/vsizip/{path.resolve()}/{picked[0]}", Path(picked[0]).suffix.lower(), layer
+    kind = ".osm.pbf" if path.name.lower().endswith(".osm.pbf") else path.suffix.lower()
+    return str(path), kind, layer
+
+
+def list_layers(path: Path) -> list[str]:
+    """Layer names of a multi-layer file (GeoPackage, KML); [] for single-layer sources."""
+    gdal_path, kind, _ = _resolve(path, None)
+    if kind in (".csv", ".txt", ".shp", ".pbf", ".osm", ".osm.pbf"):
+        return []
+    try:
+        return [str(name) for name, _geom in pyogrio.list_layers(gdal_path)]
+    except Exception as exc:  # pyogrio raises several GDAL error classes
+        raise ImportFileError(path.name, f"cannot read the file ({exc})") from exc
+
+
+def _bare_feature_array(gdal_path: str) -> list | None:
+    """A JSON file that is a bare array of Features (some portals publish that)."""
+    if gdal_path.startswith("/vsi"):
+        return None
+    with open(gdal_path, "rb") as handle:
+        head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(b"["):
+        return None
+    with open(gdal_path, encoding="utf-8-sig") as handle:
+        data = json.load(handle)
+    return data if isinstance(data, list) else None
+
+
+def _read_gdal(name: str, gdal_path: str, layer: str | None, max_features: int | None) -> tuple:
+    try:
+        layers = [str(n) for n, _g in pyogrio.list_layers(gdal_path)]
+    except Exception as exc:
+        raise ImportFileError(name, f"cannot read the file ({_gdal_message(exc, gdal_path)})") from exc
+    if layer and layer not in layers:
+        raise ImportFileError(name, f"unknown layer '{layer}' (layers: {', '.join(layers)})")
+    if not layer and len(layers) > 1:
+        raise ImportFileError(name, f"several layers ({', '.join(layers)}): choose one with --layer")
+    chosen = layer or (layers[0] if layers else None)
+    try:
+        info = pyogrio.read_info(gdal_path, layer=chosen)
+        frame = pyogrio.read_dataframe(gdal_path, layer=chosen, force_2d=True, max_features=max_features)
+    except Exception as exc:
+        raise ImportFileError(
+            name, f"cannot read layer '{chosen}' ({_gdal_message(exc, gdal_path)})"
+        ) from exc
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise ImportFileError(name, f"layer '{chosen}' has no geometry")
+    return frame, layers, chosen, str(info.get("driver", "")), int(info.get("features") or len(frame))
+
+
+def _gdal_message(exc: Exception, gdal_path: str = "") -> str:
+    # GDAL messages repeat the full server path: show the reason only.
+    text = str(exc).splitlines()[0]
+    if gdal_path:
+        text = text.replace(f"'{gdal_path}' ", "").replace(gdal_path, Path(gdal_path).name)
+    return text[:300]
+
+
+def read_source(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    srid: int | None = None,
+    max_features: int | None = None,
+    geometry_columns: dict[str, str] | None = None,
+) -> Source:
+    """Read `path` (file, folder or zip). `srid` declares the source CRS (overrides the file's).
+
+    `geometry_columns` ({"lon": col, "lat": col} or {"geom": col}) picks CSV geometry columns.
+    """
+    path = Path(path)
+    name = path.name
+    if not path.exists():
+        raise ImportFileError(name, "file not found")
+    gdal_path, kind, layer = _resolve(path, layer)
+    if kind in OSM_SUFFIXES or kind == ".pbf":
+        raise ImportFileError(name, "OpenStreetMap extracts are street networks: use import_streets")
+    notes: list[str] = []
+    row_problems: dict[int, str] = {}
+    if kind in (".csv", ".txt"):
+        if gdal_path.startswith("/vsizip/"):
+            inner = gdal_path.split(f"{path.resolve()}/", 1)[1]
+            with zipfile.ZipFile(path) as archive:
+                raw = archive.read(inner)
+        else:
+            raw = path.read_bytes()
+        frame, row_problems, csv_notes = read_csv_frame(
+            name, raw, srid=srid or 4326, srid_declared=srid is not None, columns=geometry_columns or {}
+        )
+        notes += csv_notes
+        total = len(frame)
+        if max_features is not None:
+            frame = frame.iloc[:max_features]
+        layers, chosen, driver = [], None, "CSV"
+    else:
+        bare = _bare_feature_array(gdal_path) if kind in (".json", ".geojson") else None
+        if bare is not None:
+            try:
+                frame = gpd.GeoDataFrame.from_features(bare, crs=f"EPSG:{srid or 4326}")
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise ImportFileError(name, f"not an array of GeoJSON Features ({exc})") from exc
+            frame = frame.set_geometry(shapely.force_2d(frame.geometry.values))
+            notes.append("bare JSON array of Features read as a FeatureCollection")
+            total = len(frame)
+            if max_features is not None:
+                frame = frame.iloc[:max_features]
+            layers, chosen, driver = [], None, "GeoJSON"
+        else:
+            frame, layers, chosen, driver, total = _read_gdal(name, gdal_path, layer, max_features)
+    frame = frame.reset_index(drop=True)
+    crs = _source_crs(name, frame, srid, notes)
+    frame = frame.set_crs(crs, allow_override=True)
+    if crs.to_epsg() is None:
+        # PostGIS transforms by EPSG code; a custom CRS (odd .prj) is transformed here instead.
+        target = CRS.from_epsg(settings.RONDE_SRID)
+        notes.append(f"CRS '{crs.name}' has no EPSG code: transformed with PROJ")
+        frame, crs = frame.to_crs(target), target
+    return Source(
+        frame=frame,
+        name=name,
+        layer=chosen,
+        layers=layers,
+        driver=driver,
+        crs=crs,
+        total=total,
+        notes=notes,
+        row_problems=row_problems,
+    )
+
+
+def _source_crs(name: str, frame: gpd.GeoDataFrame, srid: int | None, notes: list[str]) -> CRS:
+    if srid:
+        try:
+            return CRS.from_epsg(srid)
+        except CRSError as exc:
+            raise ImportFileError(name, f"unknown CRS EPSG:{srid}") from exc
+    if frame.crs is not None:
+        crs = CRS(frame.crs)
+        # A 3D CRS (EPSG:4979 for GeoJSON with heights, compound CRS from a .prj): Z is
+        # dropped, so the horizontal part is what we transform from.
+        return crs.to_2d() if crs.is_geographic or crs.is_compound else crs
+    # No .prj / no CRS: lon/lat is the only safe guess, and only when coordinates fit.
+    bounds = frame.total_bounds if len(frame) else (0, 0, 0, 0)
+    if -180 <= bounds[0] <= bounds[2] <= 180 and -90 <= bounds[1] <= bounds[3] <= 90:
+        notes.append("no CRS in the file: coordinates read as longitude/latitude (EPSG:4326)")
+        return CRS.from_epsg(4326)
+    raise ImportFileError(name, "the file has no CRS (missing .prj?): give it with --srid")

@@ -1,0 +1,1 @@
+"""Writes of the geo app (one module per sub-domain)."""

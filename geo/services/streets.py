@@ -1,0 +1,94 @@
+"""Load a community's street network for routing (replaces the previous one, all or nothing)."""
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import shapely
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Sum
+
+from accounts.models import Community
+from config.sql import run_sql, sql_text
+from geo.io.streets import read_streets, split_ways
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"  # geo/sql/
+COPY_STAGING = "COPY streets_staging (idx, external_id, name, highway, kind, oneway, geom) FROM STDIN"
+
+
+@dataclass
+class StreetReport:
+    file: str
+    ways: int = 0
+    broken_ways: int = 0  # ways cut by the extract's edge (a node without location)
+    segments: int = 0
+    kept: int = 0
+    outside: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+    length_km: float = 0.0
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.by_kind.items()))
+        return (
+            f"{self.file}: {self.ways} ways → {self.segments} segments ({kinds}); {self.kept} kept, "
+            f"{self.outside} outside the territory, {self.length_km:.1f} km"
+            + (f"; {self.broken_ways} ways cut by the extract's edge skipped" if self.broken_ways else "")
+        )
+
+
+def street_network_import(
+    *,
+    community: Community,
+    path: str | Path,
+    layer: str | None = None,
+    srid: int | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> StreetReport:
+    """Replace `community`'s street segments with the network in `path` (OSM or line layer).
+
+    Raises geo.io.errors.ImportFileError for an unreadable file. The routing topology
+    (source/target) is left null: geo.routing.topology rebuilds it when it is stale.
+    """
+    path = Path(path)
+    ways, broken = read_streets(path, layer=layer, srid=srid)
+    report = StreetReport(file=path.name, ways=len(ways), broken_ways=broken, dry_run=dry_run)
+    segments = list(split_ways(ways))
+    report.segments = len(segments)
+    report.by_kind = dict(Counter(s.kind for s in segments))
+    total = len(segments)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql_text(SQL_DIR / "streets_staging.sql"))
+            raw: Any = cursor.cursor
+            lines = shapely.linestrings([s.coords for s in segments]) if segments else []
+            hexes = shapely.to_wkb(shapely.set_srid(lines, settings.RONDE_SRID), hex=True, include_srid=True)
+            with raw.copy(COPY_STAGING) as copy:
+                for i, (segment, ewkb) in enumerate(zip(segments, hexes, strict=True)):
+                    copy.write_row(
+                        (
+                            i,
+                            segment.external_id,
+                            segment.name,
+                            segment.highway,
+                            segment.kind,
+                            segment.oneway,
+                            ewkb,
+                        )
+                    )
+                    if progress and i % 10000 == 0:
+                        progress(i, total)
+        kept, outside = run_sql(SQL_DIR / "streets_replace.sql", {"community_id": community.pk})[0]
+        report.kept, report.outside = int(kept), int(outside)
+        total_m = community.street_segments.aggregate(total=Sum("length_m"))["total"] or 0.0
+        report.length_km = total_m / 1000
+        if dry_run or report.kept == 0:
+            # Nothing inside the territory: keep the network the community already has.
+            transaction.set_rollback(True)
+    if progress:
+        progress(total, total)
+    return report

@@ -1,0 +1,130 @@
+"""Pages of the web import (community admins only): upload, preview, progress."""
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import Membership, Role
+from accounts.selectors import NoCommunity, membership_get_for_user
+from geo.io.mapping import target_spec
+from geo.io.preview import import_preview
+from geo.models import ImportJob, ImportStatus, ImportTarget
+from geo.services.import_jobs import UPLOAD_SUFFIXES, UploadError, import_job_confirm, import_job_create
+
+
+def admin_membership(request: HttpRequest) -> Membership:
+    """The caller's membership if they administer the community, else 403."""
+    try:
+        membership = membership_get_for_user(
+            user=request.user,  # type: ignore[arg-type]
+            community_slug=request.GET.get("community"),
+        )
+    except NoCommunity as exc:
+        raise PermissionDenied("not a member of this community") from exc
+    if membership.role != Role.ADMIN:
+        raise PermissionDenied("only community administrators import data")
+    return membership
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("GeoJSON, GeoPackage, zipped Shapefile, CSV or KML."),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(UPLOAD_SUFFIXES)}),
+    )
+    into = forms.ChoiceField(label=_("Import into"), choices=ImportTarget.choices)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_list(request: HttpRequest) -> HttpResponse:
+    membership = admin_membership(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = import_job_create(
+                community=membership.community,
+                user=request.user,  # type: ignore[arg-type]
+                upload=form.cleaned_data["file"],
+                into=form.cleaned_data["into"],
+            )
+        except UploadError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect("geodata:import-preview", job_id=job.pk)
+    jobs = ImportJob.objects.filter(community=membership.community).select_related("created_by")[:20]
+    return render(
+        request, "geo/import_list.html", {"form": form, "jobs": jobs}, status=400 if form.errors else 200
+    )
+
+
+def _job(request: HttpRequest, job_id: int) -> ImportJob:
+    membership = admin_membership(request)
+    return get_object_or_404(ImportJob, pk=job_id, community=membership.community)
+
+
+def _options(data: Any, preview_fields: list[str]) -> dict[str, Any]:
+    mapping = {f: data.get(f"map_{f}") for f in preview_fields if data.get(f"map_{f}")}
+    srid = (data.get("srid") or "").strip()
+    return {
+        "layer": data.get("layer") or "",
+        "category": data.get("category") or "",
+        "external_id": data.get("external_id") or "",
+        "srid": int(srid) if srid.isdigit() else None,
+        "mapping": mapping,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_preview_page(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job(request, job_id)
+    if job.status not in (ImportStatus.UPLOADED, ImportStatus.FAILED):
+        return redirect("geodata:import-job", job_id=job.pk)
+    data = request.POST if request.method == "POST" else request.GET
+    fields = [f.name for f in target_spec(job.into).fields] + ["category"]
+    # The preview form re-posts itself (step=preview) when the admin changes the layer or mapping.
+    options = _options(data, fields) if data.get("step") else dict(job.options or {})
+    preview = import_preview(job.file_path, into=job.into, community_id=job.community_id, options=options)
+    if request.method == "POST" and data.get("confirm") and not preview["error"]:
+        options["layer"] = preview["layer"]
+        import_job_confirm(job=job, options=options)
+        return redirect("geodata:import-job", job_id=job.pk)
+    context = {"job": job, "preview": preview, "options": options}
+    return render(request, "geo/import_preview.html", context, status=400 if preview["error"] else 200)
+
+
+@login_required
+@require_GET
+def import_job_page(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job(request, job_id)
+    return render(request, "geo/import_job.html", {"job": job, "finished": job.finished_at is not None})
+
+
+@login_required
+@require_GET
+def import_status(request: HttpRequest, job_id: int) -> JsonResponse:
+    """Polled by the progress page: status, features done / total, report lines when finished."""
+    job = _job(request, job_id)
+    report = job.report or {}
+    return JsonResponse(
+        {
+            "id": job.pk,
+            "status": job.status,
+            "status_label": str(job.get_status_display()),
+            "done": job.progress_done,
+            "total": job.progress_total,
+            "finished": job.finished_at is not None,
+            "ok": report.get("ok"),
+            "created": report.get("created", 0),
+            "updated": report.get("updated", 0),
+            "skipped": report.get("skipped", 0),
+            "lines": report.get("lines", []),
+        }
+    )

@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class InterventionsConfig(AppConfig):
     name = "interventions"
     verbose_name = _("Reports, interventions and missions")
+
+    def ready(self) -> None:
+        # The Open311 partner-key admin lives beside the Open311 code (interventions/open311/).
+        from .open311 import admin as open311_admin  # noqa: F401

@@ -1,0 +1,147 @@
+"""Writes for Open311: partner keys and reports filed by partner applications."""
+
+import io
+import logging
+import secrets
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Community
+from interventions.models import Category, Open311Request, PartnerApiKey, Photo, PhotoKind, Report
+from interventions.models.partners import partner_key_hash
+
+logger = logging.getLogger(__name__)
+
+MEDIA_MAX_BYTES = 10 * 1024 * 1024  # a phone photo fits; anything bigger is refused
+MEDIA_TIMEOUT_S = 10
+
+
+def partner_key_ensure(*, community: Community, name: str, key: str) -> PartnerApiKey:
+    """Create or update the key called `name` so that `key` is accepted (seed_demo uses it)."""
+    with transaction.atomic():
+        partner, _ = PartnerApiKey.objects.update_or_create(
+            community=community,
+            name=name,
+            defaults={"key_hash": partner_key_hash(key), "key_prefix": key[:8], "active": True},
+        )
+    return partner
+
+
+def new_key_value() -> str:
+    """A fresh random key (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+def partner_key_create(*, community: Community, name: str, rate_limit: int = 60) -> tuple[PartnerApiKey, str]:
+    """A new key with a random value; the value is returned once and never stored."""
+    key = new_key_value()
+    with transaction.atomic():
+        partner = PartnerApiKey.objects.create(
+            community=community,
+            name=name,
+            key_hash=partner_key_hash(key),
+            key_prefix=key[:8],
+            rate_limit=rate_limit,
+        )
+    return partner, key
+
+
+def partner_key_throttle(*, partner: PartnerApiKey) -> bool:
+    """Count one request in the key's current minute; True when over its rate limit.
+
+    A fixed one-minute window in the Django cache: shared by every worker when the cache
+    is (Redis/Memcached in production); per process with the local-memory default.
+    """
+    bucket = f"open311:rate:{partner.pk}:{int(time.time() // 60)}"
+    cache.add(bucket, 0, timeout=120)
+    try:
+        count = cache.incr(bucket)
+    except ValueError:  # evicted between add and incr
+        cache.set(bucket, 1, timeout=120)
+        count = 1
+    return count > partner.rate_limit
+
+
+@dataclass
+class Open311Submission:
+    """A validated POST requests.{fmt}; positions are already in the storage SRID."""
+
+    category: Category
+    geom: Point
+    description: str = ""
+    address: str = ""
+    support: str = ""
+    offensive: bool = False
+    media_url: str = ""
+    contact: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+def open311_report_create(
+    *, community: Community, partner: PartnerApiKey | None, submission: Open311Submission
+) -> Report:
+    """File a report for a partner app: a Report like any other (source=partner) + its Open311 side."""
+    with transaction.atomic():
+        report = Report.objects.create(
+            community=community,
+            category=submission.category,
+            source="partner",
+            description=submission.description,
+            address=submission.address,
+            support=submission.support,
+            offensive=submission.offensive,
+            geom=submission.geom,
+        )
+        extra = Open311Request.objects.create(
+            report=report,
+            partner=partner,
+            media_url=submission.media_url,
+            attributes=submission.attributes,
+            **submission.contact,
+        )
+        if partner is not None:
+            PartnerApiKey.objects.filter(pk=partner.pk).update(last_used_at=timezone.now())
+        if submission.media_url and settings.RONDE_OPEN311_FETCH_MEDIA:
+            transaction.on_commit(lambda: open311_media_fetch(open311_request=extra))
+    return report
+
+
+def open311_media_fetch(*, open311_request: Open311Request) -> Photo | None:
+    """Download media_url into a Photo of the report; logs and gives up on any problem.
+
+    Runs only when settings.RONDE_OPEN311_FETCH_MEDIA is on (the server otherwise makes no
+    outbound request). Accepts http(s) images up to MEDIA_MAX_BYTES, checked by Pillow.
+    """
+    from PIL import Image
+
+    url = open311_request.media_url
+    if not url.startswith(("http://", "https://")):
+        return None
+    try:
+        with urllib.request.urlopen(url, timeout=MEDIA_TIMEOUT_S) as response:  # noqa: S310 - scheme checked
+            data = response.read(MEDIA_MAX_BYTES + 1)
+        if len(data) > MEDIA_MAX_BYTES:
+            raise ValueError("larger than 10 MB")
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            extension = (image.format or "jpeg").lower()
+    except Exception as exc:  # network, HTTP or image errors: the report stays, without photo
+        logger.warning("Open311 media_url %s not fetched: %s", url, exc)
+        return None
+    report = open311_request.report
+    photo = Photo(
+        community_id=report.community_id, report=report, kind=PhotoKind.DETAIL, taken_at=timezone.now()
+    )
+    photo.geom = report.geom
+    photo.file.save(f"open311-{open311_request.token}.{extension}", ContentFile(data), save=False)
+    photo.save()
+    return photo

@@ -1,0 +1,74 @@
+"""Who is calling and which community's collections they see.
+
+Members of a community (session or `Authorization: Token …`) see all its collections;
+anyone else sees only what the community publishes (settings["publish_ogc"]). A user in
+several communities picks one with ?community=<slug> or the X-Ronde-Community header.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
+from rest_framework.authtoken.models import Token
+
+from accounts.models import Community, User
+from accounts.permissions import COMMUNITY_HEADER
+from accounts.selectors import NoCommunity, membership_get_for_user
+
+from .collections import Collection, is_published, visible_collections
+from .errors import OgcError
+
+
+@dataclass(frozen=True)
+class Caller:
+    community: Community | None
+    member: bool
+
+    def collections(self) -> list[Collection]:
+        if self.community is None:
+            return []
+        return visible_collections(self.community, member=self.member)
+
+    def collection(self, collection_id: str) -> Collection:
+        for collection in self.collections():
+            if collection.id == collection_id:
+                return collection
+        raise OgcError(404, "NotFound", f"No collection '{collection_id}' here.")
+
+
+def _user(request: HttpRequest) -> User | AnonymousUser:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header.startswith("Token "):
+        token = Token.objects.select_related("user").filter(key=header[6:].strip()).first()
+        if token is None or not token.user.is_active:
+            raise OgcError(401, "Unauthorized", "Invalid token.")
+        return token.user
+    return request.user
+
+
+def caller_get(request: HttpRequest) -> Caller:
+    slug = request.GET.get("community") or request.META.get(COMMUNITY_HEADER) or None
+    user = _user(request)
+    if isinstance(user, User) and user.is_authenticated:
+        try:
+            membership = membership_get_for_user(user=user, community_slug=slug)
+            return Caller(membership.community, member=True)
+        except NoCommunity:
+            if not slug:
+                return Caller(None, member=False)
+    if slug:
+        community = Community.objects.filter(slug=slug).first()
+        if community is None:
+            raise OgcError(404, "NotFound", f"community: unknown community '{slug}'.")
+        if not is_published(community):
+            status = 403 if user.is_authenticated else 401
+            raise OgcError(status, "Forbidden", f"community: '{slug}' publishes nothing; log in as a member.")
+        return Caller(community, member=False)
+    # No community named: a single publishing community is the obvious one.
+    candidates = (
+        Community.objects.filter(settings__has_key="publish_ogc")
+        .exclude(settings__publish_ogc=False)
+        .exclude(settings__publish_ogc=[])
+    )
+    published = [c for c in candidates[:2] if is_published(c)]
+    return Caller(published[0] if len(published) == 1 else None, member=False)

@@ -1,0 +1,1 @@
+"""Ronde benchmarks: `python -m benchmarks [NAME ...]` (see benchmarks/README.md)."""

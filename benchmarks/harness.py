@@ -1,0 +1,334 @@
+"""Reusable pieces for Ronde's benchmarks: a seeded database, a real server, timed HTTP loops,
+and isolated virtualenvs for the peer tools we compare against.
+
+    from benchmarks import harness
+    url = harness.bench_database(scale=100)            # 1M interventions, seeded once
+    with harness.ronde_server(url, workers=2) as base:  # gunicorn, production settings
+        token = harness.bench_token(url)
+        samples, wall = harness.http_loop(base, paths, headers={"Authorization": f"Token {token}"})
+        print(harness.latency_stats(samples, wall))
+
+Every server listens on loopback only, on a free port in 18000–18999, and is stopped at the end.
+"""
+
+import contextlib
+import fcntl
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DB = "ronde_bench"
+BENCH_DIR = ROOT / "var" / "bench"
+BENCH_SEED = 20_240_601
+BENCH_USER = "bench-dispatcher"
+BENCH_PASSWORD = "bench-password-not-secret"
+# The OGC API Features peer, shared by the API and tile benchmarks (one venv, one version).
+TIPG_REQUIREMENTS = ["tipg==1.6.1", "uvicorn[standard]==0.32.1"]
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+# --- (a) the benchmark database -------------------------------------------------------------
+
+
+def _base_database_url() -> str:
+    """The project's DATABASE_URL, as settings compute it (the local cluster by default)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    import django
+    from django.conf import settings
+
+    django.setup()
+    return str(settings.DATABASE_URL)
+
+
+def database_url(name: str = BENCH_DB) -> str:
+    """The project's DATABASE_URL with another database name (same server, same user)."""
+    parts = urlsplit(_base_database_url())
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _libpq(url: str) -> str:
+    """postgis://… → postgresql://… for psycopg."""
+    return "postgresql" + url[url.index("://") :]
+
+
+def _admin_connection() -> psycopg.Connection:
+    return psycopg.connect(_libpq(database_url("postgres")), autocommit=True)
+
+
+def _manage(url: str, *args: str, settings_module: str = "config.settings.local") -> None:
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": settings_module}
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, env=env, cwd=ROOT)
+
+
+def bench_database(scale: float = 100, *, seed: int = BENCH_SEED, name: str = BENCH_DB) -> str:
+    """DATABASE_URL of a database migrated and seeded with `seed_demo --scale` (100 = 1M interventions).
+
+    Seeded once: the scale and seed are recorded in the database's comment, and a database
+    with the same record is reused as it is. Another record means a drop and a fresh seed.
+    """
+    url = database_url(name)
+    wanted = f"ronde-bench scale={scale:g} seed={seed}"
+    with _admin_connection() as admin:
+        row = admin.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if row is not None and row[0] == wanted:
+            _manage(url, "migrate", "--no-input", "-v", "0")  # new migrations of the code under test
+            _say(f"Reusing {name} ({wanted}).")
+            return url
+        if row is not None:
+            _say(f"Dropping {name} ({row[0] or 'no record'}), seeding it anew ({wanted}).")
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    _manage(url, "migrate", "--no-input", "-v", "0")
+    started = time.monotonic()
+    _manage(url, "seed_demo", "--scale", f"{scale:g}", "--seed", str(seed))
+    _say(f"Seeded {name} at scale {scale:g} in {time.monotonic() - started:.0f} s.")
+    with psycopg.connect(_libpq(url), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    with _admin_connection() as admin:
+        admin.execute(f"COMMENT ON DATABASE \"{name}\" IS '{wanted}'")
+    return url
+
+
+def bench_token(url: str, *, username: str = BENCH_USER) -> str:
+    """An API token for a dispatcher of the demo community in the database at `url`."""
+    code = (
+        "from accounts.models import Community; from accounts.services import user_create; "
+        "from rest_framework.authtoken.models import Token; "
+        f"u = user_create(username='{username}', community=Community.objects.get(slug='demo'), "
+        f"role='dispatcher', password='{BENCH_PASSWORD}', validate=False); "
+        "print(Token.objects.get_or_create(user=u)[0].key)"
+    )
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "shell", "-c", code],
+        check=True, env=env, cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    return out.stdout.strip().splitlines()[-1]
+
+
+# --- (b) servers ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A free loopback port in 18000–18999 (the range kept for trial servers)."""
+    ports = list(range(18000, 19000))
+    random.shuffle(ports)
+    for port in ports:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 18000–18999")
+
+
+def wait_ready(url: str, *, timeout: float = 60.0, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server exited with code {process.returncode} before answering {url}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=2.0).status_code < 500:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+@contextlib.contextmanager
+def _serve(argv: list[str], env: dict[str, str], ready_url: str, log: Path) -> Iterator[None]:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            wait_ready(ready_url, process=process)
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextlib.contextmanager
+def ronde_server(
+    url: str, *, workers: int = 2, port: int | None = None, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """gunicorn serving Ronde on loopback with production settings (DEBUG off) → base URL.
+
+    `extra_env` adds settings for this server only (e.g. RONDE_TILE_CACHE=0).
+    """
+    port = port or free_port()
+    env = {
+        **os.environ,
+        **(extra_env or {}),
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "benchmark-only-secret-key-not-for-production-use",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback
+        "DJANGO_HSTS_SECONDS": "0",
+    }
+    argv = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--workers", str(workers),
+            "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "--log-level", "warning"]  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    with _serve(argv, env, f"{base}/health/", BENCH_DIR / "ronde-gunicorn.log"):
+        yield base
+
+
+# --- (c) timing -------------------------------------------------------------------------------
+
+
+@dataclass
+class Stats:
+    count: int
+    errors: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    mean_ms: float
+    throughput: float  # requests per second over the wall time
+
+    def line(self) -> str:
+        return (
+            f"n={self.count} p50={self.p50_ms:.1f} ms p95={self.p95_ms:.1f} ms p99={self.p99_ms:.1f} ms "
+            f"mean={self.mean_ms:.1f} ms {self.throughput:.0f} req/s"
+            + (f" errors={self.errors}" if self.errors else "")
+        )
+
+
+def latency_stats(samples: Sequence[float], wall_seconds: float | None = None, errors: int = 0) -> Stats:
+    """Percentiles (ms) of latencies in seconds; throughput over `wall_seconds` (or their sum)."""
+    if not samples:
+        raise ValueError("no samples")
+    ordered = sorted(samples)
+
+    def pct(p: float) -> float:
+        # Nearest-rank percentile: the value at or above p % of the samples.
+        return ordered[min(len(ordered) - 1, max(0, int(round(p / 100 * len(ordered) + 0.5)) - 1))] * 1000
+
+    wall = wall_seconds if wall_seconds else sum(samples)
+    return Stats(len(samples), errors, pct(50), pct(95), pct(99), statistics.fmean(samples) * 1000,
+                 len(samples) / wall)  # fmt: skip
+
+
+def http_loop(
+    base_url: str,
+    paths: Sequence[str],
+    *,
+    headers: dict[str, str] | None = None,
+    concurrency: int = 1,
+    warmup: int = 5,
+    check: bool = True,
+    timeout: float = 30.0,
+) -> tuple[list[float], float, list[httpx.Response]]:
+    """GET every path once (split over `concurrency` threads, each with its own keep-alive client).
+
+    Returns the latencies (s), the wall time (s) and one response per path (in order) for
+    checking. A non-2xx response raises when `check`; `warmup` first paths are sent untimed.
+    """
+    responses: list[httpx.Response | None] = [None] * len(paths)
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def worker(indexes: list[int]) -> None:
+        with httpx.Client(base_url=base_url, headers=headers, timeout=timeout) as client:
+            for i in indexes[: min(warmup, len(indexes))]:
+                client.get(paths[i]).read()
+            for i in indexes:
+                t0 = time.perf_counter()
+                response = client.get(paths[i])
+                response.read()
+                elapsed = time.perf_counter() - t0
+                if check and not response.is_success:
+                    raise RuntimeError(f"GET {paths[i]} -> {response.status_code}: {response.text[:300]}")
+                with lock:
+                    latencies.append(elapsed)
+                responses[i] = response
+
+    chunks = [list(range(k, len(paths), concurrency)) for k in range(concurrency)]
+    errors: list[BaseException] = []
+
+    def guarded(indexes: list[int]) -> None:
+        try:
+            worker(indexes)
+        except BaseException as exc:  # re-raised in the caller's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=(c,)) for c in chunks if c]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    if errors:
+        raise errors[0]
+    return latencies, wall, [r for r in responses if r is not None]
+
+
+# --- (d) peers in their own virtualenvs -------------------------------------------------------
+
+
+def peer_venv(name: str, requirements: Sequence[str]) -> Path:
+    """A virtualenv under var/bench/<name> with exactly `requirements` (pip specs); built once."""
+    venv = BENCH_DIR / name
+    stamp = venv / ".requirements"
+    wanted = "\n".join(requirements)
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    # Two benchmarks may want the same peer at once: one builds, the other waits.
+    with (BENCH_DIR / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stamp.exists() and stamp.read_text() == wanted:
+            return venv
+        _say(f"Building the {name} virtualenv ({', '.join(requirements)})…")
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+        subprocess.run([*pip, *requirements], check=True)
+        stamp.write_text(wanted)
+    return venv
+
+
+@contextlib.contextmanager
+def uvicorn_server(
+    venv: Path,
+    app: str,
+    *,
+    env: dict[str, str],
+    ready_path: str = "/",
+    workers: int = 1,
+    port: int | None = None,
+) -> Iterator[str]:
+    """Run an ASGI `app` ("module:attr") with the venv's uvicorn on loopback → base URL."""
+    port = port or free_port()
+    argv = [str(venv / "bin" / "python"), "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
+            "--workers", str(workers), "--no-access-log", "--log-level", "warning"]  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    with _serve(argv, {**os.environ, **env}, base + ready_path, BENCH_DIR / f"{venv.name}-uvicorn.log"):
+        yield base
+
+
+def ratio(ours: float, theirs: float) -> str:
+    """'0.8× (faster)' style: ours / theirs for times (below 1 means Ronde is faster)."""
+    value = ours / theirs if theirs else float("inf")
+    return f"{value:.2f}×"

@@ -1,0 +1,22 @@
+from django.contrib import admin
+
+from geo.admin_base import CommunityScopedAdmin
+from interventions.models import MissionOccurrence, MissionTemplate
+
+
+class OccurrenceInline(admin.TabularInline):
+    model = MissionOccurrence
+    extra = 0
+    readonly_fields = ("date", "mission", "created_at")
+    can_delete = False
+
+
+@admin.register(MissionTemplate)
+class MissionTemplateAdmin(CommunityScopedAdmin):
+    """Recurring missions (every Monday in the station district…); the command
+    create_recurring_missions turns them into the day's draft missions."""
+
+    list_display = ("name", "community", "team", "weekday", "every_weeks", "starts_on", "ends_on", "active")
+    list_filter = ("weekday", "active")
+    search_fields = ("name",)
+    inlines = [OccurrenceInline]

@@ -1,0 +1,235 @@
+"""JSON endpoints of the dispatcher's map (session or token auth, DRF error format).
+
+/dispatch/api/board/            GET  open reports, interventions, the day's missions (EPSG:4326)
+/dispatch/api/preview/          POST what a zone (GeoJSON Polygon or district id) would hold
+/dispatch/api/missions/<id>/progress/  GET per-stop state, polled by the live map
+/dispatch/api/interventions/bulk/      POST reassign / cancel / close several interventions
+/dispatch/api/mission-templates/       GET, POST recurring missions
+"""
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry, Polygon
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_gis.fields import GeometryField
+
+from accounts.models import Role, Team
+from accounts.permissions import CommunityRole, request_membership
+from geo.api.filters import parse_date
+from interventions.api.missions import mission_feature
+from interventions.models import InterventionStatus, MissionTemplate, NotDoneReason, Weekday
+from interventions.selectors_missions import mission_get_for_membership
+from interventions.services.bulk import BULK_ACTIONS, interventions_bulk_update
+from interventions.services.recurrence import mission_template_create
+
+from .selectors import (
+    board_interventions,
+    board_missions,
+    board_reports,
+    mission_progress,
+    zone_polygon,
+    zone_preview,
+)
+
+PLANNERS = (Role.ADMIN, Role.DISPATCHER)
+ALL_ROLES = (Role.ADMIN, Role.DISPATCHER, Role.AGENT, Role.VIEWER)
+
+
+def _geojson(geom: GEOSGeometry | None) -> dict[str, Any] | None:
+    if geom is None:
+        return None
+    return json.loads(geom.transform(settings.RONDE_API_SRID, clone=True).json)
+
+
+class PlannerView(APIView):
+    permission_classes = [IsAuthenticated, CommunityRole]
+    read_roles = PLANNERS
+    write_roles = PLANNERS
+
+
+def _day(request: Request) -> dt.date:
+    raw = request.query_params.get("date")
+    return parse_date(raw, name="date") if raw else timezone.localdate()
+
+
+class BoardView(PlannerView):
+    def get(self, request: Request) -> Response:
+        community = request_membership(request).community
+        date = _day(request)
+        missions = []
+        for mission in board_missions(community=community, date=date):
+            feature = mission_feature(mission, with_stops=False)
+            feature["properties"]["route"] = _geojson(mission.route)
+            feature["properties"]["stop_count"] = mission.stops.count()
+            missions.append(feature)
+        return Response(
+            {
+                "date": date.isoformat(),
+                "reports": {"type": "FeatureCollection", "features": board_reports(community=community)},
+                "interventions": {
+                    "type": "FeatureCollection",
+                    "features": board_interventions(community=community, date=date),
+                },
+                "missions": {"type": "FeatureCollection", "features": missions},
+            }
+        )
+
+
+class PreviewSerializer(serializers.Serializer):
+    zone = GeometryField(required=False)
+    zone_id = serializers.IntegerField(required=False)
+    date = serializers.DateField(required=False)
+
+    def validate_zone(self, value: GEOSGeometry) -> GEOSGeometry:
+        if not isinstance(value, Polygon):
+            raise serializers.ValidationError("Expected a GeoJSON Polygon (EPSG:4326).")
+        if value.srid is None:
+            value.srid = settings.RONDE_API_SRID
+        if not value.valid:
+            raise serializers.ValidationError(f"The polygon is not valid: {value.valid_reason}.")
+        return value.transform(settings.RONDE_SRID, clone=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "zone" not in attrs and "zone_id" not in attrs:
+            raise serializers.ValidationError({"zone": ["Draw a zone or choose a district (zone_id)."]})
+        return attrs
+
+
+class PreviewView(PlannerView):
+    @extend_schema(request=PreviewSerializer)
+    def post(self, request: Request) -> Response:
+        community = request_membership(request).community
+        serializer = PreviewSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        zone = data.get("zone")
+        if zone is None:
+            zone = zone_polygon(community=community, zone_id=data["zone_id"])
+            if zone is None:
+                raise serializers.ValidationError({"zone_id": ["Unknown district in your community."]})
+        body = zone_preview(community=community, zone=zone, date=data.get("date"))
+        body["zone"] = _geojson(zone)
+        return Response(body)
+
+
+class ProgressView(APIView):
+    """Any member who may read the mission (agents: their teams' missions)."""
+
+    permission_classes = [IsAuthenticated, CommunityRole]
+    read_roles = ALL_ROLES
+
+    def get(self, request: Request, pk: int) -> Response:
+        mission = mission_get_for_membership(membership=request_membership(request), mission_id=pk)
+        if mission is None:
+            raise Http404
+        return Response(mission_progress(mission=mission))
+
+
+class TeamField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self) -> QuerySet[Team]:
+        return Team.objects.filter(community=self.context["community"])
+
+
+class BulkSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=1000)
+    action = serializers.ChoiceField(choices=BULK_ACTIONS)
+    team = TeamField(required=False, allow_null=True)
+    date = serializers.DateField(required=False, allow_null=True)
+    outcome = serializers.ChoiceField(
+        choices=(InterventionStatus.DONE, InterventionStatus.NOT_DONE), required=False
+    )
+    reason = serializers.ChoiceField(choices=NotDoneReason.choices, required=False, allow_blank=True)
+
+
+class BulkView(PlannerView):
+    @extend_schema(request=BulkSerializer)
+    def post(self, request: Request) -> Response:
+        community = request_membership(request).community
+        serializer = BulkSerializer(data=request.data, context={"community": community})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        result = interventions_bulk_update(
+            community=community,
+            ids=data["ids"],
+            action=data["action"],
+            team=data.get("team"),
+            date=data.get("date"),
+            outcome=data.get("outcome") or InterventionStatus.DONE,
+            reason=data.get("reason") or "",
+        )
+        return Response(result)
+
+
+class TemplateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    team = TeamField()
+    zone = GeometryField(required=False)
+    zone_id = serializers.IntegerField(required=False)
+    weekday = serializers.ChoiceField(choices=Weekday.choices)
+    every_weeks = serializers.IntegerField(min_value=1, max_value=8, required=False)
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField(required=False, allow_null=True)
+    open_round = serializers.BooleanField(required=False)
+
+    def validate_zone(self, value: GEOSGeometry) -> GEOSGeometry:
+        if not isinstance(value, Polygon):
+            raise serializers.ValidationError("Expected a GeoJSON Polygon (EPSG:4326).")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "zone" not in attrs:
+            if "zone_id" not in attrs:
+                raise serializers.ValidationError({"zone": ["Draw a zone or choose a district (zone_id)."]})
+            polygon = zone_polygon(community=self.context["community"], zone_id=attrs.pop("zone_id"))
+            if polygon is None:
+                raise serializers.ValidationError({"zone_id": ["Unknown district in your community."]})
+            attrs["zone"] = polygon
+        if attrs.get("ends_on") and attrs["ends_on"] < attrs["starts_on"]:
+            raise serializers.ValidationError({"ends_on": ["The end is before the start."]})
+        return attrs
+
+
+def template_json(template: MissionTemplate) -> dict[str, Any]:
+    return {
+        "id": template.pk,
+        "name": template.name,
+        "team": template.team_id,
+        "weekday": template.weekday,
+        "weekday_name": template.get_weekday_display(),
+        "every_weeks": template.every_weeks,
+        "starts_on": template.starts_on.isoformat(),
+        "ends_on": template.ends_on.isoformat() if template.ends_on else None,
+        "active": template.active,
+        "zone": _geojson(template.zone),
+    }
+
+
+class TemplatesView(PlannerView):
+    def get(self, request: Request) -> Response:
+        community = request_membership(request).community
+        templates = MissionTemplate.objects.filter(community=community).order_by("weekday", "name")
+        return Response({"results": [template_json(t) for t in templates]})
+
+    @extend_schema(request=TemplateSerializer)
+    def post(self, request: Request) -> Response:
+        membership = request_membership(request)
+        serializer = TemplateSerializer(data=request.data, context={"community": membership.community})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        template = mission_template_create(
+            community=membership.community,
+            created_by=membership.user,
+            **data,
+        )
+        return Response(template_json(template), status=status.HTTP_201_CREATED)

@@ -1,0 +1,681 @@
+// The dispatcher's map: jobs on the map and in a list kept in sync, a mission zone drawn on
+// the map (or chosen from the panel), the round created, optimised, dispatched and followed.
+// State for people and tests lives in data-* attributes: #dispatch-map[data-state],
+// #mission-panel[data-mission][data-status], #stop-list li[data-sequence].
+
+import { api } from "./api.js";
+import { ZoneDraw } from "./draw.js";
+
+const el = document.getElementById("dispatch-map");
+const T = JSON.parse(document.getElementById("dispatch-strings").textContent);
+const URLS = JSON.parse(document.getElementById("dispatch-urls").textContent);
+const $ = (id) => document.getElementById(id);
+const POLL_MS = 10_000;
+const LIST_MAX = 300;
+const STATE_COLORS = { planned: "#1f2a44", in_progress: "#ef6c00", done: "#2e7d32", not_done: "#546e7a", unassigned: "#ffffff" };
+
+const state = {
+  map: null,
+  maplibregl: null,
+  draw: null,
+  board: null, // last /board/ answer
+  zone: null, // GeoJSON Polygon (EPSG:4326) of the zone being planned
+  preview: null, // {reports: [], interventions: [], booked}
+  excluded: new Set(), // "r12" / "i5" unchecked in the preview
+  mission: null, // the selected mission (Feature with stops)
+  markers: [],
+  pollTimer: null,
+};
+
+function say(id, text) {
+  const node = $(id);
+  if (node) node.textContent = text;
+}
+
+function fmt(template, values) {
+  return template.replace(/%\((\w+)\)s/g, (_, k) => String(values[k] ?? ""));
+}
+
+function km(m) {
+  return m >= 1000 ? `${(m / 1000).toFixed(2)} km` : `${Math.round(m)} m`;
+}
+
+function minutes(s) {
+  const h = Math.floor(s / 3600);
+  const m = Math.round((s % 3600) / 60);
+  return h ? `${h} h ${String(m).padStart(2, "0")}` : `${m} min`;
+}
+
+// ---------- jobs: filters, list, map ----------
+
+function allJobs() {
+  if (!state.board) return [];
+  return [...state.board.reports.features, ...state.board.interventions.features];
+}
+
+function jobKey(f) {
+  return f.id; // "r<pk>" or "i<pk>"
+}
+
+function filters() {
+  return {
+    category: $("filter-category").value,
+    status: $("filter-status").value,
+    age: Number($("filter-age").value || 0),
+    priority: $("filter-priority").value,
+  };
+}
+
+function matches(f, flt) {
+  const p = f.properties;
+  if (flt.category && p.category !== flt.category) return false;
+  if (flt.status) {
+    const status = p.kind === "report" ? "report" : p.status;
+    if (status !== flt.status) return false;
+  }
+  if (flt.age && p.age_days < flt.age) return false;
+  if (flt.priority && String(p.priority) !== flt.priority) return false;
+  return true;
+}
+
+function jobLabel(f) {
+  const p = f.properties;
+  const kind = p.kind === "report" ? T.report : T.intervention;
+  const where = p.address ? ` — ${p.address}` : "";
+  return `${kind} ${p.pk} · ${p.category_name}${where}`;
+}
+
+function jobDetail(f) {
+  const p = f.properties;
+  const status = p.kind === "report" ? T.statuses.report : T.statuses[p.status] || p.status;
+  const bits = [status, fmt(T.priority_n, { n: p.priority }), fmt(T.age_n, { n: p.age_days })];
+  if (p.team) bits.push(p.team);
+  return bits.join(" · ");
+}
+
+function renderJobs() {
+  const flt = filters();
+  const shown = allJobs().filter((f) => matches(f, flt));
+  const map = state.map;
+  const reports = shown.filter((f) => f.properties.kind === "report");
+  const interventions = shown.filter((f) => f.properties.kind === "intervention");
+  map.getSource("jobs-reports").setData({ type: "FeatureCollection", features: reports });
+  map.getSource("jobs-interventions").setData({ type: "FeatureCollection", features: interventions });
+  const list = $("job-list");
+  list.replaceChildren();
+  for (const f of shown.slice(0, LIST_MAX)) list.append(jobItem(f));
+  say("jobs-count", fmt(shown.length > LIST_MAX ? T.jobs_capped : T.jobs_count, { n: shown.length, max: LIST_MAX }));
+  updateBulk();
+}
+
+function jobItem(f) {
+  const p = f.properties;
+  const li = document.createElement("li");
+  li.className = "job";
+  li.dataset.key = jobKey(f);
+  li.dataset.kind = p.kind;
+  li.dataset.pk = p.pk;
+  const id = `job-${jobKey(f)}`;
+  const box = document.createElement("input");
+  box.type = "checkbox";
+  box.id = id;
+  box.className = "job-check";
+  box.addEventListener("change", updateBulk);
+  const label = document.createElement("label");
+  label.htmlFor = id;
+  label.textContent = jobLabel(f);
+  const detail = document.createElement("span");
+  detail.className = "job-detail";
+  detail.textContent = jobDetail(f);
+  const show = document.createElement("button");
+  show.type = "button";
+  show.className = "link-button";
+  show.textContent = T.show_on_map;
+  show.setAttribute("aria-label", `${T.show_on_map}: ${jobLabel(f)}`);
+  show.addEventListener("click", () => focusOnMap(f));
+  const add = document.createElement("button");
+  add.type = "button";
+  add.className = "link-button job-add";
+  add.textContent = T.add_to_mission;
+  add.setAttribute("aria-label", `${T.add_to_mission}: ${jobLabel(f)}`);
+  add.hidden = !(state.mission && state.mission.properties.status === "draft");
+  add.addEventListener("click", () => addToMission(f));
+  li.append(box, label, detail, show, add);
+  return li;
+}
+
+function focusOnMap(f) {
+  state.map.easeTo({ center: f.geometry.coordinates, zoom: Math.max(state.map.getZoom(), 17) });
+  state.map.getSource("highlight").setData({ type: "FeatureCollection", features: [f] });
+}
+
+function checkedJobs() {
+  return [...document.querySelectorAll("#job-list .job-check:checked")].map((b) => b.closest("li"));
+}
+
+function updateBulk() {
+  const checked = checkedJobs();
+  const interventions = checked.filter((li) => li.dataset.kind === "intervention");
+  say("bulk-count", fmt(T.bulk_count, { n: interventions.length }));
+  $("bulk-apply").disabled = interventions.length === 0;
+  $("zone-from-selection").disabled = checked.length === 0;
+}
+
+// ---------- missions of the day ----------
+
+function renderMissions() {
+  const list = $("mission-list");
+  list.replaceChildren();
+  const features = state.board.missions.features;
+  state.map.getSource("missions").setData(state.board.missions);
+  const routes = features.filter((m) => m.properties.route).map((m) => ({ type: "Feature", id: m.id, properties: { status: m.properties.status }, geometry: m.properties.route }));
+  state.map.getSource("routes").setData({ type: "FeatureCollection", features: routes });
+  if (!features.length) {
+    const li = document.createElement("li");
+    li.textContent = T.no_missions;
+    list.append(li);
+  }
+  for (const m of features) {
+    const li = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "link-button";
+    button.dataset.mission = m.id;
+    const p = m.properties;
+    button.textContent = `${p.name || p.team_name} — ${T.mission_statuses[p.status] || p.status} (${fmt(T.stops_n, { n: p.stop_count })})`;
+    button.addEventListener("click", () => selectMission(m.id));
+    li.append(button);
+    list.append(li);
+  }
+}
+
+async function loadBoard() {
+  el.dataset.state = "loading";
+  const date = $("board-date").value;
+  state.board = await api(`${URLS.board}?date=${encodeURIComponent(date)}`);
+  renderJobs();
+  renderMissions();
+}
+
+// ---------- the zone and its preview ----------
+
+async function setZone(polygon, { fromMap = true } = {}) {
+  state.zone = polygon;
+  state.excluded.clear();
+  if (!fromMap) state.draw.setPolygon(polygon);
+  if (!polygon) {
+    state.preview = null;
+    renderPreview();
+    say("zone-status", T.zone_none);
+    return;
+  }
+  await preview({ zone: polygon });
+}
+
+async function preview(body) {
+  say("zone-status", T.zone_loading);
+  try {
+    const answer = await api(URLS.preview, { method: "POST", body: { ...body, date: $("plan-date").value } });
+    state.preview = answer;
+    if (body.zone_id) {
+      state.zone = answer.zone;
+      state.draw.setPolygon(answer.zone);
+      fitTo(answer.zone.coordinates[0]);
+    }
+    say("zone-status", fmt(T.zone_summary, { r: answer.reports.length, i: answer.interventions.length }));
+  } catch (error) {
+    state.preview = null;
+    say("zone-status", String(error.message));
+  }
+  renderPreview();
+}
+
+function jobByKey(key) {
+  return allJobs().find((f) => jobKey(f) === key);
+}
+
+function renderPreview() {
+  const list = $("preview-list");
+  list.replaceChildren();
+  const warnings = $("preview-warnings");
+  warnings.replaceChildren();
+  $("plan-create").disabled = !state.preview;
+  $("template-create").disabled = !state.zone;
+  if (!state.preview) return;
+  const booked = new Map();
+  for (const b of state.preview.booked.reports) booked.set(`r${b.id}`, b.mission);
+  for (const b of state.preview.booked.interventions) booked.set(`i${b.id}`, b.mission);
+  const keys = [...state.preview.interventions.map((pk) => `i${pk}`), ...state.preview.reports.map((pk) => `r${pk}`)];
+  for (const key of keys) {
+    const f = jobByKey(key);
+    const li = document.createElement("li");
+    li.dataset.key = key;
+    li.dataset.kind = key[0] === "r" ? "report" : "intervention";
+    li.dataset.pk = key.slice(1);
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.id = `preview-${key}`;
+    box.checked = !state.excluded.has(key);
+    box.addEventListener("change", () => {
+      if (box.checked) state.excluded.delete(key);
+      else state.excluded.add(key);
+      updatePreviewCount();
+    });
+    const label = document.createElement("label");
+    label.htmlFor = box.id;
+    label.textContent = f ? jobLabel(f) : `${key[0] === "r" ? T.report : T.intervention} ${key.slice(1)}`;
+    li.append(box, label);
+    if (booked.has(key)) {
+      const warn = document.createElement("span");
+      warn.className = "warning";
+      warn.textContent = fmt(T.already_in_mission, { m: booked.get(key) });
+      li.append(warn);
+    }
+    list.append(li);
+  }
+  if (state.preview.outside_territory) {
+    const li = document.createElement("li");
+    li.textContent = T.zone_outside;
+    warnings.append(li);
+  }
+  updatePreviewCount();
+}
+
+function updatePreviewCount() {
+  if (!state.preview) return;
+  const total = state.preview.reports.length + state.preview.interventions.length;
+  say("preview-count", fmt(T.preview_count, { n: total - state.excluded.size, total }));
+}
+
+function rectangleAround(coords, marginDeg = 0.0004) {
+  const xs = coords.map((c) => c[0]);
+  const ys = coords.map((c) => c[1]);
+  const [w, s, e, n] = [Math.min(...xs) - marginDeg, Math.min(...ys) - marginDeg, Math.max(...xs) + marginDeg, Math.max(...ys) + marginDeg];
+  return { type: "Polygon", coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] };
+}
+
+function fitTo(coords) {
+  const xs = coords.map((c) => c[0]);
+  const ys = coords.map((c) => c[1]);
+  state.map.fitBounds([[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]], { padding: { top: 60, right: 70, bottom: 90, left: 90 }, maxZoom: 18, duration: 0 });
+}
+
+// ---------- creating, editing, optimising, dispatching ----------
+
+async function createMission(event) {
+  event.preventDefault();
+  if (!state.zone) return;
+  const body = {
+    zone: state.zone,
+    date: $("plan-date").value,
+    team: Number($("plan-team").value),
+    name: $("plan-name").value,
+    profile: $("plan-profile").value,
+    open_round: $("plan-open").checked,
+  };
+  say("plan-status", T.working);
+  try {
+    let mission = await api(URLS.missions, { method: "POST", body });
+    const remove = mission.properties.stops
+      .filter((s) => state.excluded.has(s.intervention ? `i${s.intervention}` : `r${s.report}`))
+      .map((s) => s.id);
+    if (remove.length) mission = await api(`${URLS.missions}${mission.id}/stops/`, { method: "POST", body: { remove } });
+    say("plan-status", fmt(T.created, { id: mission.id }));
+    state.draw.clear();
+    await loadBoard();
+    showMission(mission);
+  } catch (error) {
+    say("plan-status", String(error.message));
+  }
+}
+
+async function selectMission(id) {
+  const mission = await api(`${URLS.missions}${id}/`);
+  showMission(mission);
+  const coords = mission.geometry.coordinates[0];
+  fitTo(coords);
+}
+
+function stopLabel(s) {
+  const kind = s.intervention ? T.intervention : T.report;
+  const where = s.address ? ` — ${s.address}` : "";
+  return `${kind} ${s.intervention || s.report} · ${s.category_name}${where}`;
+}
+
+function showMission(mission) {
+  state.mission = mission;
+  const p = mission.properties;
+  const panel = $("mission-panel");
+  panel.hidden = false;
+  panel.dataset.mission = mission.id;
+  panel.dataset.status = p.status;
+  say("mission-heading", `${p.name || T.mission} ${mission.id} — ${p.team_name}, ${p.date}`);
+  say("mission-status", T.mission_statuses[p.status] || p.status);
+  const conflicts = $("mission-conflicts");
+  conflicts.replaceChildren();
+  for (const c of mission.conflicts || []) {
+    const li = document.createElement("li");
+    li.dataset.kind = c.kind;
+    li.textContent = T.conflicts[c.kind] ? fmt(T.conflicts[c.kind], c) : c.detail;
+    conflicts.append(li);
+  }
+  const draft = p.status === "draft";
+  $("mission-optimize").disabled = !(draft || p.status === "dispatched") || !p.stops.length;
+  $("mission-dispatch").disabled = !draft || !p.optimized_at;
+  $("mission-cancel").disabled = !["draft", "dispatched", "in_progress"].includes(p.status);
+  $("sheet-link").href = URLS.sheet.replace("/0/", `/${mission.id}/`);
+  $("sheet-pdf-link").href = URLS.sheet_pdf.replace("/0/", `/${mission.id}/`);
+  renderStops(mission);
+  renderSummary(mission);
+  for (const b of document.querySelectorAll(".job-add")) b.hidden = !draft;
+  drawRound(mission);
+  startPolling();
+}
+
+function renderStops(mission, progress) {
+  const p = mission.properties;
+  const states = new Map((progress ? progress.stops : []).map((s) => [s.id, s.state]));
+  const list = $("stop-list");
+  list.replaceChildren();
+  const ordered = [...p.stops].sort((a, b) => (a.sequence === null) - (b.sequence === null) || a.round - b.round || (a.sequence || 0) - (b.sequence || 0));
+  for (const s of ordered) {
+    const li = document.createElement("li");
+    li.dataset.stop = s.id;
+    li.dataset.sequence = s.sequence ?? "";
+    const st = states.get(s.id) || s.status;
+    li.dataset.state = st;
+    const number = document.createElement("span");
+    number.className = "stop-number";
+    number.textContent = s.sequence ?? "–";
+    const text = document.createElement("span");
+    text.textContent = stopLabel(s);
+    const detail = document.createElement("span");
+    detail.className = "job-detail";
+    const bits = [T.stop_states[st] || st];
+    if (s.planned_arrival) bits.push(s.planned_arrival.slice(11, 16));
+    if (s.leg_distance_m !== null) bits.push(`${km(s.leg_distance_m)}, ${minutes(s.leg_duration_s || 0)}`);
+    if (s.reason) bits.push(s.reason);
+    detail.textContent = bits.join(" · ");
+    li.append(number, text, detail);
+    if (p.status === "draft") {
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "link-button";
+      remove.textContent = T.remove;
+      remove.setAttribute("aria-label", `${T.remove}: ${stopLabel(s)}`);
+      remove.addEventListener("click", () => editStops({ remove: [s.id] }));
+      li.append(remove);
+    }
+    list.append(li);
+  }
+}
+
+function renderSummary(mission) {
+  const p = mission.properties;
+  const summary = $("plan-summary");
+  if (p.distance_m === null || p.distance_m === undefined) {
+    summary.textContent = p.stops.length ? T.not_optimised : T.no_stops;
+    delete summary.dataset.distance;
+    return;
+  }
+  summary.dataset.distance = p.distance_m;
+  summary.dataset.duration = p.duration_s;
+  const unassigned = p.stops.filter((s) => s.status === "unassigned").length;
+  summary.textContent = fmt(T.summary, { d: km(p.distance_m), t: minutes(p.duration_s), n: p.stops.length - unassigned, u: unassigned });
+}
+
+function drawRound(mission, progress) {
+  const p = mission.properties;
+  const map = state.map;
+  map.getSource("round").setData(p.route ? { type: "Feature", properties: {}, geometry: p.route } : { type: "FeatureCollection", features: [] });
+  el.dataset.routeLines = p.route ? String(p.route.coordinates.length) : "0";
+  for (const m of state.markers) m.remove();
+  state.markers = [];
+  const states = new Map((progress ? progress.stops : []).map((s) => [s.id, s.state]));
+  for (const s of p.stops) {
+    const st = states.get(s.id) || s.status;
+    const div = document.createElement("div");
+    div.className = `stop-marker stop-${st}`;
+    div.textContent = s.sequence ?? "–";
+    div.setAttribute("aria-hidden", "true"); // the stop list is the accessible version
+    div.style.background = STATE_COLORS[st] || STATE_COLORS.planned;
+    const marker = new state.maplibregl.Marker({ element: div }).setLngLat(s.geometry.coordinates).addTo(map);
+    state.markers.push(marker);
+  }
+}
+
+async function editStops(body) {
+  try {
+    const mission = await api(`${URLS.missions}${state.mission.id}/stops/`, { method: "POST", body });
+    showMission(mission);
+    say("plan-status", T.stops_changed);
+  } catch (error) {
+    say("plan-status", String(error.message));
+  }
+}
+
+function addToMission(f) {
+  const key = f.properties.kind === "report" ? "add_reports" : "add_interventions";
+  return editStops({ [key]: [f.properties.pk] });
+}
+
+async function optimise() {
+  say("plan-status", T.optimising);
+  $("mission-optimize").disabled = true;
+  try {
+    const mission = await api(`${URLS.missions}${state.mission.id}/optimize/`, { method: "POST", body: {} });
+    showMission(mission);
+    say("plan-status", T.optimised);
+    await loadBoard();
+  } catch (error) {
+    say("plan-status", String(error.message));
+    $("mission-optimize").disabled = false;
+  }
+}
+
+async function setStatus(status) {
+  try {
+    const mission = await api(`${URLS.missions}${state.mission.id}/`, { method: "PATCH", body: { status } });
+    showMission(mission);
+    say("plan-status", T.mission_statuses[status]);
+    await loadBoard();
+  } catch (error) {
+    say("plan-status", String(error.message));
+  }
+}
+
+// ---------- live progress ----------
+
+function startPolling() {
+  clearInterval(state.pollTimer);
+  const live = ["dispatched", "in_progress"].includes(state.mission.properties.status);
+  if (!live) return;
+  state.pollTimer = setInterval(poll, POLL_MS);
+  poll();
+}
+
+async function poll() {
+  if (!state.mission) return;
+  try {
+    const progress = await api(URLS.progress.replace("/0/", `/${state.mission.id}/`));
+    const c = progress.counts;
+    say("mission-progress", fmt(T.progress, { done: c.done, not_done: c.not_done, in_progress: c.in_progress, planned: c.planned }));
+    $("mission-progress").dataset.done = c.done;
+    renderStops(state.mission, progress);
+    drawRound(state.mission, progress);
+    if (progress.status !== state.mission.properties.status) {
+      state.mission.properties.status = progress.status;
+      $("mission-panel").dataset.status = progress.status;
+      say("mission-status", T.mission_statuses[progress.status] || progress.status);
+    }
+  } catch (error) {
+    say("mission-progress", String(error.message));
+  }
+}
+
+// ---------- bulk actions and recurring missions ----------
+
+async function applyBulk(event) {
+  event.preventDefault();
+  const ids = checkedJobs().filter((li) => li.dataset.kind === "intervention").map((li) => Number(li.dataset.pk));
+  const action = $("bulk-action").value;
+  const body = { ids, action };
+  if (action === "reassign") {
+    body.team = Number($("bulk-team").value);
+    if ($("bulk-date").value) body.date = $("bulk-date").value;
+  }
+  if (action === "close") {
+    body.outcome = $("bulk-outcome").value;
+    if (body.outcome === "not_done") body.reason = $("bulk-reason").value;
+  }
+  try {
+    const result = await api(URLS.bulk, { method: "POST", body });
+    say("bulk-status", fmt(T.bulk_done, { n: result.updated.length, s: result.skipped.length }));
+    await loadBoard();
+  } catch (error) {
+    say("bulk-status", String(error.message));
+  }
+}
+
+function syncBulkFields() {
+  const action = $("bulk-action").value;
+  $("bulk-reassign-fields").hidden = action !== "reassign";
+  $("bulk-close-fields").hidden = action !== "close";
+}
+
+async function createTemplate(event) {
+  event.preventDefault();
+  if (!state.zone) return;
+  try {
+    const t = await api(URLS.templates, {
+      method: "POST",
+      body: {
+        name: $("template-name").value || $("plan-name").value || T.mission,
+        team: Number($("plan-team").value),
+        zone: state.zone,
+        weekday: Number($("template-weekday").value),
+        every_weeks: Number($("template-every").value || 1),
+        starts_on: $("plan-date").value,
+        open_round: $("plan-open").checked,
+      },
+    });
+    say("template-status", fmt(T.template_created, { name: t.name, day: t.weekday_name }));
+  } catch (error) {
+    say("template-status", String(error.message));
+  }
+}
+
+// ---------- map ----------
+
+function addLayers(map) {
+  const empty = { type: "FeatureCollection", features: [] };
+  for (const id of ["jobs-reports", "jobs-interventions", "missions", "routes", "round", "highlight"]) map.addSource(id, { type: "geojson", data: empty });
+  map.addLayer({ id: "missions-fill", type: "fill", source: "missions", paint: { "fill-color": "#1f78b4", "fill-opacity": 0.08 } });
+  map.addLayer({ id: "missions-outline", type: "line", source: "missions", paint: { "line-color": "#1f78b4", "line-width": 2, "line-dasharray": [2, 1] } });
+  map.addLayer({ id: "routes-line", type: "line", source: "routes", paint: { "line-color": "#1f78b4", "line-width": 2, "line-opacity": 0.6 } });
+  map.addLayer({ id: "round-line", type: "line", source: "round", layout: { "line-join": "round", "line-cap": "round" }, paint: { "line-color": "#c62828", "line-width": 4, "line-opacity": 0.85 } });
+  const statusColor = ["match", ["get", "status"], "todo", "#c62828", "scheduled", "#ad1457", "in_progress", "#ef6c00", "done", "#2e7d32", "not_done", "#546e7a", "#c62828"];
+  map.addLayer({ id: "jobs-interventions", type: "circle", source: "jobs-interventions", paint: { "circle-color": statusColor, "circle-radius": 6, "circle-stroke-color": "#fff", "circle-stroke-width": 1.5 } });
+  map.addLayer({ id: "jobs-reports", type: "circle", source: "jobs-reports", paint: { "circle-color": "#d95f02", "circle-radius": 6, "circle-stroke-color": "#000", "circle-stroke-width": 1 } });
+  map.addLayer({ id: "highlight", type: "circle", source: "highlight", paint: { "circle-color": "rgba(0,0,0,0)", "circle-radius": 12, "circle-stroke-color": "#ffbf47", "circle-stroke-width": 4 } });
+  for (const layer of ["jobs-reports", "jobs-interventions"]) {
+    map.on("click", layer, (e) => {
+      if (state.draw.mode !== "idle") return;
+      const key = e.features[0].id ?? `${layer === "jobs-reports" ? "r" : "i"}${e.features[0].properties.pk}`;
+      const li = document.querySelector(`#job-list li[data-key="${key}"]`);
+      if (li) {
+        li.scrollIntoView({ block: "nearest" });
+        li.querySelector("input").focus();
+      }
+    });
+    map.on("mouseenter", layer, () => { if (state.draw.mode === "idle") map.getCanvas().style.cursor = "pointer"; });
+    map.on("mouseleave", layer, () => { if (state.draw.mode === "idle") map.getCanvas().style.cursor = ""; });
+  }
+}
+
+function baseStyle(style) {
+  // Keep the offline base map, districts and assets from the tile style; the jobs and
+  // missions come as GeoJSON so that the list and the map show the same features.
+  const keep = new Set(["basemap", "zones", "assets"]);
+  const layers = style.layers.filter((l) => !l.metadata || keep.has(l.metadata["ronde:layer"]));
+  for (const l of layers) {
+    if (l.metadata && l.metadata["ronde:layer"] === "assets") l.layout = { ...(l.layout || {}), visibility: "none" };
+  }
+  const used = new Set(layers.map((l) => l.source).filter(Boolean));
+  const sources = Object.fromEntries(Object.entries(style.sources).filter(([k]) => used.has(k)));
+  return { ...style, layers, sources };
+}
+
+function toggleAssets() {
+  const visible = $("show-assets").checked;
+  for (const l of state.map.getStyle().layers) {
+    if (l.metadata && l.metadata["ronde:layer"] === "assets") state.map.setLayoutProperty(l.id, "visibility", visible ? "visible" : "none");
+  }
+}
+
+function bindPanel() {
+  for (const id of ["filter-category", "filter-status", "filter-age", "filter-priority"]) $(id).addEventListener("change", renderJobs);
+  $("show-assets").addEventListener("change", toggleAssets);
+  $("board-date").addEventListener("change", () => { $("plan-date").value = $("board-date").value; loadBoard(); });
+  $("draw-rectangle").addEventListener("click", () => { state.draw.begin("rectangle"); say("zone-status", T.draw_rectangle_help); });
+  $("draw-polygon").addEventListener("click", () => { state.draw.begin("polygon"); say("zone-status", T.draw_polygon_help); });
+  $("zone-clear").addEventListener("click", () => state.draw.clear());
+  $("zone-district-use").addEventListener("click", () => {
+    const id = $("zone-district").value;
+    if (id) preview({ zone_id: Number(id) });
+  });
+  $("zone-from-selection").addEventListener("click", () => {
+    const coords = checkedJobs().map((li) => jobByKey(li.dataset.key)).filter(Boolean).map((f) => f.geometry.coordinates);
+    if (!coords.length) return;
+    const polygon = rectangleAround(coords);
+    setZone(polygon, { fromMap: false });
+    fitTo(polygon.coordinates[0]);
+  });
+  $("plan-form").addEventListener("submit", createMission);
+  $("mission-optimize").addEventListener("click", optimise);
+  $("mission-dispatch").addEventListener("click", () => setStatus("dispatched"));
+  $("mission-cancel").addEventListener("click", () => setStatus("cancelled"));
+  $("bulk-form").addEventListener("submit", applyBulk);
+  $("bulk-action").addEventListener("change", syncBulkFields);
+  $("template-form").addEventListener("submit", createTemplate);
+  syncBulkFields();
+}
+
+async function start() {
+  const maplibregl = await import(el.dataset.maplibreUrl);
+  state.maplibregl = maplibregl;
+  maplibregl.setWorkerUrl(new URL(el.dataset.workerUrl, window.location.href).href);
+  const response = await fetch(el.dataset.styleUrl, { credentials: "same-origin" });
+  if (!response.ok) throw new Error(`style: HTTP ${response.status}`);
+  const style = baseStyle(await response.json());
+  const map = new maplibregl.Map({
+    container: el,
+    style,
+    bounds: style.metadata["ronde:bounds"],
+    fitBoundsOptions: { padding: 16 },
+    transformRequest: (url) => ({ url, credentials: "same-origin" }),
+  });
+  state.map = map;
+  window.rondeDispatch = state; // for debugging and browser tests
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+  map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
+  map.getCanvas().setAttribute("aria-label", el.dataset.label);
+  await new Promise((resolve) => map.on("load", resolve));
+  addLayers(map);
+  state.draw = new ZoneDraw(map, {
+    onChange: (polygon) => setZone(polygon),
+    onModeChange: (mode) => { el.dataset.drawMode = mode; },
+  });
+  bindPanel();
+  await loadBoard();
+  const jobs = allJobs();
+  if (jobs.length) fitTo(jobs.map((f) => f.geometry.coordinates));
+  map.on("idle", () => { el.dataset.state = "idle"; say("map-status", ""); });
+  map.triggerRepaint();
+}
+
+start().catch((error) => {
+  el.dataset.state = "error";
+  say("map-status", String(error));
+  console.error(error);
+});

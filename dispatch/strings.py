@@ -1,0 +1,74 @@
+"""Messages the dispatcher's page builds in JavaScript, translated on the server (gettext)
+and handed over as JSON (json_script). %(name)s placeholders are filled in the browser."""
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from interventions.models import InterventionStatus, MissionStatus, StopStatus
+
+
+def board_strings() -> dict[str, Any]:
+    return {
+        "report": _("Report"),
+        "intervention": _("Intervention"),
+        "mission": _("Mission"),
+        "statuses": {"report": _("Open report"), **{s.value: str(s.label) for s in InterventionStatus}},
+        "mission_statuses": {s.value: str(s.label) for s in MissionStatus},
+        "stop_states": {
+            **{s.value: str(s.label) for s in StopStatus},
+            "in_progress": _("In progress"),
+        },
+        "priority_n": _("priority %(n)s"),
+        "age_n": _("%(n)s days old"),
+        "jobs_count": _("%(n)s jobs match the filters."),
+        "jobs_capped": _("%(n)s jobs match the filters; the first %(max)s are listed: narrow the filters."),
+        "show_on_map": _("Show on map"),
+        "add_to_mission": _("Add to the mission"),
+        "remove": _("Remove"),
+        "no_missions": _("No mission this day."),
+        "stops_n": _("%(n)s stops"),
+        "zone_none": _("No zone yet."),
+        "zone_loading": _("Looking for jobs in the zone…"),
+        "zone_summary": _("In the zone: %(r)s open reports and %(i)s interventions."),
+        "zone_outside": _("Part of the zone is outside the community."),
+        "already_in_mission": _("already in mission %(m)s that day"),
+        "preview_count": _("%(n)s of %(total)s jobs will be in the mission."),
+        "draw_rectangle_help": _("Press the mouse on the map and drag to draw the rectangle."),
+        "draw_polygon_help": _(
+            "Click each corner on the map; double-click, Enter or a click on the first corner closes the zone."
+        ),
+        "working": _("Creating the mission…"),
+        "created": _("Mission %(id)s created as a draft."),
+        "optimising": _("Optimising the round on the street network…"),
+        "optimised": _("Round optimised."),
+        "stops_changed": _("Stops changed: optimise the round again."),
+        "not_optimised": _("The round is not optimised yet."),
+        "no_stops": _("This mission has no stops."),
+        "summary": _("Round: %(d)s, %(t)s in all; %(n)s stops in order, %(u)s left out."),
+        "progress": _(
+            "Done %(done)s · not done %(not_done)s · in progress %(in_progress)s · to do %(planned)s"
+        ),
+        "bulk_count": _("%(n)s interventions selected."),
+        "bulk_done": _("%(n)s interventions updated, %(s)s skipped."),
+        "template_created": _("Recurring mission “%(name)s” created: every %(day)s."),
+        "conflicts": {
+            "team_booked": _("The team already has mission %(mission)s that day."),
+            "job_in_other_mission": _("A job is already in mission %(mission)s that day."),
+            "zone_partly_outside": _("Part of the zone is outside the community."),
+        },
+    }
+
+
+def board_urls() -> dict[str, str]:
+    return {
+        "board": reverse("dispatch:api-board"),
+        "preview": reverse("dispatch:api-preview"),
+        "bulk": reverse("dispatch:api-bulk"),
+        "templates": reverse("dispatch:api-templates"),
+        "progress": reverse("dispatch:api-progress", args=[0]),
+        "sheet": reverse("dispatch:sheet", args=[0]),
+        "sheet_pdf": reverse("dispatch:sheet-pdf", args=[0]),
+        "missions": reverse("mission-list"),
+    }

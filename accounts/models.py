@@ -20,7 +20,7 @@ class Community(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=64, unique=True)
-    territory = models.MultiPolygonField(_("territory"), srid=settings.RONDE_SRID)
+    territory = models.MultiPolygonField(_("territory"), srid=settings.RONDE_SRID, spatial_index=False)
     # Hourly cost per agent, contractor day rate… (EUR), read by dashboards.
     settings = models.JSONField(_("settings"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

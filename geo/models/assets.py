@@ -56,7 +56,7 @@ class Asset(models.Model):
     # Free attributes from the source registry (material, install date, …).
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     # Point, line or polygon, storage SRID.
-    geom = models.GeometryField(_("geometry"), srid=settings.RONDE_SRID)
+    geom = models.GeometryField(_("geometry"), srid=settings.RONDE_SRID, spatial_index=False)
     # Web Mercator copy for vector tiles, kept in sync by PostgreSQL (a per-row
     # ST_Transform costs 30–50 % of tile time).
     geom_3857 = models.GeneratedField(

@@ -29,7 +29,7 @@ class StreetSegment(models.Model):
     # Graph vertices, filled by the routing topology build (pgRouting), null until then.
     source = models.BigIntegerField(null=True, blank=True)
     target = models.BigIntegerField(null=True, blank=True)
-    geom = models.LineStringField(_("geometry"), srid=settings.RONDE_SRID)
+    geom = models.LineStringField(_("geometry"), srid=settings.RONDE_SRID, spatial_index=False)
     # Web Mercator copy for vector tiles, kept in sync by PostgreSQL (a per-row
     # ST_Transform costs 30–50 % of tile time).
     geom_3857 = models.GeneratedField(

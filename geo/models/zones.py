@@ -21,7 +21,7 @@ class Zone(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=ZoneKind.choices, default=ZoneKind.DISTRICT)
     external_id = models.CharField(_("external id"), max_length=100, blank=True, default="")
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
-    geom = models.MultiPolygonField(_("geometry"), srid=settings.RONDE_SRID)
+    geom = models.MultiPolygonField(_("geometry"), srid=settings.RONDE_SRID, spatial_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -51,7 +51,7 @@ class Report(models.Model):
     # Idempotency key made by an offline client; a replay with the same key creates nothing.
     client_uuid = models.UUIDField(null=True, blank=True, unique=True)
     reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
-    geom = models.PointField(_("position"), srid=settings.RONDE_SRID)
+    geom = models.PointField(_("position"), srid=settings.RONDE_SRID, spatial_index=False)
     # Web Mercator copy for vector tiles, kept in sync by PostgreSQL (a per-row
     # ST_Transform costs 30–50 % of tile time).
     geom_3857 = models.GeneratedField(

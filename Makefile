@@ -49,8 +49,11 @@ migrate: setup db
 seed: migrate
 	@$(PY) manage.py seed_demo --if-empty
 
+## Serve the app and run the background worker (imports, recomputations) beside it.
 run: seed
 	@$(PY) manage.py demo_logins
+	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py db_worker -v 0 & worker=$$!; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup

@@ -8,7 +8,6 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from config.api import JsonPagination
 from geo.api.base import scope_related_fields
@@ -19,6 +18,7 @@ from .models import Role, Team, User
 from .permissions import CommunityRole, request_membership
 from .selectors import teams_for_community
 from .services import team_create, team_delete, team_update
+from .throttling import lockout_response
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -108,7 +108,14 @@ class TokenView(ObtainAuthToken):
     """Exchange a username and password for an API token: `Authorization: Token <token>`."""
 
     @extend_schema(responses={200: TokenSerializer}, auth=[])
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().post(request, *args, **kwargs)
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        try:
+            response = super().post(request, *args, **kwargs)
+        except serializers.ValidationError:
+            # django-axes flags a locked-out attempt on the request it saw: DRF's wrapper,
+            # which its middleware never looks at (accounts/throttling.py).
+            if getattr(request, "axes_locked_out", False):
+                return lockout_response(request._request)
+            raise
         response.status_code = status.HTTP_200_OK
         return response

@@ -1,34 +1,21 @@
 """One place that turns (user, community, role) into allowed API actions.
 
-Who may do what through /api/v1/ (R read, C create, U update, D delete). Every row
-read or written belongs to the caller's community (querysets are scoped before the
-role is even looked at); another community's object is a 404, not a 403.
-
-==================  ======  =================  ==========  =====
-resource            viewer  agent              dispatcher  admin
-==================  ======  =================  ==========  =====
-zones               R       R                  R           RCUD
-assets              R       R                  R           RCUD
-asset-categories    R       R                  R           R (*)
-categories          R       R                  R           R (*)
-teams               R       R                  RCUD        RCUD
-reports             R       RC                 RCUD        RCUD
-interventions       R       RU (status, tag    RCUD        RCUD
-                            fields only)
-missions            owned by interventions/api/missions.py
-==================  ======  =================  ==========  =====
-
-(*) categories are managed in the Django admin by the community admin.
-A view declares `read_roles`, `write_roles` and, where one action differs from
-the others, `action_roles = {"create": (...), ...}` (checked first).
+Who may do what is declared once, per URL, in accounts/access.py (RULES; written out in
+docs/permissions.md); AccessMiddleware applies it before any view and CommunityRole applies
+it again inside DRF. Every row read or written belongs to the caller's community (querysets
+are scoped before the role is even looked at); another community's object is a 404.
+A view without a rule in the table (only views called outside the URLconf, e.g. in unit
+tests) falls back to its `read_roles`, `write_roles` and `action_roles` attributes.
 """
 
+from collections.abc import Collection
 from typing import Any
 
 from rest_framework import permissions
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.request import Request
 
+from .access import roles_allowed
 from .models import Membership, Role
 from .selectors import NoCommunity, membership_get_for_user
 
@@ -52,9 +39,10 @@ def request_membership(request: Request) -> Membership:
 
 
 class CommunityRole(permissions.BasePermission):
-    """Read for `read_roles`, write for `write_roles` declared on the view.
+    """The roles of accounts/access.py RULES for this URL and method.
 
-    Defaults: every member reads, dispatchers and admins write.
+    Without a rule: `read_roles` / `write_roles` / `action_roles` of the view (defaults:
+    every member reads, dispatchers and admins write).
     """
 
     default_read = (Role.ADMIN, Role.DISPATCHER, Role.AGENT, Role.VIEWER)
@@ -62,9 +50,14 @@ class CommunityRole(permissions.BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         membership = request_membership(request)
+        match = getattr(request, "resolver_match", None)
+        declared = roles_allowed(match.view_name, request.method or "GET") if match is not None else None
         action_roles = getattr(view, "action_roles", {})
         action = getattr(view, "action", None)
-        if action in action_roles:
+        allowed: Collection[str]
+        if declared is not None:
+            allowed = declared
+        elif action in action_roles:
             allowed = action_roles[action]
         elif request.method in permissions.SAFE_METHODS:
             allowed = getattr(view, "read_roles", self.default_read)

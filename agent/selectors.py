@@ -61,6 +61,7 @@ def mission_stops(*, mission: Mission) -> list[StopView]:
     stops = list(
         MissionStop.objects.filter(mission=mission)
         .exclude(status="unassigned")
+        .exclude(intervention__deleted_at__isnull=False)  # deleted in the office
         .select_related("intervention__category", "report__category")
         .prefetch_related(Prefetch("intervention__photos"))
         .order_by("round_index", "sequence", "pk")
@@ -106,7 +107,7 @@ def intervention_for_key(*, community: Community, client_uuid: uuid.UUID) -> Int
         .select_related("intervention")
         .first()
     )
-    return alias.intervention if alias else None
+    return alias.intervention if alias and alias.intervention.deleted_at is None else None
 
 
 def delivered_to(*, user: User, intervention_id: int | None = None, stop_id: int | None = None) -> bool:

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from geo.models import Support
 from interventions.models import Intervention, InterventionStatus, Method, Mission, NotDoneReason, Photo
+from interventions.photo_access import photo_url
 
 from .selectors import StopView
 
@@ -142,7 +143,9 @@ def photo_json(photo: Photo) -> dict[str, Any]:
         "intervention_id": photo.intervention_id,
         "report_id": photo.report_id,
         "taken_at": photo.taken_at.isoformat(),
-        "url": photo.file.url,
+        # Permission-checked (interventions/photo_access.py); the session cookie goes along.
+        "url": photo_url(photo),
+        "thumbnail_url": photo_url(photo, size="thumb"),
     }
 
 

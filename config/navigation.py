@@ -24,8 +24,39 @@ class NavItem:
 
 
 NAV_ITEMS: list[NavItem] = [
+    NavItem("map", _("Map"), ALL, _("Every layer on the map, with a legend and a list alternative.")),
+    NavItem(
+        "dispatch:board",
+        _("Dispatch"),
+        (Role.ADMIN, Role.DISPATCHER),
+        _("Draw a mission zone, plan and optimise the round, print the sheet, follow it live."),
+    ),
     NavItem(
         "api-docs", _("API"), (Role.ADMIN, Role.DISPATCHER), _("REST API and its OpenAPI documentation.")
+    ),
+    NavItem(
+        "dashboards:index",
+        _("Dashboards"),
+        (Role.ADMIN, Role.DISPATCHER, Role.VIEWER),
+        _("Where and how often tags come back: heatmaps, recurrence, costs."),
+    ),
+    NavItem(
+        "agent:app",
+        _("Field app"),
+        (Role.AGENT, Role.DISPATCHER, Role.ADMIN),
+        _("Today's missions, recording interventions offline, reporting new tags."),
+    ),
+    NavItem(
+        "geodata:imports",
+        _("Import"),
+        (Role.ADMIN,),
+        _("Assets, zones, reports from GeoJSON, GeoPackage, Shapefile, CSV, KML."),
+    ),
+    NavItem(
+        "geodata:exports",
+        _("Export"),
+        (Role.ADMIN, Role.DISPATCHER, Role.VIEWER),
+        _("Download data as GeoJSON, GeoPackage, Shapefile or CSV."),
     ),
     NavItem("admin:index", _("Administration"), (Role.ADMIN,), _("Users, teams, categories, assets.")),
 ]

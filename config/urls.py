@@ -1,10 +1,10 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from config import views
+from config import security, views
+from interventions import photo_access
+from tiles import views as tiles_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,9 +13,22 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api_urls")),
+    path("open311/v2/", include("interventions.open311.urls")),
+    path("ogc/", include("ogc.urls")),
+    path("dashboards/", include("dashboards.urls")),
+    path("tiles/", include("tiles.urls")),
+    path("map/", tiles_views.map_page, name="map"),
+    path("agent/", include("agent.urls")),
+    path("dispatch/", include("dispatch.urls")),
+    path("geo/", include("geo.web.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script under the CSP.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    # Photos only through a permission check (never MEDIA_URL): interventions/photo_access.py.
+    path("photos/<int:photo_id>/<str:size>/", photo_access.photo_view, name="photo"),
+    path("security/csp-report/", security.csp_report, name="csp-report"),
 ]
+# MEDIA_ROOT is never served as such (photos go through the "photo" view above).
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# A JSON 404 under the APIs (config/views.py).
+handler404 = "config.views.not_found"

@@ -2,8 +2,10 @@
 
 from django.contrib import admin
 
+from audit.admin import AuditedAdminMixin
 from geo.admin_base import CommunityScopedAdmin
 
+from .admin_softdelete import SoftDeleteAdminMixin
 from .models import Category, Intervention, Mission, Photo, Report
 
 
@@ -16,7 +18,7 @@ class CategoryAdmin(CommunityScopedAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(CommunityScopedAdmin):
+class ReportAdmin(AuditedAdminMixin, CommunityScopedAdmin):
     list_display = ["id", "category", "status", "source", "priority", "reported_at", "community"]
     list_filter = ["status", "source", "priority", "offensive", "reported_at", "community"]
     search_fields = ["description", "address", "external_id"]
@@ -26,23 +28,23 @@ class ReportAdmin(CommunityScopedAdmin):
 
 
 @admin.register(Intervention)
-class InterventionAdmin(CommunityScopedAdmin):
+class InterventionAdmin(SoftDeleteAdminMixin, AuditedAdminMixin, CommunityScopedAdmin):
     list_display = ["id", "category", "status", "planned_date", "ended_at", "team", "surface_m2", "community"]
     list_filter = ["status", "method", "support", "offensive", "planned_date", "community"]
     search_fields = ["notes", "product", "external_id"]
     raw_id_fields = ["report", "asset", "mission"]
     filter_horizontal = ["agents"]
     list_select_related = ["category", "team", "community"]
-    readonly_fields = ["client_uuid", "created_at", "updated_at"]
+    readonly_fields = ["client_uuid", "created_at", "updated_at", "deleted_at", "deleted_by"]
 
 
 @admin.register(Mission)
-class MissionAdmin(CommunityScopedAdmin):
+class MissionAdmin(SoftDeleteAdminMixin, AuditedAdminMixin, CommunityScopedAdmin):
     list_display = ["__str__", "date", "team", "status", "community"]
     list_filter = ["status", "date", "community"]
     search_fields = ["name", "notes"]
     list_select_related = ["team", "community"]
-    readonly_fields = ["created_by", "created_at", "updated_at"]
+    readonly_fields = ["created_by", "created_at", "updated_at", "deleted_at", "deleted_by"]
 
 
 @admin.register(Photo)

@@ -61,9 +61,12 @@ def mission_get_for_membership(*, membership: Membership, mission_id: int) -> Mi
 
 
 def mission_stops(*, mission: Mission) -> QuerySet[MissionStop]:
-    return mission.stops.select_related(
-        "intervention", "intervention__category", "report", "report__category"
-    ).order_by("round_index", "sequence", "id")
+    # A deleted intervention leaves the round (its stop comes back if it is restored).
+    return (
+        mission.stops.filter(Q(intervention__isnull=True) | Q(intervention__deleted_at__isnull=True))
+        .select_related("intervention", "intervention__category", "report", "report__category")
+        .order_by("round_index", "sequence", "id")
+    )
 
 
 def missions_booking_team(*, team_id: int, date: dt.date, exclude_id: int | None = None) -> QuerySet[Mission]:
@@ -86,6 +89,7 @@ def stops_in_other_missions(*, mission: Mission) -> QuerySet[MissionStop]:
             mission__community_id=mission.community_id,
             mission__date=mission.date,
             mission__status__in=ACTIVE_MISSION_STATUSES,
+            mission__deleted_at__isnull=True,
         )
         .exclude(mission=mission)
         .select_related("mission")

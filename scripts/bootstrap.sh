@@ -11,6 +11,7 @@ packages=(
   python3-venv                                                   # the project's .venv
   chromium                                                       # browser tests (Playwright)
   nodejs npm                                                     # self-hosted JS (MapLibre, axe-core)
+  libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core             # WeasyPrint: mission sheet PDF
 )
 # Tools a machine may already have from elsewhere (e.g. node from another source).
 declare -A provided_by=([nodejs]=node [npm]=npm [python3-venv]="")

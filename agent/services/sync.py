@@ -22,6 +22,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Community, User
+from audit.models import AuditAction
+from audit.services import audit_record
 from interventions.models import (
     Category,
     Intervention,
@@ -110,7 +112,9 @@ def _record(*, community: Community, user: User, edit: InterventionEdit) -> Sync
     flags: list[str] = []
     created = False
     target = intervention_for_key(community=community, client_uuid=key)
-    if target is None and Intervention.objects.filter(client_uuid=key).exists():
+    if target is None and Intervention.all_objects.filter(client_uuid=key, community=community).exists():
+        raise ValidationError({"client_uuid": "This intervention was deleted in the office."})
+    if target is None and Intervention.all_objects.filter(client_uuid=key).exists():
         raise ValidationError({"client_uuid": "This key is already used elsewhere."})
     if target is not None:
         target = Intervention.objects.select_for_update().get(pk=target.pk)
@@ -203,11 +207,12 @@ def _resolve_new_key(*, community: Community, user: User, edit: InterventionEdit
         client_uuid=edit.client_uuid,
     )
     target.agents.add(user)
+    audit_record(obj=target, action=AuditAction.CREATE, client_uuid=edit.client_uuid)
     return target
 
 
 def _intervention_from_report(*, report: Report, mission: Mission) -> Intervention:
-    return Intervention.objects.create(
+    intervention = Intervention.objects.create(
         community=report.community,
         category=report.category,
         report=report,
@@ -221,6 +226,8 @@ def _intervention_from_report(*, report: Report, mission: Mission) -> Interventi
         geom=report.geom,
         status=InterventionStatus.SCHEDULED,
     )
+    audit_record(obj=intervention, action=AuditAction.CREATE)
+    return intervention
 
 
 def intervention_check_writable(*, user: User, intervention: Intervention, stop_id: int | None) -> None:
@@ -273,6 +280,7 @@ def _apply(
     target.full_clean(exclude=["category", "report", "asset", "mission", "team", "geom"])
     target.save()
     target.agents.add(user)
+    audit_record(obj=target, action=AuditAction.UPDATE, changes=changes, client_uuid=edit.client_uuid)
     if other_device and changes:
         _audit(
             community=community,
@@ -373,6 +381,7 @@ def report_submit(
     try:
         with transaction.atomic():
             report.save()
+            audit_record(obj=report, action=AuditAction.CREATE, client_uuid=client_uuid)
     except IntegrityError:
         # The same key arrived twice at once: the other request created it.
         return Report.objects.get(client_uuid=client_uuid, community=community), False

@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env, env_int, env_list
+from config.env import env, env_bool, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env("RONDE_VAR_DIR", BASE_DIR / "var"))
@@ -27,22 +27,35 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "geo",
     "interventions",
     "fixtures",
+    "ogc",
+    "dashboards",
+    "agent",
+    "tiles",
+    "dispatch",
+    "audit",
+    "axes",  # login throttling (after the apps whose logins it watches)
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.security.SecurityHeadersMiddleware",  # CSP with nonces, Permissions-Policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.context.AuditContextMiddleware",  # who and which device, for the audit trail
+    "accounts.access.AccessMiddleware",  # the permission matrix (accounts/access.py)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # login lockout responses (accounts/throttling.py)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -60,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.ronde",
+                "config.security.csp_context",  # {{ csp_nonce }}
             ],
         },
     },
@@ -80,10 +94,35 @@ LOGIN_REDIRECT_URL = "/"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("RONDE_PASSWORD_MIN_LENGTH", 10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes, accounts/throttling.py): lock a username+IP pair out after
+# this many failures, for AXES_COOLOFF_TIME (hours); the login form, the admin and the
+# API token endpoint all count.
+AUTHENTICATION_BACKENDS = [
+    "accounts.throttling.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("RONDE_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = float(env("RONDE_LOGIN_COOLOFF_HOURS", 0.25))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind N trusted proxies (nginx: 1) the client is the N-th address from the end of
+# X-Forwarded-For; 0 trusts no header (REMOTE_ADDR), so a client cannot pick its address.
+RONDE_PROXY_COUNT = env_int("RONDE_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+# Undeclared URLs (no rule in accounts/access.py) are refused; local.py only warns.
+RONDE_ACCESS_STRICT = True
+# Signed photo links (Open311 media_url) stay valid this long (seconds).
+RONDE_PHOTO_LINK_MAX_AGE = env_int("RONDE_PHOTO_LINK_MAX_AGE", 3600)
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
@@ -104,6 +143,20 @@ RONDE_API_SRID = 4326
 RONDE_DEMO_PASSWORD = env("RONDE_DEMO_PASSWORD", "ronde-demo")
 RONDE_DEMO_OPEN311_KEY = env("RONDE_DEMO_OPEN311_KEY", "demo-open311-key")
 RONDE_ALLOW_DEMO_SEED = True
+# Open311: download a request's media_url into a Photo. Off by default: the server then makes
+# no outbound request and only keeps the URL.
+RONDE_OPEN311_FETCH_MEDIA = env_bool("RONDE_OPEN311_FETCH_MEDIA", False)
+
+# Background work (imports…): rows in PostgreSQL, run by `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Uploaded import files are kept here until their job ends (MEDIA_ROOT/imports/<community>/).
+RONDE_IMPORT_MAX_UPLOAD_MB = env_int("RONDE_IMPORT_MAX_UPLOAD_MB", 200)
+
+# Field app photos: refused above this size (MB); stored downscaled to this longest side (px),
+# with a thumbnail for lists.
+RONDE_PHOTO_MAX_MB = env_int("RONDE_PHOTO_MAX_MB", 15)
+RONDE_PHOTO_MAX_PX = env_int("RONDE_PHOTO_MAX_PX", 2048)
+RONDE_PHOTO_THUMB_PX = env_int("RONDE_PHOTO_THUMB_PX", 320)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -129,6 +182,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The error answers (400/401/403/404) are part of every operation's contract.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi.fix_geojson_pages",
+        "config.openapi.document_errors",
+    ],
 }
 
 LOGGING = {
@@ -141,3 +200,18 @@ LOGGING = {
 # GDAL 3.6 (Debian 12) cannot sandbox file access; we never pass user-supplied SRS strings
 # to GDAL (imports read CRS through pyogrio/pyproj), so the warning is noted and silenced.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# Dashboards (tag recurrence): a tag removal joins the surface site within this distance
+# (metres, storage SRID) with the same support, else a new site is created.
+RONDE_SITE_RADIUS_M = float(env("RONDE_SITE_RADIUS_M", 5))
+# Heatmap point store: a worker re-reads changed interventions at most this often (seconds),
+# and reloads everything (catching deletions) at this interval.
+RONDE_HEATMAP_REFRESH_S = env_int("RONDE_HEATMAP_REFRESH_S", 30)
+RONDE_HEATMAP_RELOAD_S = env_int("RONDE_HEATMAP_RELOAD_S", 900)
+
+# Vector tiles: cache the gzip bytes (purged on writes); off only to measure generation.
+RONDE_TILE_CACHE = env_bool("RONDE_TILE_CACHE", True)
+# Upstream raster base map under Ronde's own offline one, for deployments with internet,
+# e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png". Empty: the map needs no internet.
+RONDE_UPSTREAM_RASTER_URL = env("RONDE_UPSTREAM_RASTER_URL", "")
+RONDE_UPSTREAM_RASTER_ATTRIBUTION = env("RONDE_UPSTREAM_RASTER_ATTRIBUTION", "")

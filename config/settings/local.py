@@ -7,3 +7,5 @@ DEBUG = True
 SECRET_KEY = env("DJANGO_SECRET_KEY", "ronde-local-development-key-not-for-production")
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# A URL without a rule in accounts/access.py is served (with a warning) while developing.
+RONDE_ACCESS_STRICT = False

@@ -1,4 +1,4 @@
-from config.env import env, env_bool, env_int
+from config.env import env, env_bool, env_int, env_list
 
 from .base import *  # noqa: F403
 
@@ -18,3 +18,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# https://ronde.example.fr when the public origin differs from the Host nginx forwards.
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+# nginx in front: the client address for login throttling is the last X-Forwarded-For hop.
+RONDE_PROXY_COUNT = env_int("RONDE_PROXY_COUNT", 1)
+RONDE_ACCESS_STRICT = True

@@ -73,6 +73,9 @@ class CommunityFeatureSerializer(GeoFeatureModelSerializer):
         return fields
 
     def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            # rest_framework_gis looks for keys in it: a JSON array or `false` would be a 500.
+            raise ValidationError({"non_field_errors": [_("Expected a GeoJSON Feature (a JSON object).")]})
         if isinstance(data, Mapping):
             data = dict(data)
             if "properties" in data and not isinstance(data["properties"], Mapping):

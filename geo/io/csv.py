@@ -127,8 +127,11 @@ def read_csv_frame(
         declared = values.str.extract(EWKT, expand=False).dropna().unique()
         if len(declared) == 1 and not srid_declared:
             srid = int(declared[0])
-        geoms = shapely.from_wkt(
-            values.str.replace(EWKT, "", regex=True).replace({"": None}), on_invalid="ignore"
+        # As an object array: with no rows pandas would hand back an empty *string* Series,
+        # which GeoSeries refuses (TypeError).
+        geoms = np.asarray(
+            shapely.from_wkt(values.str.replace(EWKT, "", regex=True).replace({"": None}), on_invalid="ignore"),
+            dtype=object,
         )
         for i in np.flatnonzero(shapely.is_missing(geoms)):
             problems[int(i)] = (

@@ -109,8 +109,11 @@ def _bare_feature_array(gdal_path: str) -> list | None:
         head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head.startswith(b"["):
         return None
-    with open(gdal_path, encoding="utf-8-sig") as handle:
-        data = json.load(handle)
+    try:
+        with open(gdal_path, encoding="utf-8-sig") as handle:
+            data = json.load(handle)
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError: a truncated or mangled file
+        raise ImportFileError(Path(gdal_path).name, f"not valid JSON ({exc})") from exc
     return data if isinstance(data, list) else None
 
 
@@ -185,7 +188,8 @@ def read_source(
         if bare is not None:
             try:
                 frame = gpd.GeoDataFrame.from_features(bare, crs=f"EPSG:{srid or 4326}")
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            # ShapelyError: an unknown geometry type ("Bogus") or unusable coordinates.
+            except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.ShapelyError) as exc:
                 raise ImportFileError(name, f"not an array of GeoJSON Features ({exc})") from exc
             frame = frame.set_geometry(shapely.force_2d(frame.geometry.values))
             notes.append("bare JSON array of Features read as a FeatureCollection")

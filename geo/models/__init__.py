@@ -1,4 +1,5 @@
 from .assets import Asset, AssetCategory, AssetKind, Support
+from .imports import ImportJob, ImportStatus, ImportTarget
 from .network import StreetKind, StreetSegment
 from .zones import Zone, ZoneKind
 
@@ -6,6 +7,9 @@ __all__ = [
     "Asset",
     "AssetCategory",
     "AssetKind",
+    "ImportJob",
+    "ImportStatus",
+    "ImportTarget",
     "StreetKind",
     "StreetSegment",
     "Support",

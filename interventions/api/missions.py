@@ -13,11 +13,11 @@ from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Point, Polygon
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,9 +25,11 @@ from rest_framework_gis.fields import GeometryField
 
 from accounts.models import Team
 from accounts.permissions import CommunityRole, request_membership
+from audit.api import HistoryMixin
 from geo.api.filters import parse_bbox, parse_date, parse_id, parse_list
 from interventions.models import Mission, MissionStatus, MissionStop, RoutingProfile
 from interventions.selectors_missions import mission_stops, missions_for_membership
+from interventions.services.deletion import mission_delete
 from interventions.services.missions import (
     OptimizeOptions,
     mission_create,
@@ -189,11 +191,11 @@ class StopsEditSerializer(serializers.Serializer):
     remove = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=500)
 
 
-class MissionViewSet(viewsets.GenericViewSet):
+class MissionViewSet(HistoryMixin, viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated, CommunityRole]
     queryset = Mission.objects.none()
     serializer_class = MissionCreateSerializer
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Mission]:
         if getattr(self, "swagger_fake_view", False):
@@ -207,9 +209,8 @@ class MissionViewSet(viewsets.GenericViewSet):
         return context
 
     def get_object(self) -> Mission:
-        mission = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
-        if mission is None:
-            raise Http404
+        # get_object_or_404 also answers 404 (not 500) to an id that is not a number.
+        mission = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         self.check_object_permissions(self.request, mission)
         return mission
 
@@ -229,15 +230,15 @@ class MissionViewSet(viewsets.GenericViewSet):
             qs = qs.filter(zone__intersects=parse_bbox(params["bbox"]))
         return qs
 
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self._filtered(request.query_params))
         features = [mission_feature(m, with_stops=False) for m in page or []]
         return self.get_paginated_response({"features": features})
 
-    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+    def retrieve(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         return Response(mission_feature(self.get_object(), with_stops=True))
 
-    def create(self, request: Request) -> Response:
+    def create(self, request: Request, **kwargs: Any) -> Response:
         serializer = MissionCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -255,7 +256,7 @@ class MissionViewSet(viewsets.GenericViewSet):
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=MissionUpdateSerializer)
-    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+    def partial_update(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         mission = self.get_object()
         serializer = MissionUpdateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -264,9 +265,14 @@ class MissionViewSet(viewsets.GenericViewSet):
         body["conflicts"] = conflicts
         return Response(body)
 
+    def destroy(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+        """Soft delete: the mission disappears everywhere; an admin can restore it."""
+        mission_delete(mission=self.get_object(), user=request_membership(request).user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
     @extend_schema(request=OptimizeSerializer)
     @action(detail=True, methods=["post"])
-    def optimize(self, request: Request, pk: str | None = None) -> Response:
+    def optimize(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         """Order the stops on the street network; the body may change planning options."""
         mission = self.get_object()
         serializer = OptimizeSerializer(data=request.data, context=self.get_serializer_context())
@@ -290,7 +296,7 @@ class MissionViewSet(viewsets.GenericViewSet):
 
     @extend_schema(request=StopsEditSerializer)
     @action(detail=True, methods=["post"])
-    def stops(self, request: Request, pk: str | None = None) -> Response:
+    def stops(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         """Add or remove single jobs of a draft mission; the round must then be optimised again."""
         mission = self.get_object()
         serializer = StopsEditSerializer(data=request.data)

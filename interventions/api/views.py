@@ -14,6 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 
 from accounts.models import Role, User
 from accounts.permissions import CommunityRole, request_membership
+from audit.api import HistoryMixin
 from config.api import JsonPagination
 from geo.api.base import CommunityViewSet
 from geo.api.filters import FilterSpec, filter_parameters
@@ -54,7 +55,7 @@ INTERVENTION_FILTERS = FilterSpec(
 
 
 @extend_schema_view(list=extend_schema(parameters=filter_parameters(REPORT_FILTERS)))
-class ReportViewSet(CommunityViewSet):
+class ReportViewSet(HistoryMixin, CommunityViewSet):
     """Signalements. Agents create; dispatchers and admins also update and delete."""
 
     model = Report
@@ -81,7 +82,7 @@ class ReportViewSet(CommunityViewSet):
 
 
 @extend_schema_view(list=extend_schema(parameters=filter_parameters(INTERVENTION_FILTERS)))
-class InterventionViewSet(CommunityViewSet):
+class InterventionViewSet(HistoryMixin, CommunityViewSet):
     """Work at one place. Dispatchers and admins plan; agents record the outcome and tag fields."""
 
     model = Intervention
@@ -108,7 +109,9 @@ class InterventionViewSet(CommunityViewSet):
         return intervention_update(intervention=instance, data=data)
 
     def perform_service_destroy(self, instance: Intervention) -> None:
-        intervention_delete(intervention=instance)
+        # Soft delete: an admin can restore it (interventions/services/deletion.py).
+        user = self.request.user if isinstance(self.request.user, User) else None
+        intervention_delete(intervention=instance, user=user)
 
 
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):

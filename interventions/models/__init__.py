@@ -1,7 +1,9 @@
 from .categories import Category
 from .interventions import Intervention, InterventionStatus, Method, NotDoneReason
-from .missions import Mission, MissionStatus
+from .missions import Mission, MissionStatus, MissionStop, RoutingProfile, StopStatus
+from .partners import Open311Request, PartnerApiKey
 from .photos import Photo, PhotoKind
+from .recurrence import MissionOccurrence, MissionTemplate, Weekday
 from .reports import Report, ReportSource, ReportStatus
 
 __all__ = [
@@ -10,11 +12,19 @@ __all__ = [
     "InterventionStatus",
     "Method",
     "Mission",
+    "MissionOccurrence",
     "MissionStatus",
+    "MissionStop",
+    "MissionTemplate",
     "NotDoneReason",
+    "Open311Request",
+    "PartnerApiKey",
     "Photo",
     "PhotoKind",
     "Report",
     "ReportSource",
     "ReportStatus",
+    "RoutingProfile",
+    "StopStatus",
+    "Weekday",
 ]

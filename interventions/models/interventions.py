@@ -10,6 +10,7 @@ from geo.models import Asset, Support
 
 from .categories import Category
 from .reports import Report
+from .softdelete import LiveManager, deleted_at_field, deleted_by_field
 
 
 class InterventionStatus(models.TextChoices):
@@ -76,7 +77,7 @@ class Intervention(models.Model):
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     external_id = models.CharField(_("external id"), max_length=100, blank=True, default="")
     client_uuid = models.UUIDField(null=True, blank=True, unique=True)
-    geom = models.PointField(_("position"), srid=settings.RONDE_SRID)
+    geom = models.PointField(_("position"), srid=settings.RONDE_SRID, spatial_index=False)
     # Web Mercator copy for vector tiles, kept in sync by PostgreSQL (a per-row
     # ST_Transform costs 30–50 % of tile time).
     geom_3857 = models.GeneratedField(
@@ -86,6 +87,12 @@ class Intervention(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Soft delete (interventions/models/softdelete.py): hidden everywhere, restorable by an admin.
+    deleted_at = deleted_at_field()
+    deleted_by = deleted_by_field()
+
+    objects = LiveManager()
+    all_objects = models.Manager()
 
     class Meta:
         verbose_name = _("intervention")

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Community, Team
 
+from .softdelete import LiveManager, deleted_at_field, deleted_by_field
+
 
 class MissionStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -64,6 +66,12 @@ class Mission(models.Model):
     routing_cache = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Soft delete (interventions/models/softdelete.py): hidden everywhere, restorable by an admin.
+    deleted_at = deleted_at_field()
+    deleted_by = deleted_by_field()
+
+    objects = LiveManager()
+    all_objects = models.Manager()
 
     class Meta:
         verbose_name = _("mission")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from geo.models import Support
 from interventions.models import Category, Report
+from interventions.photo_access import photo_url
 
 from .statuses import Open311Status, open311_status
 
@@ -80,7 +81,8 @@ def report_status(report: Report) -> Open311Status:
 def _media_url(report: Report, request: HttpRequest) -> str | None:
     photos = list(report.photos.all())
     if photos:
-        return request.build_absolute_uri(photos[0].file.url)
+        # A partner app shows it without our credentials: a signed link that expires.
+        return request.build_absolute_uri(photo_url(photos[0], signed=True))
     extra = getattr(report, "open311", None)
     return (extra.media_url if extra else "") or None
 

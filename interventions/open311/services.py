@@ -16,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Community
+from audit.models import AuditAction
+from audit.services import audit_record
 from interventions.models import Category, Open311Request, PartnerApiKey, Photo, PhotoKind, Report
 from interventions.models.partners import partner_key_hash
 
@@ -107,6 +109,9 @@ def open311_report_create(
             media_url=submission.media_url,
             attributes=submission.attributes,
             **submission.contact,
+        )
+        audit_record(
+            obj=report, action=AuditAction.CREATE, username=f"partner: {partner.name}" if partner else None
         )
         if partner is not None:
             PartnerApiKey.objects.filter(pk=partner.pk).update(last_used_at=timezone.now())

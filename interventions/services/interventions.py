@@ -11,9 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Community, Membership, Team, User
+from audit.models import AuditAction
+from audit.services import audit_record, diff, snapshot
 from geo.models import Asset
 from geo.services.validation import ensure_same_community, ensure_within_territory, save_checked
 from interventions.models import Category, Intervention, InterventionStatus, Mission, Report
+
+from . import deletion
 
 # What a field agent may change on an intervention: its outcome and the tag sheet.
 AGENT_FIELDS = frozenset(
@@ -98,10 +102,12 @@ def intervention_create(
 ) -> Intervention:
     """Create an intervention; a replay with the same `client_uuid` returns the first one."""
     if client_uuid is not None:
-        existing = Intervention.objects.select_for_update().filter(client_uuid=client_uuid).first()
+        existing = Intervention.all_objects.select_for_update().filter(client_uuid=client_uuid).first()
         if existing is not None:
             if existing.community_id != community.pk:
                 raise ValidationError({"client_uuid": ["This client_uuid is already used."]})
+            if existing.deleted_at is not None:
+                raise ValidationError({"client_uuid": ["This intervention was deleted."]})
             return existing
     agents = agents or []
     _check_relations(
@@ -142,6 +148,7 @@ def intervention_create(
     _check_outcome(intervention)
     save_checked(intervention)
     intervention.agents.set(agents)
+    audit_record(obj=intervention, action=AuditAction.CREATE)
     return intervention
 
 
@@ -158,16 +165,23 @@ def intervention_update(*, intervention: Intervention, data: Mapping[str, Any]) 
     _check_relations(community, data)
     if "geom" in data:
         ensure_within_territory(community=community, geom=data["geom"])
+    before = snapshot(intervention)
+    agents_before = sorted(intervention.agents.values_list("pk", flat=True)) if "agents" in data else None
     for name, value in data.items():
         if name != "agents":
             setattr(intervention, name, value)
     _check_outcome(intervention)
     save_checked(intervention)
+    changes = diff(before, snapshot(intervention))
     if "agents" in data:
         intervention.agents.set(data["agents"])
+        agents_after = sorted(u.pk for u in data["agents"])
+        if agents_after != agents_before:
+            changes["agents"] = [agents_before, agents_after]
+    audit_record(obj=intervention, action=AuditAction.UPDATE, changes=changes)
     return intervention
 
 
-@transaction.atomic
-def intervention_delete(*, intervention: Intervention) -> None:
-    intervention.delete()
+def intervention_delete(*, intervention: Intervention, user: User | None = None) -> None:
+    """Soft delete (interventions/services/deletion.py): restorable by an admin."""
+    deletion.intervention_delete(intervention=intervention, user=user)

@@ -12,6 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Community, Team, User
+from audit.models import AuditAction
+from audit.services import audit_many, audit_record, diff, jsonable, snapshot
 from geo.routing.planner import PlanJob, PlanOptions, RoutingError, plan
 from interventions.models import (
     Intervention,
@@ -133,6 +135,7 @@ def mission_create(
         for report in open_reports_within_zone(community=community, zone=zone)
     ]
     MissionStop.objects.bulk_create(stops)
+    audit_record(obj=mission, action=AuditAction.CREATE)
     return mission, mission_conflicts(mission=mission)
 
 
@@ -152,11 +155,13 @@ def mission_update(
         raise ValidationError({sorted(unknown)[0]: ["This field cannot be changed."]})
     if "team" in data and data["team"].community_id != mission.community_id:
         raise ValidationError({"team": ["Unknown team in your community."]})
+    before = snapshot(mission)
     for field, value in data.items():
         if field != "status":
             setattr(mission, field, value)
     mission.full_clean(exclude=["routing_cache"])
     mission.save()
+    audit_record(obj=mission, action=AuditAction.UPDATE, changes=diff(before, snapshot(mission)))
     if "status" in data and data["status"] != mission.status:
         mission_transition(mission=mission, status=data["status"])
     return mission_conflicts(mission=mission)
@@ -178,9 +183,23 @@ def mission_transition(*, mission: Mission, status: str) -> Mission:
     if status == MissionStatus.DISPATCHED:
         _dispatch_jobs(mission)
     elif status == MissionStatus.CANCELLED:
-        Intervention.objects.filter(mission=mission, status=InterventionStatus.SCHEDULED).update(
+        back = list(Intervention.objects.filter(mission=mission, status=InterventionStatus.SCHEDULED))
+        Intervention.objects.filter(pk__in=[j.pk for j in back]).update(
             status=InterventionStatus.TODO, mission=None, team=None, updated_at=timezone.now()
         )
+        audit_many(
+            objs=back,
+            action=AuditAction.UPDATE,
+            changes_for={
+                j.pk: {
+                    "status": [j.status, InterventionStatus.TODO.value],
+                    "mission": [j.mission_id, None],
+                    "team": [j.team_id, None],
+                }
+                for j in back
+            },
+        )
+    audit_record(obj=mission, action=AuditAction.UPDATE, changes={"status": [locked.status, status]})
     mission.status = status
     mission.save(update_fields=["status", "updated_at"])
     return mission
@@ -201,16 +220,24 @@ def _dispatch_jobs(mission: Mission) -> None:
                 priority=report.priority,
                 geom=report.geom,
             )
+            audit_record(obj=job, action=AuditAction.CREATE)
+            if report.status != ReportStatus.ACCEPTED:
+                audit_record(
+                    obj=report, action=AuditAction.UPDATE, changes={"status": [report.status, "accepted"]}
+                )
             report.status = ReportStatus.ACCEPTED
             report.save(update_fields=["status", "updated_at"])
             stop.intervention = job
             stop.save(update_fields=["intervention", "updated_at"])
         if job is not None and job.status in (InterventionStatus.TODO, InterventionStatus.SCHEDULED):
+            fields = ["status", "mission", "team", "planned_date"]
+            before = snapshot(job, fields)
             job.status = InterventionStatus.SCHEDULED
             job.mission = mission
             job.team_id = mission.team_id
             job.planned_date = mission.date
-            job.save(update_fields=["status", "mission", "team", "planned_date", "updated_at"])
+            job.save(update_fields=[*fields, "updated_at"])
+            audit_record(obj=job, action=AuditAction.UPDATE, changes=diff(before, snapshot(job, fields)))
 
 
 @dataclass(frozen=True)
@@ -350,6 +377,7 @@ def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None
         ],
     )  # fmt: skip
     lines = [line for r in result.rounds if r.geom for line in r.geom]
+    before = snapshot(mission, ["distance_m", "duration_s", "optimized_at"])
     mission.route = MultiLineString(lines, srid=settings.RONDE_SRID) if lines else None
     mission.distance_m = result.distance_m
     mission.duration_s = result.duration_s
@@ -358,6 +386,8 @@ def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None
     mission.save(
         update_fields=["route", "distance_m", "duration_s", "optimized_at", "routing_cache", "updated_at"]
     )
+    changes = diff(before, snapshot(mission, ["distance_m", "duration_s", "optimized_at"]))
+    audit_record(obj=mission, action=AuditAction.UPDATE, changes=changes)
     return {
         "distance_m": round(result.distance_m, 1),
         "duration_s": result.duration_s,
@@ -451,6 +481,23 @@ def mission_stops_edit(
         ]
     MissionStop.objects.bulk_create(new)
     if remove or new:
+        audit_record(
+            obj=locked,
+            action=AuditAction.UPDATE,
+            changes={
+                "stops": [
+                    {"removed": sorted(remove)},
+                    {
+                        "added_interventions": sorted(
+                            jsonable(s.intervention_id) for s in new if s.intervention_id
+                        ),
+                        "added_reports": sorted(
+                            jsonable(s.report_id) for s in new if s.report_id and not s.intervention_id
+                        ),
+                    },
+                ]
+            },
+        )
         locked.route = None
         locked.distance_m = locked.duration_s = locked.optimized_at = None
         locked.save(update_fields=["route", "distance_m", "duration_s", "optimized_at", "updated_at"])

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Community, User
+from audit.models import AuditAction
+from audit.services import audit_record, diff, snapshot
 from geo.models import Asset
 from geo.services.validation import ensure_same_community, ensure_within_territory, save_checked
 from interventions.models import Category, Report, ReportSource, ReportStatus
@@ -91,6 +93,7 @@ def report_create(
         reported_at=reported_at or timezone.now(),
     )
     save_checked(report)
+    audit_record(obj=report, action=AuditAction.CREATE)
     return report
 
 
@@ -106,13 +109,19 @@ def report_update(*, report: Report, data: Mapping[str, Any]) -> Report:
         raise ValidationError({"duplicate_of": ["A report cannot duplicate itself."]})
     if "geom" in data:
         ensure_within_territory(community=community, geom=data["geom"])
+    before = snapshot(report)
     for name, value in data.items():
         setattr(report, name, value)
     save_checked(report)
+    audit_record(obj=report, action=AuditAction.UPDATE, changes=diff(before, snapshot(report)))
     return report
 
 
 @transaction.atomic
 def report_delete(*, report: Report) -> None:
-    # Interventions made from it keep existing; their `report` becomes null.
+    # Interventions made from it keep existing; their `report` becomes null. The trail keeps
+    # the report's last values.
+    audit_record(
+        obj=report, action=AuditAction.DELETE, changes={k: [v, None] for k, v in snapshot(report).items()}
+    )
     report.delete()

@@ -81,7 +81,10 @@ def test_media_url_is_fetched_when_the_setting_allows(
     with Image.open(photo.file.path) as image:
         assert image.size == (8, 8)
     [body] = Client().get(f"/open311/v2/requests/{report.pk}.json", {"api_key": PARTNER_KEY}).json()
-    assert body["media_url"].endswith(photo.file.url)
+    # A signed, expiring link through the permission-checked photo view (no public media URL).
+    assert f"/photos/{photo.pk}/full/?sig=" in body["media_url"]
+    fetched = Client().get(body["media_url"].removeprefix("http://testserver"))
+    assert fetched.status_code == 200 and fetched["Content-Type"] == "image/png"
 
 
 def test_admin_issues_a_key_shown_once_that_works(community, tag_service):

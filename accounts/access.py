@@ -1,0 +1,323 @@
+"""The permission matrix: who may call which URL, in one declarative table (docs/permissions.md).
+
+Every URL pattern of the URLconf has a rule here, looked up by its view name (the namespaced
+URL name, e.g. "agent:api-mission"; an unnamed pattern by its view's dotted path). Patterns
+ending in "*" cover a whole namespace. AccessMiddleware applies the table to every request
+before the view runs; CommunityRole (DRF) reads the same table. The views keep their own
+finer checks (an agent sees only their team's missions, an Open311 partner key, a share
+token); tests/security/test_permission_matrix.py walks every URL for every role and fails on
+a URL without a rule, or on a view that lets in someone the table does not.
+
+Principals: the four community roles (Membership.role), ANONYMOUS (no user: includes Open311
+partner apps, whose key the Open311 views check), and for the Django admin, staff users (the
+admin scopes them to the communities they administer, geo.admin_base).
+
+Tenancy is not a column here: every rule is about the caller's OWN community. Another
+community's rows are never readable: a `?community=<slug>` the caller is not a member of is
+a 403 here, and an id from another community is a 404 in the views' scoped querysets.
+
+To declare a new URL: add `"<namespace>:<name>": Rule(...)` below (read = GET/HEAD/OPTIONS,
+write = every other method, `methods` for a method that differs), and a line in
+docs/permissions.md.
+"""
+
+import fnmatch
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+from .models import Role
+from .selectors import NoCommunity, membership_get_for_user
+
+logger = logging.getLogger("ronde.access")
+
+ANONYMOUS = "anonymous"
+ADMIN, DISPATCHER, AGENT, VIEWER = (
+    Role.ADMIN.value,
+    Role.DISPATCHER.value,
+    Role.AGENT.value,
+    Role.VIEWER.value,
+)
+MEMBERS = frozenset({ADMIN, DISPATCHER, AGENT, VIEWER})
+PLANNERS = frozenset({ADMIN, DISPATCHER})
+FIELD = frozenset({ADMIN, DISPATCHER, AGENT})
+MANAGERS = frozenset({ADMIN, DISPATCHER, VIEWER})  # dashboards: not the field agents
+ADMINS = frozenset({ADMIN})
+EVERYONE = MEMBERS | {ANONYMOUS}
+NOBODY: frozenset[str] = frozenset()
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+COMMUNITY_HEADER = "HTTP_X_RONDE_COMMUNITY"
+
+
+@dataclass(frozen=True)
+class Rule:
+    read: frozenset[str] = NOBODY  # GET, HEAD, OPTIONS
+    write: frozenset[str] = NOBODY  # POST, PUT, PATCH, DELETE (unless in `methods`)
+    methods: Mapping[str, frozenset[str]] = field(default_factory=dict)  # e.g. {"POST": FIELD}
+    # An HTML page: anonymous callers are sent to the login page instead of a 401.
+    page: bool = False
+    # The view decides alone (the Django admin: is_staff + model permissions + community scope).
+    delegated: bool = False
+    note: str = ""  # what the view checks beyond the role (shown in docs/permissions.md)
+
+    def roles_for(self, method: str) -> frozenset[str]:
+        method = method.upper()
+        if method in self.methods:
+            return self.methods[method]
+        return self.read if method in SAFE_METHODS else self.write
+
+
+def api(
+    read: Iterable[str] = MEMBERS,
+    create: Iterable[str] = NOBODY,
+    update: Iterable[str] = NOBODY,
+    delete: Iterable[str] = NOBODY,
+    note: str = "",
+) -> Rule:
+    """A REST endpoint (list or detail URL): POST creates, PUT/PATCH update, DELETE deletes."""
+    return Rule(
+        read=frozenset(read),
+        methods={
+            "POST": frozenset(create),
+            "PUT": frozenset(update),
+            "PATCH": frozenset(update),
+            "DELETE": frozenset(delete),
+        },
+        note=note,
+    )
+
+
+def page(read: Iterable[str], post: Iterable[str] = NOBODY, note: str = "") -> Rule:
+    """An HTML page: GET shows it, POST submits its form; no other method."""
+    return Rule(read=frozenset(read), methods={"POST": frozenset(post)}, page=True, note=note)
+
+
+PUBLIC = Rule(read=EVERYONE, methods={"POST": EVERYONE}, note="public")
+PUBLIC_READ = Rule(read=EVERYONE, note="public, read-only")
+ADMIN_SITE = Rule(
+    delegated=True, page=True, note="Django admin: staff; scoped to the communities they administer"
+)
+
+# fmt: off
+RULES: dict[str, Rule] = {
+    # --- Pages and account ---
+    "home": page(MEMBERS),
+    "health": PUBLIC_READ,
+    "login": page(EVERYONE, EVERYONE, note="public; throttled (django-axes)"),
+    "logout": page(EVERYONE, EVERYONE, note="public"),
+    "password_change": page(MEMBERS, MEMBERS),
+    "password_change_done": page(MEMBERS),
+    "password_reset": page(EVERYONE, EVERYONE, note="public"),
+    "password_reset_done": Rule(read=EVERYONE, page=True, note="public"),
+    "password_reset_confirm": page(EVERYONE, EVERYONE, note="public; the view checks the signed token"),
+    "password_reset_complete": Rule(read=EVERYONE, page=True, note="public"),
+    "set_language": PUBLIC,
+    "csp-report": Rule(methods={"POST": EVERYONE}, note="public; browsers post CSP violations"),
+    "map": page(MEMBERS),
+    "admin:*": ADMIN_SITE,
+    # --- REST API /api/v1/ ---
+    "api-root": api(),
+    "api-token": Rule(methods={"POST": EVERYONE}, note="public; throttled (django-axes)"),
+    "schema": PUBLIC_READ,
+    "api-docs": PUBLIC_READ,
+    "asset-list": api(create=ADMINS),
+    "asset-detail": api(update=ADMINS, delete=ADMINS),
+    "asset-category-list": api(),
+    "asset-category-detail": api(),
+    "zone-list": api(create=ADMINS),
+    "zone-detail": api(update=ADMINS, delete=ADMINS),
+    "category-list": api(),
+    "category-detail": api(),
+    "team-list": api(create=PLANNERS),
+    "team-detail": api(update=PLANNERS, delete=PLANNERS),
+    "report-list": api(create=FIELD),
+    "report-detail": api(update=PLANNERS, delete=PLANNERS),
+    "report-history": api(),
+    "intervention-list": api(create=PLANNERS),
+    "intervention-detail": api(update=FIELD, delete=PLANNERS,
+                               note="agents change only the outcome and tag fields"),
+    "intervention-history": api(),
+    "mission-list": api(create=PLANNERS, note="agents read only their teams' missions"),
+    "mission-detail": Rule(read=MEMBERS, methods={"PATCH": PLANNERS, "DELETE": PLANNERS},
+                           note="agents read only their teams' missions; PATCH only"),
+    "mission-optimize": api(read=NOBODY, create=PLANNERS),
+    "mission-stops": api(read=NOBODY, create=PLANNERS),
+    "mission-history": api(note="agents read only their teams' missions"),
+    # --- Photos (permission-checked, never a public media URL) ---
+    "photo": Rule(read=EVERYONE, note="members who may read the intervention or report, "
+                  "or anyone with an unexpired signed link; else 401/403/404 from the view"),
+    # --- Field app /agent/ ---
+    "agent:app": page(MEMBERS),
+    "agent:sw": PUBLIC_READ,
+    "agent:manifest": PUBLIC_READ,
+    "agent:icon": PUBLIC_READ,
+    "agent:api-missions": Rule(read=FIELD, note="the caller's teams' missions"),
+    "agent:api-mission": Rule(read=FIELD, note="the caller's teams' missions"),
+    "agent:api-intervention": Rule(methods={"PUT": FIELD}, note="work of the caller's missions"),
+    "agent:api-report": Rule(methods={"PUT": FIELD}),
+    "agent:api-photo": Rule(methods={"PUT": FIELD}, note="photos of the caller's work"),
+    # --- Dispatch /dispatch/ ---
+    "dispatch:board": page(PLANNERS),
+    "dispatch:sheet": page(MEMBERS, note="agents: their teams' missions"),
+    "dispatch:sheet-pdf": page(MEMBERS, note="agents: their teams' missions"),
+    "dispatch:api-board": Rule(read=PLANNERS),
+    "dispatch:api-preview": Rule(methods={"POST": PLANNERS}),
+    "dispatch:api-progress": Rule(read=MEMBERS, note="agents: their teams' missions"),
+    "dispatch:api-bulk": Rule(methods={"POST": PLANNERS}),
+    "dispatch:api-templates": Rule(read=PLANNERS, methods={"POST": PLANNERS}),
+    # --- Dashboards /dashboards/ ---
+    "dashboards:index": page(MANAGERS),
+    "dashboards:report": page(MANAGERS),
+    "dashboards:export": page(MANAGERS),
+    "dashboards:share": Rule(methods={"POST": ADMINS}, page=True),
+    "dashboards:public": Rule(read=EVERYONE, page=True, note="public with a valid share token"),
+    "dashboards:public-report": Rule(read=EVERYONE, page=True, note="public with a valid share token"),
+    "dashboards:public-export": Rule(read=EVERYONE, note="public with a valid share token"),
+    # --- Tiles /tiles/ ---
+    "tiles:tile": Rule(read=MEMBERS),
+    "tiles:tilejson": Rule(read=MEMBERS),
+    "tiles:style": Rule(read=MEMBERS),
+    "tiles:heatmap": Rule(read=EVERYONE, note="members, or anyone with a dashboard share token"),
+    "tiles:heatmap-legend": Rule(read=EVERYONE, note="members, or anyone with a dashboard share token"),
+    "tiles:heatmap-geotiff": Rule(read=EVERYONE, note="members, or anyone with a dashboard share token"),
+    # --- Geodata imports and exports /geo/ ---
+    "geodata:imports": page(ADMINS, ADMINS),
+    "geodata:import-preview": page(ADMINS, ADMINS),
+    "geodata:import-job": page(ADMINS),
+    "geodata:import-status": Rule(read=ADMINS),
+    "geodata:exports": page(MEMBERS),
+    "geodata:export-download": Rule(read=MEMBERS),
+    # --- Interoperability ---
+    "open311:discovery": PUBLIC_READ,
+    "open311:services": Rule(read=EVERYONE, note="public (GeoReport v2)"),
+    "open311:service": Rule(read=EVERYONE, note="public (GeoReport v2)"),
+    "open311:requests": Rule(read=EVERYONE, methods={"POST": EVERYONE},
+                             note="POST needs a partner api_key; GET a key unless the community publishes requests"),
+    "open311:request": Rule(read=EVERYONE, note="a partner api_key unless the community publishes requests"),
+    "open311:token": Rule(read=EVERYONE, note="a partner api_key unless the community publishes requests"),
+    "open311:interventions.open311.views.not_found": Rule(read=EVERYONE, methods={"POST": EVERYONE},
+                                                          note="404 in the Open311 format"),
+    "ogc:*": Rule(read=EVERYONE, note="members see their community; anyone else only what a community publishes"),
+}
+# fmt: on
+
+
+def rule_for(view_name: str) -> Rule | None:
+    """The rule of a resolved view name; exact names first, then namespace patterns."""
+    found = RULES.get(view_name)
+    if found is not None:
+        return found
+    for pattern, rule in RULES.items():
+        if pattern.endswith("*") and fnmatch.fnmatchcase(view_name, pattern):
+            return rule
+    return None
+
+
+def roles_allowed(view_name: str, method: str) -> frozenset[str] | None:
+    rule = rule_for(view_name)
+    return rule.roles_for(method) if rule is not None else None
+
+
+def _caller(request: HttpRequest) -> Any:
+    """The authenticated user (session, or an API token checked here), else None."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user
+    if request.META.get("HTTP_AUTHORIZATION", "").startswith("Token "):
+        found = TokenAuthentication().authenticate(request)  # type: ignore[arg-type]  # raises on a bad token
+        return found[0] if found else None
+    return None
+
+
+def principal_for(request: HttpRequest) -> tuple[str | None, Any]:
+    """(role in the requested community, user); (ANONYMOUS, None) without a user.
+
+    The role is None for a user who is no member of the requested community (or of any).
+    The membership is cached for request_membership (DRF) to reuse.
+    """
+    user = _caller(request)
+    if user is None:
+        return ANONYMOUS, None
+    slug = request.GET.get("community") or request.META.get(COMMUNITY_HEADER)
+    try:
+        membership = membership_get_for_user(user=user, community_slug=slug)
+    except NoCommunity:
+        return None, user
+    request._ronde_membership = membership  # type: ignore[attr-defined]
+    return membership.role, user
+
+
+def _deny(request: HttpRequest, rule: Rule, status: int, detail: str) -> HttpResponse:
+    if status == 401 and rule.page:
+        return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+    return JsonResponse({"detail": detail}, status=status)
+
+
+class AccessMiddleware:
+    """Applies RULES to every request before its view (after authentication and sessions)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        match = request.resolver_match
+        view_name = match.view_name if match is not None else ""
+        rule = rule_for(view_name)
+        if rule is None:
+            # Undeclared URLs: refused in production; allowed with a warning while developing
+            # (tests/security/test_permission_matrix.py fails on them anyway).
+            if getattr(settings, "RONDE_ACCESS_STRICT", True):
+                return JsonResponse({"detail": f"No access rule for '{view_name}'."}, status=403)
+            logger.warning("No access rule for %s (declare it in accounts/access.py)", view_name)
+            return None
+        if rule.delegated:
+            return None
+        allowed = rule.roles_for(request.method or "GET")
+        if not allowed:
+            return JsonResponse({"detail": f"Method {request.method} not allowed."}, status=405)
+        if ANONYMOUS in allowed:
+            return None  # public: the view does any finer check (keys, tokens)
+        try:
+            role, user = principal_for(request)
+        except AuthenticationFailed as exc:
+            return _deny(request, rule, 401, str(exc.detail))
+        if user is None:
+            return _deny(request, rule, 401, "Authentication credentials were not provided.")
+        if role is None:
+            return _deny(request, rule, 403, "You are not a member of this community.")
+        if role not in allowed:
+            return _deny(request, rule, 403, f"The role '{role}' may not do this.")
+        return None
+
+
+def matrix_markdown() -> str:
+    """The table of docs/permissions.md, from RULES (R read, C POST, U PUT/PATCH, D DELETE)."""
+    principals = [ADMIN, DISPATCHER, AGENT, VIEWER, ANONYMOUS]
+    letters = {"POST": "C", "PUT": "U", "PATCH": "U", "DELETE": "D"}
+
+    def cell(rule: Rule, who: str) -> str:
+        if rule.delegated:
+            return "staff" if who == ADMIN else "–"
+        out = ["R"] if who in rule.read else []
+        out += [letter for method, letter in letters.items() if who in rule.roles_for(method)]
+        return "".join(dict.fromkeys(out)) or "–"
+
+    lines = [
+        "| URL name | admin | dispatcher | agent | viewer | anonymous / partner key | what the view checks besides |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, rule in RULES.items():
+        lines.append(f"| `{name}` | " + " | ".join(cell(rule, p) for p in principals) + f" | {rule.note} |")
+    return "\n".join(lines)

@@ -1,0 +1,63 @@
+"""OpenAPI post-processing: document the error answers every endpoint can give.
+
+drf-spectacular documents the success answer only, so a client (and schemathesis) sees a
+400, 401, 403 or 404 as a breach of contract. They are part of it: the body is DRF's error
+format, ``{"detail": "..."}`` or ``{"<field>": ["<reason>", ...]}`` (see config/api.py).
+"""
+
+from typing import Any
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": 'DRF error: {"detail": "..."} or {"<field>": ["<reason>", ...]}.',
+    "additionalProperties": True,
+}
+FEATURE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "geometry", "properties"],
+    "properties": {"type": {"type": "string", "enum": ["Feature"]}},
+}
+ERRORS = {
+    "400": "Bad input: the body names each field and what is wrong with it.",
+    "401": "No or unknown credentials (send `Authorization: Token <key>`).",
+    "403": "Your role or community does not allow this.",
+    "404": "Not found in your community.",
+}
+
+
+def fix_geojson_pages(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
+    """Paginated GeoJSON lists: `features` is an array of Features, and it is required.
+
+    rest_framework_gis's paginator schema renames `results` to `features` but keeps the
+    list serializer's FeatureCollection object as its type and `results` in `required`,
+    so every GeoJSON list answer broke its own schema.
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+    for schema in schemas.values():
+        features = schema.get("properties", {}).get("features")
+        if not isinstance(features, dict) or "results" not in schema.get("required", []):
+            continue  # not a paginated GeoJSON list
+        ref = features.get("$ref") or features.get("items", {}).get("$ref", "")
+        target = schemas.get(ref.rsplit("/", 1)[-1], {})
+        inner = target.get("properties", {}).get("features")
+        if isinstance(inner, dict) and inner.get("type") == "array":
+            schema["properties"]["features"] = inner
+        else:
+            # A hand-built Feature list (missions): say no more than "GeoJSON Features".
+            schema["properties"]["features"] = {"type": "array", "items": FEATURE_SCHEMA}
+        schema["required"] = ["features" if r == "results" else r for r in schema["required"]]
+    return result
+
+
+def document_errors(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
+    """Add the error answers (400/401/403/404, DRF's JSON error body) to every operation."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"$ref": "#/components/schemas/Error"}
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            for code, description in ERRORS.items():
+                responses.setdefault(
+                    code, {"description": description, "content": {"application/json": {"schema": ref}}}
+                )
+    return result

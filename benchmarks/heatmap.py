@@ -1,0 +1,251 @@
+"""Heatmap raster tiles over 1M interventions: in-memory numpy store vs SQL binning.
+
+Data: `seed_demo --scale 100` (1M interventions) in the bench database (harness), or the
+database named by RONDE_HEATMAP_BENCH_DB. Tiles: every tile z10–13 over the territory and
+up to 150 per zoom z14–16 at intervention points (a panning map), shuffled.
+
+Printed side by side, in one run:
+  - HTTP p50/p95 per tile through gunicorn (2 workers, production settings, token auth):
+    /tiles/heatmap/{z}/{x}/{y}.png with the in-memory store, and with ?engine=sql (the
+    SQL-binning query + the same blur/PNG);
+  - in-process: the bare numpy binning floor, the full render (bin + blur + PNG), and the
+    SQL-binning query alone;
+  - cold start (loading the points of 1M interventions) and memory per worker (RSS growth
+    and the arrays' bytes);
+  - the dashboard page with its KPIs (in-process Django client, month and year periods);
+  - with RONDE_HEATMAP_BENCH_10M=1: 10M synthetic points (numpy only, no database).
+Targets (issue 7): p95 ≤ 20 ms at 1M and ≤ 100 ms at 10M through HTTP, cold start ≤ 2 s,
+≤ 50 MB per worker at 1M, dashboard ≤ 1 s.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import psycopg
+
+from benchmarks import harness
+
+SCALE = float(os.environ.get("RONDE_BENCH_SCALE", "100"))
+DB = os.environ.get("RONDE_HEATMAP_BENCH_DB", harness.BENCH_DB)
+PER_ZOOM = 150
+PASSES = 5
+SEED = 11
+BANDS = {"z10–12": (10, 12), "z13–14": (13, 14), "z15–16": (15, 16)}
+
+
+def tile_list(url: str) -> list[tuple[int, int, int]]:
+    from tiles.tilemath import lonlat_to_tile
+
+    rng = np.random.default_rng(SEED)
+    with psycopg.connect(harness._libpq(url)) as conn:
+        row = conn.execute(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Transform(territory, 4326)"
+            "::box2d AS e FROM accounts_community WHERE slug = 'demo') t"
+        ).fetchone()
+        assert row is not None, "no demo community in the bench database"
+        west, south, east, north = row
+        points = np.array(
+            conn.execute(
+                "SELECT ST_X(g), ST_Y(g) FROM (SELECT ST_Transform(geom, 4326) AS g FROM "
+                "interventions_intervention TABLESAMPLE SYSTEM (1) REPEATABLE (11) WHERE status = 'done') t"
+            ).fetchall(),
+            dtype=float,
+        )
+    tiles: list[tuple[int, int, int]] = []
+    for z in range(10, 14):
+        x0, y0 = lonlat_to_tile(west, north, z)
+        x1, y1 = lonlat_to_tile(east, south, z)
+        tiles += [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+    for z in range(14, 17):
+        chosen: set[tuple[int, int, int]] = set()
+        for _attempt in range(PER_ZOOM * 50):  # a small town has fewer tiles than that at z14
+            if len(chosen) >= PER_ZOOM:
+                break
+            lon, lat = points[rng.integers(len(points))]
+            chosen.add((z, *lonlat_to_tile(lon, lat, z)))
+        tiles += sorted(chosen)
+    return [tiles[i] for i in rng.permutation(len(tiles))]
+
+
+def _band_stats(tiles, samples) -> dict[str, str]:
+    out = {}
+    for band, (lo, hi) in BANDS.items():
+        picked = [s for (z, _x, _y), s in zip(tiles, samples, strict=True) if lo <= z <= hi]
+        if picked:
+            out[band] = f"p95 {harness.latency_stats(picked).p95_ms:.1f} ms"
+    return out
+
+
+def _inner(url: str, tiles: list[tuple[int, int, int]]) -> dict:
+    """In-process measurements, in a child process bound to the bench database."""
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
+    payload = json.dumps({"tiles": tiles})
+    out = subprocess.run(
+        [sys.executable, "-c", "from benchmarks.heatmap import inner_main; inner_main()"],
+        input=payload, env=env, cwd=harness.ROOT, check=False, capture_output=True, text=True,
+    )  # fmt: skip
+    if out.returncode:
+        raise RuntimeError(f"in-process part failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def inner_main() -> None:
+    import gc
+
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    from accounts.models import Community, User
+    from tiles import heatmaps
+    from tiles.heatmap_store import STORE, points_load
+
+    tiles = [tuple(t) for t in json.loads(sys.stdin.read())["tiles"]]
+    community = Community.objects.get(slug="demo")
+    heatmaps.empty_png()
+    gc.collect()
+    rss0 = _rss_mb()
+    t0 = time.perf_counter()
+    points = points_load(community.pk)
+    cold = time.perf_counter() - t0
+    gc.collect()
+    rss1 = _rss_mb()
+    filters = heatmaps.HeatmapFilters()
+    floor, full, sql = [], [], []
+    for z, x, y in tiles:
+        win = heatmaps.tile_window(z, x, y)
+        t0 = time.perf_counter()
+        heatmaps.bin_memory(points, win, filters, pyramid=False)
+        floor.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        values = heatmaps.density(community.pk, win, filters, points)
+        heatmaps.png_bytes(heatmaps.colourise(values, filters.vmax_at(z)))
+        full.append(time.perf_counter() - t0)
+    for z, x, y in tiles[:200]:
+        t0 = time.perf_counter()
+        heatmaps.bin_sql(community.pk, heatmaps.tile_window(z, x, y), filters)
+        sql.append(time.perf_counter() - t0)
+    STORE._points[community.pk] = points  # the dashboard's own tiles are not timed here
+    from dashboards.services.recurrence import recurrence_refresh
+
+    t0 = time.perf_counter()
+    facts = recurrence_refresh(community_id=community.pk).rows
+    rebuild = time.perf_counter() - t0
+    user = User.objects.filter(
+        memberships__community=community, memberships__role__in=["admin", "dispatcher", "viewer"]
+    ).first()
+    assert user is not None, "no member of the demo community may read the dashboards"
+    client = Client()
+    client.force_login(user)
+    dashboard = {}
+    for label, query in (("month", {}), ("year", {"period": "year"})):
+        times = []
+        for _ in range(4):
+            t0 = time.perf_counter()
+            response = client.get("/dashboards/", query, HTTP_HOST="127.0.0.1")
+            times.append(time.perf_counter() - t0)
+            assert response.status_code == 200, response.status_code
+        dashboard[label] = {"first_s": times[0], "median_s": float(np.median(times[1:]))}
+    print(json.dumps({
+        "points": len(points), "cold_s": cold, "rss_mb": rss1 - rss0, "bytes_mb": points.nbytes / 2**20,
+        "floor": floor, "full": full, "sql": sql, "dashboard": dashboard, "facts": facts, "rebuild_s": rebuild,
+    }))  # fmt: skip
+
+
+def synthetic_10m() -> dict[str, float]:
+    """10M points around the demo town (numpy only): binning floor and full render p95."""
+    from tiles import heatmaps
+    from tiles.heatmap_store import Points
+
+    rng = np.random.default_rng(5)
+    n = 10_000_000
+    centre_x, centre_y = 0.5 * 2**30 + 1_000_000, 0.5 * 2**30 - 300_000  # any town: z22 px
+    x = np.sort((centre_x + rng.normal(0, 40_000, n)).astype(np.uint32))
+    y = (centre_y + rng.normal(0, 40_000, n)).astype(np.uint32)
+    zeros32 = np.zeros(n, dtype=np.int32)
+    points = Points(id=np.arange(n, dtype=np.int64), x=x, y=y, day=np.full(n, 9000, dtype=np.uint16), cat=zeros32 + 1,
+                    team=zeros32, asset=zeros32, m2=np.ones(n, dtype=np.float32), tag=np.ones(n, dtype=bool),
+                    ret=np.zeros(n, dtype=bool), high_water=0.0)  # fmt: skip
+    filters = heatmaps.HeatmapFilters()
+    floor, full = [], []
+    for z in range(10, 17):
+        cx, cy = int(centre_x) >> (22 - z) >> 8, int(centre_y) >> (22 - z) >> 8
+        for dx in range(-2, 3):
+            for dy in range(-2, 3):
+                win = heatmaps.tile_window(z, cx + dx, cy + dy)
+                t0 = time.perf_counter()
+                heatmaps.bin_memory(points, win, filters, pyramid=False)
+                floor.append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                grid = heatmaps.bin_memory(points, win, filters)
+                from scipy import ndimage
+
+                blurred = ndimage.gaussian_filter(grid, heatmaps.SIGMA_PX, mode="constant", truncate=3.0)
+                heatmaps.png_bytes(heatmaps.colourise(blurred[18:-18, 18:-18], filters.vmax_at(z)))
+                full.append(time.perf_counter() - t0)
+    return {
+        "floor_p95_ms": harness.latency_stats(floor).p95_ms,
+        "full_p95_ms": harness.latency_stats(full).p95_ms,
+        "bytes_mb": points.nbytes / 2**20,
+    }
+
+
+def run() -> None:
+    url = harness.bench_database(scale=SCALE, name=DB)
+    tiles = tile_list(url)
+    print(f"{len(tiles)} tiles z10–16 (every tile z10–13, {PER_ZOOM} per zoom z14–16 at interventions).")
+    inner = _inner(url, tiles)
+    print(f"Points in memory: {inner['points']:,}; cold start {inner['cold_s']:.2f} s (target ≤ 2 s); "
+          f"RSS +{inner['rss_mb']:.0f} MB, arrays {inner['bytes_mb']:.0f} MB (target ≤ 50 MB).")  # fmt: skip
+    for label, key in (
+        ("numpy binning floor", "floor"),
+        ("full render in-process", "full"),
+        ("SQL binning query", "sql"),
+    ):
+        stats = harness.latency_stats(inner[key])
+        bands = _band_stats(tiles[: len(inner[key])], inner[key])
+        print(f"  {label:<24} {stats.line()}  {bands}")
+    token = harness.bench_token(url)
+    headers = {"Authorization": f"Token {token}"}
+    with harness.ronde_server(url, workers=2, extra_env={"RONDE_HEATMAP_REFRESH_S": "60"}) as base:
+        # A small town has few tiles at z10–16: each is asked PASSES times (no ETag sent, so
+        # every request renders).
+        tiles = tiles * PASSES
+        paths = [f"/tiles/heatmap/{z}/{x}/{y}.png" for z, x, y in tiles]
+        # Each worker loads its store on its first tile: warm both before timing.
+        harness.http_loop(base, paths[:40], headers=headers, concurrency=2, warmup=0)
+        memory, wall_m, responses = harness.http_loop(base, paths, headers=headers, warmup=0)
+        assert all(r.headers.get("X-Heatmap-Engine") == "memory" for r in responses)
+        sql_paths = [p + "?engine=sql" for p in paths[:300]]
+        sql, wall_s, _ = harness.http_loop(base, sql_paths, headers=headers, warmup=0)
+    ms, ss = harness.latency_stats(memory, wall_m), harness.latency_stats(sql, wall_s)
+    print(f"HTTP memory store   {ms.line()}  {_band_stats(tiles, memory)}  (target p95 ≤ 20 ms)")
+    print(f"HTTP SQL binning    {ss.line()}  {_band_stats(tiles[:300], sql)}")
+    print(f"  p95 ratio memory/SQL: {harness.ratio(ms.p95_ms, ss.p95_ms)}")
+    print(
+        f"Recurrence facts rebuilt: {inner['facts']:,} removals in {inner['rebuild_s']:.1f} s (background task)."
+    )
+    for label, numbers in inner["dashboard"].items():
+        print(f"Dashboard page ({label}): first {numbers['first_s'] * 1000:.0f} ms, then median "
+              f"{numbers['median_s'] * 1000:.0f} ms (target ≤ 1 s)")  # fmt: skip
+    if os.environ.get("RONDE_HEATMAP_BENCH_10M") == "1":
+        big = synthetic_10m()
+        print(f"10M synthetic points ({big['bytes_mb']:.0f} MB): numpy floor p95 {big['floor_p95_ms']:.1f} ms, "
+              f"full render p95 {big['full_p95_ms']:.1f} ms (in-process; HTTP adds ~1–2 ms)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    run()

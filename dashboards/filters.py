@@ -1,0 +1,178 @@
+"""Dashboard filters (period, category, district, team), parsed from a query string.
+
+Bad input raises FilterError naming the field, which views turn into a 400.
+"""
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field, replace
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.http import QueryDict
+from django.utils import timezone
+
+from accounts.models import Community, Team
+from geo.models import Zone
+from interventions.models import Category
+
+PERIODS = ("month", "quarter", "year", "custom")
+
+
+class FilterError(ValueError):
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A period [date_from, date_to) in local dates, and optional restrictions."""
+
+    date_from: dt.date
+    date_to: dt.date  # exclusive
+    period: str = "custom"
+    categories: tuple[int, ...] = field(default_factory=tuple)
+    zone: int | None = None
+    team: int | None = None
+
+    @property
+    def days(self) -> int:
+        return (self.date_to - self.date_from).days
+
+    def shifted(self, *, years: int = 0, previous: bool = False) -> "Filters":
+        """The same filters on the previous period (same length) or N years earlier."""
+        if previous:
+            if self.period == "month":
+                start = _add_months(self.date_from, -1)
+                return replace(self, date_from=start, date_to=self.date_from)
+            if self.period == "quarter":
+                return replace(self, date_from=_add_months(self.date_from, -3), date_to=self.date_from)
+            return replace(
+                self, date_from=self.date_from - (self.date_to - self.date_from), date_to=self.date_from
+            )
+        return replace(
+            self, date_from=_add_years(self.date_from, -years), date_to=_add_years(self.date_to, -years)
+        )
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """Aware datetimes of the period's limits, midnight in the site's time zone."""
+        tz = ZoneInfo(settings.TIME_ZONE)
+        return (
+            dt.datetime.combine(self.date_from, dt.time.min, tzinfo=tz),
+            dt.datetime.combine(self.date_to, dt.time.min, tzinfo=tz),
+        )
+
+    def sql_params(self, community: Community) -> dict[str, object]:
+        date_from, date_to = self.bounds()
+        return {
+            "community": community.pk,
+            "date_from": date_from,
+            "date_to": date_to,
+            "categories": list(self.categories) or None,
+            "team": self.team,
+            "zone": self.zone,
+            "costs": json.dumps(community.settings or {}),
+            "now": timezone.now(),
+            "tz": settings.TIME_ZONE,
+        }
+
+    def query(self) -> dict[str, str]:
+        """The query string that rebuilds these filters (links, exports, tiles)."""
+        out = {"period": self.period, "date_from": self.date_from.isoformat()}
+        if self.period == "custom":
+            out["date_to"] = (self.date_to - dt.timedelta(days=1)).isoformat()
+        if self.categories:
+            out["category"] = ",".join(str(c) for c in self.categories)
+        if self.zone:
+            out["zone"] = str(self.zone)
+        if self.team:
+            out["team"] = str(self.team)
+        return out
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _parse_date(params: QueryDict | dict, name: str) -> dt.date | None:
+    raw = params.get(name) or ""
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise FilterError(name, f"'{raw}' is not a date (YYYY-MM-DD).") from exc
+
+
+def _parse_id(params: QueryDict | dict, name: str) -> int | None:
+    raw = params.get(name) or ""
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise FilterError(name, f"'{raw}' is not an id.")
+    return int(raw)
+
+
+def filters_from_query(
+    params: QueryDict | dict, *, community: Community, today: dt.date | None = None, allow_team: bool = True
+) -> Filters:
+    """Parse period/date_from/date_to/category/zone/team; ids must belong to `community`."""
+    today = today or timezone.localdate()
+    period = params.get("period") or "month"
+    if period not in PERIODS:
+        raise FilterError("period", f"'{period}' is not one of {', '.join(PERIODS)}.")
+    start = _parse_date(params, "date_from")
+    if period == "month":
+        start = (start or today).replace(day=1)
+        end = _add_months(start, 1)
+    elif period == "quarter":
+        base = start or today
+        start = dt.date(base.year, 3 * ((base.month - 1) // 3) + 1, 1)
+        end = _add_months(start, 3)
+    elif period == "year":
+        start = dt.date((start or today).year, 1, 1)
+        end = dt.date(start.year + 1, 1, 1)
+    else:
+        last = _parse_date(params, "date_to")
+        if start is None or last is None:
+            raise FilterError("date_from", "a custom period needs date_from and date_to.")
+        if last < start:
+            raise FilterError("date_to", "is before date_from.")
+        if (last - start).days > 3660:
+            raise FilterError("date_to", "the period is longer than ten years.")
+        end = last + dt.timedelta(days=1)
+    categories: list[int] = []
+    for raw in (params.get("category") or "").split(","):
+        raw = raw.strip()
+        if not raw:
+            continue
+        if not raw.isdigit():
+            raise FilterError("category", f"'{raw}' is not an id.")
+        categories.append(int(raw))
+    if categories:
+        known = set(
+            Category.objects.filter(community=community, pk__in=categories).values_list("pk", flat=True)
+        )
+        if missing := [c for c in categories if c not in known]:
+            raise FilterError("category", f"unknown category {missing[0]}.")
+    zone = _parse_id(params, "zone")
+    if zone is not None and not Zone.objects.filter(community=community, pk=zone).exists():
+        raise FilterError("zone", f"unknown district {zone}.")
+    if not allow_team and params.get("team"):
+        raise FilterError("team", "not available on a public link.")
+    team = _parse_id(params, "team")
+    if team is not None and not Team.objects.filter(community=community, pk=team).exists():
+        raise FilterError("team", f"unknown team {team}.")
+    return Filters(
+        date_from=start, date_to=end, period=period, categories=tuple(categories), zone=zone, team=team
+    )

@@ -1,0 +1,238 @@
+"""The dashboard map, built with folium, every asset served by us (no CDN, no jQuery).
+
+folium's Map loads Leaflet, jQuery, Bootstrap and awesome-markers from CDNs by default and
+its Popup needs jQuery: we replace the asset lists with our static Leaflet, and draw
+districts and hotspots with one small element of our own (GeoJsonLayer) whose popups and
+tooltips are plain Leaflet. No basemap: the map shows the territory, districts, heatmap and
+sites (a basemap from the internet is not allowed; ours is vector-only).
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, cast
+
+import folium
+from branca.element import MacroElement
+from django.contrib.gis.geos import Point
+from django.templatetags.static import static
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from jinja2 import Template
+
+from accounts.models import Community
+
+from .selectors import DistrictFigures, Hotspot, Visit
+
+# ColorBrewer Blues (5 classes) for districts: recurrence or volume.
+DISTRICT_RAMP = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
+
+
+class GeoJsonLayer(MacroElement):
+    """A GeoJSON layer whose features carry their style, tooltip and popup (HTML, escaped
+    in Python); points become circle markers. Plain Leaflet, no jQuery."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
+            style: function (f) { return f.properties.style; },
+            pointToLayer: function (f, latlng) { return L.circleMarker(latlng, f.properties.style); },
+            onEachFeature: function (f, layer) {
+                if (f.properties.tooltip) { layer.bindTooltip(f.properties.tooltip); }
+                if (f.properties.popup) { layer.bindPopup(f.properties.popup, {maxWidth: 320}); }
+            }
+        });
+        {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict[str, Any], name: str, show: bool = True) -> None:
+        super().__init__()
+        self._name = "GeoJsonLayer"
+        self.data = data
+        self.layer_name = name
+        self.show = show
+
+
+class OverlayControl(MacroElement):
+    """Leaflet's layer switcher over our own layers (folium's LayerControl only knows its own)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.layers(null, {
+            {% for label, layer in this.layers %}{{ label|tojson }}: {{ layer }},{% endfor %}
+        }, {collapsed: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layers: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self._name = "OverlayControl"
+        self.layers = layers
+
+
+def _class(value: float, top: float) -> str:
+    if top <= 0:
+        return DISTRICT_RAMP[0]
+    return DISTRICT_RAMP[min(int(value / top * len(DISTRICT_RAMP)), len(DISTRICT_RAMP) - 1)]
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f} %"
+
+
+def districts_geojson(districts: list[DistrictFigures], shade: str) -> dict[str, Any]:
+    top = 1.0 if shade == "rate" else max((d.cleanings for d in districts), default=0)
+    features = []
+    for d in districts:
+        value = (d.rate30 or 0.0) if shade == "rate" else d.cleanings
+        label = f"{d.name}: {_pct(d.rate30)} · {d.cleanings} {_('removals')}"
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(d.geojson),
+                "properties": {
+                    "style": {
+                        "color": "#1f2937",
+                        "weight": 1.5,
+                        "fillColor": _class(value, top),
+                        "fillOpacity": 0.45,
+                    },
+                    "tooltip": escape(label),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def hotspot_popup(spot: Hotspot, visits: list[Visit]) -> str:
+    title = spot.name or spot.street or _("Site %(id)s") % {"id": spot.site_id}
+    rows = "".join(
+        f"<tr><td>{v.ended_at:%Y-%m-%d}</td><td>{escape(v.method or '–')}</td>"
+        f"<td>{'' if v.surface_m2 is None else f'{v.surface_m2} m²'}</td></tr>"
+        for v in visits[:10]
+    )
+    return (
+        f"<strong>{escape(title)}</strong><br>"
+        f"{escape(_('Removals'))}: {spot.cleanings} · {escape(_('Returns'))}: {spot.returns}<br>"
+        f"<table><caption>{escape(_('History'))}</caption>"
+        f"<tr><th scope='col'>{escape(_('Date'))}</th><th scope='col'>{escape(_('Method'))}</th>"
+        f"<th scope='col'>m²</th></tr>{rows}</table>"
+    )
+
+
+def hotspots_geojson(spots: list[Hotspot], histories: dict[int, list[Visit]]) -> dict[str, Any]:
+    top = max((s.returns for s in spots), default=0) or 1
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
+                "properties": {
+                    "style": {
+                        "radius": 6 + 10 * s.returns / top,
+                        "color": "#111827",
+                        "weight": 2,
+                        "fillColor": "#7a0177",
+                        "fillOpacity": 0.85,
+                    },
+                    "tooltip": escape(f"{s.street or s.name or s.site_id}: {s.returns} {_('returns')}"),
+                    "popup": hotspot_popup(s, histories.get(s.site_id, [])),
+                },
+            }
+            for s in spots
+        ],
+    }
+
+
+@dataclass
+class MapParts:
+    head: str
+    body: str
+    script: str
+
+
+_VIEWPORT = re.compile(r"<meta name=\"viewport\"[^>]*>", re.S)
+_PAGE_STYLE = re.compile(r"<style>\s*html, body \{.*?</style>|<style>\s*#map \{.*?</style>", re.S)
+
+
+def dashboard_map(
+    *,
+    community: Community,
+    districts: list[DistrictFigures],
+    spots: list[Hotspot],
+    histories: dict[int, list[Visit]],
+    heat_query: str,
+    compare_query: str,
+    shade: str,
+    nonce: str = "",
+) -> MapParts:
+    """The folium map, split into head/body/script parts to embed in our page."""
+    centre = cast(Point, community.territory.centroid.transform(4326, clone=True))
+    fmap = folium.Map(
+        location=[centre.y, centre.x],
+        zoom_start=13,
+        tiles=None,
+        height=480,
+        control_scale=True,
+    )
+    # Our static copies only (see module docstring); instance lists, never the class's.
+    fmap.default_js = [("leaflet", static("vendor/leaflet/leaflet.js"))]
+    fmap.default_css = [("leaflet_css", static("vendor/leaflet/leaflet.css"))]
+    territory = community.territory.transform(4326, clone=True)
+    outline = GeoJsonLayer(
+        {
+            "type": "Feature",
+            "geometry": json.loads(territory.json),
+            "properties": {"style": {"color": "#374151", "weight": 2, "fill": False}},
+        },
+        _("Territory"),
+    )
+    fmap.add_child(outline)
+    district_layer = GeoJsonLayer(districts_geojson(districts, shade), _("Districts"))
+    fmap.add_child(district_layer)
+    heat = folium.TileLayer(
+        tiles=f"/tiles/heatmap/{{z}}/{{x}}/{{y}}.png?{heat_query}",
+        attr="Ronde",
+        name=_("Heatmap"),
+        overlay=True,
+        max_zoom=20,
+        max_native_zoom=20,
+    )
+    fmap.add_child(heat)
+    before = folium.TileLayer(
+        tiles=f"/tiles/heatmap/{{z}}/{{x}}/{{y}}.png?{compare_query}",
+        attr="Ronde",
+        name=_("Same period last year"),
+        overlay=True,
+        show=False,
+        max_zoom=20,
+        max_native_zoom=20,
+    )
+    fmap.add_child(before)
+    sites = GeoJsonLayer(hotspots_geojson(spots, histories), _("Top recurrent sites"))
+    fmap.add_child(sites)
+    fmap.add_child(
+        OverlayControl(
+            [
+                (_("Districts"), district_layer.get_name()),
+                (_("Heatmap"), heat.get_name()),
+                (_("Same period last year"), before.get_name()),
+                (_("Top recurrent sites"), sites.get_name()),
+            ]
+        )
+    )
+    if territory.extent:
+        minx, miny, maxx, maxy = territory.extent
+        fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    root = fmap.get_root()
+    root.render()
+    head = _PAGE_STYLE.sub("", _VIEWPORT.sub("", root.header.render()))  # type: ignore[attr-defined]
+    # folium's head has an inline <script> (Leaflet flags): it runs under our CSP nonce.
+    head = head.replace("<script>", f'<script nonce="{escape(nonce)}">')
+    return MapParts(head=head, body=root.html.render(), script=root.script.render())  # type: ignore[attr-defined]

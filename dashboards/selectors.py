@@ -1,0 +1,275 @@
+"""Reads of the recurrence model: figures per period, district, street and site.
+
+Every function takes the community explicitly and passes it to SQL: figures are never
+computed across tenants. SQL lives in dashboards/sql/ (see dashboards_tag_cleanings).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from accounts.models import Community
+from config.sql import run_sql
+
+from .filters import Filters
+from .services.recurrence import recurrence_ensure_fresh
+from .sqlfiles import sql_file
+
+RECURRENCE_DAYS = (7, 30, 90)
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return part / whole if whole else None
+
+
+def contractor_cost(*, community: Community, filters: Filters) -> float:
+    """Contractor days of the months that start inside the period × day rate (EUR).
+
+    Community.settings: {"contractor_day_rate": 1100, "contractor_days": {"2026-03": 2, …}}.
+    """
+    conf = community.settings or {}
+    rate = float(conf.get("contractor_day_rate", 1100))
+    days = conf.get("contractor_days") or {}
+    total = 0.0
+    for month, count in days.items():
+        try:
+            first = dt.date.fromisoformat(f"{month}-01")
+        except ValueError:
+            continue
+        if filters.date_from <= first < filters.date_to:
+            total += float(count) * rate
+    return total
+
+
+@dataclass
+class Kpis:
+    cleanings: int
+    m2: float
+    returns: int
+    sites: int
+    hours: float
+    labour_cost: float
+    product_cost: float
+    contractor_cost: float
+    median_retag_days: float | None
+    median_report_hours: float | None
+    offensive: int
+    offensive_24h: int
+    # {7: (re-tagged sites, eligible sites), 30: …, 90: …}
+    recurrence: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def total_cost(self) -> float:
+        return self.labour_cost + self.product_cost + self.contractor_cost
+
+    @property
+    def cost_per_tag(self) -> float | None:
+        return _ratio(self.total_cost, self.cleanings)
+
+    @property
+    def offensive_24h_share(self) -> float | None:
+        return _ratio(self.offensive_24h, self.offensive)
+
+    def recurrence_rate(self, days: int) -> float | None:
+        retagged, eligible = self.recurrence.get(days, (0, 0))
+        return _ratio(retagged, eligible)
+
+    @property
+    def rate7(self) -> float | None:
+        return self.recurrence_rate(7)
+
+    @property
+    def rate30(self) -> float | None:
+        return self.recurrence_rate(30)
+
+    @property
+    def rate90(self) -> float | None:
+        return self.recurrence_rate(90)
+
+
+def kpis_for_period(*, community: Community, filters: Filters) -> Kpis:
+    recurrence_ensure_fresh(community=community)
+    row = run_sql(sql_file("kpis.sql"), filters.sql_params(community))[0]
+    (cleanings, m2, returns, sites, minutes, labour, product, retag, report_h, off, off24) = row[:11]
+    e7, r7, e30, r30, e90, r90 = row[11:]
+    return Kpis(
+        cleanings=int(cleanings),
+        m2=float(m2),
+        returns=int(returns),
+        sites=int(sites),
+        hours=float(minutes) / 60,
+        labour_cost=float(labour),
+        product_cost=float(product),
+        contractor_cost=contractor_cost(community=community, filters=filters),
+        median_retag_days=None if retag is None else float(retag),
+        median_report_hours=None if report_h is None else float(report_h),
+        offensive=int(off),
+        offensive_24h=int(off24),
+        recurrence={7: (int(r7), int(e7)), 30: (int(r30), int(e30)), 90: (int(r90), int(e90))},
+    )
+
+
+@dataclass
+class Comparison:
+    current: Kpis
+    previous: Kpis
+    last_year: Kpis
+
+
+def kpis_compare(*, community: Community, filters: Filters) -> Comparison:
+    """This period, the previous one, and the same period a year earlier."""
+    return Comparison(
+        current=kpis_for_period(community=community, filters=filters),
+        previous=kpis_for_period(community=community, filters=filters.shifted(previous=True)),
+        last_year=kpis_for_period(community=community, filters=filters.shifted(years=1)),
+    )
+
+
+@dataclass
+class DistrictFigures:
+    zone_id: int
+    name: str
+    cleanings: int
+    m2: float
+    returns: int
+    sites: int
+    rate30: float | None
+    median_retag_days: float | None
+    cost: float
+    geojson: str
+
+
+def districts_figures(*, community: Community, filters: Filters) -> list[DistrictFigures]:
+    recurrence_ensure_fresh(community=community)
+    rows = run_sql(sql_file("by_zone.sql"), filters.sql_params(community))
+    return [
+        DistrictFigures(
+            zone_id=int(r[0]),
+            name=r[1],
+            cleanings=int(r[2]),
+            m2=float(r[3]),
+            returns=int(r[4]),
+            sites=int(r[5]),
+            rate30=_ratio(int(r[7]), int(r[6])),
+            median_retag_days=None if r[8] is None else float(r[8]),
+            cost=float(r[9]),
+            geojson=r[10],
+        )
+        for r in rows
+    ]
+
+
+@dataclass
+class Hotspot:
+    site_id: int
+    name: str
+    support: str
+    cleanings: int
+    returns: int
+    m2: float
+    last_cleaned: dt.datetime
+    median_retag_days: float | None
+    street: str
+    lon: float
+    lat: float
+    district: str | None
+
+
+def hotspots(*, community: Community, filters: Filters, limit: int = 20) -> list[Hotspot]:
+    recurrence_ensure_fresh(community=community)
+    params = {**filters.sql_params(community), "limit": limit}
+    return [
+        Hotspot(
+            site_id=int(r[0]),
+            name=r[1],
+            support=r[2],
+            cleanings=int(r[3]),
+            returns=int(r[4]),
+            m2=float(r[5]),
+            last_cleaned=r[6],
+            median_retag_days=None if r[7] is None else float(r[7]),
+            street=r[8],
+            lon=float(r[9]),
+            lat=float(r[10]),
+            district=r[11],
+        )
+        for r in run_sql(sql_file("hotspots.sql"), params)
+    ]
+
+
+@dataclass
+class StreetFigures:
+    name: str
+    sites: int
+    cleanings: int
+    returns: int
+    m2: float
+
+
+def streets_figures(*, community: Community, filters: Filters, limit: int = 20) -> list[StreetFigures]:
+    recurrence_ensure_fresh(community=community)
+    params = {**filters.sql_params(community), "limit": limit}
+    return [
+        StreetFigures(name=r[0], sites=int(r[1]), cleanings=int(r[2]), returns=int(r[3]), m2=float(r[4]))
+        for r in run_sql(sql_file("by_street.sql"), params)
+    ]
+
+
+@dataclass
+class Month:
+    month: str  # YYYY-MM
+    cleanings: int
+    returns: int
+    m2: float
+    cost: float
+
+
+def monthly_trend(*, community: Community, filters: Filters, months: int = 12) -> list[Month]:
+    """The `months` calendar months ending with the period's last month, zeros included."""
+    last = filters.date_to - dt.timedelta(days=1)
+    index = last.year * 12 + last.month - 1 - (months - 1)
+    start = dt.date(index // 12, index % 12 + 1, 1)
+    window = Filters(
+        date_from=start,
+        date_to=filters.date_to,
+        categories=filters.categories,
+        zone=filters.zone,
+        team=filters.team,
+    )
+    state = recurrence_ensure_fresh(community=community)
+    if not (filters.categories or filters.zone or filters.team):
+        # Unfiltered: the rollup made at the rebuild (a year of facts is too many to read per page).
+        found = {
+            key: Month(month=key, cleanings=v[0], returns=v[1], m2=v[2], cost=v[3])
+            for key, v in (state.monthly or {}).items()
+        }
+    else:
+        found = {
+            r[0]: Month(month=r[0], cleanings=int(r[1]), returns=int(r[2]), m2=float(r[3]), cost=float(r[4]))
+            for r in run_sql(sql_file("monthly.sql"), window.sql_params(community))
+        }
+    out = []
+    for offset in range(months):
+        i = index + offset
+        key = f"{i // 12:04d}-{i % 12 + 1:02d}"
+        out.append(found.get(key) or Month(month=key, cleanings=0, returns=0, m2=0.0, cost=0.0))
+    return out
+
+
+@dataclass
+class Visit:
+    ended_at: dt.datetime
+    surface_m2: Decimal | None
+    method: str
+    support: str
+    offensive: bool
+    minutes: float
+
+
+def site_history(*, community: Community, site_id: int, limit: int = 50) -> list[Visit]:
+    """A site's tag removals, newest first (no personal data)."""
+    rows = run_sql(sql_file("site_history.sql"), {"community": community.pk, "site": site_id, "limit": limit})
+    return [
+        Visit(ended_at=r[0], surface_m2=r[1], method=r[2], support=r[3], offensive=r[4], minutes=float(r[5]))
+        for r in rows
+    ]

@@ -1,0 +1,83 @@
+"""Keep the recurrence facts (dashboards_cleaningfact) in step with interventions and reports.
+
+Reads call `recurrence_ensure_fresh`: when the community's data changed since the last
+rebuild, a small community (or one whose facts are too old) is rebuilt right away, inside
+the request; a large one keeps its facts (the page says from when) while a background task
+rebuilds them. Deleted rows are only seen at the next rebuild.
+"""
+
+import json
+import time
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import Community
+from config.sql import run_sql, sql_text
+from dashboards.models import CleaningFact, RecurrenceState
+from dashboards.sqlfiles import sql_file
+
+# Rebuild inside the request below this many facts (~1 s at 100k on a small server).
+SYNC_ROWS = 100_000
+# Never serve facts older than this (seconds) when data changed: rebuild in the request.
+MAX_STALE_S = 600
+_ENQUEUED: dict[int, float] = {}  # per worker: community id -> monotonic time of last enqueue
+
+
+def facts_stamp(*, community_id: int) -> str:
+    return str(run_sql(sql_file("facts_stamp.sql"), {"community": community_id})[0][0])
+
+
+def recurrence_refresh(*, community_id: int) -> RecurrenceState:
+    """Rebuild a community's facts in one transaction (advisory lock per community)."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('ronde.facts'), %s)", [community_id])
+        stamp = facts_stamp(community_id=community_id)
+        CleaningFact.objects.filter(community_id=community_id).delete()
+        with connection.cursor() as cursor:
+            # The planner underestimates the removals CTE (thousands for 700k) and would join
+            # the window results by nested loop, quadratic; hash joins are right at any size.
+            cursor.execute("SET LOCAL enable_nestloop = off")
+            cursor.execute(sql_text(sql_file("refresh_facts.sql")), {"community": community_id})
+            rows = cursor.rowcount
+        costs = Community.objects.filter(pk=community_id).values_list("settings", flat=True).first() or {}
+        monthly = {
+            month: [int(n), int(back), float(m2), float(cost)]
+            for month, n, back, m2, cost in run_sql(
+                sql_file("monthly_all.sql"),
+                {"community": community_id, "costs": json.dumps(costs), "tz": settings.TIME_ZONE},
+            )
+        }
+        state, _created = RecurrenceState.objects.update_or_create(
+            community_id=community_id,
+            defaults={
+                "refreshed_at": timezone.now(),
+                "stamp": stamp,
+                "rows": max(rows, 0),
+                "monthly": monthly,
+            },
+        )
+    if state.rows > 10_000:
+        with connection.cursor() as cursor:  # fresh statistics for the planner
+            cursor.execute("ANALYZE dashboards_cleaningfact")
+    return state
+
+
+def recurrence_ensure_fresh(*, community: Community) -> RecurrenceState:
+    """The facts' state, rebuilt first when needed (see module docstring)."""
+    state = RecurrenceState.objects.filter(community_id=community.pk).first()
+    if state is not None and state.stamp == facts_stamp(community_id=community.pk):
+        return state
+    age = (timezone.now() - state.refreshed_at).total_seconds() if state else None
+    sync_rows = getattr(settings, "RONDE_RECURRENCE_SYNC_ROWS", SYNC_ROWS)
+    if state is None or state.rows < sync_rows or (age is not None and age > MAX_STALE_S):
+        return recurrence_refresh(community_id=community.pk)
+    now = time.monotonic()
+    if now - _ENQUEUED.get(community.pk, -1e9) > 60:
+        from dashboards.tasks import recurrence_refresh_task
+
+        _ENQUEUED[community.pk] = now
+        transaction.on_commit(lambda: recurrence_refresh_task.enqueue(community.pk))
+    return state

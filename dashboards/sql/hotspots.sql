@@ -1,0 +1,24 @@
+-- Hotspots: the sites with the most returns in the period (then most removals), with their
+-- nearest street name (within 50 m, from the facts) and position in EPSG:4326.
+WITH c AS MATERIALIZED (
+    SELECT * FROM dashboards_tag_cleanings(
+        %(community)s::bigint, %(date_from)s::timestamptz, %(date_to)s::timestamptz,
+        %(categories)s::bigint[], %(team)s::bigint, %(zone)s::bigint, %(costs)s::jsonb)
+), per_site AS (
+    SELECT asset_id, count(*) AS cleanings, count(*) FILTER (WHERE is_return) AS returns,
+           COALESCE(sum(surface_m2), 0) AS m2, max(ended_at) AS last_cleaned, max(street) AS street,
+           max(district_id) AS district_id,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM next_at - ended_at) / 86400.0)
+               FILTER (WHERE next_at IS NOT NULL) AS median_retag_days
+    FROM c WHERE asset_id IS NOT NULL
+    GROUP BY asset_id
+    ORDER BY returns DESC, cleanings DESC, asset_id
+    LIMIT %(limit)s
+)
+SELECT p.asset_id, a.name, a.support, p.cleanings, p.returns, p.m2, p.last_cleaned, p.median_retag_days,
+       p.street, ST_X(pt.geom), ST_Y(pt.geom),
+       (SELECT z.name FROM geo_zone AS z WHERE z.id = p.district_id)
+FROM per_site AS p
+JOIN geo_asset AS a ON a.id = p.asset_id AND a.community_id = %(community)s
+CROSS JOIN LATERAL (SELECT ST_Transform(ST_PointOnSurface(a.geom), 4326) AS geom) AS pt
+ORDER BY p.returns DESC, p.cleanings DESC, p.asset_id;

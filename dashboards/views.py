@@ -1,0 +1,255 @@
+"""Thin views of the officials' dashboards: resolve who and which community, parse the
+filters, call the selectors, render. Public share links reuse the same pages read-only."""
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Community, Role, Team
+from accounts.selectors import NoCommunity, membership_get_for_user
+from geo.models import Zone, ZoneKind
+from interventions.models import Category
+from tiles.heatmaps import HeatmapFilters, legend
+
+from .charts import trend_svg
+from .exports import TABLES, export_title, hotspots_gpkg, table_csv
+from .filters import FilterError, Filters, filters_from_query
+from .maps import dashboard_map
+from .selectors import districts_figures, hotspots, kpis_compare, monthly_trend, site_history, streets_figures
+from .services.recurrence import recurrence_ensure_fresh
+from .sharing import share_community, share_token_make
+
+READ_ROLES = (Role.ADMIN, Role.DISPATCHER, Role.VIEWER)
+SHARE_ROLES = (Role.ADMIN,)
+# The figures only change when the facts are rebuilt (the cache key holds their stamp); this
+# bounds how long a worker keeps them anyway (seconds).
+FIGURES_CACHE_S = 600
+
+
+@dataclass
+class Access:
+    community: Community
+    public: bool
+    role: str | None
+    token: str = ""
+
+
+def _access(request: HttpRequest, token: str | None = None) -> Access:
+    if token is not None:
+        community = share_community(token)
+        if community is None:
+            raise Http404("This share link is invalid or has been revoked.")
+        return Access(community=community, public=True, role=None, token=token)
+    try:
+        membership = membership_get_for_user(user=request.user, community_slug=request.GET.get("community"))  # type: ignore[arg-type]
+    except NoCommunity as exc:
+        raise PermissionDenied("You are not a member of this community.") from exc
+    if membership.role not in READ_ROLES:
+        raise PermissionDenied(f"The role '{membership.role}' may not read the dashboards.")
+    return Access(community=membership.community, public=False, role=membership.role)
+
+
+def _filters(request: HttpRequest, access: Access) -> Filters:
+    return filters_from_query(request.GET, community=access.community, allow_team=not access.public)
+
+
+def _bad_filter(request: HttpRequest, exc: FilterError) -> HttpResponse:
+    return render(request, "dashboards/bad_filter.html", {"error": exc}, status=400)
+
+
+def _heat_query(filters: Filters, access: Access, *, years_back: int = 0) -> str:
+    shifted = filters.shifted(years=years_back) if years_back else filters
+    query: dict[str, str] = {
+        "date_from": shifted.date_from.isoformat(),
+        "date_to": (shifted.date_to - dt.timedelta(days=1)).isoformat(),
+    }
+    if filters.categories:
+        query["category"] = ",".join(map(str, filters.categories))
+    if filters.zone:
+        query["zone"] = str(filters.zone)
+    if filters.team:
+        query["team"] = str(filters.team)
+    if access.public:
+        query["share"] = access.token
+    elif access.community:
+        query["community"] = access.community.slug
+    return urlencode(query)
+
+
+def _figures(community: Community, filters: Filters) -> dict:
+    """Every figure of the page, cached per worker until the facts are rebuilt (same stamp)."""
+    state = recurrence_ensure_fresh(community=community)
+    key = (
+        f"dash:{community.pk}:{state.stamp}:{state.refreshed_at.timestamp()}:{timezone.localdate()}:{filters}"
+    )
+    key = "dash:" + hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        spots = hotspots(community=community, filters=filters, limit=15)
+        found = {
+            "comparison": kpis_compare(community=community, filters=filters),
+            "districts": districts_figures(community=community, filters=filters),
+            "spots": spots,
+            "histories": {
+                s.site_id: site_history(community=community, site_id=s.site_id, limit=10) for s in spots
+            },
+            "months": monthly_trend(community=community, filters=filters),
+            "streets": streets_figures(community=community, filters=filters, limit=10),
+        }
+        cache.set(key, found, FIGURES_CACHE_S)
+    return found
+
+
+def _context(request: HttpRequest, access: Access, filters: Filters, *, with_map: bool = True) -> dict:
+    community = access.community
+    figures = _figures(community, filters)
+    comparison = figures["comparison"]
+    districts = figures["districts"]
+    spots = figures["spots"]
+    histories = figures["histories"]
+    months = figures["months"]
+    shade = "volume" if request.GET.get("shade") == "volume" else "rate"
+    query = filters.query()
+    base = reverse("dashboards:public", args=[access.token]) if access.public else reverse("dashboards:index")
+    context = {
+        "community": community,
+        "public": access.public,
+        "filters": filters,
+        "period_end": filters.date_to - dt.timedelta(days=1),
+        "k": comparison.current,
+        "comparison": comparison,
+        "districts": districts,
+        "spots": spots,
+        "streets": figures["streets"],
+        "months": months,
+        "trend_svg": trend_svg(months),
+        "legend": legend(HeatmapFilters(), 14),
+        "shade": shade,
+        "query": urlencode(query),
+        "base_url": base,
+        "heat_query": _heat_query(filters, access),
+        "zones": Zone.objects.filter(community=community, kind=ZoneKind.DISTRICT).order_by("name"),
+        "categories": Category.objects.filter(community=community, is_tag=True).order_by("name"),
+        "teams": [] if access.public else Team.objects.filter(community=community).order_by("name"),
+        "tables": [(name, export_title(name)) for name in TABLES],
+        "can_share": access.role in SHARE_ROLES,
+        "token": access.token,
+    }
+    if with_map:
+        context["map"] = dashboard_map(
+            community=community,
+            districts=districts,
+            spots=spots,
+            histories=histories,
+            heat_query=_heat_query(filters, access),
+            compare_query=_heat_query(filters, access, years_back=1),
+            shade=shade,
+            nonce=getattr(request, "csp_nonce", ""),
+        )
+    return context
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    access = _access(request)
+    try:
+        filters = _filters(request, access)
+    except FilterError as exc:
+        return _bad_filter(request, exc)
+    return render(request, "dashboards/index.html", _context(request, access, filters))
+
+
+@require_GET
+def public(request: HttpRequest, token: str) -> HttpResponse:
+    access = _access(request, token)
+    try:
+        filters = _filters(request, access)
+    except FilterError as exc:
+        return _bad_filter(request, exc)
+    response = render(request, "dashboards/index.html", _context(request, access, filters))
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _report(request: HttpRequest, access: Access) -> HttpResponse:
+    try:
+        filters = _filters(request, access)
+    except FilterError as exc:
+        return _bad_filter(request, exc)
+    context = _context(request, access, filters, with_map=False)
+    context["generated"] = timezone.localtime()
+    return render(request, "dashboards/report.html", context)
+
+
+@login_required
+@require_GET
+def report(request: HttpRequest) -> HttpResponse:
+    return _report(request, _access(request))
+
+
+@require_GET
+def public_report(request: HttpRequest, token: str) -> HttpResponse:
+    return _report(request, _access(request, token))
+
+
+def _export(request: HttpRequest, access: Access, table: str, fmt: str) -> HttpResponse:
+    try:
+        filters = _filters(request, access)
+    except FilterError as exc:
+        return JsonResponse({"detail": exc.message, "field": exc.field}, status=400)
+    stamp = f"{access.community.slug}-{filters.date_from:%Y%m%d}"
+    if fmt == "gpkg" and table == "hotspots":
+        response = HttpResponse(
+            hotspots_gpkg(community=access.community, filters=filters),
+            content_type="application/geopackage+sqlite3",
+        )
+        response["Content-Disposition"] = f'attachment; filename="hotspots-{stamp}.gpkg"'
+        return response
+    if fmt == "csv" and table in TABLES:
+        response = HttpResponse(
+            table_csv(community=access.community, filters=filters, table=table),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{table}-{stamp}.csv"'
+        return response
+    raise Http404(f"No export {table}.{fmt}.")
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
+    return _export(request, _access(request), table, fmt)
+
+
+@require_GET
+def public_export(request: HttpRequest, token: str, table: str, fmt: str) -> HttpResponse:
+    return _export(request, _access(request, token), table, fmt)
+
+
+@login_required
+@require_POST
+def share(request: HttpRequest) -> HttpResponse:
+    """Admin: show the community's public link; ?revoke=1 invalidates every earlier link."""
+    access = _access(request)
+    if access.role not in SHARE_ROLES:
+        raise PermissionDenied("Only an administrator publishes dashboards.")
+    community = access.community
+    if request.POST.get("revoke"):
+        settings = dict(community.settings or {})
+        settings["share_generation"] = int(settings.get("share_generation", 0)) + 1
+        community.settings = settings
+        community.save(update_fields=["settings", "updated_at"])
+    token = share_token_make(community=community)
+    url = request.build_absolute_uri(reverse("dashboards:public", args=[token]))
+    return render(request, "dashboards/share.html", {"share_url": url, "community": community})

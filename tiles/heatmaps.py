@@ -1,0 +1,362 @@
+"""Kernel-density heatmap rasters: 256×256 transparent PNG tiles and GeoTIFF exports.
+
+A raster is: points binned into pixels (weight count, m² or returns), masked to a district
+when asked, blurred by a Gaussian kernel of SIGMA_PX pixels (scipy.ndimage), then coloured
+on a log ramp whose top (vmax) depends on the zoom. Pixel values before colouring are the
+kernel-weighted sum of weights around each pixel (a lone point of weight 1 peaks at 1), so
+the legend reads "about N interventions here".
+
+Points come from the worker's in-memory store (tiles/heatmap_store.py); filters it cannot
+answer (reports, statuses other than done) fall back to SQL binning (sql/heatmap_bins.sql),
+which produces the same grid.
+"""
+
+import datetime as dt
+import hashlib
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry
+from django.http import QueryDict
+from PIL import Image
+from scipy import ndimage
+
+from config.sql import run_sql, sql_path
+from geo.models import Zone
+from interventions.models import InterventionStatus
+
+from .heatmap_bins import PAD, SIGMA_PX, TILE, Window, bin_memory, bin_sql, tile_window
+from .heatmap_store import EPOCH_OFFSET, STORE, ZREF, Points
+from .tilemath import HALF, tile_size
+
+MAX_ZOOM = ZREF
+WEIGHTS = ("count", "m2", "returns")
+SOURCES = ("interventions", "reports")
+ALLOWED = frozenset(
+    {"category", "date_from", "date_to", "zone", "team", "weight", "source", "status", "vmax", "engine"}
+)
+# Top of the colour ramp at zoom 16; each zoom level out multiplies it by VMAX_STEP (points
+# pile up as pixels grow; 3 fits clustered city data better than the uniform 4).
+VMAX16 = {"count": 20.0, "m2": 60.0, "returns": 10.0}
+VMAX_STEP = 3.0
+# Below this kernel-weighted value a pixel stays transparent (the tail of the kernel).
+FLOOR = 0.05
+# ColorBrewer YlOrRd (sequential, colour-blind safe), low → high.
+RAMP = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
+
+
+class HeatmapFilterError(ValueError):
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+
+@dataclass(frozen=True)
+class HeatmapFilters:
+    source: str = "interventions"
+    weight: str = "count"
+    categories: tuple[int, ...] = ()
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None  # inclusive
+    zone: int | None = None
+    team: int | None = None
+    statuses: tuple[str, ...] = (InterventionStatus.DONE,)
+    vmax: float | None = None
+    engine: str = "auto"  # "memory", "sql" (benchmarks, checks) or "auto"
+    given: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return "&".join(f"{k}={v}" for k, v in sorted(self.given.items()))
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether the worker's store can answer (else SQL binning)."""
+        if self.engine != "auto":
+            return self.engine == "memory"
+        return self.source == "interventions" and self.statuses == (InterventionStatus.DONE,)
+
+    def vmax_at(self, z: int) -> float:
+        if self.vmax:
+            return self.vmax
+        return VMAX16[self.weight] * VMAX_STEP ** max(0, 16 - z)
+
+    def bounds(self) -> tuple[dt.datetime | None, dt.datetime | None]:
+        tz = ZoneInfo(settings.TIME_ZONE)
+        lo = dt.datetime.combine(self.date_from, dt.time(), tzinfo=tz) if self.date_from else None
+        hi = (
+            dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+            if self.date_to
+            else None
+        )
+        return lo, hi
+
+
+def _ids(name: str, raw: str) -> tuple[int, ...]:
+    try:
+        values = tuple(sorted({int(p) for p in raw.split(",") if p.strip()}))
+    except ValueError:
+        raise HeatmapFilterError(name, f"'{name}' must be integer ids separated by commas.") from None
+    if not values or any(v <= 0 or v >= 2**31 for v in values):
+        raise HeatmapFilterError(name, f"'{name}' must be positive integer ids.")
+    return values
+
+
+def _one_id(name: str, raw: str) -> int:
+    values = _ids(name, raw)
+    if len(values) != 1:
+        raise HeatmapFilterError(name, f"'{name}' takes one id.")
+    return values[0]
+
+
+def parse_heatmap_filters(query: QueryDict | dict[str, str], *, community_id: int) -> HeatmapFilters:
+    """Validate the query string; raise HeatmapFilterError naming the parameter."""
+    given: dict[str, str] = {}
+    for name in query:
+        if name in ("community", "share"):
+            continue
+        if name not in ALLOWED:
+            raise HeatmapFilterError(
+                name, f"Unknown parameter '{name}' (allowed: {', '.join(sorted(ALLOWED))})."
+            )
+        value = query.get(name)
+        given[name] = str(value or "").strip()
+    kwargs: dict[str, object] = {}
+    if "source" in given:
+        if given["source"] not in SOURCES:
+            raise HeatmapFilterError("source", f"'source' must be one of {', '.join(SOURCES)}.")
+        kwargs["source"] = given["source"]
+    if "weight" in given:
+        if given["weight"] not in WEIGHTS:
+            raise HeatmapFilterError("weight", f"'weight' must be one of {', '.join(WEIGHTS)}.")
+        if kwargs.get("source") == "reports" and given["weight"] != "count":
+            raise HeatmapFilterError("weight", "reports are weighted by count only.")
+        kwargs["weight"] = given["weight"]
+    if given.get("category"):
+        kwargs["categories"] = _ids("category", given["category"])
+    for name in ("date_from", "date_to"):
+        if given.get(name):
+            try:
+                kwargs[name] = dt.date.fromisoformat(given[name])
+            except ValueError:
+                raise HeatmapFilterError(name, f"'{name}' must be a date as YYYY-MM-DD.") from None
+    if kwargs.get("date_from") and kwargs.get("date_to") and kwargs["date_from"] > kwargs["date_to"]:  # type: ignore[operator]
+        raise HeatmapFilterError("date_to", "'date_to' is before 'date_from'.")
+    if given.get("zone"):
+        zone = _one_id("zone", given["zone"])
+        if not Zone.objects.filter(pk=zone, community_id=community_id).exists():
+            raise HeatmapFilterError("zone", f"Unknown district {zone}.")
+        kwargs["zone"] = zone
+    if given.get("team"):
+        kwargs["team"] = _one_id("team", given["team"])
+    if given.get("status"):
+        statuses = tuple(sorted({s.strip() for s in given["status"].split(",") if s.strip()}))
+        if not statuses or any(s not in InterventionStatus.values for s in statuses):
+            raise HeatmapFilterError(
+                "status", f"'status' must be among {', '.join(InterventionStatus.values)}."
+            )
+        kwargs["statuses"] = statuses
+    if given.get("vmax"):
+        try:
+            vmax = float(given["vmax"])
+        except ValueError:
+            vmax = -1.0
+        if not 0 < vmax < 1e9:
+            raise HeatmapFilterError("vmax", "'vmax' must be a positive number.")
+        kwargs["vmax"] = vmax
+    if given.get("engine"):
+        if given["engine"] not in ("memory", "sql", "auto"):
+            raise HeatmapFilterError("engine", "'engine' must be memory, sql or auto.")
+        kwargs["engine"] = given["engine"]
+    filters = HeatmapFilters(given=given, **kwargs)  # type: ignore[arg-type]
+    if filters.engine == "memory" and not (
+        filters.source == "interventions" and filters.statuses == (InterventionStatus.DONE,)
+    ):
+        raise HeatmapFilterError("engine", "these filters need engine=sql.")
+    return filters
+
+
+@cache
+def _zone_3857(zone_id: int, updated: dt.datetime) -> GEOSGeometry:
+    return Zone.objects.get(pk=zone_id).geom.transform(3857, clone=True)
+
+
+def zone_mask(zone_id: int, win: Window) -> np.ndarray:
+    """1 inside the district, 0 outside, on the padded window grid (pixel centres)."""
+    from affine import Affine
+    from rasterio import features
+
+    zone = Zone.objects.only("updated_at").get(pk=zone_id)
+    geom = _zone_3857(zone_id, zone.updated_at)
+    minx, _miny, _maxx, maxy = win.bounds_3857()
+    w, h = win.width + 2 * win.pad, win.height + 2 * win.pad
+    affine = Affine(win.res, 0.0, minx, 0.0, -win.res, maxy)
+    return features.rasterize(
+        [(json.loads(geom.json), 1)], out_shape=(h, w), transform=affine, fill=0, dtype="uint8"
+    )
+
+
+def density(
+    community_id: int, win: Window, filters: HeatmapFilters, points: Points | None = None
+) -> np.ndarray:
+    """Kernel-weighted sums on the (unpadded) window: a lone point of weight 1 peaks at 1."""
+    if filters.in_memory:
+        grid = bin_memory(points if points is not None else STORE.get(community_id), win, filters)
+    else:
+        grid = bin_sql(community_id, win, filters)
+    if filters.zone:
+        grid *= zone_mask(filters.zone, win)
+    if not grid.any():
+        return np.zeros((win.height, win.width), dtype=np.float32)
+    blurred = ndimage.gaussian_filter(grid, SIGMA_PX, mode="constant", truncate=3.0)
+    blurred /= _kernel_peak()  # a lone point's peak reads 1
+    p = win.pad
+    return blurred[p : p + win.height, p : p + win.width]
+
+
+@cache
+def _kernel_peak() -> np.float32:
+    """The centre value of the discrete kernel (≈ 1 / 2πσ²)."""
+    impulse = np.zeros((2 * PAD + 1, 2 * PAD + 1), dtype=np.float32)
+    impulse[PAD, PAD] = 1
+    return np.float32(ndimage.gaussian_filter(impulse, SIGMA_PX, mode="constant", truncate=3.0)[PAD, PAD])
+
+
+# ---------------------------------------------------------------- colour, PNG
+
+
+def _hex(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+@cache
+def _lut() -> np.ndarray:
+    """256 RGBA entries: the ramp, alpha rising from 0.35 to 0.85."""
+    stops = np.array([_hex(c) for c in RAMP], dtype=np.float32)
+    t = np.linspace(0, 1, 256)
+    pos = np.linspace(0, 1, len(RAMP))
+    rgb = np.stack([np.interp(t, pos, stops[:, k]) for k in range(3)], axis=1)
+    alpha = (0.35 + 0.5 * t) * 255
+    return np.concatenate([rgb, alpha[:, None]], axis=1).round().astype(np.uint8)
+
+
+def colourise(values: np.ndarray, vmax: float) -> np.ndarray:
+    """RGBA uint8 image: log1p(value)/log1p(vmax) on the ramp; below FLOOR transparent."""
+    scaled = np.log1p(values) / math.log1p(vmax)
+    index = np.clip(scaled * 255, 0, 255).astype(np.uint8)
+    rgba = _lut()[index]
+    rgba[values < FLOOR] = 0
+    return rgba
+
+
+def png_bytes(rgba: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    # compress_level 1: ~3x faster than the default for tiles that are mostly transparent.
+    Image.fromarray(rgba, "RGBA").save(buf, "PNG", compress_level=1)
+    return buf.getvalue()
+
+
+@cache
+def empty_png() -> bytes:
+    return png_bytes(np.zeros((TILE, TILE, 4), dtype=np.uint8))
+
+
+def legend(filters: HeatmapFilters, z: int, steps: int = 5) -> list[dict[str, object]]:
+    """Colour stops with the values they stand for at zoom z (for the legend)."""
+    vmax = filters.vmax_at(z)
+    out = []
+    for i in range(steps):
+        t = i / (steps - 1)
+        value = math.expm1(t * math.log1p(vmax))
+        r, g, b, a = (int(v) for v in _lut()[min(int(t * 255), 255)])
+        out.append(
+            {"value": round(value, 1), "colour": f"#{r:02x}{g:02x}{b:02x}", "alpha": round(a / 255, 2)}
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class HeatTile:
+    png: bytes
+    etag: str
+    engine: str
+    empty: bool
+
+
+def heatmap_tile(*, community_id: int, z: int, x: int, y: int, filters: HeatmapFilters) -> HeatTile:
+    win = tile_window(z, x, y)
+    points = STORE.get(community_id) if filters.in_memory else None
+    values = density(community_id, win, filters, points)
+    stamp = points.version if points is not None else _sql_stamp(community_id, win, filters)
+    etag = hashlib.blake2b(
+        f"heat|{community_id}|{z}/{x}/{y}|{filters.key}|{stamp}".encode(), digest_size=16
+    ).hexdigest()
+    empty = not (values >= FLOOR).any()
+    png = empty_png() if empty else png_bytes(colourise(values, filters.vmax_at(z)))
+    return HeatTile(png=png, etag=etag, engine="memory" if points is not None else "sql", empty=empty)
+
+
+def heatmap_etag(*, community_id: int, z: int, x: int, y: int, filters: HeatmapFilters) -> str | None:
+    """The tile's ETag without rendering it (memory engine only; None for SQL)."""
+    if not filters.in_memory:
+        return None
+    stamp = STORE.get(community_id).version
+    return hashlib.blake2b(
+        f"heat|{community_id}|{z}/{x}/{y}|{filters.key}|{stamp}".encode(), digest_size=16
+    ).hexdigest()
+
+
+def _sql_stamp(community_id: int, win: Window, filters: HeatmapFilters) -> str:
+    """count and max(updated_at) of the rows under the window (SQL-path ETags)."""
+    minx, miny, maxx, maxy = win.bounds_3857()
+    params = {"community": community_id, "source": filters.source, "minx": minx, "miny": miny}
+    n, stamp = run_sql(sql_path(__file__, "heatmap_stamp.sql"), {**params, "maxx": maxx, "maxy": maxy})[0]
+    return f"{n}:{stamp.isoformat() if stamp else '-'}"
+
+
+def heatmap_geotiff(
+    *, community_id: int, filters: HeatmapFilters, bbox_3857: tuple[float, float, float, float], z: int = 15
+) -> bytes:
+    """The density surface over a bbox (EPSG:3857 metres) at zoom z's pixel size, as a
+    float32 GeoTIFF (band 1 = kernel-weighted sum, as the tiles before colouring)."""
+    from affine import Affine
+    from rasterio.io import MemoryFile
+
+    res = tile_size(z) / TILE
+    minx, miny, maxx, maxy = bbox_3857
+    px0 = int(math.floor((minx + HALF) / res))
+    py0 = int(math.floor((HALF - maxy) / res))
+    width = max(1, int(math.ceil((maxx + HALF) / res)) - px0)
+    height = max(1, int(math.ceil((HALF - miny) / res)) - py0)
+    if width * height > 25_000_000:
+        raise HeatmapFilterError("z", f"the export would be {width}x{height} pixels: choose a lower zoom.")
+    win = Window(z=z, px0=px0, py0=py0, width=width, height=height)
+    values = density(community_id, win, filters)
+    profile = {
+        "driver": "GTiff",
+        "width": width,
+        "height": height,
+        "count": 1,
+        "dtype": "float32",
+        "crs": "EPSG:3857",
+        "transform": Affine(res, 0.0, -HALF + px0 * res, 0.0, -res, HALF - py0 * res),
+        "compress": "deflate",
+        "nodata": None,
+    }
+    with MemoryFile() as memfile:
+        with memfile.open(**profile) as dataset:
+            dataset.write(values.astype(np.float32), 1)
+            dataset.update_tags(1, weight=filters.weight, unit="kernel-weighted sum, sigma 6 px")
+        return memfile.read()
+
+
+def day_index(day: dt.date) -> int:
+    """A date as stored in the point store (days since 2000-01-01)."""
+    return (day - dt.date(1970, 1, 1)).days - EPOCH_OFFSET

@@ -1,0 +1,95 @@
+// The map page: MapLibre GL (self-hosted ESM) with Ronde's own style, a keyboard-usable
+// layer switcher and a table of what is in view (the list alternative to the map).
+// State for people and tests: #map[data-state] is "loading", "idle" or "error";
+// #map[data-visible-layers] lists the layers drawn.
+
+const el = document.getElementById("map");
+const status = document.getElementById("map-status");
+
+for (const swatch of document.querySelectorAll(".swatch[data-color]")) {
+  swatch.style.backgroundColor = swatch.dataset.color;
+}
+
+function styleLayersOf(map, id) {
+  return map.getStyle().layers.filter((l) => l.metadata && l.metadata["ronde:layer"] === id).map((l) => l.id);
+}
+
+function setVisible(map, id, visible) {
+  for (const layerId of styleLayersOf(map, id)) {
+    map.setLayoutProperty(layerId, "visibility", visible ? "visible" : "none");
+  }
+  const shown = [...document.querySelectorAll("#layer-switcher input[data-layer]:checked")].map((i) => i.dataset.layer);
+  el.dataset.visibleLayers = shown.join(" ");
+}
+
+function countInView(map, id) {
+  const layers = styleLayersOf(map, id).filter((l) => map.getLayoutProperty(l, "visibility") !== "none");
+  if (!layers.length) return null;
+  const seen = new Set();
+  let total = 0;
+  for (const f of map.queryRenderedFeatures({ layers })) {
+    if (f.properties && typeof f.properties.count === "number") {
+      total += f.properties.count; // a grid cell: count of the points inside
+    } else if (f.id === undefined || !seen.has(f.id)) {
+      if (f.id !== undefined) seen.add(f.id);
+      total += 1;
+    }
+  }
+  return total;
+}
+
+function updateTable(map) {
+  const b = map.getBounds();
+  const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(6)).join(",");
+  for (const cell of document.querySelectorAll("[data-count-for]")) {
+    const n = countInView(map, cell.dataset.countFor);
+    cell.textContent = n === null ? cell.closest("table").dataset.hiddenLabel || "–" : n.toLocaleString();
+  }
+  for (const link of document.querySelectorAll("a[data-api-for]")) {
+    const url = new URL(link.getAttribute("href"), window.location.href);
+    url.searchParams.set("bbox", bbox);
+    link.setAttribute("href", url.pathname + url.search);
+  }
+}
+
+async function start() {
+  const maplibregl = await import(el.dataset.maplibreUrl);
+  maplibregl.setWorkerUrl(new URL(el.dataset.workerUrl, window.location.href).href);
+  const response = await fetch(el.dataset.styleUrl, { credentials: "same-origin" });
+  if (!response.ok) throw new Error(`style: HTTP ${response.status}`);
+  const style = await response.json();
+  const map = new maplibregl.Map({
+    container: el,
+    style,
+    bounds: style.metadata["ronde:bounds"],
+    fitBoundsOptions: { padding: 16 },
+    transformRequest: (url) => ({ url, credentials: "same-origin" }),
+  });
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+  map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
+  map.getCanvas().setAttribute("aria-label", el.dataset.label);
+
+  map.on("load", () => {
+    for (const input of document.querySelectorAll("#layer-switcher input[data-layer]")) {
+      setVisible(map, input.dataset.layer, input.checked);
+      input.addEventListener("change", () => {
+        setVisible(map, input.dataset.layer, input.checked);
+        el.dataset.state = "loading";
+      });
+    }
+  });
+  map.on("idle", () => {
+    updateTable(map);
+    el.dataset.state = "idle";
+    status.textContent = "";
+  });
+  map.on("error", (event) => {
+    console.error(event.error);
+  });
+}
+
+start().catch((error) => {
+  el.dataset.state = "error";
+  status.textContent = String(error);
+  console.error(error);
+});

@@ -84,6 +84,9 @@ RONDE_PG_PORT = env_int("RONDE_PG_PORT", 54329)
 DATABASE_URL = env("DATABASE_URL", f"postgis://ronde@127.0.0.1:{RONDE_PG_PORT}/ronde")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+# PostGIS functions carry high planner costs, so PostgreSQL JIT-compiles even 1,000-row bbox
+# queries: measured 33 ms of JIT on a 12 ms query. Interactive requests never gain from it.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 # Several developers/helpers may run the suite against one server at once.
 DATABASES["default"]["TEST"] = {"NAME": env("RONDE_TEST_DB", "test_ronde")}
 

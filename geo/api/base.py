@@ -7,18 +7,21 @@ reusing the serializer's own fields for the few values that need formatting (dat
 decimals, UUIDs). tests/api/test_fast_list.py checks both give identical JSON.
 """
 
+import datetime
 import json
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from django.db.models import Model, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework import ISO_8601, relations, serializers, status, viewsets
 from rest_framework import fields as drf_fields
-from rest_framework import relations, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from accounts.models import Community, Membership, User
@@ -95,7 +98,36 @@ def _converter(field: drf_fields.Field) -> Callable[[Any], Any] | None:
     """None when the raw value is already its representation, else the field's own formatter."""
     if isinstance(field, IDENTITY_FIELDS):
         return None
+    if _is_plain_iso_datetime(field):
+        return _iso_datetime
     return field.to_representation
+
+
+def _is_plain_iso_datetime(field: drf_fields.Field) -> bool:
+    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    return (
+        isinstance(field, drf_fields.DateTimeField)
+        and not hasattr(field, "timezone")
+        and isinstance(output_format, str)
+        and output_format.lower() == ISO_8601
+    )
+
+
+def _iso_datetime(value: datetime.datetime) -> str:
+    """DRF's ISO 8601 DateTimeField output, without its per-value time-zone lookup.
+
+    DRF asks Django for the current time zone on every value (an asgiref Local read):
+    measured at ~30 µs a value, i.e. ~100 ms for a 1,000-feature page of 4 timestamps.
+    """
+    text = value.astimezone(_page_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+_PAGE_TZ: list[datetime.tzinfo] = []
+
+
+def _page_timezone() -> datetime.tzinfo:
+    return _PAGE_TZ[-1] if _PAGE_TZ else timezone.get_current_timezone()
 
 
 class FeatureRows:
@@ -130,6 +162,13 @@ class FeatureRows:
         return self.count()
 
     def __getitem__(self, index: slice) -> list[dict[str, Any]]:
+        _PAGE_TZ.append(timezone.get_current_timezone())  # one lookup for the whole page
+        try:
+            return self._features(index)
+        finally:
+            _PAGE_TZ.pop()
+
+    def _features(self, index: slice) -> list[dict[str, Any]]:
         keys = ["pk", GEOJSON_ANNOTATION, *(key for _name, key, _convert in self.plain)]
         rows = list(self.queryset.prefetch_related(None).values(*keys)[index])
         many_values = {name: self._many(field, [r["pk"] for r in rows]) for name, field in self.many}

@@ -12,7 +12,10 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from django.db.models import Model, QuerySet
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connection
+from django.db.models import DateTimeField, Model, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import ISO_8601, relations, serializers, status, viewsets
@@ -123,6 +126,10 @@ def _iso_datetime(value: datetime.datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def _iso_datetime_text(value: str) -> str:
+    return _iso_datetime(datetime.datetime.fromisoformat(value))
+
+
 _PAGE_TZ: list[datetime.tzinfo] = []
 
 
@@ -169,26 +176,47 @@ class FeatureRows:
             _PAGE_TZ.pop()
 
     def _features(self, index: slice) -> list[dict[str, Any]]:
-        keys = ["pk", GEOJSON_ANNOTATION, *(key for _name, key, _convert in self.plain)]
-        rows = list(self.queryset.prefetch_related(None).values(*keys)[index])
-        many_values = {name: self._many(field, [r["pk"] for r in rows]) for name, field in self.many}
+        # Timestamps come as text and are parsed by datetime.fromisoformat (C): Django's
+        # psycopg timestamptz loader is pure Python, ~20 ms for a 1,000-feature page.
+        queryset = self.queryset.prefetch_related(None)
+        keys = ["pk", GEOJSON_ANNOTATION]
+        plain: list[tuple[str, Callable[[Any], Any] | None]] = []
+        for name, key, convert in self.plain:
+            if convert is _iso_datetime and self._is_datetime_column(key):
+                alias = f"_text_{name}"
+                queryset = queryset.annotate(**{alias: Cast(key, output_field=TextField())})
+                keys.append(alias)
+                plain.append((name, _iso_datetime_text))
+            else:
+                keys.append(key)
+                plain.append((name, convert))
+        rows = list(queryset.values_list(*keys)[index])
+        many_values = {name: self._many(field, [r[0] for r in rows]) for name, field in self.many}
         features = []
         for row in rows:
             properties: dict[str, Any] = {}
-            for name, key, convert in self.plain:
-                value = row[key]
+            for (name, convert), value in zip(plain, row[2:], strict=True):
                 properties[name] = convert(value) if convert is not None and value is not None else value
             for name, _field in self.many:
-                properties[name] = many_values[name].get(row["pk"], [])
+                properties[name] = many_values[name].get(row[0], [])
             feature: dict[str, Any] = {}
             if self.id_field:
-                feature["id"] = row["pk"]
+                feature["id"] = row[0]
             feature["type"] = "Feature"
-            geojson = row[GEOJSON_ANNOTATION]
+            geojson = row[1]
             feature["geometry"] = json.loads(geojson) if geojson is not None else None
             feature["properties"] = {name: properties[name] for name in self.order if name in properties}
             features.append(feature)
         return features
+
+    def _is_datetime_column(self, key: str) -> bool:
+        if "__" in key:
+            return False
+        try:
+            field = self.queryset.model._meta.get_field(key)
+        except FieldDoesNotExist:
+            return False
+        return isinstance(field, DateTimeField)
 
     @staticmethod
     def _many(field: Any, ids: list[int]) -> dict[int, list[int]]:
@@ -196,8 +224,19 @@ class FeatureRows:
         through = field.remote_field.through
         src, dst = f"{field.m2m_field_name()}_id", f"{field.m2m_reverse_field_name()}_id"
         result: dict[int, list[int]] = {}
-        for a, b in through.objects.filter(**{f"{src}__in": ids}).order_by(src, dst).values_list(src, dst):
-            result.setdefault(a, []).append(b)
+        if not ids:
+            return result
+        # One array parameter, not 1,000 placeholders: psycopg parses a query's placeholders
+        # in Python (measured ~18 ms for `IN (...)` with a 1,000-id page).
+        quote = connection.ops.quote_name
+        query = (
+            f"SELECT {quote(src)}, {quote(dst)} FROM {quote(through._meta.db_table)} "
+            f"WHERE {quote(src)} = ANY(%s) ORDER BY 1, 2"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(query, [ids])
+            for a, b in cursor.fetchall():
+                result.setdefault(a, []).append(b)
         return result
 
 

@@ -1,7 +1,7 @@
 """OpenAPI post-processing: document the error answers every endpoint can give.
 
 drf-spectacular documents the success answer only, so a client (and schemathesis) sees a
-400, 401, 403 or 404 as a breach of contract. They are part of it: the body is DRF's error
+400, 401, 403, 404 or 429 as a breach of contract. They are part of it: the body is DRF's error
 format, ``{"detail": "..."}`` or ``{"<field>": ["<reason>", ...]}`` (see config/api.py).
 """
 
@@ -22,6 +22,7 @@ ERRORS = {
     "401": "No or unknown credentials (send `Authorization: Token <key>`).",
     "403": "Your role or community does not allow this.",
     "404": "Not found in your community.",
+    "429": "Too many attempts (login throttling): wait and try again.",
 }
 
 
@@ -50,7 +51,7 @@ def fix_geojson_pages(result: dict[str, Any], generator: Any, **kwargs: Any) -> 
 
 
 def document_errors(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
-    """Add the error answers (400/401/403/404, DRF's JSON error body) to every operation."""
+    """Add the error answers (400/401/403/404/429, DRF's JSON error body) to every operation."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     ref = {"$ref": "#/components/schemas/Error"}
     for path_item in result.get("paths", {}).values():

@@ -7,6 +7,7 @@ packages=(
   postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting  # the database
   libgdal32 gdal-bin libgeos-c1v5 libproj25                      # GeoDjango's C libraries
   osmium-tool                                                    # OSM extracts for import_streets
+  nginx-light                                                    # checks deploy/nginx/ronde.conf (nginx -t) in the tests
   gettext                                                        # compile the French/English UI messages
   python3-venv                                                   # the project's .venv
   chromium                                                       # browser tests (Playwright)

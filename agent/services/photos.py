@@ -7,6 +7,7 @@ sent none, then dropped from the file with the camera make, serial numbers and t
 
 import datetime as dt
 import io
+import struct
 import uuid
 from dataclasses import dataclass
 from typing import IO
@@ -32,6 +33,9 @@ ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 MAX_PIXELS = 100_000_000
 EXIF_IFD, GPS_IFD = 0x8769, 0x8825
 DATETIME_ORIGINAL, OFFSET_TIME_ORIGINAL, DATETIME = 0x9003, 0x9011, 0x0132
+# What Pillow's parsers and decoders raise on broken bytes (found by tests/ops/test_fuzz_photos.py):
+# a damaged upload is the sender's problem (400), never a 500.
+DAMAGED = (OSError, SyntaxError, ValueError, EOFError, struct.error)
 
 
 @dataclass
@@ -56,28 +60,31 @@ def photo_process(*, data: IO[bytes], size: int) -> ProcessedPhoto:
         )
     try:
         image: Image.Image = Image.open(data)
-    except (UnidentifiedImageError, OSError) as exc:
+    except (UnidentifiedImageError, *DAMAGED) as exc:
         raise ValidationError({"file": "This file is not an image (JPEG, PNG or WebP expected)."}) from exc
     if image.format not in ACCEPTED_FORMATS:
         raise ValidationError({"file": f"{image.format} images are not accepted; send JPEG, PNG or WebP."})
     if image.width * image.height > MAX_PIXELS:
         raise ValidationError({"file": f"The image is {image.width}×{image.height} px, too large to read."})
-    exif = image.getexif()
-    taken_at = _exif_taken_at(exif)
-    position = _exif_position(exif)
+    try:
+        exif = image.getexif()
+        taken_at = _exif_taken_at(exif)
+        position = _exif_position(exif)
+    except DAMAGED as exc:
+        raise ValidationError({"file": "The image is damaged or truncated; take the photo again."}) from exc
     max_px = settings.RONDE_PHOTO_MAX_PX
     if image.format == "JPEG":
         # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when the photo is much larger than kept.
         image.draft("RGB", (max_px, max_px))
     try:
         image.load()
-    except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        # Apply the orientation tag to the pixels, since the tag itself goes with the rest.
+        image = ImageOps.exif_transpose(image) or image
+        if image.mode != "RGB":
+            image = image.convert("RGB")
+        image.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
+    except (*DAMAGED, Image.DecompressionBombError) as exc:
         raise ValidationError({"file": "The image is damaged or truncated; take the photo again."}) from exc
-    # Apply the orientation tag to the pixels, since the tag itself goes with the rest.
-    image = ImageOps.exif_transpose(image) or image
-    if image.mode != "RGB":
-        image = image.convert("RGB")
-    image.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
     kept = Image.Exif()
     if taken_at is not None:
         local = timezone.localtime(taken_at)

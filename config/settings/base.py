@@ -126,6 +126,8 @@ AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
 RONDE_ACCESS_STRICT = True
 # Signed photo links (Open311 media_url) stay valid this long (seconds).
 RONDE_PHOTO_LINK_MAX_AGE = env_int("RONDE_PHOTO_LINK_MAX_AGE", 3600)
+# Behind nginx: after the permission check, nginx sends the file from this internal location.
+RONDE_PHOTO_X_ACCEL_PREFIX = env("RONDE_PHOTO_X_ACCEL_PREFIX", "")
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]

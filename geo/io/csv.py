@@ -130,7 +130,9 @@ def read_csv_frame(
         # As an object array: with no rows pandas would hand back an empty *string* Series,
         # which GeoSeries refuses (TypeError).
         geoms = np.asarray(
-            shapely.from_wkt(values.str.replace(EWKT, "", regex=True).replace({"": None}), on_invalid="ignore"),
+            shapely.from_wkt(
+                values.str.replace(EWKT, "", regex=True).replace({"": None}), on_invalid="ignore"
+            ),
             dtype=object,
         )
         for i in np.flatnonzero(shapely.is_missing(geoms)):

@@ -189,7 +189,14 @@ def read_source(
             try:
                 frame = gpd.GeoDataFrame.from_features(bare, crs=f"EPSG:{srid or 4326}")
             # ShapelyError: an unknown geometry type ("Bogus") or unusable coordinates.
-            except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.ShapelyError) as exc:
+            except (
+                KeyError,
+                IndexError,
+                TypeError,
+                ValueError,
+                AttributeError,
+                shapely.errors.ShapelyError,
+            ) as exc:
                 raise ImportFileError(name, f"not an array of GeoJSON Features ({exc})") from exc
             frame = frame.set_geometry(shapely.force_2d(frame.geometry.values))
             notes.append("bare JSON array of Features read as a FeatureCollection")

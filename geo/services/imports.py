@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from accounts.models import Community
 from config.sql import run_sql, sql_text
@@ -110,7 +110,16 @@ def geodata_import(
         return report
     with transaction.atomic():
         _stage(rows, progress=progress, total=total)
-        run_sql(_sql("import_transform.sql"), {"srid": settings.RONDE_SRID, "dim": DIMENSION[family]})
+        try:
+            with transaction.atomic():  # a savepoint: the import goes on to report and roll back
+                run_sql(_sql("import_transform.sql"), {"srid": settings.RONDE_SRID, "dim": DIMENSION[family]})
+        except DatabaseError as exc:
+            # PROJ refuses coordinates outside the source CRS (e.g. latitude 2049 in EPSG:4326).
+            reason = str(exc).strip().splitlines()[0]
+            report.add(None, "", f"coordinates cannot be transformed from {report.crs or 'the source CRS'} "
+                                 f"({reason}); check the values and the CRS (--srid)")  # fmt: skip
+            transaction.set_rollback(True)
+            return report
         run_sql(_sql("import_territory.sql"), {"community_id": community.pk})
         for idx, ext_id, problem, reason in run_sql(_sql("import_problems.sql")):
             if problem == "outside":

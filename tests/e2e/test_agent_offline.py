@@ -34,9 +34,9 @@ def agent_page(browser, live_server, community):
     page.set_default_timeout(20_000)
     login(page, live_server, field.agent.username, PASSWORD)
     page.goto(f"{live_server.url}/agent/")
-    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("() => navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now controlled by the service worker
-    page.wait_for_function("!!navigator.serviceWorker.controller")
+    page.wait_for_function("() => !!navigator.serviceWorker.controller")
     yield page, context, field
     context.close()
 
@@ -49,13 +49,13 @@ def record(page, base: str, mission_id: int, stop_key: str, n: int) -> None:
     page.goto(f"{base}/agent/#/m/{mission_id}/s/{stop_key}")
     page.locator("#btn-start").click()
     page.locator("#photo-before").set_input_files(photo_file(f"before{n}.jpg", (200, 30 * n, 30)))
-    page.wait_for_function("document.querySelector('#photo-before-count')?.textContent.includes('1')")
+    page.wait_for_function("() => document.querySelector('#photo-before-count')?.textContent.includes('1')")
     page.locator("#btn-next").click()
     page.locator("#f-surface").fill(f"{n + 1}.5")
     page.locator("#f-method").select_option("hydro")
     page.locator("#btn-next").click()
     page.locator("#photo-after").set_input_files(photo_file(f"after{n}.jpg", (30, 200, 30 * n)))
-    page.wait_for_function("document.querySelector('#photo-after-count')?.textContent.includes('1')")
+    page.wait_for_function("() => document.querySelector('#photo-after-count')?.textContent.includes('1')")
     page.locator("#btn-finish").click()
     page.locator("[data-done='done']").wait_for()
 
@@ -92,12 +92,12 @@ def test_three_interventions_recorded_offline_reach_the_server_once(agent_page, 
     page.route("**/agent/api/photos/**", cut_first_photo)
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_function("document.body.dataset.lastSync === 'network'")
+    page.wait_for_function("() => document.body.dataset.lastSync === 'network'")
     assert aborted
     assert Photo.objects.count() < 6
 
     page.locator("#sync-now").click()
-    page.wait_for_function("document.querySelector('#outbox-summary').dataset.photos === '0'")
+    page.wait_for_function("() => document.querySelector('#outbox-summary').dataset.photos === '0'")
     done = Intervention.objects.filter(mission=field.mission, status=InterventionStatus.DONE)
     assert sorted(done.values_list("pk", flat=True)) == sorted(s.pk for s in field.stops)
     assert Photo.objects.filter(intervention__in=field.stops).count() == 6
@@ -108,7 +108,7 @@ def test_three_interventions_recorded_offline_reach_the_server_once(agent_page, 
     page.goto(f"{base}/agent/#/outbox")
     page.locator("#btn-resend").click()
     page.wait_for_function(
-        "document.querySelector('#outbox-summary').dataset.photos === '0'"
+        "() => document.querySelector('#outbox-summary').dataset.photos === '0'"
         " && document.querySelector('#outbox-summary').dataset.interventions === '0'"
         " && !document.querySelector('#sync-now').hasAttribute('aria-busy')"
     )
@@ -154,16 +154,16 @@ def test_a_new_tag_reported_offline_reaches_the_server(agent_page, live_server):
     page, context, field = agent_page
     page.goto(f"{live_server.url}/agent/#/report")
     page.locator("#r-category option").nth(1).wait_for(state="attached")
-    page.wait_for_function("document.querySelector('#r-position').textContent.includes('0.34')")
+    page.wait_for_function("() => document.querySelector('#r-position').textContent.includes('0.34')")
     context.set_offline(True)
     page.locator("#r-category").select_option(index=1)
     page.locator("#r-photo").set_input_files(photo_file("tag.jpg", (10, 10, 200)))
-    page.wait_for_function("document.querySelector('#r-photo-count').textContent.includes('1')")
+    page.wait_for_function("() => document.querySelector('#r-photo-count').textContent.includes('1')")
     page.locator("#r-description").fill("Tag neuf sur le transformateur")
     page.locator("#r-submit").click()
-    page.wait_for_function("document.querySelector('#outbox-summary').dataset.reports === '1'")
+    page.wait_for_function("() => document.querySelector('#outbox-summary').dataset.reports === '1'")
     context.set_offline(False)
     page.locator("#sync-now").click()
-    page.wait_for_function("document.querySelector('#outbox-summary').dataset.photos === '0'")
+    page.wait_for_function("() => document.querySelector('#outbox-summary').dataset.photos === '0'")
     report = Report.objects.get(description="Tag neuf sur le transformateur")
     assert report.source == "agent" and report.photos.count() == 1

@@ -332,3 +332,41 @@ def ratio(ours: float, theirs: float) -> str:
     """'0.8× (faster)' style: ours / theirs for times (below 1 means Ronde is faster)."""
     value = ours / theirs if theirs else float("inf")
     return f"{value:.2f}×"
+
+
+Bounds = tuple[float, float, float, float]  # west, south, east, north in degrees (WGS84)
+
+
+def demo_extent_and_points(url: str, *, sample_percent: float, repeatable: int, where: str = "true"):
+    """The demo territory's lon/lat bounds and a repeatable sample of intervention positions.
+
+    Tile benchmarks draw their high-zoom tiles where the interventions are, as maps are used.
+    `where` is a fixed SQL condition written by the benchmark (never user input).
+    """
+    import numpy as np
+
+    with psycopg.connect(_libpq(url)) as conn:
+        row = conn.execute(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+            "(SELECT ST_Transform(territory, 4326)::box2d AS e FROM accounts_community WHERE slug = 'demo') t"
+        ).fetchone()
+        assert row is not None, "no demo community in the bench database"
+        sample = conn.execute(
+            "SELECT ST_X(g), ST_Y(g) FROM (SELECT ST_Transform(geom, 4326) AS g FROM interventions_intervention "
+            f"TABLESAMPLE SYSTEM ({float(sample_percent)}) REPEATABLE ({int(repeatable)}) WHERE {where}) t"
+        ).fetchall()
+    bounds: Bounds = (row[0], row[1], row[2], row[3])
+    return bounds, np.array(sample, dtype=float)
+
+
+def tiles_covering(bounds: Bounds, zooms: range) -> list[tuple[int, int, int]]:
+    """Every tile (z, x, y) over the bounds at each zoom."""
+    from tiles.tilemath import lonlat_to_tile
+
+    west, south, east, north = bounds
+    tiles: list[tuple[int, int, int]] = []
+    for z in zooms:
+        x0, y0 = lonlat_to_tile(west, north, z)
+        x1, y1 = lonlat_to_tile(east, south, z)
+        tiles += [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+    return tiles

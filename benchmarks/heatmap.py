@@ -25,7 +25,6 @@ import sys
 import time
 
 import numpy as np
-import psycopg
 
 from benchmarks import harness
 
@@ -41,25 +40,10 @@ def tile_list(url: str) -> list[tuple[int, int, int]]:
     from tiles.tilemath import lonlat_to_tile
 
     rng = np.random.default_rng(SEED)
-    with psycopg.connect(harness._libpq(url)) as conn:
-        row = conn.execute(
-            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Transform(territory, 4326)"
-            "::box2d AS e FROM accounts_community WHERE slug = 'demo') t"
-        ).fetchone()
-        assert row is not None, "no demo community in the bench database"
-        west, south, east, north = row
-        points = np.array(
-            conn.execute(
-                "SELECT ST_X(g), ST_Y(g) FROM (SELECT ST_Transform(geom, 4326) AS g FROM "
-                "interventions_intervention TABLESAMPLE SYSTEM (1) REPEATABLE (11) WHERE status = 'done') t"
-            ).fetchall(),
-            dtype=float,
-        )
-    tiles: list[tuple[int, int, int]] = []
-    for z in range(10, 14):
-        x0, y0 = lonlat_to_tile(west, north, z)
-        x1, y1 = lonlat_to_tile(east, south, z)
-        tiles += [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+    bounds, points = harness.demo_extent_and_points(
+        url, sample_percent=1, repeatable=11, where="status = 'done'"
+    )
+    tiles = harness.tiles_covering(bounds, range(10, 14))
     for z in range(14, 17):
         chosen: set[tuple[int, int, int]] = set()
         for _attempt in range(PER_ZOOM * 50):  # a small town has fewer tiles than that at z14

@@ -32,3 +32,4 @@ urlpatterns = [
 
 # A JSON 404 under the APIs (config/views.py).
 handler404 = "config.views.not_found"
+handler500 = "config.views.server_error"

@@ -217,6 +217,7 @@ RONDE_HEATMAP_RELOAD_S = env_int("RONDE_HEATMAP_RELOAD_S", 900)
 # Vector tiles: cache the gzip bytes (purged on writes); off only to measure generation.
 RONDE_TILE_CACHE = env_bool("RONDE_TILE_CACHE", True)
 # Upstream raster base map under Ronde's own offline one, for deployments with internet,
-# e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png". Empty: the map needs no internet.
+# an XYZ template such as "https://tiles.example.org/{z}/{x}/{y}.png" (opt-in, with its
+# attribution below). Empty, the default: every map works with no internet.
 RONDE_UPSTREAM_RASTER_URL = env("RONDE_UPSTREAM_RASTER_URL", "")
 RONDE_UPSTREAM_RASTER_ATTRIBUTION = env("RONDE_UPSTREAM_RASTER_ATTRIBUTION", "")

@@ -4,6 +4,7 @@
 #   scripts/pg.sh start  DIR PORT   initdb if needed, start, create role+database "ronde"
 #   scripts/pg.sh stop   DIR        stop (no error when not running)
 #   scripts/pg.sh status DIR
+#   scripts/pg.sh destroy DIR       stop and delete (throwaway clusters)
 #
 # Loopback only, trust auth for 127.0.0.1: this is a developer/test cluster, never a
 # production server (production sets DATABASE_URL). initdb and postgres refuse to run
@@ -11,12 +12,19 @@
 set -euo pipefail
 
 PGBIN="${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}"
-cmd="${1:?usage: pg.sh start|stop|status DIR [PORT]}"
+cmd="${1:?usage: pg.sh start|stop|status|destroy DIR [PORT]}"
 dir="$(mkdir -p "${2:?data directory}" && cd "$2" && pwd)"
 port="${3:-54329}"
-data="$dir/data"
-run="$dir/run"
-log="$dir/postgres.log"
+base="$dir"
+# As root, the cluster runs as "postgres", which may not be able to reach a checkout made in a
+# private folder (mktemp -d, /root/...). The cluster then lives in a folder of its own under
+# /var/tmp, named after the checkout's path, and $dir/data links to it for root's tools.
+if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$dir" 2>/dev/null; then
+  base="${RONDE_PG_RELOCATE_DIR:-/var/tmp}/ronde-pg-$(printf %s "$dir" | sha1sum | cut -c1-16)"
+fi
+data="$base/data"
+run="$base/run"
+log="$base/postgres.log"
 
 as_owner() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -26,9 +34,13 @@ case "$cmd" in
 start)
   [ -x "$PGBIN/initdb" ] || { echo "pg.sh: PostgreSQL binaries not found (install postgresql-15)"; exit 1; }
   if [ "$(id -u)" = 0 ]; then
-    chown postgres: "$dir"
-    if ! runuser -u postgres -- test -w "$dir"; then
-      echo "pg.sh: the postgres user cannot write $dir (a parent directory is not traversable)."
+    if [ "$base" != "$dir" ]; then
+      mkdir -p "$base"
+      [ -e "$dir/data" ] || ln -s "$data" "$dir/data"
+    fi
+    chown postgres: "$base"
+    if ! runuser -u postgres -- test -w "$base"; then
+      echo "pg.sh: the postgres user cannot write $base."
       echo "       Make the checkout readable (chmod o+x on its parents) or set DATABASE_URL."
       exit 1
     fi
@@ -70,5 +82,13 @@ stop)
 status)
   as_owner "$PGBIN/pg_ctl" -D "$data" status
   ;;
-*) echo "usage: pg.sh start|stop|status DIR [PORT]"; exit 2 ;;
+destroy)
+  # Stop and delete a throwaway cluster (make test), wherever it lives.
+  if [ -f "$data/PG_VERSION" ] && as_owner "$PGBIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    as_owner "$PGBIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+  fi
+  rm -rf "$dir"
+  [ "$base" = "$dir" ] || rm -rf "$base"
+  ;;
+*) echo "usage: pg.sh start|stop|status|destroy DIR [PORT]"; exit 2 ;;
 esac

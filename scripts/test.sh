@@ -9,9 +9,8 @@ export DJANGO_SETTINGS_MODULE=config.settings.test
 if [ -z "${DATABASE_URL:-}" ]; then
   dir=var/pg-test
   export RONDE_PG_PORT="${RONDE_TEST_PG_PORT:-54339}"
-  scripts/pg.sh stop "$dir" 2>/dev/null || true
-  rm -rf "$dir"
-  trap 'scripts/pg.sh stop "$dir" || true; rm -rf "$dir"' EXIT
+  scripts/pg.sh destroy "$dir" 2>/dev/null || true
+  trap 'scripts/pg.sh destroy "$dir" || true' EXIT
   # fsync off: the cluster is thrown away at the end of the run.
   PG_FSYNC=off scripts/pg.sh start "$dir" "$RONDE_PG_PORT"
 fi

@@ -61,7 +61,7 @@ def cluster():
     try:
         yield url, port
     finally:
-        _pg("stop", str(CLUSTER))
+        _pg("destroy", str(CLUSTER))  # throwaway: leaves nothing behind (also under /var/tmp)
 
 
 def _seed(url: str) -> dict:

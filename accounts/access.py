@@ -30,10 +30,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from .models import Role
+from .authentication import MembershipTokenAuthentication
+from .models import Membership, Role
 from .selectors import NoCommunity, membership_get_for_user
 
 logger = logging.getLogger("ronde.access")
@@ -172,6 +172,13 @@ RULES: dict[str, Rule] = {
     "dispatch:api-progress": Rule(read=MEMBERS, note="agents: their teams' missions"),
     "dispatch:api-bulk": Rule(methods={"POST": PLANNERS}),
     "dispatch:api-templates": Rule(read=PLANNERS, methods={"POST": PLANNERS}),
+    "dispatch:api-template": Rule(read=PLANNERS, methods={"PATCH": PLANNERS, "DELETE": PLANNERS},
+                                  note="recurring missions of the caller's community"),
+    "dispatch:templates": page(PLANNERS),
+    "dispatch:template-new": page(PLANNERS, PLANNERS),
+    "dispatch:template-edit": page(PLANNERS, PLANNERS, note="recurring missions of the caller's community"),
+    "dispatch:template-active": page(NOBODY, PLANNERS, note="recurring missions of the caller's community"),
+    "dispatch:template-delete": page(PLANNERS, PLANNERS, note="recurring missions of the caller's community"),
     # --- Dashboards /dashboards/ ---
     "dashboards:index": page(MANAGERS),
     "dashboards:report": page(MANAGERS),
@@ -225,33 +232,62 @@ def roles_allowed(view_name: str, method: str) -> frozenset[str] | None:
     return rule.roles_for(method) if rule is not None else None
 
 
-def _caller(request: HttpRequest) -> Any:
-    """The authenticated user (session, or an API token checked here), else None."""
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: ANONYMOUS, a role in the requested community, or None (no member)."""
+
+    role: str | None
+    user: Any = None
+    membership: Membership | None = None
+
+
+def request_principal(request: HttpRequest) -> Principal:
+    """The caller, resolved once per request (middleware, DRF and the tile views share it).
+
+    A session user, else an API token (MembershipTokenAuthentication: one query for token,
+    user and membership; raises AuthenticationFailed on a bad token), else ANONYMOUS.
+    """
+    cached = getattr(request, "_ronde_principal", None)
+    if cached is not None:
+        return cached
+    principal = _resolve_principal(request)
+    request._ronde_principal = principal  # type: ignore[attr-defined]
+    if principal.membership is not None:
+        request._ronde_membership = principal.membership  # type: ignore[attr-defined]
+    return principal
+
+
+def _resolve_principal(request: HttpRequest) -> Principal:
+    slug = request.GET.get("community") or request.META.get(COMMUNITY_HEADER)
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        return user
-    if request.META.get("HTTP_AUTHORIZATION", "").startswith("Token "):
-        found = TokenAuthentication().authenticate(request)  # type: ignore[arg-type]  # raises on a bad token
-        return found[0] if found else None
-    return None
+        try:
+            membership = membership_get_for_user(user=user, community_slug=slug)
+        except NoCommunity:
+            return Principal(None, user)
+        return Principal(membership.role, user, membership)
+    if not request.META.get("HTTP_AUTHORIZATION", "").startswith("Token "):
+        return Principal(ANONYMOUS)
+    auth = MembershipTokenAuthentication(community_slug=slug)
+    found = auth.authenticate(request)  # raises on a bad token
+    if found is None:
+        return Principal(ANONYMOUS)
+    if auth.membership is not None:
+        return Principal(auth.membership.role, found[0], auth.membership)
+    try:  # a non-member, or DRF authenticated this request first
+        membership = membership_get_for_user(user=found[0], community_slug=slug)
+    except NoCommunity:
+        return Principal(None, found[0])
+    return Principal(membership.role, found[0], membership)
 
 
 def principal_for(request: HttpRequest) -> tuple[str | None, Any]:
     """(role in the requested community, user); (ANONYMOUS, None) without a user.
 
     The role is None for a user who is no member of the requested community (or of any).
-    The membership is cached for request_membership (DRF) to reuse.
     """
-    user = _caller(request)
-    if user is None:
-        return ANONYMOUS, None
-    slug = request.GET.get("community") or request.META.get(COMMUNITY_HEADER)
-    try:
-        membership = membership_get_for_user(user=user, community_slug=slug)
-    except NoCommunity:
-        return None, user
-    request._ronde_membership = membership  # type: ignore[attr-defined]
-    return membership.role, user
+    principal = request_principal(request)
+    return principal.role, principal.user
 
 
 def _deny(request: HttpRequest, rule: Rule, status: int, detail: str) -> HttpResponse:

@@ -12,16 +12,19 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+import orjson
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
-from django.db.models import DateTimeField, Model, QuerySet, TextField
+from django.db.models import DateTimeField, DecimalField, Model, QuerySet, TextField
 from django.db.models.functions import Cast
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import ISO_8601, relations, serializers, status, viewsets
 from rest_framework import fields as drf_fields
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -116,6 +119,15 @@ def _is_plain_iso_datetime(field: drf_fields.Field) -> bool:
     )
 
 
+def _is_plain_iso_date(field: Any) -> bool:
+    output_format = getattr(field, "format", api_settings.DATE_FORMAT)
+    return (
+        type(field) is drf_fields.DateField
+        and isinstance(output_format, str)
+        and output_format.lower() == ISO_8601
+    )
+
+
 def _iso_datetime(value: datetime.datetime) -> str:
     """Marks DRF's ISO 8601 DateTimeField output; FeatureRows binds the page's time zone.
 
@@ -134,12 +146,27 @@ class FeatureRows:
     """What the paginator slices in the fast path: counts cheaply, builds Features per page.
 
     Equivalent to serializing each row with `serializer` (same keys, order and values).
+    With `encoded` (the page goes out as plain JSON through `orjson_response`), geometries
+    stay the GeoJSON text PostGIS wrote (an orjson.Fragment, never parsed) and timestamps
+    stay datetimes in the page's time zone, formatted by orjson in C exactly as DRF would.
     """
 
     ordered = True  # the selector orders; tells Django's Paginator not to warn
 
-    def __init__(self, queryset: QuerySet[Any], serializer: GeoFeatureModelSerializer):
+    def __init__(
+        self,
+        queryset: QuerySet[Any],
+        serializer: GeoFeatureModelSerializer,
+        *,
+        encoded: bool = False,
+        first_page_size: int | None = None,
+    ):
         self.queryset = queryset
+        self.encoded = encoded
+        # When the first page is asked for, it is read before the COUNT: if it is not full,
+        # its length is the count and the COUNT query is skipped (a typical map bbox).
+        self.first_page_size = first_page_size
+        self._first_page: list[dict[str, Any]] | None = None
         meta = serializer.Meta
         self.id_field = meta.id_field
         self.geo_field = meta.geo_field
@@ -155,6 +182,10 @@ class FeatureRows:
         self.order = [name for name, field in serializer.fields.items() if not field.write_only]
 
     def count(self) -> int:
+        if self.first_page_size:
+            self._first_page = self._features(slice(0, self.first_page_size))
+            if len(self._first_page) < self.first_page_size:
+                return len(self._first_page)
         # Unused annotations (the GeoJSON) are stripped by Django: a plain COUNT(*).
         return self.queryset.count()
 
@@ -162,6 +193,13 @@ class FeatureRows:
         return self.count()
 
     def __getitem__(self, index: slice) -> list[dict[str, Any]]:
+        # Django's Paginator asks for [0:min(page size, count)] after count().
+        first, size = self._first_page, self.first_page_size
+        if first is not None and size and not index.start and index.step is None and index.stop <= size:
+            return first[: index.stop]
+        return self._features(index)
+
+    def _features(self, index: slice) -> list[dict[str, Any]]:
         # Timestamps come as text and are parsed by datetime.fromisoformat (C): Django's
         # psycopg timestamptz loader is pure Python, ~20 ms for a 1,000-feature page.
         # The time zone is looked up once for the page, not once per value.
@@ -173,6 +211,12 @@ class FeatureRows:
         def from_datetime(value: datetime.datetime) -> str:
             return _iso_in(value, tz)
 
+        def encoded_from_text(value: str) -> datetime.datetime:
+            return datetime.datetime.fromisoformat(value).astimezone(tz)
+
+        def encoded_from_datetime(value: datetime.datetime) -> datetime.datetime:
+            return value.astimezone(tz)
+
         queryset = self.queryset.prefetch_related(None)
         keys = ["pk", GEOJSON_ANNOTATION]
         plain: list[tuple[str, Callable[[Any], Any] | None]] = []
@@ -181,10 +225,20 @@ class FeatureRows:
                 alias = f"_text_{name}"
                 queryset = queryset.annotate(**{alias: Cast(key, output_field=TextField())})
                 keys.append(alias)
-                plain.append((name, from_text))
+                plain.append((name, encoded_from_text if self.encoded else from_text))
             elif convert is _iso_datetime:
                 keys.append(key)
-                plain.append((name, from_datetime))
+                plain.append((name, encoded_from_datetime if self.encoded else from_datetime))
+            elif self.encoded and _is_plain_iso_date(getattr(convert, "__self__", None)):
+                keys.append(key)  # orjson writes a date as DRF's ISO 8601 does
+                plain.append((name, None))
+            elif convert is not None and self._is_decimal_text(key, convert):
+                # numeric(p, s) prints with exactly s decimals, as DRF's quantized string:
+                # the text from PostgreSQL is the representation (~8 ms a page saved).
+                alias = f"_text_{name}"
+                queryset = queryset.annotate(**{alias: Cast(key, output_field=TextField())})
+                keys.append(alias)
+                plain.append((name, None))
             else:
                 keys.append(key)
                 plain.append((name, convert))
@@ -202,7 +256,10 @@ class FeatureRows:
                 feature["id"] = row[0]
             feature["type"] = "Feature"
             geojson = row[1]
-            feature["geometry"] = json.loads(geojson) if geojson is not None else None
+            if geojson is None:
+                feature["geometry"] = None
+            else:
+                feature["geometry"] = orjson.Fragment(geojson) if self.encoded else json.loads(geojson)
             feature["properties"] = {name: properties[name] for name in self.order if name in properties}
             features.append(feature)
         return features
@@ -215,6 +272,24 @@ class FeatureRows:
         except FieldDoesNotExist:
             return False
         return isinstance(field, DateTimeField)
+
+    def _is_decimal_text(self, key: str, convert: Callable[[Any], Any]) -> bool:
+        """A DRF DecimalField shown as a string with the column's own scale."""
+        field = getattr(convert, "__self__", None)
+        if not isinstance(field, drf_fields.DecimalField) or "__" in key:
+            return False
+        coerce = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+        try:
+            column = self.queryset.model._meta.get_field(key)
+        except FieldDoesNotExist:
+            return False
+        return (
+            bool(coerce)
+            and not field.localize
+            and not getattr(field, "normalize_output", False)
+            and isinstance(column, DecimalField)
+            and column.decimal_places == field.decimal_places
+        )
 
     @staticmethod
     def _many(field: Any, ids: list[int]) -> dict[int, list[int]]:
@@ -236,6 +311,21 @@ class FeatureRows:
             for a, b in cursor.fetchall():
                 result.setdefault(a, []).append(b)
         return result
+
+
+def orjson_response(response: Response) -> HttpResponse:
+    """A DRF Response's data as plain JSON, encoded by orjson (C) instead of json (Python).
+
+    For the fast list path only: its data holds orjson.Fragment geometries and datetimes
+    already in the page's time zone (orjson writes them as DRF would: ISO 8601, "Z" for UTC).
+    Measured: ~9 ms for a 1,000-feature page with the standard encoder, ~1 ms with orjson.
+    """
+    body = orjson.dumps(response.data, option=orjson.OPT_UTC_Z)
+    out = HttpResponse(body, status=response.status_code, content_type="application/json")
+    for header, value in response.items():
+        if header.lower() != "content-type":  # an unrendered Response still says text/html
+            out[header] = value
+    return out
 
 
 class CommunityViewSet(viewsets.ModelViewSet):
@@ -279,12 +369,19 @@ class CommunityViewSet(viewsets.ModelViewSet):
             context["community"] = self.community
         return context
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response | HttpResponse:  # type: ignore[override]
         if not self.fast_list:
             return super().list(request, *args, **kwargs)
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(FeatureRows(queryset, self.get_serializer()))  # type: ignore[arg-type]
-        return self.get_paginated_response({"features": page})
+        encoded = type(getattr(request, "accepted_renderer", None)) is JSONRenderer
+        first = None
+        paginator = self.paginator
+        if paginator is not None and (request.query_params.get(paginator.page_query_param) or "1") == "1":  # type: ignore[attr-defined]
+            first = paginator.get_page_size(request)  # type: ignore[attr-defined]
+        rows = FeatureRows(queryset, self.get_serializer(), encoded=encoded, first_page_size=first)
+        page = self.paginate_queryset(rows)  # type: ignore[arg-type]
+        response = self.get_paginated_response({"features": page})
+        return orjson_response(response) if encoded else response
 
     # Writes: the service returns the saved object; it is read back through the selector
     # so the response has exactly the shape of a GET.

@@ -27,6 +27,7 @@ def serializer_json(serializer_class, instance, community):
 def fast_json(client, url):
     response = client.get(url)
     assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
     return json.loads(response.content)["features"]
 
 
@@ -61,6 +62,8 @@ def test_intervention_fast_list_equals_serializer(community, api_as):
         assert by_id[obj.pk] == serializer_json(InterventionSerializer, instance, community)
     assert by_id[full.pk]["properties"]["agents"] == sorted(a.pk for a in agents)
     assert by_id[full.pk]["properties"]["started_at"].startswith("2025-03-04T09:15:30.123456+01:00")
+    assert by_id[full.pk]["properties"]["ended_at"] == "2025-03-04T10:00:00+01:00"
+    assert by_id[full.pk]["properties"]["surface_m2"] == "12.50"
     # Same keys in the same order, not only equal dicts.
     instance = interventions_for_community(community=community).get(pk=full.pk)
     assert list(by_id[full.pk]["properties"]) == list(
@@ -89,7 +92,25 @@ def test_list_query_count_does_not_grow_with_rows(community, api_as, django_asse
     for _ in range(30):
         InterventionFactory(community=community, team=team).agents.add(agent)
     client = api_as(community, Role.VIEWER)
-    # token + membership + count + page + agents of the page.
-    with django_assert_max_num_queries(6):
+    # caller (token + membership) + page + agents of the page: a first page that is not
+    # full is its own count, so no COUNT query.
+    with django_assert_max_num_queries(3):
         response = client.get("/api/v1/interventions/?page_size=1000")
     assert response.json()["count"] == 30
+    # A full page still needs the COUNT, and says there is more.
+    with django_assert_max_num_queries(4):
+        response = client.get("/api/v1/interventions/?page_size=20")
+    body = response.json()
+    assert (body["count"], len(body["features"]), body["next"] is not None) == (30, 20, True)
+    second = client.get("/api/v1/interventions/?page_size=20&page=2").json()
+    assert (second["count"], len(second["features"])) == (30, 10)
+    assert not {f["id"] for f in second["features"]} & {f["id"] for f in body["features"]}
+
+
+def test_browsable_api_still_renders_the_list(community, api_as):
+    """The orjson path is for JSON only; the HTML renderer gets the ordinary data."""
+    InterventionFactory(community=community)
+    response = api_as(community, Role.VIEWER).get("/api/v1/interventions/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert b"FeatureCollection" in response.content

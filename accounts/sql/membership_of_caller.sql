@@ -1,0 +1,15 @@
+-- The caller's membership with its user and community, in one row: every authenticated request
+-- runs this (accounts.selectors.membership_get_for_token / membership_get_for_user).
+-- {membership}, {user}, {community}: the models' column lists, filled in once per process; the
+-- community's territory is left out (a large MultiPolygon only a few views need: it loads lazily).
+-- The oldest membership first, unless %(slug)s names the community.
+SELECT {membership}, {user}, {community}
+FROM accounts_membership m
+JOIN accounts_user u ON u.id = m.user_id
+JOIN accounts_community c ON c.id = m.community_id
+WHERE u.is_active
+  AND (%(key)s::text IS NULL OR u.id = (SELECT t.user_id FROM authtoken_token t WHERE t.key = %(key)s))
+  AND (%(user_id)s::bigint IS NULL OR u.id = %(user_id)s::bigint)
+  AND (%(slug)s::text IS NULL OR c.slug = %(slug)s::text)
+ORDER BY m.created_at, m.id
+LIMIT 1

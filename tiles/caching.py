@@ -7,9 +7,9 @@
 - The cache stores the gzip bytes (gzip of a large tile costs as much as building it) in the
   UNLOGGED table tiles_tilecacheentry, shared by every worker, with the ETag, so a cache hit
   is one indexed read and a 304 needs no tile query at all.
-- A write purges, after commit, only the tiles whose buffered envelope meets the old or the
-  new geometry, at every zoom of the layers it feeds (tiles/signals.py calls
-  `tiles_invalidate_bbox`; services doing bulk writes call it themselves).
+- A write purges only the tiles whose buffered envelope meets the old or the new geometry, at
+  every zoom of the layers it feeds: database triggers do it in the writing transaction,
+  whoever writes (tiles/triggers.py); `tiles_invalidate_*` remain for other purges.
 """
 
 import datetime as dt

@@ -5,9 +5,10 @@ import gzip
 
 import pytest
 from django.contrib.gis.geos import LineString, MultiPolygon
+from django.db import connection
 
 from accounts.models import Role
-from interventions.models import InterventionStatus
+from interventions.models import Intervention, InterventionStatus
 from tests.factories import (
     AssetFactory,
     CategoryFactory,
@@ -264,6 +265,41 @@ def test_a_delete_purges_its_tile(api_as, community, django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True):
         gone.delete()
     assert client.get(tile_url).status_code == 204
+
+
+def test_bulk_and_raw_sql_writes_purge_their_tiles_too(api_as, community, other_community):
+    """QuerySet.update, COPY/INSERT…SELECT imports and psql send no signal: triggers purge."""
+    here = InterventionFactory(community=community, geom=at())
+    InterventionFactory(community=community, geom=at(3000, 3000))
+    client = api_as(community)
+    here_url, there_url = (
+        url("interventions", tile_of(at(), Z)),
+        url("interventions", tile_of(at(3000, 3000), Z)),
+    )
+    for u in (here_url, there_url):
+        client.get(u)
+
+    Intervention.objects.filter(pk=here.pk).update(status=InterventionStatus.DONE)  # a bulk update
+    fresh = client.get(here_url)
+    assert fresh["X-Tile-Cache"] == "miss"
+    assert decode(fresh)["interventions"]["features"][0]["properties"]["status"] == "done"
+    assert client.get(there_url)["X-Tile-Cache"] == "hit"
+
+    with connection.cursor() as cursor:  # a raw SQL insert next to the other one
+        cursor.execute(
+            "INSERT INTO interventions_intervention (community_id, category_id, geom, status, priority,"
+            " offensive, support, method, product, notes, external_id, not_done_reason, created_at,"
+            " updated_at) SELECT community_id, category_id, geom, 'todo', 2, false, '', '', '', '', '',"
+            " '', now(), now() FROM interventions_intervention WHERE id = %s",
+            [here.pk],
+        )
+    assert len(decode(client.get(here_url))["interventions"]["features"]) == 2
+    assert client.get(there_url)["X-Tile-Cache"] == "hit"
+
+    # Another community's write at the same place leaves this community's tiles alone.
+    client.get(here_url)
+    InterventionFactory(community=other_community, geom=at())
+    assert client.get(here_url)["X-Tile-Cache"] == "hit"
 
 
 def test_low_zoom_reports_are_counted_in_grid_cells(api_as, community):

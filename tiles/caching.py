@@ -15,6 +15,7 @@
 import datetime as dt
 import gzip
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,10 @@ from .tilemath import tile_origin, tile_ranges, tile_size
 
 MVT_TYPE = "application/vnd.mapbox-vector-tile"
 GZIP_LEVEL = 6  # the cache pays it once per tile; level 9 gains ~2 % for twice the time
+# Each worker checks the cache's size every TRIM_EVERY tiles it stores (a COUNT of an indexed
+# table: ~50 ms at 500k rows, so ~0.05 ms a stored tile).
+TRIM_EVERY = 1000
+_puts = itertools.count()
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b(?!\s*;\s*q=0(?:\.0*)?\b)")
 
 
@@ -120,7 +125,17 @@ def tile_get(*, layer: type[Layer], community_id: int, z: int, x: int, y: int, f
         sql_path(__file__, "cache_put.sql"),
         {**key, "etag": fresh.etag, "features": fresh.features, "data": gz},
     )
+    if next(_puts) % TRIM_EVERY == TRIM_EVERY - 1:
+        tiles_cache_trim()
     return Tile(etag=fresh.etag, features=fresh.features, capped=fresh.capped, gz=gz, cache="miss")
+
+
+def tiles_cache_trim(*, max_tiles: int | None = None) -> int:
+    """Drop the oldest cached tiles beyond the limit (down to 90 % of it); the rows deleted."""
+    limit = max_tiles if max_tiles is not None else settings.RONDE_TILE_CACHE_MAX_TILES
+    with connection.cursor() as cursor:
+        cursor.execute(sql_text(sql_path(__file__, "cache_trim.sql")), {"keep": int(limit * 0.9)})
+        return cursor.rowcount
 
 
 def _etag_matches(request: HttpRequest, etag: str) -> bool:

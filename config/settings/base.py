@@ -220,6 +220,8 @@ RONDE_HEATMAP_RELOAD_S = env_int("RONDE_HEATMAP_RELOAD_S", 900)
 
 # Vector tiles: cache the gzip bytes (purged on writes); off only to measure generation.
 RONDE_TILE_CACHE = env_bool("RONDE_TILE_CACHE", True)
+# Its size limit in tiles (a z16 tile of 1M interventions is ~5-60 kB gzipped): the oldest go first.
+RONDE_TILE_CACHE_MAX_TILES = env_int("RONDE_TILE_CACHE_MAX_TILES", 500_000)
 # Upstream raster base map under Ronde's own offline one, for deployments with internet,
 # an XYZ template such as "https://tiles.example.org/{z}/{x}/{y}.png" (opt-in, with its
 # attribution below). Empty, the default: every map works with no internet.

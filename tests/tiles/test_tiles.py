@@ -431,3 +431,20 @@ def test_street_edit_changes_the_etag_without_updated_at(
         street.geom = LineString(at().coords, at(50, 10).coords, srid=2154)
         street.save()
     assert client.get(tile_url)["ETag"] != etag
+
+
+def test_the_cache_keeps_within_its_size_limit_dropping_the_oldest(api_as, community):
+    from tiles.caching import tiles_cache_trim
+    from tiles.models import TileCacheEntry
+
+    client = api_as(community)
+    urls = [url("zones", (16, 32600 + i, 22900)) for i in range(10)]
+    for u in urls:
+        client.get(u)
+    assert TileCacheEntry.objects.count() == 10
+    assert tiles_cache_trim(max_tiles=20) == 0  # under the limit: nothing goes
+    assert tiles_cache_trim(max_tiles=5) == 6  # down to 90 % of 5 = 4 tiles
+    kept = sorted(TileCacheEntry.objects.values_list("x", flat=True))
+    assert kept == [32606, 32607, 32608, 32609]  # the newest
+    assert client.get(urls[0])["X-Tile-Cache"] == "miss"
+    assert client.get(urls[-1])["X-Tile-Cache"] == "hit"

@@ -30,6 +30,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from rest_framework.exceptions import AuthenticationFailed
 
 from .authentication import MembershipTokenAuthentication
@@ -154,7 +155,7 @@ RULES: dict[str, Rule] = {
     "photo": Rule(read=EVERYONE, note="members who may read the intervention or report, "
                   "or anyone with an unexpired signed link; else 401/403/404 from the view"),
     # --- Field app /agent/ ---
-    "agent:app": page(MEMBERS),
+    "agent:app": page(FIELD, note="viewers have no field work: their menu does not offer it"),
     "agent:sw": PUBLIC_READ,
     "agent:manifest": PUBLIC_READ,
     "agent:icon": PUBLIC_READ,
@@ -293,6 +294,8 @@ def principal_for(request: HttpRequest) -> tuple[str | None, Any]:
 def _deny(request: HttpRequest, rule: Rule, status: int, detail: str) -> HttpResponse:
     if status == 401 and rule.page:
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+    if rule.page and request.method in SAFE_METHODS:  # a person at a browser: a page, not JSON
+        return render(request, "403.html", {"detail": detail}, status=status)
     return JsonResponse({"detail": detail}, status=status)
 
 

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from geo.admin_base import CommunityScopedAdmin
 from interventions.models import MissionOccurrence, MissionTemplate
@@ -16,7 +17,11 @@ class MissionTemplateAdmin(CommunityScopedAdmin):
     """Recurring missions (every Monday in the station district…); the command
     create_recurring_missions turns them into the day's draft missions."""
 
-    list_display = ("name", "community", "team", "weekday", "every_weeks", "starts_on", "ends_on", "active")
-    list_filter = ("weekday", "active")
+    list_display = ("name", "community", "team", "days", "every_weeks", "starts_on", "ends_on", "active")
+    list_filter = ("active",)
     search_fields = ("name",)
     inlines = [OccurrenceInline]
+
+    @admin.display(description=_("days of the week"))
+    def days(self, obj: MissionTemplate) -> str:
+        return ", ".join(obj.weekday_names())

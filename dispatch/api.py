@@ -5,6 +5,7 @@
 /dispatch/api/missions/<id>/progress/  GET per-stop state, polled by the live map
 /dispatch/api/interventions/bulk/      POST reassign / cancel / close several interventions
 /dispatch/api/mission-templates/       GET, POST recurring missions
+/dispatch/api/mission-templates/<id>/  GET, PATCH, DELETE one recurring mission
 """
 
 import datetime as dt
@@ -24,26 +25,29 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.fields import GeometryField
 
-from accounts.models import Role, Team
+from accounts.models import Team
 from accounts.permissions import CommunityRole, request_membership
 from geo.api.filters import parse_date
 from interventions.api.missions import mission_feature
-from interventions.models import InterventionStatus, MissionTemplate, NotDoneReason, Weekday
+from interventions.models import InterventionStatus, MissionTemplate, NotDoneReason, RoutingProfile, Weekday
 from interventions.selectors_missions import mission_get_for_membership
 from interventions.services.bulk import BULK_ACTIONS, interventions_bulk_update
-from interventions.services.recurrence import mission_template_create
+from interventions.services.recurrence import (
+    mission_template_create,
+    mission_template_delete,
+    mission_template_update,
+)
 
 from .selectors import (
     board_interventions,
     board_missions,
     board_reports,
     mission_progress,
+    mission_template_get,
+    mission_templates_for_community,
     zone_polygon,
     zone_preview,
 )
-
-PLANNERS = (Role.ADMIN, Role.DISPATCHER)
-ALL_ROLES = (Role.ADMIN, Role.DISPATCHER, Role.AGENT, Role.VIEWER)
 
 
 def _geojson(geom: GEOSGeometry | None) -> dict[str, Any] | None:
@@ -54,8 +58,6 @@ def _geojson(geom: GEOSGeometry | None) -> dict[str, Any] | None:
 
 class PlannerView(APIView):
     permission_classes = [IsAuthenticated, CommunityRole]
-    read_roles = PLANNERS
-    write_roles = PLANNERS
 
 
 def _day(request: Request) -> dt.date:
@@ -86,10 +88,16 @@ class BoardView(PlannerView):
         )
 
 
+class TeamField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self) -> QuerySet[Team]:
+        return Team.objects.filter(community=self.context["community"])
+
+
 class PreviewSerializer(serializers.Serializer):
     zone = GeometryField(required=False)
     zone_id = serializers.IntegerField(required=False)
     date = serializers.DateField(required=False)
+    team = TeamField(required=False, allow_null=True)
 
     def validate_zone(self, value: GEOSGeometry) -> GEOSGeometry:
         if not isinstance(value, Polygon):
@@ -110,7 +118,7 @@ class PreviewView(PlannerView):
     @extend_schema(request=PreviewSerializer)
     def post(self, request: Request) -> Response:
         community = request_membership(request).community
-        serializer = PreviewSerializer(data=request.data)
+        serializer = PreviewSerializer(data=request.data, context={"community": community})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         zone = data.get("zone")
@@ -118,7 +126,7 @@ class PreviewView(PlannerView):
             zone = zone_polygon(community=community, zone_id=data["zone_id"])
             if zone is None:
                 raise serializers.ValidationError({"zone_id": ["Unknown district in your community."]})
-        body = zone_preview(community=community, zone=zone, date=data.get("date"))
+        body = zone_preview(community=community, zone=zone, date=data.get("date"), team=data.get("team"))
         body["zone"] = _geojson(zone)
         return Response(body)
 
@@ -127,18 +135,12 @@ class ProgressView(APIView):
     """Any member who may read the mission (agents: their teams' missions)."""
 
     permission_classes = [IsAuthenticated, CommunityRole]
-    read_roles = ALL_ROLES
 
     def get(self, request: Request, pk: int) -> Response:
         mission = mission_get_for_membership(membership=request_membership(request), mission_id=pk)
         if mission is None:
             raise Http404
         return Response(mission_progress(mission=mission))
-
-
-class TeamField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self) -> QuerySet[Team]:
-        return Team.objects.filter(community=self.context["community"])
 
 
 class BulkSerializer(serializers.Serializer):
@@ -172,15 +174,24 @@ class BulkView(PlannerView):
 
 
 class TemplateSerializer(serializers.Serializer):
+    """A recurring mission. `weekday` (one day) is the original field; `weekdays` takes several."""
+
     name = serializers.CharField(max_length=200)
     team = TeamField()
     zone = GeometryField(required=False)
     zone_id = serializers.IntegerField(required=False)
-    weekday = serializers.ChoiceField(choices=Weekday.choices)
+    weekday = serializers.ChoiceField(choices=Weekday.choices, required=False)
+    weekdays = serializers.ListField(
+        child=serializers.ChoiceField(choices=Weekday.choices), min_length=1, max_length=7, required=False
+    )
     every_weeks = serializers.IntegerField(min_value=1, max_value=8, required=False)
     starts_on = serializers.DateField()
     ends_on = serializers.DateField(required=False, allow_null=True)
+    profile = serializers.ChoiceField(choices=RoutingProfile.choices, required=False)
     open_round = serializers.BooleanField(required=False)
+    shift_start = serializers.TimeField(required=False)
+    shift_end = serializers.TimeField(required=False)
+    active = serializers.BooleanField(required=False)
 
     def validate_zone(self, value: GEOSGeometry) -> GEOSGeometry:
         if not isinstance(value, Polygon):
@@ -188,14 +199,22 @@ class TemplateSerializer(serializers.Serializer):
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if "zone" not in attrs:
-            if "zone_id" not in attrs:
-                raise serializers.ValidationError({"zone": ["Draw a zone or choose a district (zone_id)."]})
+        partial = self.partial
+        if "zone_id" in attrs:
             polygon = zone_polygon(community=self.context["community"], zone_id=attrs.pop("zone_id"))
             if polygon is None:
                 raise serializers.ValidationError({"zone_id": ["Unknown district in your community."]})
             attrs["zone"] = polygon
-        if attrs.get("ends_on") and attrs["ends_on"] < attrs["starts_on"]:
+        elif "zone" not in attrs and not partial:
+            raise serializers.ValidationError({"zone": ["Draw a zone or choose a district (zone_id)."]})
+        if "weekday" in attrs:
+            attrs.setdefault("weekdays", [attrs.pop("weekday")])
+        if "weekdays" not in attrs and not partial:
+            raise serializers.ValidationError({"weekdays": ["Choose at least one day of the week."]})
+        instance = self.instance
+        starts_on = attrs.get("starts_on", instance.starts_on if instance else None)
+        ends_on = attrs.get("ends_on", instance.ends_on if instance else None)
+        if ends_on and starts_on and ends_on < starts_on:
             raise serializers.ValidationError({"ends_on": ["The end is before the start."]})
         return attrs
 
@@ -206,10 +225,16 @@ def template_json(template: MissionTemplate) -> dict[str, Any]:
         "name": template.name,
         "team": template.team_id,
         "weekday": template.weekday,
-        "weekday_name": template.get_weekday_display(),
+        "weekday_name": Weekday(template.weekday).label,
+        "weekdays": template.weekdays,
+        "weekday_names": template.weekday_names(),
         "every_weeks": template.every_weeks,
         "starts_on": template.starts_on.isoformat(),
         "ends_on": template.ends_on.isoformat() if template.ends_on else None,
+        "profile": template.profile,
+        "open_round": template.open_round,
+        "shift_start": template.shift_start.strftime("%H:%M"),
+        "shift_end": template.shift_end.strftime("%H:%M"),
         "active": template.active,
         "zone": _geojson(template.zone),
     }
@@ -218,7 +243,7 @@ def template_json(template: MissionTemplate) -> dict[str, Any]:
 class TemplatesView(PlannerView):
     def get(self, request: Request) -> Response:
         community = request_membership(request).community
-        templates = MissionTemplate.objects.filter(community=community).order_by("weekday", "name")
+        templates = mission_templates_for_community(community=community)
         return Response({"results": [template_json(t) for t in templates]})
 
     @extend_schema(request=TemplateSerializer)
@@ -233,3 +258,30 @@ class TemplatesView(PlannerView):
             **data,
         )
         return Response(template_json(template), status=status.HTTP_201_CREATED)
+
+
+class TemplateView(PlannerView):
+    """One recurring mission: read, change (PATCH, e.g. {"active": false} pauses it), delete."""
+
+    def _template(self, request: Request, pk: int) -> MissionTemplate:
+        template = mission_template_get(community=request_membership(request).community, template_id=pk)
+        if template is None:
+            raise Http404
+        return template
+
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(template_json(self._template(request, pk)))
+
+    @extend_schema(request=TemplateSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        template = self._template(request, pk)
+        serializer = TemplateSerializer(
+            template, data=request.data, partial=True, context={"community": template.community}
+        )
+        serializer.is_valid(raise_exception=True)
+        template = mission_template_update(template=template, **serializer.validated_data)
+        return Response(template_json(template))
+
+    def delete(self, request: Request, pk: int) -> Response:
+        mission_template_delete(template=self._template(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)

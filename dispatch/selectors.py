@@ -22,6 +22,7 @@ from interventions.models import (
     InterventionStatus,
     Mission,
     MissionStop,
+    MissionTemplate,
     Photo,
     PhotoKind,
     Report,
@@ -140,6 +141,23 @@ def board_choices(*, community: Community) -> dict[str, Any]:
     }
 
 
+def mission_templates_for_community(*, community: Community) -> QuerySet[MissionTemplate]:
+    return (
+        MissionTemplate.objects.filter(community=community)
+        .select_related("team")
+        .order_by("weekdays", "name", "pk")
+    )
+
+
+def mission_template_get(*, community: Community, template_id: int) -> MissionTemplate | None:
+    """One recurring mission of `community`; None for an unknown id or another community's."""
+    return (
+        MissionTemplate.objects.filter(community=community, pk=template_id)
+        .select_related("team", "community")
+        .first()
+    )
+
+
 def zone_polygon(*, community: Community, zone_id: int) -> Polygon | None:
     """A district's outline as one polygon (its largest part; missions take a Polygon)."""
     zone = Zone.objects.filter(community=community, pk=zone_id).first()
@@ -151,8 +169,11 @@ def zone_polygon(*, community: Community, zone_id: int) -> Polygon | None:
     return polygon
 
 
-def zone_preview(*, community: Community, zone: Polygon, date: dt.date | None) -> dict[str, Any]:
-    """What a mission drawn on `zone` would hold, and which of it is already booked that day."""
+def zone_preview(
+    *, community: Community, zone: Polygon, date: dt.date | None, team: Team | None = None
+) -> dict[str, Any]:
+    """What a mission drawn on `zone` would hold, which of it is already booked that day, and
+    the missions `team` already has that day (warned before the mission is created)."""
     reports = list(open_reports_within_zone(community=community, zone=zone).values_list("pk", flat=True))
     interventions = list(
         open_interventions_within_zone(community=community, zone=zone).values_list("pk", flat=True)
@@ -172,11 +193,19 @@ def zone_preview(*, community: Community, zone: Polygon, date: dt.date | None) -
             "intervention_id", "mission_id"
         ):
             booked["interventions"].append({"id": job_id, "mission": mission_id})
+    team_missions: list[int] = []
+    if date is not None and team is not None:
+        team_missions = list(
+            Mission.objects.filter(
+                community=community, team=team, date=date, status__in=ACTIVE_MISSION_STATUSES
+            ).values_list("pk", flat=True)
+        )
     territory = community.territory
     return {
         "reports": reports,
         "interventions": interventions,
         "booked": booked,
+        "team_missions": team_missions,
         "outside_territory": not territory.contains(zone),
     }
 

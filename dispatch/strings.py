@@ -35,9 +35,12 @@ def board_strings() -> dict[str, Any]:
         "zone_outside": _("Part of the zone is outside the community."),
         "already_in_mission": _("already in mission %(m)s that day"),
         "preview_count": _("%(n)s of %(total)s jobs will be in the mission."),
-        "draw_rectangle_help": _("Press the mouse on the map and drag to draw the rectangle."),
+        "draw_rectangle_help": _(
+            "Press on the map with the mouse or a finger and drag to draw the rectangle."
+        ),
         "draw_polygon_help": _(
-            "Click each corner on the map; double-click, Enter or a click on the first corner closes the zone."
+            "Click or tap each corner on the map; a tap on the first corner, a double tap, Enter or "
+            "“Finish the polygon” closes the zone."
         ),
         "working": _("Creating the mission…"),
         "created": _("Mission %(id)s created as a draft."),
@@ -52,7 +55,6 @@ def board_strings() -> dict[str, Any]:
         ),
         "bulk_count": _("%(n)s interventions selected."),
         "bulk_done": _("%(n)s interventions updated, %(s)s skipped."),
-        "template_created": _("Recurring mission “%(name)s” created: every %(day)s."),
         "conflicts": {
             "team_booked": _("The team already has mission %(mission)s that day."),
             "job_in_other_mission": _("A job is already in mission %(mission)s that day."),
@@ -66,7 +68,6 @@ def board_urls() -> dict[str, str]:
         "board": reverse("dispatch:api-board"),
         "preview": reverse("dispatch:api-preview"),
         "bulk": reverse("dispatch:api-bulk"),
-        "templates": reverse("dispatch:api-templates"),
         "progress": reverse("dispatch:api-progress", args=[0]),
         "sheet": reverse("dispatch:sheet", args=[0]),
         "sheet_pdf": reverse("dispatch:sheet-pdf", args=[0]),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views
+from . import api, recurring, views
 
 app_name = "dispatch"
 
@@ -13,4 +13,10 @@ urlpatterns = [
     path("api/missions/<int:pk>/progress/", api.ProgressView.as_view(), name="api-progress"),
     path("api/interventions/bulk/", api.BulkView.as_view(), name="api-bulk"),
     path("api/mission-templates/", api.TemplatesView.as_view(), name="api-templates"),
+    path("api/mission-templates/<int:pk>/", api.TemplateView.as_view(), name="api-template"),
+    path("templates/", recurring.template_list, name="templates"),
+    path("templates/new/", recurring.template_create, name="template-new"),
+    path("templates/<int:pk>/", recurring.template_edit, name="template-edit"),
+    path("templates/<int:pk>/active/", recurring.template_active, name="template-active"),
+    path("templates/<int:pk>/delete/", recurring.template_delete, name="template-delete"),
 ]

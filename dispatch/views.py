@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Role
 from accounts.selectors import NoCommunity, membership_get_for_user
-from interventions.models import Mission, MissionStatus, NotDoneReason, RoutingProfile, Weekday
+from interventions.models import Mission, MissionStatus, NotDoneReason, RoutingProfile
 from interventions.selectors_missions import mission_get_for_membership
 
 from .mapsvg import MapStop, mission_map_svg
@@ -41,7 +41,6 @@ def board(request: HttpRequest) -> HttpResponse:
         "today": timezone.localdate().isoformat(),
         "mission_statuses": MissionStatus.choices,
         "profiles": RoutingProfile.choices,
-        "weekdays": Weekday.choices,
         "not_done_reasons": NotDoneReason.choices,
         "strings": board_strings(),
         "urls": board_urls(),

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -20,14 +21,17 @@ class Weekday(models.IntegerChoices):
 
 
 class MissionTemplate(models.Model):
-    """A recurring mission: every `weekday`, every `every_weeks` weeks from `starts_on`,
+    """A recurring mission: on each of `weekdays`, every `every_weeks` weeks from `starts_on`,
     the same team goes round the same zone (e.g. every Monday in the station district)."""
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="mission_templates")
     name = models.CharField(_("name"), max_length=200)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="mission_templates")
     zone = models.PolygonField(_("zone"), srid=settings.RONDE_SRID)
-    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    # Python's date.weekday() numbers, sorted, no repeats (e.g. [0, 3]: Mondays and Thursdays).
+    weekdays = ArrayField(
+        models.PositiveSmallIntegerField(choices=Weekday.choices), verbose_name=_("days of the week"), size=7
+    )
     every_weeks = models.PositiveSmallIntegerField(_("every n weeks"), default=1)
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
@@ -47,10 +51,11 @@ class MissionTemplate(models.Model):
     class Meta:
         verbose_name = _("recurring mission")
         verbose_name_plural = _("recurring missions")
-        ordering = ["weekday", "name"]
+        ordering = ["weekdays", "name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(weekday__gte=0, weekday__lte=6), name="template_weekday_range"
+                condition=Q(weekdays__contained_by=list(range(7))) & Q(weekdays__len__gte=1),
+                name="template_weekdays_range",
             ),
             models.CheckConstraint(condition=Q(every_weeks__gte=1), name="template_every_weeks_positive"),
             models.CheckConstraint(
@@ -61,6 +66,14 @@ class MissionTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def weekday(self) -> int:
+        """The first day of the week: the API's original single-day field (kept stable)."""
+        return self.weekdays[0]
+
+    def weekday_names(self) -> list[str]:
+        return [str(Weekday(day).label) for day in self.weekdays]
 
 
 class MissionOccurrence(models.Model):

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.models import Community, Team, User
+from audit.models import AuditAction
+from audit.services import audit_record, diff, snapshot
 from interventions.models import Mission, MissionOccurrence, MissionTemplate
 
 from .missions import mission_create, mission_optimize
@@ -24,12 +26,61 @@ def template_due_on(template: MissionTemplate, date: dt.date) -> bool:
         return False
     if template.ends_on and date > template.ends_on:
         return False
-    if date.weekday() != template.weekday:
+    if date.weekday() not in template.weekdays:
         return False
     # Weeks counted from the Monday of the start week, so "every 2 weeks" is stable.
     first_monday = template.starts_on - dt.timedelta(days=template.starts_on.weekday())
     weeks = (date - first_monday).days // 7
     return weeks % template.every_weeks == 0
+
+
+# What a dispatcher may change on a recurring mission (the community and author stay).
+TEMPLATE_FIELDS = frozenset(
+    {
+        "name",
+        "team",
+        "zone",
+        "weekdays",
+        "every_weeks",
+        "starts_on",
+        "ends_on",
+        "profile",
+        "open_round",
+        "shift_start",
+        "shift_end",
+        "active",
+    }
+)
+
+
+def _weekdays(value: Any) -> list[int]:
+    days = sorted({int(day) for day in value})
+    if not days or not all(0 <= day <= 6 for day in days):
+        raise ValidationError(
+            {"weekdays": ["Choose at least one day of the week (0 = Monday … 6 = Sunday)."]}
+        )
+    return days
+
+
+def _storage_zone(*, community: Community, zone: Polygon) -> Polygon:
+    """The zone in the storage SRID (Lambert-93 by default); EPSG:4326 when it has no SRID."""
+    if zone.srid is None:
+        zone.srid = settings.RONDE_API_SRID
+    if zone.srid != settings.RONDE_SRID:
+        zone = cast(Polygon, zone.transform(settings.RONDE_SRID, clone=True))
+    if not zone.valid:
+        raise ValidationError({"zone": [f"The polygon is not valid: {zone.valid_reason}."]})
+    if not community.territory.intersects(zone):
+        raise ValidationError({"zone": ["The zone is outside the community's territory."]})
+    return zone
+
+
+def _check(template: MissionTemplate) -> None:
+    if template.team.community_id != template.community_id:
+        raise ValidationError({"team": ["Unknown team in your community."]})
+    template.full_clean()  # also turns the "08:00" defaults into times
+    if template.shift_end <= template.shift_start:
+        raise ValidationError({"shift_end": ["The shift ends before it starts."]})
 
 
 @transaction.atomic
@@ -39,36 +90,71 @@ def mission_template_create(
     name: str,
     team: Team,
     zone: Polygon,
-    weekday: int,
     starts_on: dt.date,
+    weekdays: list[int] | None = None,
+    weekday: int | None = None,
     every_weeks: int = 1,
     ends_on: dt.date | None = None,
     created_by: User | None = None,
     **planning: Any,
 ) -> MissionTemplate:
-    if team.community_id != community.pk:
-        raise ValidationError({"team": ["Unknown team in your community."]})
-    if zone.srid is None:
-        zone.srid = settings.RONDE_API_SRID
-    if zone.srid != settings.RONDE_SRID:
-        zone = cast(Polygon, zone.transform(settings.RONDE_SRID, clone=True))
-    if not community.territory.intersects(zone):
-        raise ValidationError({"zone": ["The zone is outside the community's territory."]})
+    """A new recurring mission. `weekday` (one day) is the API's original field; `weekdays`
+    takes several. Raises ValidationError naming the field."""
+    unknown = set(planning) - TEMPLATE_FIELDS
+    if unknown:
+        raise TypeError(f"unknown template fields: {sorted(unknown)}")
+    days = _weekdays(weekdays if weekdays is not None else ([] if weekday is None else [weekday]))
     template = MissionTemplate(
         community=community,
         name=name,
         team=team,
-        zone=zone,
-        weekday=weekday,
+        zone=_storage_zone(community=community, zone=zone),
+        weekdays=days,
         every_weeks=every_weeks,
         starts_on=starts_on,
         ends_on=ends_on,
         created_by=created_by,
         **planning,
     )
-    template.full_clean()
+    _check(template)
     template.save()
+    audit_record(obj=template, action=AuditAction.CREATE)
     return template
+
+
+@transaction.atomic
+def mission_template_update(*, template: MissionTemplate, **changes: Any) -> MissionTemplate:
+    """Change a recurring mission (any of TEMPLATE_FIELDS). Missions it already produced keep
+    their plan; the next daily run uses the new one. Locks the template's row."""
+    unknown = set(changes) - TEMPLATE_FIELDS
+    if unknown:
+        raise TypeError(f"unknown template fields: {sorted(unknown)}")
+    locked = MissionTemplate.objects.select_for_update().select_related("team").get(pk=template.pk)
+    before = snapshot(locked)
+    if "weekdays" in changes:
+        changes["weekdays"] = _weekdays(changes["weekdays"])
+    if changes.get("zone") is not None:
+        changes["zone"] = _storage_zone(community=locked.community, zone=changes["zone"])
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    _check(locked)
+    locked.save()
+    audit_record(obj=locked, action=AuditAction.UPDATE, changes=diff(before, snapshot(locked)))
+    return locked
+
+
+def mission_template_set_active(*, template: MissionTemplate, active: bool) -> MissionTemplate:
+    """Pause (no more missions from the next daily run on) or resume a recurring mission."""
+    return mission_template_update(template=template, active=active)
+
+
+@transaction.atomic
+def mission_template_delete(*, template: MissionTemplate) -> None:
+    """Delete a recurring mission. The missions it produced stay (their link is cleared with
+    the occurrences)."""
+    locked = MissionTemplate.objects.select_for_update().get(pk=template.pk)
+    audit_record(obj=locked, action=AuditAction.DELETE, changes={"name": [locked.name, None]})
+    locked.delete()
 
 
 @dataclass
@@ -84,9 +170,9 @@ def missions_create_recurring(
     nothing more (one MissionOccurrence per template and date). Each template is its own
     transaction: one bad template does not stop the others."""
     run = RecurringRun()
-    templates = MissionTemplate.objects.filter(active=True, weekday=date.weekday()).select_related(
-        "community", "team"
-    )
+    templates = MissionTemplate.objects.filter(
+        active=True, weekdays__contains=[date.weekday()]
+    ).select_related("community", "team")
     if community is not None:
         templates = templates.filter(community=community)
     for template in templates.order_by("community_id", "pk"):

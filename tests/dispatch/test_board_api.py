@@ -182,3 +182,19 @@ def test_zone_outside_territory_is_flagged(api_as, community):
 
     response = api_as(community).post(PREVIEW, {"zone": json.loads(zone.json)}, format="json")
     assert response.status_code == 200 and response.json()["outside_territory"] is True
+
+
+def test_preview_warns_that_the_team_already_has_a_round_that_day(api_as, community, other_community):
+    team = TeamFactory(community=community)
+    booked = MissionFactory(community=community, team=team, date=dt.date(2025, 6, 2))
+    MissionFactory(community=community, team=team, date=dt.date(2025, 6, 3))  # another day
+    MissionFactory(community=community, team=team, date=dt.date(2025, 6, 2), status=MissionStatus.CANCELLED)
+    client = api_as(community)
+    body = {"zone": box_4326(0, 0, 100, 100), "date": "2025-06-02"}
+
+    assert client.post(PREVIEW, {**body, "team": team.pk}, format="json").json()["team_missions"] == [
+        booked.pk
+    ]
+    assert client.post(PREVIEW, body, format="json").json()["team_missions"] == []
+    foreign = TeamFactory(community=other_community)
+    assert "team" in client.post(PREVIEW, {**body, "team": foreign.pk}, format="json").json()

@@ -25,7 +25,7 @@ def template(community):
         name="Gare",
         team=team,
         zone=square(POITIERS[0] + 100, POITIERS[1] + 100, 100),
-        weekday=0,
+        weekdays=[0],
         starts_on=MONDAY,
     )
 

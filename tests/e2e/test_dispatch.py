@@ -5,7 +5,7 @@ from django.contrib.gis.geos import MultiPolygon, Point
 from playwright.sync_api import expect
 
 from accounts.models import Role
-from interventions.models import Intervention, InterventionStatus, Mission, MissionStatus
+from interventions.models import Intervention, InterventionStatus, Mission, MissionStatus, Report
 from tests.dispatch.helpers import at
 from tests.e2e.conftest import assert_accessible, login
 from tests.factories import PASSWORD, CategoryFactory, ReportFactory, TeamFactory, ZoneFactory, member, square
@@ -144,3 +144,26 @@ def test_board_fits_a_phone_and_the_sheet_is_accessible(page, live_server, commu
     assert page.locator("#sheet-stops tbody tr").count() == 4
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert_accessible(page)
+
+
+def test_side_list_filters_narrow_the_list_and_the_map_together(page, live_server, community, city):
+    team, inside, outside, user = city
+    Report.objects.filter(pk=inside[2].pk).update(priority=1)
+    open_board(page, live_server, user)
+    on_map = (
+        "async () => (await window.rondeDispatch.map.getSource('jobs-reports').getData()).features.length"
+    )
+
+    page.locator("#filter-priority").select_option("1")
+    expect(page.locator("#job-list li")).to_have_count(1)
+    assert page.locator("#job-list li").get_attribute("data-key") == f"r{inside[2].pk}"
+    assert page.evaluate(on_map) == 1
+
+    page.locator("#filter-priority").select_option("")
+    page.locator("#filter-status").select_option("scheduled")  # no scheduled intervention here
+    expect(page.locator("#job-list li")).to_have_count(0)
+    assert page.evaluate(on_map) == 0
+    page.locator("#filter-status").select_option("report")
+    expect(page.locator("#job-list li")).to_have_count(5)
+    page.locator("#filter-age").select_option("30")  # every report here is new
+    expect(page.locator("#job-list li")).to_have_count(0)

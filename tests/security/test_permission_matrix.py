@@ -49,6 +49,8 @@ KIND_BY_VIEW_PREFIX = {
     "mission": "mission",
     "dispatch:sheet": "mission",
     "dispatch:api-progress": "mission",
+    "dispatch:template": "template",
+    "dispatch:api-template": "template",
 }
 ADMIN_MODELS = {
     "interventions_intervention": "intervention",

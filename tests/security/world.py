@@ -99,7 +99,7 @@ def build_side(*, slug: str, marker: str, crew: list[User] | None = None) -> Sid
         name=f"Chaque lundi {marker}",
         team=team,
         zone=square(*POITIERS, 300),
-        weekday=0,
+        weekdays=[0],
         starts_on=dt.date(2025, 1, 6),
     )
     _partner, key = partner_key_create(community=community, name=f"Appli {marker}")

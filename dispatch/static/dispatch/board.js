@@ -215,7 +215,8 @@ async function setZone(polygon, { fromMap = true } = {}) {
 async function preview(body) {
   say("zone-status", T.zone_loading);
   try {
-    const answer = await api(URLS.preview, { method: "POST", body: { ...body, date: $("plan-date").value } });
+    const team = Number($("plan-team").value) || null;
+    const answer = await api(URLS.preview, { method: "POST", body: { ...body, date: $("plan-date").value, team } });
     state.preview = answer;
     if (body.zone_id) {
       state.zone = answer.zone;
@@ -272,6 +273,13 @@ function renderPreview() {
       li.append(warn);
     }
     list.append(li);
+  }
+  // Conflicts known before the mission exists: the team already has a round that day.
+  for (const mission of state.preview.team_missions || []) {
+    const li = document.createElement("li");
+    li.dataset.kind = "team_booked";
+    li.textContent = fmt(T.conflicts.team_booked, { mission });
+    warnings.append(li);
   }
   if (state.preview.outside_territory) {
     const li = document.createElement("li");
@@ -543,26 +551,12 @@ function syncBulkFields() {
   $("bulk-close-fields").hidden = action !== "close";
 }
 
-async function createTemplate(event) {
-  event.preventDefault();
-  if (!state.zone) return;
-  try {
-    const t = await api(URLS.templates, {
-      method: "POST",
-      body: {
-        name: $("template-name").value || $("plan-name").value || T.mission,
-        team: Number($("plan-team").value),
-        zone: state.zone,
-        weekday: Number($("template-weekday").value),
-        every_weeks: Number($("template-every").value || 1),
-        starts_on: $("plan-date").value,
-        open_round: $("plan-open").checked,
-      },
-    });
-    say("template-status", fmt(T.template_created, { name: t.name, day: t.weekday_name }));
-  } catch (error) {
-    say("template-status", String(error.message));
-  }
+// The recurring-mission page (server form) receives the drawn zone and the plan's choices.
+function fillTemplateForm() {
+  $("template-zone").value = state.zone ? JSON.stringify(state.zone) : "";
+  $("template-team").value = $("plan-team").value;
+  $("template-name").value = $("plan-name").value;
+  $("template-profile").value = $("plan-profile").value;
 }
 
 // ---------- map ----------
@@ -632,12 +626,17 @@ function bindPanel() {
     fitTo(polygon.coordinates[0]);
   });
   $("plan-form").addEventListener("submit", createMission);
+  // The preview's warnings depend on the team and the date: ask again when they change.
+  for (const id of ["plan-team", "plan-date"]) $(id).addEventListener("change", () => { if (state.zone) preview({ zone: state.zone }); });
   $("mission-optimize").addEventListener("click", optimise);
   $("mission-dispatch").addEventListener("click", () => setStatus("dispatched"));
   $("mission-cancel").addEventListener("click", () => setStatus("cancelled"));
   $("bulk-form").addEventListener("submit", applyBulk);
   $("bulk-action").addEventListener("change", syncBulkFields);
-  $("template-form").addEventListener("submit", createTemplate);
+  $("template-form").addEventListener("submit", fillTemplateForm);
+  $("draw-finish").addEventListener("click", () => state.draw.finish());
+  $("draw-undo").addEventListener("click", () => state.draw.undo());
+  $("draw-cancel").addEventListener("click", () => { state.draw.cancel(); say("zone-status", state.zone ? "" : T.zone_none); });
   syncBulkFields();
 }
 
@@ -664,7 +663,16 @@ async function start() {
   addLayers(map);
   state.draw = new ZoneDraw(map, {
     onChange: (polygon) => setZone(polygon),
-    onModeChange: (mode) => { el.dataset.drawMode = mode; },
+    onModeChange: (mode) => {
+      el.dataset.drawMode = mode;
+      // Touch and keyboard users close or correct a polygon with these buttons.
+      const n = state.draw ? state.draw.corners.length : 0;
+      $("polygon-tools").hidden = mode === "idle" || mode === "drag-vertex";
+      $("draw-finish").hidden = mode !== "polygon";
+      $("draw-undo").hidden = mode !== "polygon";
+      $("draw-finish").disabled = n < 3;
+      $("draw-undo").disabled = n < 1;
+    },
   });
   bindPanel();
   await loadBoard();

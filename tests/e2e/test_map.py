@@ -32,6 +32,8 @@ def test_map_loads_tiles_toggles_a_layer_by_keyboard_and_is_accessible(page, liv
     assert tile_statuses and all(s in (200, 204, 304) for s in tile_statuses)
     assert 200 in tile_statuses
     assert page.locator("canvas.maplibregl-canvas").count() == 1
+    # The map's own buttons speak the page's language (French by default), not MapLibre's English.
+    assert page.locator(".maplibregl-ctrl-zoom-in").get_attribute("aria-label") == "Zoom avant"
     # The list alternative shows what is drawn: 5 interventions in view.
     assert page.locator('[data-count-for="interventions"]').inner_text().strip() == "5"
     assert "interventions" in page.locator("#map").get_attribute("data-visible-layers").split()

@@ -1,6 +1,7 @@
 // Preview map of an upload: the first features as GeoJSON on a blank background (no base
 // map, no network). The table below the map lists the same features.
 import * as maplibregl from "/static/vendor/maplibre-gl/maplibre-gl.mjs";
+import { mapLocale } from "../js/map_locale.js";
 
 const container = document.getElementById("preview-map");
 const data = JSON.parse(document.getElementById("preview-geojson").textContent);
@@ -20,6 +21,7 @@ function bounds(collection) {
 const box = bounds(data);
 const map = new maplibregl.Map({
   container,
+  locale: mapLocale(),
   style: {
     version: 8,
     sources: { preview: { type: "geojson", data } },

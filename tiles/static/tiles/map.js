@@ -2,6 +2,7 @@
 // layer switcher and a table of what is in view (the list alternative to the map).
 // State for people and tests: #map[data-state] is "loading", "idle" or "error";
 // #map[data-visible-layers] lists the layers drawn.
+import { mapLocale } from "../js/map_locale.js";
 
 const el = document.getElementById("map");
 const status = document.getElementById("map-status");
@@ -64,6 +65,7 @@ async function start() {
     bounds: style.metadata["ronde:bounds"],
     fitBoundsOptions: { padding: 16 },
     transformRequest: (url) => ({ url, credentials: "same-origin" }),
+    locale: mapLocale(),
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");

@@ -5,6 +5,7 @@
 
 import { api } from "./api.js";
 import { ZoneDraw } from "./draw.js";
+import { mapLocale } from "../js/map_locale.js";
 
 const el = document.getElementById("dispatch-map");
 const T = JSON.parse(document.getElementById("dispatch-strings").textContent);
@@ -653,6 +654,7 @@ async function start() {
     bounds: style.metadata["ronde:bounds"],
     fitBoundsOptions: { padding: 16 },
     transformRequest: (url) => ({ url, credentials: "same-origin" }),
+    locale: mapLocale(),
   });
   state.map = map;
   window.rondeDispatch = state; // for debugging and browser tests

@@ -21,7 +21,6 @@ from accounts.models import Membership, Role
 from accounts.permissions import request_membership
 from interventions.models import Category, Mission
 
-from .models import InterventionSync
 from .selectors import mission_get_for_agent, mission_stops, missions_for_agent
 from .serializers import (
     InterventionEditSerializer,
@@ -121,8 +120,7 @@ class InterventionSyncView(AgentAPIView):
             position=ser.position(),
         )
         result = intervention_record(community=m.community, user=m.user, edit=edit)
-        flagged = InterventionSync.objects.filter(intervention=result.intervention, flagged=True).exists()
-        body = intervention_json(result.intervention, flagged=flagged) | {
+        body = intervention_json(result.intervention, flagged=result.flagged) | {
             "applied": result.applied,
             "flags": [str(f) for f in result.flags],
         }

@@ -97,9 +97,48 @@ def mission_stops(*, mission: Mission) -> list[StopView]:
     ]
 
 
+@dataclass(frozen=True)
+class KeyOwner:
+    """Who holds an intervention key, whatever its community and state (one query)."""
+
+    intervention_id: int
+    community_id: int
+    deleted: bool
+
+
+def intervention_key_owner(*, client_uuid: uuid.UUID) -> KeyOwner | None:
+    """The intervention whose own key this is, in any community, deleted or not.
+
+    Only to tell "deleted in the office" and "used elsewhere" apart from "never seen";
+    callers check `community_id` before using the id.
+    """
+    row = (
+        Intervention.all_objects.filter(client_uuid=client_uuid)
+        .values_list("pk", "community_id", "deleted_at")
+        .first()
+    )
+    return KeyOwner(row[0], row[1], row[2] is not None) if row else None
+
+
+def intervention_alias_target(*, community: Community, client_uuid: uuid.UUID) -> int | None:
+    """The live intervention another device's key (an alias) names in this community."""
+    row = (
+        InterventionAlias.objects.filter(
+            community=community, client_uuid=client_uuid, intervention__deleted_at__isnull=True
+        )
+        .values_list("intervention_id", flat=True)
+        .first()
+    )
+    return row
+
+
 def intervention_for_key(*, community: Community, client_uuid: uuid.UUID) -> Intervention | None:
     """The intervention an offline client named by its UUID (its own key or an alias)."""
-    found = Intervention.objects.filter(community=community, client_uuid=client_uuid).first()
+    found = (
+        Intervention.objects.filter(community=community, client_uuid=client_uuid)
+        .select_related("mission")
+        .first()
+    )
     if found is not None:
         return found
     alias = (
@@ -121,5 +160,14 @@ def delivered_to(*, user: User, intervention_id: int | None = None, stop_id: int
     return stop_id is not None and deliveries.filter(stop_ids__contains=[stop_id]).exists()
 
 
+def team_ids_of(*, user: User) -> frozenset[int]:
+    """The ids of the user's teams, read once per request (cached on the user object)."""
+    cached: frozenset[int] | None = getattr(user, "_ronde_team_ids", None)
+    if cached is None:
+        cached = frozenset(user.teams.values_list("pk", flat=True))
+        user._ronde_team_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def user_in_team_of(*, user: User, mission: Mission) -> bool:
-    return mission.team.members.filter(pk=user.pk).exists()
+    return mission.team_id in team_ids_of(user=user)

@@ -1,17 +1,26 @@
 """The field app's UI strings, translated on the server and handed to app.js as JSON.
 
 The keys are the English msgids the JavaScript asks for (`t("Start")`); the page embeds
-this dict, so the app keeps its language offline.
+this dict, so the app keeps its language offline. Messages with a count come as plural
+forms per CLDR category (ui_plurals): app.js picks one with Intl.PluralRules in the page's
+language, and formats numbers with Intl.NumberFormat (French decimal comma).
 """
 
-from django.utils.translation import gettext, gettext_noop
+from collections.abc import Callable
+
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 MSGIDS = [
     gettext_noop("Online"),
     gettext_noop("Offline: your work is kept on this device"),
     gettext_noop("Nothing waiting"),
-    gettext_noop("%(i)s interventions, %(p)s photos, %(r)s reports waiting"),
-    gettext_noop("%(n)s could not be sent"),
+    # The outbox summary: "2 interventions, 5 photos waiting" (the list is built from PLURALS).
+    gettext_noop("%(items)s waiting"),
+    gettext_noop("The map is not saved for offline use yet: it will be when the network is back."),
+    gettext_noop(
+        "This zone is too large to keep all of its map offline: saved down to zoom level %(z)s "
+        "(at most %(cap)s tiles per mission)."
+    ),
     gettext_noop("Syncing…"),
     gettext_noop("Everything is sent."),
     gettext_noop("The network is not reachable; will retry."),
@@ -42,7 +51,6 @@ MSGIDS = [
     gettext_noop("Before photo"),
     gettext_noop("After photo"),
     gettext_noop("Take or choose a photo"),
-    gettext_noop("%(n)s photos"),
     gettext_noop("Next"),
     gettext_noop("Previous"),
     gettext_noop("What was done"),
@@ -69,7 +77,6 @@ MSGIDS = [
     gettext_noop("Report"),
     gettext_noop("Error"),
     gettext_noop("Step %(n)s of %(t)s"),
-    gettext_noop("Map tiles saved for offline use: %(n)s"),
     gettext_noop("The map could not be shown on this device; use the list."),
     gettext_noop("Your position"),
     gettext_noop("Route"),
@@ -92,6 +99,27 @@ MSGIDS = [
 ]
 
 
+# Messages with a number, by key. Each is a literal ngettext call so that makemessages finds it.
+PLURALS: dict[str, Callable[[int], str]] = {
+    "interventions": lambda n: ngettext("%(n)s intervention", "%(n)s interventions", n),
+    "photos": lambda n: ngettext("%(n)s photo", "%(n)s photos", n),
+    "reports": lambda n: ngettext("%(n)s report", "%(n)s reports", n),
+    "failed": lambda n: ngettext("%(n)s item could not be sent", "%(n)s items could not be sent", n),
+    "tiles": lambda n: ngettext(
+        "Map saved for offline use: %(done)s/%(n)s tile", "Map saved for offline use: %(done)s/%(n)s tiles", n
+    ),
+}
+# One number per CLDR plural category the browser's Intl.PluralRules may answer for the
+# languages we ship (fr: one = 0 and 1, many = 1 000 000…; en: one = 1): gettext picks the
+# form for that number, the page picks the category for its number.
+CATEGORY_SAMPLES = {"one": 1, "many": 1_000_000, "other": 2}
+
+
 def ui_strings() -> dict[str, str]:
     """{English msgid: text in the active language}."""
     return {m: gettext(m) for m in MSGIDS}
+
+
+def ui_plurals() -> dict[str, dict[str, str]]:
+    """{key: {CLDR plural category: text in the active language}}, for app.js's `tn()`."""
+    return {key: {cat: form(n) for cat, n in CATEGORY_SAMPLES.items()} for key, form in PLURALS.items()}

@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 from geo.models import Support
 from interventions.models import Method, NotDoneReason, PhotoKind
 
-from .strings import ui_strings
+from .strings import ui_plurals, ui_strings
 
 # What the service worker stores at install so the app opens with no network.
 SHELL_STATIC = [
@@ -58,7 +58,11 @@ def shell(request: HttpRequest) -> HttpResponse:
         },
         "user": request.user.get_username(),
     }
-    return render(request, "agent/app.html", {"agent_config": config, "agent_strings": ui_strings()})
+    return render(
+        request,
+        "agent/app.html",
+        {"agent_config": config, "agent_strings": ui_strings(), "agent_plurals": ui_plurals()},
+    )
 
 
 def _tiles_config() -> dict[str, str] | None:
@@ -78,7 +82,11 @@ def _shell_version() -> str:
         if isinstance(found, str):
             with open(found, "rb") as fh:
                 digest.update(fh.read())
-    digest.update(render_to_string("agent/app.html", {"agent_config": {}, "agent_strings": {}}).encode())
+    digest.update(
+        render_to_string(
+            "agent/app.html", {"agent_config": {}, "agent_strings": {}, "agent_plurals": {}}
+        ).encode()
+    )
     return digest.hexdigest()[:12]
 
 

@@ -1,5 +1,12 @@
 """Photos from the field: checked with Pillow, downscaled, EXIF stripped, thumbnailed, stored once.
 
+A JPEG already within RONDE_PHOTO_MAX_PX and upright (what the app sends: it downscales on
+the device) keeps its compressed pixels: its metadata segments are cut out (agent.services.jpeg)
+and it is decoded only at the thumbnail's scale, which still reads every byte (damage is
+refused). Anything else is decoded, rotated, downscaled and re-encoded. Thumbnails are made
+in the request, not deferred: a list never shows a photo without one, and at ~5 ms it is
+not worth a queue that could lose one.
+
 What is kept of the EXIF: the capture time only (DateTimeOriginal and its UTC offset). A GPS
 position in the EXIF is moved to Photo.geom (our own field, storage SRID) when the device
 sent none, then dropped from the file with the camera make, serial numbers and the rest.
@@ -25,6 +32,7 @@ from interventions.models import Intervention, Photo, PhotoKind, Report
 
 from ..models import PhotoThumbnail
 from ..selectors import intervention_for_key
+from .jpeg import jpeg_strip_metadata
 from .sync import intervention_check_writable
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -32,7 +40,7 @@ ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 # 100 MP is more than any phone camera makes.
 MAX_PIXELS = 100_000_000
 EXIF_IFD, GPS_IFD = 0x8769, 0x8825
-DATETIME_ORIGINAL, OFFSET_TIME_ORIGINAL, DATETIME = 0x9003, 0x9011, 0x0132
+DATETIME_ORIGINAL, OFFSET_TIME_ORIGINAL, DATETIME, ORIENTATION = 0x9003, 0x9011, 0x0132, 0x0112
 # What Pillow's parsers and decoders raise on broken bytes (found by tests/ops/test_fuzz_photos.py):
 # a damaged upload is the sender's problem (400), never a 500.
 DAMAGED = (OSError, SyntaxError, ValueError, EOFError, struct.error)
@@ -73,6 +81,21 @@ def photo_process(*, data: IO[bytes], size: int) -> ProcessedPhoto:
     except DAMAGED as exc:
         raise ValidationError({"file": "The image is damaged or truncated; take the photo again."}) from exc
     max_px = settings.RONDE_PHOTO_MAX_PX
+    kept = _kept_exif(taken_at)
+    small_upright_jpeg = (
+        image.format == "JPEG"
+        and image.mode in ("RGB", "L")
+        and max(image.size) <= max_px
+        and exif.get(ORIENTATION, 1) == 1
+    )
+    if small_upright_jpeg:
+        width, height = image.size  # before draft() shrinks it
+        as_sent = _strip_without_reencoding(data=data, image=image, kept=kept)
+        if as_sent is not None:
+            jpeg, thumbnail = as_sent
+            return ProcessedPhoto(jpeg, thumbnail, width, height, taken_at, position)
+        data.seek(0)
+        image = Image.open(data)
     if image.format == "JPEG":
         # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when the photo is much larger than kept.
         image.draft("RGB", (max_px, max_px))
@@ -85,30 +108,69 @@ def photo_process(*, data: IO[bytes], size: int) -> ProcessedPhoto:
         image.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
     except (*DAMAGED, Image.DecompressionBombError) as exc:
         raise ValidationError({"file": "The image is damaged or truncated; take the photo again."}) from exc
-    kept = Image.Exif()
-    if taken_at is not None:
-        local = timezone.localtime(taken_at)
-        stamp = local.strftime("%Y:%m:%d %H:%M:%S")
-        kept[DATETIME] = stamp
-        sub = kept.get_ifd(EXIF_IFD)
-        sub[DATETIME_ORIGINAL] = stamp
-        offset = local.strftime("%z")
-        sub[OFFSET_TIME_ORIGINAL] = f"{offset[:3]}:{offset[3:]}"
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=85, exif=kept.tobytes())
-    thumb = image.copy()
-    thumb_px = settings.RONDE_PHOTO_THUMB_PX
-    thumb.thumbnail((thumb_px, thumb_px), Image.Resampling.BILINEAR)
-    thumb_out = io.BytesIO()
-    thumb.save(thumb_out, "JPEG", quality=75)
+    image.save(out, "JPEG", quality=85, exif=kept)
     return ProcessedPhoto(
         jpeg=out.getvalue(),
-        thumbnail=thumb_out.getvalue(),
+        thumbnail=_thumbnail(image.reduce(max(1, max(image.size) // (2 * settings.RONDE_PHOTO_THUMB_PX)))),
         width=image.width,
         height=image.height,
         taken_at=taken_at,
         position=position,
     )
+
+
+def _kept_exif(taken_at: dt.datetime | None) -> bytes:
+    """The EXIF block we write: the capture time (local wall clock and its UTC offset) only."""
+    if taken_at is None:
+        return b""
+    kept = Image.Exif()
+    local = timezone.localtime(taken_at)
+    stamp = local.strftime("%Y:%m:%d %H:%M:%S")
+    kept[DATETIME] = stamp
+    sub = kept.get_ifd(EXIF_IFD)
+    sub[DATETIME_ORIGINAL] = stamp
+    offset = local.strftime("%z")
+    sub[OFFSET_TIME_ORIGINAL] = f"{offset[:3]}:{offset[3:]}"
+    return kept.tobytes()
+
+
+def _thumbnail(image: Image.Image) -> bytes:
+    thumb_px = settings.RONDE_PHOTO_THUMB_PX
+    thumb = image.convert("RGB") if image.mode != "RGB" else image.copy()
+    thumb.thumbnail((thumb_px, thumb_px), Image.Resampling.BILINEAR)
+    out = io.BytesIO()
+    thumb.save(out, "JPEG", quality=75)
+    return out.getvalue()
+
+
+def _strip_without_reencoding(
+    *, data: IO[bytes], image: Image.Image, kept: bytes
+) -> tuple[bytes, bytes] | None:
+    """(the upload minus its metadata, a thumbnail) for a JPEG already small enough, or None.
+
+    The device downscales and re-encodes before sending, so most uploads qualify. The whole
+    file is still decoded (a truncated or damaged one is refused), but by libjpeg at the
+    smallest scale that still gives the thumbnail: the entropy decoding that finds damage
+    is the same, the inverse DCT and the full-size re-encode are saved. None when the file's
+    structure is not understood: the caller re-encodes it.
+    """
+    thumb_px = settings.RONDE_PHOTO_THUMB_PX
+    size = image.size
+    image.draft(image.mode, (thumb_px, thumb_px))
+    try:
+        image.load()
+    except (*DAMAGED, Image.DecompressionBombError) as exc:
+        raise ValidationError({"file": "The image is damaged or truncated; take the photo again."}) from exc
+    data.seek(0)
+    try:
+        jpeg = jpeg_strip_metadata(data.read(), exif=kept)
+        with Image.open(io.BytesIO(jpeg)) as check:
+            if check.format != "JPEG" or check.size != size:
+                return None
+    except (UnidentifiedImageError, *DAMAGED):
+        return None
+    return jpeg, _thumbnail(image)
 
 
 def _exif_taken_at(exif: Image.Exif) -> dt.datetime | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import psycopg.errors
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -36,7 +37,14 @@ from interventions.models import (
 )
 
 from ..models import AuditEntry, AuditKind, InterventionAlias, InterventionSync, MissionDelivery
-from ..selectors import delivered_to, intervention_for_key, mission_stops, user_in_team_of
+from ..selectors import (
+    delivered_to,
+    intervention_alias_target,
+    intervention_key_owner,
+    mission_stops,
+    team_ids_of,
+    user_in_team_of,
+)
 
 # The fields an agent edits; everything else (category, position, mission) is the dispatcher's.
 EDITABLE = (
@@ -74,6 +82,7 @@ class SyncResult:
     created: bool  # first time this key was seen (201), else a replay or an update (200)
     applied: bool  # the values were written (False: a replay, or older than what is stored)
     flags: list[str] = field(default_factory=list)
+    flagged: bool = False  # kept for the dispatcher to look at (this or an earlier edit)
 
 
 def mission_deliver(*, mission: Mission, user: User) -> MissionDelivery:
@@ -99,7 +108,11 @@ def intervention_record(*, community: Community, user: User, edit: InterventionE
         try:
             with transaction.atomic():
                 return _record(community=community, user=user, edit=edit)
-        except IntegrityError:
+        except IntegrityError as exc:
+            if isinstance(exc.__cause__, psycopg.errors.CheckViolation):
+                # A value the database's CHECK refuses (e.g. an end before the stored start).
+                name = exc.__cause__.diag.constraint_name or "a database rule"
+                raise ValidationError({"non_field_errors": f"Refused by {name}."}) from exc
             # Two deliveries of the same new key raced (double tap on two connections):
             # the loser retries and now finds the winner's row — a replay.
             if attempt:
@@ -111,20 +124,28 @@ def _record(*, community: Community, user: User, edit: InterventionEdit) -> Sync
     key = edit.client_uuid
     flags: list[str] = []
     created = False
-    target = intervention_for_key(community=community, client_uuid=key)
-    if target is None and Intervention.all_objects.filter(client_uuid=key, community=community).exists():
-        raise ValidationError({"client_uuid": "This intervention was deleted in the office."})
-    if target is None and Intervention.all_objects.filter(client_uuid=key).exists():
-        raise ValidationError({"client_uuid": "This key is already used elsewhere."})
-    if target is not None:
-        target = Intervention.objects.select_for_update().get(pk=target.pk)
+    # One query tells a known key, a deleted one and another community's apart.
+    owner = intervention_key_owner(client_uuid=key)
+    target_pk: int | None = None
+    if owner is not None:
+        if owner.community_id != community.pk:
+            raise ValidationError({"client_uuid": "This key is already used elsewhere."})
+        if owner.deleted:
+            raise ValidationError({"client_uuid": "This intervention was deleted in the office."})
+        target_pk = owner.intervention_id
+    else:
+        target_pk = intervention_alias_target(community=community, client_uuid=key)
+    key_to_store = False
+    if target_pk is not None:
+        target = _locked(community=community, pk=target_pk)
         intervention_check_writable(user=user, intervention=target, stop_id=edit.stop_id)
     else:
         target = _resolve_new_key(community=community, user=user, edit=edit)
         created = True
         if target.client_uuid is None:
+            # Written with the edit below (one UPDATE), or alone if the edit is not applied.
             target.client_uuid = key
-            target.save(update_fields=["client_uuid", "updated_at"])
+            key_to_store = True
         elif target.client_uuid != key:
             InterventionAlias.objects.create(client_uuid=key, intervention=target, community=community)
 
@@ -135,9 +156,14 @@ def _record(*, community: Community, user: User, edit: InterventionEdit) -> Sync
         flags.append(AuditKind.MISSION_REASSIGNED)
 
     state = InterventionSync.objects.select_for_update().filter(intervention=target).first()
-    applied = _apply(target=target, state=state, user=user, edit=edit, community=community)
+    applied, state = _apply(
+        target=target, state=state, user=user, edit=edit, community=community, store_key=key_to_store
+    )
+    if key_to_store and not applied:
+        target.save(update_fields=["client_uuid", "updated_at"])
     if flags:
-        state = InterventionSync.objects.get(intervention=target)
+        if state is None:
+            state = InterventionSync.objects.get(intervention=target)
         if not state.flagged:
             state.flagged, state.flag_reason = True, flags[0]
             state.save(update_fields=["flagged", "flag_reason", "updated_at"])
@@ -151,7 +177,17 @@ def _record(*, community: Community, user: User, edit: InterventionEdit) -> Sync
                 edit=edit,
                 detail={"mission_status": mission.status if mission else None},
             )
-    return SyncResult(intervention=target, created=created, applied=applied, flags=flags)
+    flagged = bool(state and state.flagged)
+    return SyncResult(intervention=target, created=created, applied=applied, flags=flags, flagged=flagged)
+
+
+def _locked(*, community: Community, pk: int) -> Intervention:
+    """The intervention row locked for this transaction, with its mission and team (one query)."""
+    return (
+        Intervention.objects.select_for_update(of=("self",))
+        .select_related("mission__team", "team")
+        .get(community=community, pk=pk)
+    )
 
 
 def _resolve_new_key(*, community: Community, user: User, edit: InterventionEdit) -> Intervention:
@@ -173,13 +209,12 @@ def _resolve_new_key(*, community: Community, user: User, edit: InterventionEdit
             assert stop.report is not None  # a stop has a job
             stop.intervention = _intervention_from_report(report=stop.report, mission=stop.mission)
             stop.save(update_fields=["intervention", "updated_at"])
-        return Intervention.objects.select_for_update().get(pk=stop.intervention.pk)
+        return _locked(community=community, pk=stop.intervention.pk)
     if edit.intervention_id is not None:
-        target = (
-            Intervention.objects.select_for_update()
-            .filter(community=community, pk=edit.intervention_id)
-            .first()
-        )
+        try:
+            target = _locked(community=community, pk=edit.intervention_id)
+        except Intervention.DoesNotExist:
+            target = None
         if target is None:
             raise ValidationError({"intervention_id": "No such intervention in your community."})
         intervention_check_writable(user=user, intervention=target, stop_id=None)
@@ -235,8 +270,8 @@ def intervention_check_writable(*, user: User, intervention: Intervention, stop_
     if intervention.mission is not None:
         if user_in_team_of(user=user, mission=intervention.mission):
             return
-    elif intervention.team is not None:
-        if intervention.team.members.filter(pk=user.pk).exists():
+    elif intervention.team_id is not None:
+        if intervention.team_id in team_ids_of(user=user):
             return
     elif intervention.agents.filter(pk=user.pk).exists():
         # Unplanned work the agent recorded themselves.
@@ -253,8 +288,13 @@ def _apply(
     user: User,
     edit: InterventionEdit,
     community: Community,
-) -> bool:
-    """Write the edit if it is the latest on the device clocks; audit when devices disagree."""
+    store_key: bool = False,
+) -> tuple[bool, InterventionSync | None]:
+    """Write the edit if it is the latest on the device clocks; audit when devices disagree.
+
+    Returns (applied, the sync state row). `store_key`: target.client_uuid was just set and
+    goes out with the same UPDATE.
+    """
     incoming = edit.client_updated_at
     other_device = state is not None and state.client_key != edit.client_uuid
     if state is not None and incoming <= state.client_updated_at:
@@ -269,7 +309,7 @@ def _apply(
                 detail={"dropped": _jsonable(edit.values), "kept_from": str(state.client_key)},
             )
         # Same device, same or older clock: a replay or an out-of-order retry — nothing to do.
-        return False
+        return False, state
     changes = {
         name: [_jsonable_value(getattr(target, name)), _jsonable_value(value)]
         for name, value in edit.values.items()
@@ -277,8 +317,17 @@ def _apply(
     }
     for name, value in edit.values.items():
         setattr(target, name, value)
-    target.full_clean(exclude=["category", "report", "asset", "mission", "team", "geom"])
-    target.save()
+    edited = set(edit.values)
+    # Field checks in Python only (no query): the serializer already checked every value
+    # against the same choices and ranges; the CHECK constraints stay the database's
+    # backstop, and a violation becomes a 400 in intervention_record.
+    target.full_clean(
+        exclude=[f.name for f in Intervention._meta.concrete_fields if f.name not in edited],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    # Only what changed: the tile purge then skips re-reading the (unchanged) position.
+    target.save(update_fields=[*edited, "updated_at", *(["client_uuid"] if store_key else [])])
     target.agents.add(user)
     audit_record(obj=target, action=AuditAction.UPDATE, changes=changes, client_uuid=edit.client_uuid)
     if other_device and changes:
@@ -292,7 +341,7 @@ def _apply(
             detail={"changes": changes, "replaced": str(state.client_key) if state else None},
         )
     if state is None:
-        InterventionSync.objects.create(
+        state = InterventionSync.objects.create(
             intervention=target,
             community=community,
             client_updated_at=incoming,
@@ -308,7 +357,7 @@ def _apply(
         MissionStop.objects.filter(intervention=target).exclude(status="unassigned").update(
             status=stop_status, updated_at=timezone.now()
         )
-    return True
+    return True, state
 
 
 def _audit(

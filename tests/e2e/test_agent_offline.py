@@ -154,7 +154,8 @@ def test_a_new_tag_reported_offline_reaches_the_server(agent_page, live_server):
     page, context, field = agent_page
     page.goto(f"{live_server.url}/agent/#/report")
     page.locator("#r-category option").nth(1).wait_for(state="attached")
-    page.wait_for_function("() => document.querySelector('#r-position').textContent.includes('0.34')")
+    # The position is written with the page's decimal separator (a comma in French).
+    page.wait_for_function("() => /0[,.]34/.test(document.querySelector('#r-position').textContent)")
     context.set_offline(True)
     page.locator("#r-category").select_option(index=1)
     page.locator("#r-photo").set_input_files(photo_file("tag.jpg", (10, 10, 200)))

@@ -3,17 +3,30 @@
 import { get, put } from "./db.js";
 import * as outbox from "./outbox.js";
 import { bearingDeg, compass, currentPosition, distanceM, formatDistance, geoUri, onPosition, watchPosition, webMapUrl } from "./geo.js";
-import { precacheTiles, showMissionMap } from "./map.js";
+import { TILE_CAP, precacheTiles, showMissionMap } from "./map.js";
 import { downscale } from "./photos.js";
 
 const CONFIG = JSON.parse(document.getElementById("agent-config").textContent);
 const STRINGS = JSON.parse(document.getElementById("agent-strings").textContent);
+const PLURALS = JSON.parse(document.getElementById("agent-plurals").textContent);
+// The page's language (French by default): plural categories and number formats follow it.
+const LANG = document.documentElement.lang || "fr";
+const PLURAL_RULES = new Intl.PluralRules(LANG);
+const INTEGER = new Intl.NumberFormat(LANG, { maximumFractionDigits: 0 });
+export const formatNumber = (x, digits = 2) => new Intl.NumberFormat(LANG, { maximumFractionDigits: digits }).format(x);
 const app = document.getElementById("app");
 outbox.configure({ api: CONFIG.api });
 
+const fill = (text, params) => text.replace(/%\((\w+)\)s/g, (_, k) => String(params[k] ?? ""));
 export function t(msgid, params = {}) {
-  const text = STRINGS[msgid] || msgid;
-  return text.replace(/%\((\w+)\)s/g, (_, k) => String(params[k] ?? ""));
+  return fill(STRINGS[msgid] || msgid, params);
+}
+// A message with a count: the plural form for `n` in the page language; numbers localised.
+export function tn(key, n, params = {}) {
+  const forms = PLURALS[key] || {};
+  const text = forms[PLURAL_RULES.select(n)] || forms.other || `${key} %(n)s`;
+  const shown = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === "number" ? INTEGER.format(v) : v]));
+  return fill(text, { ...shown, n: INTEGER.format(n) });
 }
 
 function h(tag, attrs = {}, ...children) {
@@ -89,7 +102,7 @@ async function missionsScreen() {
 function distanceText(position) {
   const me = currentPosition();
   if (!me || !position) return t("Position unknown");
-  return t("%(d)s away, towards %(b)s", { d: formatDistance(distanceM(me.lonlat, position)), b: t(compass(bearingDeg(me.lonlat, position))) });
+  return t("%(d)s away, towards %(b)s", { d: formatDistance(distanceM(me.lonlat, position), LANG), b: t(compass(bearingDeg(me.lonlat, position))) });
 }
 
 function goThere(stop) {
@@ -121,7 +134,11 @@ async function missionScreen(id) {
     h("h2", {}, t("Stops")), list,
     h("h2", {}, t("Map")), mapBox,
     h("p", { id: "tile-status", class: "muted", "aria-live": "polite" }));
-  const handle = await showMissionMap(mapBox, mission, { t, styleUrl: CONFIG.tiles && CONFIG.tiles.style, onStop: (s) => { location.hash = `#/m/${id}/s/${s.key}`; } });
+  const saved = await get("missions", `tiles:m${id}`);
+  const handle = await showMissionMap(mapBox, mission, {
+    t, styleUrl: CONFIG.tiles && CONFIG.tiles.style, offlineMaxZoom: saved ? saved.savedMaxZoom : null,
+    onStop: (s) => { location.hash = `#/m/${id}/s/${s.key}`; },
+  });
   const update = (p) => {
     if (handle) handle.setPosition(p.lonlat);
     document.querySelectorAll(".distance[data-position]").forEach((el) => { el.textContent = distanceText(el.dataset.position.split(",").map(Number)); });
@@ -129,12 +146,29 @@ async function missionScreen(id) {
   if (currentPosition()) update(currentPosition());
   const stop = onPosition(update);
   window.addEventListener("hashchange", stop, { once: true });
+  // Reopened offline: what was saved last time; online: saving (again: new tiles, fresh data).
+  showTileStatus(saved ? { ...saved, state: offline ? saved.state : "saving" } : { state: offline ? "offline" : "saving" });
   if (!offline) {
-    precacheTiles(mission.bbox, {
-      styleUrl: CONFIG.tiles && CONFIG.tiles.style, layers: (CONFIG.tiles && CONFIG.tiles.layers) || [],
-      onProgress: (n) => { const el = document.getElementById("tile-status"); if (el) el.textContent = t("Map tiles saved for offline use: %(n)s", { n }); },
-    }).then((n) => { const el = document.getElementById("tile-status"); if (el && n) el.textContent = t("Map tiles saved for offline use: %(n)s", { n }); });
+    precacheTiles(mission.bbox, { styleUrl: CONFIG.tiles && CONFIG.tiles.style, onProgress: (p) => showTileStatus({ ...p, state: "saving" }) })
+      .then(async (r) => {
+        const state = r.offline ? "offline" : r.done + r.failed === r.total ? "complete" : "partial";
+        // Kept with the mission: reopened offline, the map knows which zoom levels exist.
+        if (r.total) await put("missions", { key: `tiles:m${id}`, ...r, state, savedAt: Date.now() });
+        showTileStatus({ ...r, state });
+      });
   }
+}
+
+// "Map saved for offline use: n/N tiles", kept on the page's data-* for tests and styling.
+function showTileStatus({ done = 0, failed = 0, total = 0, capped = false, savedMaxZoom = null, state }) {
+  const el = document.getElementById("tile-status");
+  if (!el) return;
+  Object.assign(el.dataset, { state, done, failed, total, capped, savedMaxZoom: savedMaxZoom ?? "" });
+  el.setAttribute("aria-busy", String(state === "saving")); // read out once, when finished
+  const lines = [total ? tn("tiles", total, { done }) : state === "offline" ? t("The map is not saved for offline use yet: it will be when the network is back.") : ""];
+  if (capped) lines.push(t("This zone is too large to keep all of its map offline: saved down to zoom level %(z)s (at most %(cap)s tiles per mission).", { z: savedMaxZoom, cap: INTEGER.format(TILE_CAP) }));
+  el.textContent = lines.filter(Boolean).join(" ");
+  el.classList.toggle("warning", !!capped);
 }
 
 function select(id, label, choices, value, required = false) {
@@ -159,7 +193,7 @@ async function saveWork(work, mission, stop, extra = {}) {
 
 async function photoInput(kind, work, mission) {
   const id = `photo-${kind}`;
-  const count = h("p", { id: `${id}-count`, "aria-live": "polite" }, t("%(n)s photos", { n: work.photos[kind] }));
+  const count = h("p", { id: `${id}-count`, "aria-live": "polite" }, tn("photos", work.photos[kind]));
   const input = h("input", { type: "file", id, accept: "image/*", capture: "environment", multiple: true, class: "file" });
   input.addEventListener("change", async () => {
     for (const file of input.files) {
@@ -173,7 +207,7 @@ async function photoInput(kind, work, mission) {
     }
     input.value = "";
     await put("work", work);
-    count.textContent = t("%(n)s photos", { n: work.photos[kind] });
+    count.textContent = tn("photos", work.photos[kind]);
     announce(count.textContent);
     scheduleSync();
   });
@@ -232,14 +266,15 @@ async function stopScreen(missionId, stopKey) {
       const val = (id) => document.getElementById(id).value;
       await saveWork(work, mission, stop, {
         support: val("f-support"), method: val("f-method"), product: val("f-product"), notes: val("f-notes"),
-        surface_m2: val("f-surface") || null, offensive: document.getElementById("f-offensive").checked,
+        surface_m2: val("f-surface").trim().replace(",", ".") || null, offensive: document.getElementById("f-offensive").checked,
       });
       go("after");
     } },
       h("h2", {}, t("What was done")),
       ...select("f-support", t("Support"), CONFIG.choices.support, v.support),
       h("label", { for: "f-surface" }, t("Surface (m²)")),
-      h("input", { id: "f-surface", type: "number", inputmode: "decimal", min: "0.01", step: "0.01", value: v.surface_m2 || "" }),
+      // Text, not type=number: the agent types "2,5" in French; sent with a dot.
+      h("input", { id: "f-surface", type: "text", inputmode: "decimal", autocomplete: "off", pattern: "\\s*[0-9]{1,6}([.,][0-9]{1,2})?\\s*", value: v.surface_m2 ? formatNumber(Number(v.surface_m2)).replace(/\s/g, "") : "" }),
       ...select("f-method", t("Method"), CONFIG.choices.method, v.method),
       h("label", { for: "f-product" }, t("Product")), h("input", { id: "f-product", type: "text", maxlength: "120", value: v.product || "" }),
       h("div", { class: "check" }, h("input", { id: "f-offensive", type: "checkbox", checked: !!v.offensive }), h("label", { for: "f-offensive" }, t("Offensive content"))),
@@ -257,12 +292,12 @@ async function reportScreen() {
   const categories = data ? data.categories : [];
   const reportUuid = outbox.uuid();
   const photos = [];
-  const posText = h("p", { id: "r-position", "aria-live": "polite" }, currentPosition() ? t("Position: %(p)s", { p: currentPosition().lonlat.map((x) => x.toFixed(5)).join(", ") }) : t("Position unknown"));
-  const unsub = onPosition((p) => { posText.textContent = t("Position: %(p)s", { p: p.lonlat.map((x) => x.toFixed(5)).join(", ") }); });
+  const posText = h("p", { id: "r-position", "aria-live": "polite" }, currentPosition() ? t("Position: %(p)s", { p: currentPosition().lonlat.map((x) => formatNumber(x, 5)).join(" ; ") }) : t("Position unknown"));
+  const unsub = onPosition((p) => { posText.textContent = t("Position: %(p)s", { p: p.lonlat.map((x) => formatNumber(x, 5)).join(" ; ") }); });
   window.addEventListener("hashchange", unsub, { once: true });
   const photo = h("input", { type: "file", id: "r-photo", accept: "image/*", capture: "environment", multiple: true, class: "file" });
-  const count = h("p", { id: "r-photo-count", "aria-live": "polite" }, t("%(n)s photos", { n: 0 }));
-  photo.addEventListener("change", async () => { for (const f of photo.files) photos.push(await downscale(f)); count.textContent = t("%(n)s photos", { n: photos.length }); });
+  const count = h("p", { id: "r-photo-count", "aria-live": "polite" }, tn("photos", 0));
+  photo.addEventListener("change", async () => { for (const f of photo.files) photos.push(await downscale(f)); count.textContent = tn("photos", photos.length); });
   const error = h("p", { class: "error", role: "alert", id: "r-error" });
   const form = h("form", { class: "form", id: "report-form", onsubmit: async (e) => {
     e.preventDefault();
@@ -306,8 +341,10 @@ async function outboxScreen() {
 function showCounts(c) {
   const el = document.getElementById("outbox-summary");
   el.dataset.interventions = c.interventions; el.dataset.photos = c.photos; el.dataset.reports = c.reports; el.dataset.failed = c.failed;
-  el.textContent = c.total ? t("%(i)s interventions, %(p)s photos, %(r)s reports waiting", { i: c.interventions, p: c.photos, r: c.reports })
-    + (c.failed ? ` · ${t("%(n)s could not be sent", { n: c.failed })}` : "") : t("Nothing waiting");
+  // "2 interventions, 5 photos waiting": only the kinds there are, each with its plural.
+  const items = ["interventions", "photos", "reports"].filter((k) => c[k]).map((k) => tn(k, c[k]));
+  el.textContent = c.total ? (items.length ? t("%(items)s waiting", { items: items.join(", ") }) : "")
+    + (c.failed ? `${items.length ? " · " : ""}${tn("failed", c.failed)}` : "") : t("Nothing waiting");
 }
 function showNet() {
   const el = document.getElementById("net-state");
@@ -327,7 +364,7 @@ async function syncNow(quiet = false) {
   document.body.dataset.lastSync = result.ok ? "ok" : result.reason;
   const c = await outbox.counts();
   if (!quiet || !result.ok) {
-    announce(result.ok ? (c.total ? t("%(n)s could not be sent", { n: c.failed }) : t("Everything is sent."))
+    announce(result.ok ? (c.total ? tn("failed", c.failed) : t("Everything is sent."))
       : result.reason === "auth" ? t("Please log in again to send your work.") : t("The network is not reachable; will retry."));
   }
   return result;

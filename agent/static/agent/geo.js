@@ -18,8 +18,11 @@ export function bearingDeg([lon1, lat1], [lon2, lat2]) {
 export const COMPASS = ["N", "NE", "E", "SE", "S", "SW", "W", "NW"];
 export const compass = (deg) => COMPASS[Math.round(deg / 45) % 8];
 
-export function formatDistance(m) {
-  return m < 1000 ? `${Math.round(m)} m` : `${(m / 1000).toFixed(1)} km`;
+// "850 m", "1,2 km" in French, "1.2 km" in English.
+export function formatDistance(m, lang = "fr") {
+  const unit = m < 1000 ? "meter" : "kilometer";
+  const value = m < 1000 ? Math.round(m) : m / 1000;
+  return new Intl.NumberFormat(lang, { style: "unit", unit, unitDisplay: "short", maximumFractionDigits: m < 1000 ? 0 : 1 }).format(value);
 }
 
 // geo: URI (Android hands it to the navigation app) and a web fallback.

@@ -1,9 +1,12 @@
 // The mission map (second to the stops list): zone, round, numbered stops, own position.
 // MapLibre is loaded only here, so the list works on a device without WebGL.
-const TILE_LIMIT = 4000; // per mission: a 2 km zone is ~600 tiles at z12–18
+// At most this many tile requests per mission (all sources together): a 1 km² zone is
+// ~190 tiles per source at z12–18 (~1,300 for the base map and 6 data layers), a 2 km
+// square ~3,800. Beyond, the highest zoom levels are dropped and the agent is told.
+export const TILE_CAP = 4000;
 const TILE_CACHE = "ronde-tiles";
 
-export async function showMissionMap(container, mission, { t, styleUrl, onStop }) {
+export async function showMissionMap(container, mission, { t, styleUrl, onStop, offlineMaxZoom = null }) {
   let maplibre;
   try {
     maplibre = await import("../vendor/maplibre-gl/maplibre-gl.mjs");
@@ -18,6 +21,13 @@ export async function showMissionMap(container, mission, { t, styleUrl, onStop }
       if (r.ok) style = await r.json();
     } catch (err) { /* offline and not cached: plain background */ }
   }
+  routeTilesThroughPage(maplibre, style);
+  if (offlineMaxZoom !== null && !navigator.onLine) {
+    // Offline, only the saved zoom levels exist: MapLibre draws deeper zooms from the last one.
+    for (const source of Object.values(style.sources || {})) {
+      if (source.maxzoom === undefined || source.maxzoom > offlineMaxZoom) source.maxzoom = offlineMaxZoom;
+    }
+  }
   const [minx, miny, maxx, maxy] = mission.bbox;
   let map;
   try {
@@ -27,6 +37,14 @@ export async function showMissionMap(container, mission, { t, styleUrl, onStop }
     return null;
   }
   map.addControl(new maplibre.NavigationControl({ showCompass: false }));
+  // For people and tests alike: how many tiles were drawn and how many failed.
+  let loads = 0;
+  let errors = 0;
+  map.on("data", (e) => { if (e.dataType === "source" && e.tile) container.dataset.tileLoads = String(++loads); });
+  map.on("error", (e) => { if (e.tile || e.sourceId) container.dataset.tileErrors = String(++errors); });
+  map.on("idle", () => { container.dataset.idle = "true"; });
+  container.dataset.tileLoads = "0";
+  container.dataset.tileErrors = "0";
   map.on("load", () => {
     map.addSource("zone", { type: "geojson", data: { type: "Feature", geometry: mission.zone, properties: {} } });
     map.addLayer({ id: "zone-line", type: "line", source: "zone", paint: { "line-color": "#0b4f9c", "line-width": 2, "line-dasharray": [2, 1] } });
@@ -55,6 +73,30 @@ export async function showMissionMap(container, mission, { t, styleUrl, onStop }
   };
 }
 
+// MapLibre fetches tiles in its web worker, and a worker script served from /static/ is
+// outside the service worker's /agent/ scope: offline, those fetches fail even though the
+// tiles are cached (the browser test proved it). Our own tile URLs therefore go through a
+// "ronde://" protocol whose loader runs here, in the page, which the service worker controls.
+let protocolAdded = false;
+function routeTilesThroughPage(maplibre, style) {
+  if (!protocolAdded) {
+    maplibre.addProtocol("ronde", async (params, abort) => {
+      const response = await fetch(params.url.slice("ronde://".length), { credentials: "same-origin", signal: abort.signal });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      // 204 is an empty tile.
+      return { data: response.status === 204 ? new ArrayBuffer(0) : await response.arrayBuffer() };
+    });
+    protocolAdded = true;
+  }
+  for (const source of Object.values(style.sources || {})) {
+    if (!source.tiles) continue;
+    source.tiles = source.tiles.map((tpl) => {
+      const url = new URL(tpl.replace(/[{}]/g, ""), location.href);
+      return url.origin === location.origin ? `ronde://${new URL(tpl, location.href).href.replace(/%7B/g, "{").replace(/%7D/g, "}")}` : tpl;
+    });
+  }
+}
+
 // Slippy-map tile numbers (Web Mercator) covering a lon/lat box at zoom z.
 export function tilesFor([minx, miny, maxx, maxy], z) {
   const n = 2 ** z;
@@ -68,50 +110,71 @@ export function tilesFor([minx, miny, maxx, maxy], z) {
   return out;
 }
 
-// Tile URL templates of every vector/raster source in the style (TileJSON urls resolved).
-async function templates(styleUrl, layers) {
-  const found = [...layers];
-  if (!styleUrl) return found;
+// Our own tile sources of the style (same origin: the base map and the data layers), with
+// their zoom ranges. Another server's tiles (an upstream raster) are never pre-cached.
+async function tileSources(styleUrl) {
+  if (!styleUrl) return [];
+  const found = [];
   try {
     const style = await (await fetch(styleUrl, { credentials: "same-origin" })).json();
     for (const source of Object.values(style.sources || {})) {
-      if (source.tiles) found.push(...source.tiles);
-      else if (source.url) {
-        const tj = await (await fetch(source.url, { credentials: "same-origin" })).json();
-        found.push(...(tj.tiles || []));
+      let tiles = source.tiles;
+      if (!tiles && source.url) tiles = (await (await fetch(source.url, { credentials: "same-origin" })).json()).tiles;
+      for (const tpl of tiles || []) {
+        const url = new URL(tpl.replace("{z}", "0").replace("{x}", "0").replace("{y}", "0"), location.href);
+        if (url.origin === location.origin) found.push({ tpl, minzoom: source.minzoom ?? 0, maxzoom: source.maxzoom ?? 22 });
       }
     }
   } catch (err) { /* offline: keep what is already cached */ }
-  return [...new Set(found)];
+  return found;
 }
 
-// Store the mission zone's tiles z12–18 (base map and data layers) for offline use.
-export async function precacheTiles(bbox, { styleUrl, layers = [], minZoom = 12, maxZoom = 18, onProgress }) {
-  if (!("caches" in window)) return 0;
+const tileUrl = (tpl, [z, x, y]) => new URL(tpl.replace("{z}", z).replace("{x}", x).replace("{y}", y), location.href).href;
+
+// What pre-caching a mission's zone will fetch: every tile of our sources for z12–18 inside
+// the bbox, lowest zooms first. Above TILE_CAP requests the highest zoom levels are left out
+// whole (the map overzooms the last saved level offline), never half a level.
+export function planTiles(bbox, sources, { minZoom = 12, maxZoom = 18, cap = TILE_CAP } = {}) {
   const urls = [];
-  for (const tpl of await templates(styleUrl, layers)) {
-    for (let z = minZoom; z <= maxZoom; z++) {
-      for (const [tz, x, y] of tilesFor(bbox, z)) {
-        urls.push(new URL(tpl.replace("{z}", tz).replace("{x}", x).replace("{y}", y), location.href).href);
-      }
+  let savedMaxZoom = minZoom - 1;
+  for (let z = minZoom; z <= maxZoom; z++) {
+    const level = [];
+    for (const s of sources) {
+      if (z < s.minzoom || z > s.maxzoom) continue;
+      for (const t of tilesFor(bbox, z)) level.push(tileUrl(s.tpl, t));
     }
+    if (urls.length + level.length > cap && z > minZoom) break;
+    urls.push(...level.slice(0, cap - urls.length));
+    savedMaxZoom = z;
   }
+  return { urls, savedMaxZoom, capped: savedMaxZoom < maxZoom, minZoom, maxZoom };
+}
+
+// Store the mission zone's tiles (base map and data layers) for offline use.
+// onProgress({done, failed, total}); resolves {done, failed, total, savedMaxZoom, capped, offline}.
+export async function precacheTiles(bbox, { styleUrl, onProgress, cap = TILE_CAP } = {}) {
+  const plan = planTiles(bbox, await tileSources(styleUrl), { cap });
+  const total = plan.urls.length;
+  const result = { done: 0, failed: 0, total, savedMaxZoom: plan.savedMaxZoom, capped: plan.capped, offline: false };
+  if (!("caches" in window) || !total) return result;
   const cache = await caches.open(TILE_CACHE);
-  let done = 0;
-  const queue = urls.slice(0, TILE_LIMIT);
+  const queue = plan.urls.slice();
+  const report = () => { if (onProgress) onProgress({ ...result }); };
   async function worker() {
-    while (queue.length) {
+    while (queue.length && !result.offline) {
       const url = queue.shift();
       try {
-        if (!(await cache.match(url))) {
+        if (await cache.match(url, { ignoreVary: true })) result.done += 1;
+        else {
           const r = await fetch(url, { credentials: "same-origin" });
-          if (r.ok) await cache.put(url, r);
+          // 204 is an empty tile: worth keeping, it answers offline as it does online.
+          if (r.ok) { await cache.put(url, r); result.done += 1; } else result.failed += 1;
         }
-        done += 1;
-      } catch (err) { return; } // offline: stop quietly, try again next time
-      if (onProgress && done % 50 === 0) onProgress(done);
+      } catch (err) { result.offline = true; return; } // network gone: try again next time
+      if ((result.done + result.failed) % 10 === 0) report();
     }
   }
   await Promise.all([worker(), worker(), worker(), worker()]);
-  return done;
+  report();
+  return result;
 }

@@ -2,7 +2,8 @@
  * Rendered by agent.views.service_worker so the precache list has the real static URLs.
  * - app shell: precached at install; navigations are network-first, the cached shell offline;
  * - static files: cache-first (their content changes the version, hence the cache name);
- * - map tiles (/tiles/…): cache-first, stored as fetched (the page pre-fills them per mission);
+ * - map tiles and style (/tiles/…): the cached copy at once, refreshed in the background when
+ *   the network answers (stale-while-revalidate); the page pre-fills a mission zone's tiles;
  * - field API GETs: network-first with the last answer as fallback. Writes are never cached:
  *   the page's IndexedDB outbox owns them. */
 const VERSION = "{{ version }}";
@@ -53,6 +54,22 @@ async function cacheFirst(request, cacheName) {
   return response;
 }
 
+// Tiles carry "Vary: Cookie, Authorization…", headers a service worker never sees: match
+// on the URL alone. Only the caller's own tiles are ever in this cache (per-device storage).
+async function cachedThenRefresh(event, cacheName) {
+  const cache = await caches.open(cacheName);
+  const cached = await cache.match(event.request, { ignoreVary: true });
+  const refresh = fetch(event.request).then(async (response) => {
+    if (response.ok) await cache.put(event.request, response.clone());
+    return response;
+  });
+  if (cached) {
+    event.waitUntil(refresh.catch(() => undefined)); // offline: the cached tile is all there is
+    return cached;
+  }
+  return refresh;
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
@@ -63,7 +80,7 @@ self.addEventListener("fetch", (event) => {
   } else if (url.pathname.startsWith(`${SHELL_URL}api/`)) {
     event.respondWith(networkFirst(request, DATA_CACHE));
   } else if (url.pathname.startsWith("/tiles/")) {
-    event.respondWith(cacheFirst(request, TILE_CACHE));
+    event.respondWith(cachedThenRefresh(event, TILE_CACHE));
   } else if (url.pathname.startsWith("/static/") || url.pathname.startsWith(`${SHELL_URL}icon-`)) {
     event.respondWith(caches.match(request).then((hit) => hit || cacheFirst(request, SHELL_CACHE)));
   }

@@ -32,6 +32,7 @@ SHELL_STATIC = [
     "agent/geo.js",
     "agent/map.js",
     "agent/photos.js",
+    "js/map_locale.js",  # imported by agent/map.js
     "vendor/maplibre-gl/maplibre-gl.mjs",
     "vendor/maplibre-gl/maplibre-gl-shared.mjs",
     "vendor/maplibre-gl/maplibre-gl-worker.mjs",

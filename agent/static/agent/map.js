@@ -3,6 +3,8 @@
 // At most this many tile requests per mission (all sources together): a 1 km² zone is
 // ~190 tiles per source at z12–18 (~1,300 for the base map and 6 data layers), a 2 km
 // square ~3,800. Beyond, the highest zoom levels are dropped and the agent is told.
+import { mapLocale } from "../js/map_locale.js";
+
 export const TILE_CAP = 4000;
 const TILE_CACHE = "ronde-tiles";
 
@@ -31,7 +33,10 @@ export async function showMissionMap(container, mission, { t, styleUrl, onStop, 
   const [minx, miny, maxx, maxy] = mission.bbox;
   let map;
   try {
-    map = new maplibre.Map({ container, style, bounds: [[minx, miny], [maxx, maxy]], fitBoundsOptions: { padding: 24 }, attributionControl: false });
+    map = new maplibre.Map({
+      container, style, bounds: [[minx, miny], [maxx, maxy]], fitBoundsOptions: { padding: 24 },
+      attributionControl: false, locale: mapLocale(),
+    });
   } catch (err) {
     container.textContent = t("The map could not be shown on this device; use the list.");
     return null;

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import orjson
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
-from django.db.models import DateTimeField, DecimalField, Model, QuerySet, TextField
+from django.db.models import DateTimeField, DecimalField, IntegerField, Model, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 from django.http import HttpResponse
 from django.utils import timezone
@@ -100,6 +100,9 @@ class CommunityFeatureSerializer(GeoFeatureModelSerializer):
             raise ValidationError(detail) from exc
 
 
+_MANY = object()  # marks a many-to-many property in FeatureRows._columns
+
+
 def _converter(field: drf_fields.Field) -> Callable[[Any], Any] | None:
     """None when the raw value is already its representation, else the field's own formatter."""
     if isinstance(field, IDENTITY_FIELDS):
@@ -170,16 +173,19 @@ class FeatureRows:
         meta = serializer.Meta
         self.id_field = meta.id_field
         self.geo_field = meta.geo_field
+        # The properties in the serializer's order: (name, lookup, converter) for a column, and
+        # (name, None, many-to-many field) for ids of another table, read per page.
         self.plain: list[tuple[str, str, Callable[[Any], Any] | None]] = []
         self.many: list[tuple[str, Any]] = []
+        self.names: list[str] = []
         for name, field in serializer.fields.items():
             if field.write_only or name in (self.id_field, self.geo_field):
                 continue
+            self.names.append(name)
             if isinstance(field, relations.ManyRelatedField):
                 self.many.append((name, queryset.model._meta.get_field(field.source)))
                 continue
             self.plain.append((name, field.source.replace(".", "__"), _converter(field)))
-        self.order = [name for name, field in serializer.fields.items() if not field.write_only]
 
     def count(self) -> int:
         if self.first_page_size:
@@ -220,7 +226,13 @@ class FeatureRows:
         queryset = self.queryset.prefetch_related(None)
         keys = ["pk", GEOJSON_ANNOTATION]
         plain: list[tuple[str, Callable[[Any], Any] | None]] = []
-        for name, key, convert in self.plain:
+        for name, key, convert in self._columns():
+            if convert is _MANY:  # a NULL column where the ids will go: keeps the order
+                alias = f"_many_{name}"
+                queryset = queryset.annotate(**{alias: Value(None, output_field=IntegerField())})
+                keys.append(alias)
+                plain.append((name, None))
+                continue
             if convert is _iso_datetime and self._is_datetime_column(key):
                 alias = f"_text_{name}"
                 queryset = queryset.annotate(**{alias: Cast(key, output_field=TextField())})
@@ -243,26 +255,35 @@ class FeatureRows:
                 keys.append(key)
                 plain.append((name, convert))
         rows = list(queryset.values_list(*keys)[index])
-        many_values = {name: self._many(field, [r[0] for r in rows]) for name, field in self.many}
+        many = [(name, self._many(field, [r[0] for r in rows])) for name, field in self.many]
+        names = self.names
+        # Only the columns that need one are converted; the rest go into the dict as read (the
+        # columns come in the serializer's order, so one dict(zip()) per row builds it).
+        converters = [(i, convert) for i, (_name, convert) in enumerate(plain) if convert is not None]
+        fragment = orjson.Fragment if self.encoded else json.loads
+        with_id = bool(self.id_field)
         features = []
         for row in rows:
-            properties: dict[str, Any] = {}
-            for (name, convert), value in zip(plain, row[2:], strict=True):
-                properties[name] = convert(value) if convert is not None and value is not None else value
-            for name, _field in self.many:
-                properties[name] = many_values[name].get(row[0], [])
-            feature: dict[str, Any] = {}
-            if self.id_field:
-                feature["id"] = row[0]
-            feature["type"] = "Feature"
+            values = list(row[2:])
+            for i, convert in converters:
+                if values[i] is not None:
+                    values[i] = convert(values[i])
+            properties = dict(zip(names, values, strict=True))
+            for name, by_row in many:
+                properties[name] = by_row.get(row[0], [])
             geojson = row[1]
-            if geojson is None:
-                feature["geometry"] = None
-            else:
-                feature["geometry"] = orjson.Fragment(geojson) if self.encoded else json.loads(geojson)
-            feature["properties"] = {name: properties[name] for name in self.order if name in properties}
+            feature: dict[str, Any] = {"id": row[0]} if with_id else {}
+            feature["type"] = "Feature"
+            feature["geometry"] = None if geojson is None else fragment(geojson)
+            feature["properties"] = properties
             features.append(feature)
         return features
+
+    def _columns(self) -> list[tuple[str, str, Any]]:
+        """(name, lookup, converter) in the serializer's order; _MANY marks a many-to-many."""
+        plain = {name: (name, key, convert) for name, key, convert in self.plain}
+        many = {name for name, _field in self.many}
+        return [(name, "", _MANY) if name in many else plain[name] for name in self.names]
 
     def _is_datetime_column(self, key: str) -> bool:
         if "__" in key:

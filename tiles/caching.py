@@ -4,6 +4,9 @@
   max(updated_at) of the rows inside it: the ETag is made of those, plus layer, z/x/y,
   community and filters (CONVENTIONS §14). Layers whose rows have no updated_at (streets)
   hash the tile bytes instead.
+- A tile built while a write to its layer was in flight is served but not cached: the purge
+  triggers note each write (tiles_purge_log) and hold a lock until commit; storing waits for
+  it and compares the writes with the build's snapshot (sql/cache_put.sql).
 - The cache stores the gzip bytes (gzip of a large tile costs as much as building it) in the
   UNLOGGED table tiles_tilecacheentry, shared by every worker, with the ETag, so a cache hit
   is one indexed read and a 304 needs no tile query at all.
@@ -48,6 +51,7 @@ class Tile:
     raw: bytes | None = None  # MVT bytes (fresh tiles)
     gz: bytes | None = None  # gzip of them (cached tiles)
     cache: str = "off"  # "hit", "miss" or "off"
+    snapshot: str = ""  # the database snapshot a fresh tile was read from
 
     @property
     def empty(self) -> bool:
@@ -102,18 +106,25 @@ def tile_build(
     params = tile_params(layer, community_id, z, x, y, filters)
     with connection.cursor() as cursor:
         cursor.execute(tile_statement(layer.id, layer.grid_at(z)), params)
-        raw, n, stamp = cursor.fetchone()
+        raw, n, stamp, snapshot = cursor.fetchone()
     raw = bytes(raw or b"")
     etag = _etag(layer, community_id, f"{z}/{x}/{y}", filters.variant, n, stamp, raw)
     capped = not layer.grid_at(z) and n >= layer.feature_cap
-    return Tile(etag=etag, features=int(n), capped=capped, raw=raw)
+    return Tile(etag=etag, features=int(n), capped=capped, raw=raw, snapshot=snapshot)
 
 
 def tile_get(*, layer: type[Layer], community_id: int, z: int, x: int, y: int, filters: TileFilters) -> Tile:
     """The tile from the cache, or built and stored (gzip) when missing or caching is off."""
     if not cache_enabled():
         return tile_build(layer=layer, community_id=community_id, z=z, x=x, y=y, filters=filters)
-    key = {"community": community_id, "layer": layer.id, "z": z, "x": x, "y": y, "variant": filters.variant}
+    key: dict[str, Any] = {
+        "community": community_id,
+        "layer": layer.id,
+        "z": z,
+        "x": x,
+        "y": y,
+        "variant": filters.variant,
+    }
     rows = run_sql(sql_path(__file__, "cache_get.sql"), key)
     if rows:
         data, etag, features = rows[0]
@@ -121,10 +132,14 @@ def tile_get(*, layer: type[Layer], community_id: int, z: int, x: int, y: int, f
         return Tile(etag=etag, features=features, capped=capped, gz=bytes(data), cache="hit")
     fresh = tile_build(layer=layer, community_id=community_id, z=z, x=x, y=y, filters=filters)
     gz = gzip.compress(fresh.raw, GZIP_LEVEL, mtime=0) if fresh.raw else b""
-    run_sql(
-        sql_path(__file__, "cache_put.sql"),
-        {**key, "etag": fresh.etag, "features": fresh.features, "data": gz},
-    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Wait for the writes to this layer still in flight (they hold the lock shared until
+        # they commit), so cache_put.sql sees them all and skips a tile they made stale.
+        cursor.execute("SELECT pg_advisory_xact_lock(tiles_lock_key(%s, %s))", [community_id, layer.id])
+        cursor.execute(
+            sql_text(sql_path(__file__, "cache_put.sql")),
+            {**key, "etag": fresh.etag, "features": fresh.features, "data": gz, "snapshot": fresh.snapshot},
+        )
     if next(_puts) % TRIM_EVERY == TRIM_EVERY - 1:
         tiles_cache_trim()
     return Tile(etag=fresh.etag, features=fresh.features, capped=fresh.capped, gz=gz, cache="miss")

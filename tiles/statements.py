@@ -42,4 +42,9 @@ def tile_statement(layer_id: str, grid: bool) -> str:
     count = " + ".join(f"stats_{n}.n" for n in names)
     stamp = f"greatest({', '.join(f'stats_{n}.stamp' for n in names)})"
     sources = ", ".join(f"mvt_{n}, stats_{n}" for n in names)
-    return f"WITH\n{ctes}\nSELECT {tile} AS tile, ({count})::bigint AS n, {stamp} AS stamp\nFROM {sources}"
+    # The snapshot the tile is read from: tiles/caching.py caches the tile only if no write to
+    # the layer was invisible to it (see tiles/sql/cache_put.sql).
+    return (
+        f"WITH\n{ctes}\nSELECT {tile} AS tile, ({count})::bigint AS n, {stamp} AS stamp, "
+        f"pg_current_snapshot()::text AS snapshot\nFROM {sources}"
+    )

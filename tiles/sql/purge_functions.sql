@@ -29,6 +29,27 @@ BEGIN
 END
 $fn$;
 
+-- The advisory lock of a community's layer: writers hold it shared until they commit, a tile
+-- being stored takes it exclusively (so it waits for the writes in flight).
+CREATE OR REPLACE FUNCTION tiles_lock_key(community bigint, layer text) RETURNS bigint
+LANGUAGE sql IMMUTABLE AS $fn$ SELECT hashtextextended('ronde-tiles:' || community || ':' || layer, 0) $fn$;
+
+-- A write to some layers of a community: lock them shared and note the write (its xid).
+CREATE OR REPLACE FUNCTION tiles_note_write(community bigint, layers text[]) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    name text;
+BEGIN
+    FOREACH name IN ARRAY layers LOOP
+        PERFORM pg_advisory_xact_lock_shared(tiles_lock_key(community, name));
+        INSERT INTO tiles_purge_log (community_id, layer) VALUES (community, name);
+    END LOOP;
+    IF random() < 0.01 THEN  -- now and then, forget writes no build can still be missing
+        DELETE FROM tiles_purge_log WHERE created_at < now() - interval '15 minutes';
+    END IF;
+END
+$fn$;
+
 -- Trigger arguments: geometry column, first zoom, last zoom, buffer margin (fraction of a
 -- tile), then the layer names. The transition tables are old_rows and/or new_rows.
 CREATE OR REPLACE FUNCTION tiles_purge_changed_rows() RETURNS trigger LANGUAGE plpgsql AS $fn$
@@ -37,19 +58,20 @@ DECLARE
     sources text[] := CASE TG_OP WHEN 'INSERT' THEN ARRAY['new_rows']
                                  WHEN 'DELETE' THEN ARRAY['old_rows']
                                  ELSE ARRAY['old_rows', 'new_rows'] END;
+    cached boolean := EXISTS (SELECT 1 FROM tiles_tilecacheentry LIMIT 1);
     source text;
     changed record;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM tiles_tilecacheentry LIMIT 1) THEN
-        RETURN NULL;  -- nothing cached (tests, imports into a fresh instance): nothing to do
-    END IF;
     FOREACH source IN ARRAY sources LOOP
         FOR changed IN EXECUTE format(
             'SELECT community_id AS community, ST_Extent(ST_Transform(%1$I, 3857)) AS box '
             'FROM %2$I WHERE %1$I IS NOT NULL GROUP BY community_id', TG_ARGV[0], source)
         LOOP
-            PERFORM tiles_purge_extent(changed.community, layers, changed.box,
-                                       TG_ARGV[1]::int, TG_ARGV[2]::int, TG_ARGV[3]::float8);
+            PERFORM tiles_note_write(changed.community, layers);
+            IF cached THEN  -- an empty cache (a fresh instance, a bulk import) has nothing to purge
+                PERFORM tiles_purge_extent(changed.community, layers, changed.box,
+                                           TG_ARGV[1]::int, TG_ARGV[2]::int, TG_ARGV[3]::float8);
+            END IF;
         END LOOP;
     END LOOP;
     RETURN NULL;

@@ -14,7 +14,7 @@ from geo.api.base import scope_related_fields
 from geo.api.fields import GeoJSONGeometryField
 from geo.selectors import geojson_4326
 
-from .models import Role, Team, User
+from .models import Team, User
 from .permissions import CommunityRole, request_membership
 from .selectors import teams_for_community
 from .services import team_create, team_delete, team_update
@@ -56,8 +56,6 @@ class TeamViewSet(viewsets.ModelViewSet):
     serializer_class = TeamSerializer
     pagination_class = JsonPagination
     permission_classes = [IsAuthenticated, CommunityRole]
-    read_roles = (Role.ADMIN, Role.DISPATCHER, Role.AGENT, Role.VIEWER)
-    write_roles = (Role.ADMIN, Role.DISPATCHER)
 
     def _community(self) -> Any:
         return request_membership(self.request).community

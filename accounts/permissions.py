@@ -5,7 +5,7 @@ docs/permissions.md); AccessMiddleware applies it before any view and CommunityR
 it again inside DRF. Every row read or written belongs to the caller's community (querysets
 are scoped before the role is even looked at); another community's object is a 404.
 A view without a rule in the table (only views called outside the URLconf, e.g. in unit
-tests) falls back to its `read_roles`, `write_roles` and `action_roles` attributes.
+tests; the middleware refuses undeclared URLs in production) gets the defaults below.
 """
 
 from collections.abc import Collection
@@ -41,8 +41,7 @@ def request_membership(request: Request) -> Membership:
 class CommunityRole(permissions.BasePermission):
     """The roles of accounts/access.py RULES for this URL and method.
 
-    Without a rule: `read_roles` / `write_roles` / `action_roles` of the view (defaults:
-    every member reads, dispatchers and admins write).
+    Without a rule: every member reads, dispatchers and admins write.
     """
 
     default_read = (Role.ADMIN, Role.DISPATCHER, Role.AGENT, Role.VIEWER)
@@ -52,17 +51,13 @@ class CommunityRole(permissions.BasePermission):
         membership = request_membership(request)
         match = getattr(request, "resolver_match", None)
         declared = roles_allowed(match.view_name, request.method or "GET") if match is not None else None
-        action_roles = getattr(view, "action_roles", {})
-        action = getattr(view, "action", None)
         allowed: Collection[str]
         if declared is not None:
             allowed = declared
-        elif action in action_roles:
-            allowed = action_roles[action]
         elif request.method in permissions.SAFE_METHODS:
-            allowed = getattr(view, "read_roles", self.default_read)
+            allowed = self.default_read
         else:
-            allowed = getattr(view, "write_roles", self.default_write)
+            allowed = self.default_write
         if membership.role not in allowed:
             raise PermissionDenied(f"The role '{membership.role}' may not do this.")
         return True

@@ -26,12 +26,13 @@ class HistoryMixin:
     """Adds a read-only `history` action; the object comes from the viewset's own `get_object`
     (scoped to the caller's community and role), so the history is as visible as the object."""
 
+    # pagination_class on the action: the schema then documents the plain JSON page
+    # ({"count", "next", "previous", "results"}) this answers, not the viewset's GeoJSON one.
     @extend_schema(responses=AuditEventSerializer(many=True), request=None)
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=JsonPagination)
     def history(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         obj = self.get_object()  # type: ignore[attr-defined]
         events = history_for_object(obj=obj)
-        paginator = JsonPagination()
-        page = paginator.paginate_queryset(events, request, view=self)  # type: ignore[arg-type]
+        page = self.paginate_queryset(events)  # type: ignore[attr-defined]
         data: Any = AuditEventSerializer(page, many=True).data
-        return paginator.get_paginated_response(data)
+        return self.get_paginated_response(data)  # type: ignore[attr-defined]

@@ -1,8 +1,9 @@
 """schemathesis, the big run: every phase (explicit examples, coverage, fuzzing, stateful
-links) against gunicorn on loopback, as a dispatcher of the demo community.
+links; the other APIs all but stateful, see RUNS) against gunicorn on loopback, as a
+dispatcher of the demo community.
 
-The CI-sized run is tests/ops/test_schemathesis.py (fuzzing only, 20 requests per operation,
-in-process). Here: SCHEMATHESIS_EXAMPLES (default 100) per operation and phase. Under
+The CI-sized run is tests/ops/test_schemathesis.py (examples and fuzzing, 20 requests per
+operation, in-process, half of them on real objects). Here: SCHEMATHESIS_EXAMPLES (default 100) per operation and phase. Under
 /api/v1/ the answers must be no 5xx and match the documented status codes, content types
 and schemas; the other documented operations (the field app's and dispatch's APIViews,
 which drf-spectacular cannot describe) must not answer a 5xx. A database of its own,
@@ -21,9 +22,17 @@ from benchmarks import harness
 DB_NAME = "ronde_bench_schemathesis"
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "100"))
 CONTRACT = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+ALL_PHASES = "examples,coverage,fuzzing,stateful"
+# The other APIs skip the stateful phase: the links schemathesis infers between the field
+# app's sync PUTs (client UUIDs) have no operation to start from, and hypothesis stops the
+# state machine with "No progress can be made" (an error of the run, not of Ronde).
 RUNS = [
-    ("REST API /api/v1/", ["--include-path-regex", "^/api/v1/", "--checks", CONTRACT]),
-    ("other APIs (no 5xx)", ["--exclude-path-regex", "^/api/v1/", "--checks", "not_a_server_error"]),
+    ("REST API /api/v1/", ALL_PHASES, ["--include-path-regex", "^/api/v1/", "--checks", CONTRACT]),
+    (
+        "other APIs (no 5xx)",
+        "examples,coverage,fuzzing",
+        ["--exclude-path-regex", "^/api/v1/", "--checks", "not_a_server_error"],
+    ),
 ]
 
 
@@ -49,9 +58,9 @@ def run() -> None:
     reports.mkdir(parents=True, exist_ok=True)
     failed = []
     with harness.ronde_server(url, workers=2) as base:
-        for label, args in RUNS:
+        for label, phases, args in RUNS:
             argv = [st, "run", f"{base}/api/schema/", "--header", f"Authorization: Token {token}",
-                    "--max-examples", str(EXAMPLES), "--phases", "examples,coverage,fuzzing,stateful",
+                    "--max-examples", str(EXAMPLES), "--phases", phases,
                     "--seed", "20240601", "--no-color", "--report", "junit",
                     "--report-junit-path", str(reports / f"{label.split()[0].lower()}.xml"), *args]  # fmt: skip
             started = time.monotonic()

@@ -17,6 +17,30 @@ FEATURE_SCHEMA: dict[str, Any] = {
     "required": ["type", "geometry", "properties"],
     "properties": {"type": {"type": "string", "enum": ["Feature"]}},
 }
+# Nesting depth of `coordinates` per GeoJSON geometry type (RFC 7946): a Point is one
+# position, a Polygon a list of rings of positions, and so on.
+_COORDINATE_DEPTH = {"Point": 0, "LineString": 1, "Polygon": 2, "MultiLineString": 2, "MultiPolygon": 3}
+POSITION_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {"type": "number"},
+    "minItems": 2,
+    "maxItems": 3,
+    "description": "longitude, latitude in degrees (EPSG:4326)",
+}
+
+
+def geojson_geometry_schema(geom_type: str) -> dict[str, Any]:
+    """The OpenAPI schema of one GeoJSON geometry type in EPSG:4326 (e.g. "Polygon")."""
+    coordinates = POSITION_SCHEMA
+    for _ in range(_COORDINATE_DEPTH[geom_type]):
+        coordinates = {"type": "array", "items": coordinates}
+    return {
+        "type": "object",
+        "required": ["type", "coordinates"],
+        "properties": {"type": {"type": "string", "enum": [geom_type]}, "coordinates": coordinates},
+    }
+
+
 ERRORS = {
     "400": "Bad input: the body names each field and what is wrong with it.",
     "401": "No or unknown credentials (send `Authorization: Token <key>`).",
@@ -43,8 +67,9 @@ def fix_geojson_pages(result: dict[str, Any], generator: Any, **kwargs: Any) -> 
         inner = target.get("properties", {}).get("features")
         if isinstance(inner, dict) and inner.get("type") == "array":
             schema["properties"]["features"] = inner
-        else:
-            # A hand-built Feature list (missions): say no more than "GeoJSON Features".
+        elif "geometry" not in target.get("properties", {}):
+            # Not a documented Feature (as the missions' are, interventions/api/mission_schema.py):
+            # say no more than "GeoJSON Features".
             schema["properties"]["features"] = {"type": "array", "items": FEATURE_SCHEMA}
         schema["required"] = ["features" if r == "results" else r for r in schema["required"]]
     return result

@@ -191,6 +191,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" field with its own choices: one name each.
+    "ENUM_NAME_OVERRIDES": {
+        "MissionStatusEnum": "interventions.models.MissionStatus",
+        "StopStatusEnum": "interventions.models.StopStatus",
+    },
     # The error answers (400/401/403/404) are part of every operation's contract.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

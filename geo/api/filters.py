@@ -187,7 +187,8 @@ def apply_filters(
             "code", flat=True
         )
         codes = [c.strip() for c in raw.split(",") if c.strip()]
-        unknown = sorted(set(codes) - set(known.filter(code__in=codes)))
+        # PostgreSQL text cannot hold a NUL byte (the query would fail): no code has one.
+        unknown = sorted(set(codes) - set(known.filter(code__in=[c for c in codes if "\x00" not in c])))
         if not codes or unknown:
             raise ValidationError(
                 {"category": [_("unknown category: {codes}.").format(codes=", ".join(unknown) or repr(raw))]}
@@ -207,10 +208,10 @@ def apply_filters(
         if date_from:
             qs = qs.filter(**{f"{date_field}__gte": day_start(date_from) if is_datetime else date_from})
         if date_to:
-            if is_datetime:
-                qs = qs.filter(**{f"{date_field}__lt": day_start(date_to + dt.timedelta(days=1))})
-            else:
+            if not is_datetime:
                 qs = qs.filter(**{f"{date_field}__lte": date_to})
+            elif date_to < dt.date.max:  # up to 9999-12-31 is no bound: that day has no day after
+                qs = qs.filter(**{f"{date_field}__lt": day_start(date_to + dt.timedelta(days=1))})
     if spec.zone and (raw := params.get("zone")):
         zone_id = parse_id(raw, name="zone")
         zone = Zone.objects.filter(community=community, pk=zone_id).only("geom").first()

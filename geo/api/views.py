@@ -7,7 +7,6 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
 
-from accounts.models import Role
 from accounts.permissions import CommunityRole, request_membership
 from config.api import JsonPagination
 from geo import selectors
@@ -19,7 +18,6 @@ from .base import CommunityViewSet
 from .filters import FilterSpec, filter_parameters
 from .serializers import AssetCategorySerializer, AssetSerializer, ZoneSerializer
 
-ALL_ROLES = (Role.ADMIN, Role.DISPATCHER, Role.AGENT, Role.VIEWER)
 ZONE_FILTERS = FilterSpec(zone=False)
 ASSET_FILTERS = FilterSpec(category_model=AssetCategory, bbox_field="geom_3857")
 
@@ -31,8 +29,6 @@ class ZoneViewSet(CommunityViewSet):
     model = Zone
     serializer_class = ZoneSerializer
     filter_spec = ZONE_FILTERS
-    read_roles = ALL_ROLES
-    write_roles = (Role.ADMIN,)
 
     def base_queryset(self) -> QuerySet[Zone]:
         return selectors.zones_for_community(community=self.community)
@@ -54,8 +50,6 @@ class AssetViewSet(CommunityViewSet):
     model = Asset
     serializer_class = AssetSerializer
     filter_spec = ASSET_FILTERS
-    read_roles = ALL_ROLES
-    write_roles = (Role.ADMIN,)
 
     def base_queryset(self) -> QuerySet[Asset]:
         return selectors.assets_for_community(community=self.community)
@@ -76,7 +70,6 @@ class AssetCategoryViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AssetCategorySerializer
     pagination_class = JsonPagination
     permission_classes = [IsAuthenticated, CommunityRole]
-    read_roles = ALL_ROLES
 
     def get_queryset(self) -> QuerySet[AssetCategory]:
         if getattr(self, "swagger_fake_view", False):

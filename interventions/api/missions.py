@@ -10,23 +10,32 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSGeometry, Point, Polygon
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework_gis.fields import GeometryField
 
-from accounts.models import Team
 from accounts.permissions import CommunityRole, request_membership
 from audit.api import HistoryMixin
 from geo.api.filters import parse_bbox, parse_date, parse_id, parse_list
+from interventions.api.mission_schema import (
+    MissionChangeSerializer,
+    MissionPlanSerializer,
+    MissionSerializer,
+    MissionSummarySerializer,
+    PointField,
+    PolygonField,
+    TeamIdField,
+)
 from interventions.models import Mission, MissionStatus, MissionStop, RoutingProfile
 from interventions.selectors_missions import mission_stops, missions_for_membership
 from interventions.services.deletion import mission_delete
@@ -49,12 +58,24 @@ def _local(value: dt.datetime | None) -> str | None:
     return timezone.localtime(value).isoformat() if value else None
 
 
-def _geometry_in(value: GEOSGeometry, *, field: str, kind: type) -> GEOSGeometry:
+def _geometry_in(value: GEOSGeometry, *, kind: type) -> GEOSGeometry:
+    """A GeoJSON geometry of `kind` in EPSG:4326 -> the storage SRID; a 400 for the field otherwise."""
     if not isinstance(value, kind):
-        raise serializers.ValidationError({field: [f"Expected a GeoJSON {kind.__name__} (EPSG:4326)."]})
+        raise serializers.ValidationError(f"Expected a GeoJSON {kind.__name__} (EPSG:4326).")
     if value.srid is None:
         value.srid = settings.RONDE_API_SRID
-    return value.transform(settings.RONDE_SRID, clone=True)
+    if value.empty:
+        raise serializers.ValidationError("The geometry is empty.")
+    minx, miny, maxx, maxy = value.extent
+    # Written so that a NaN fails too; PROJ would raise (a 500) on such coordinates.
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise serializers.ValidationError(
+            "Coordinates out of range for EPSG:4326 (longitude -180..180, latitude -90..90)."
+        )
+    try:
+        return value.transform(settings.RONDE_SRID, clone=True)
+    except GDALException as exc:
+        raise serializers.ValidationError("This geometry cannot be projected to the storage CRS.") from exc
 
 
 def stop_json(stop: MissionStop) -> dict[str, Any]:
@@ -118,17 +139,12 @@ def mission_feature(mission: Mission, *, with_stops: bool) -> dict[str, Any]:
     return {"type": "Feature", "id": mission.pk, "geometry": _geojson(mission.zone), "properties": properties}
 
 
-class TeamField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self) -> QuerySet[Team]:
-        return Team.objects.filter(community=self.context["community"])
-
-
 class PlanningSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     notes = serializers.CharField(required=False, allow_blank=True)
     profile = serializers.ChoiceField(choices=RoutingProfile.choices, required=False)
-    start_point = GeometryField(required=False, allow_null=True)
-    end_point = GeometryField(required=False, allow_null=True)
+    start_point = PointField(required=False, allow_null=True)
+    end_point = PointField(required=False, allow_null=True)
     open_round = serializers.BooleanField(required=False)
     shift_start = serializers.TimeField(required=False)
     shift_end = serializers.TimeField(required=False)
@@ -138,28 +154,24 @@ class PlanningSerializer(serializers.Serializer):
     agents = serializers.IntegerField(min_value=1, max_value=20, required=False)
 
     def validate_start_point(self, value: GEOSGeometry | None) -> GEOSGeometry | None:
-        return None if value is None else _geometry_in(value, field="start_point", kind=Point)
+        return None if value is None else _geometry_in(value, kind=Point)
 
     def validate_end_point(self, value: GEOSGeometry | None) -> GEOSGeometry | None:
-        return None if value is None else _geometry_in(value, field="end_point", kind=Point)
+        return None if value is None else _geometry_in(value, kind=Point)
 
 
 class MissionCreateSerializer(PlanningSerializer):
-    zone = GeometryField()
+    zone = PolygonField()
     date = serializers.DateField()
-    team = TeamField()
+    team = TeamIdField()
 
     def validate_zone(self, value: GEOSGeometry) -> GEOSGeometry:
-        if not isinstance(value, Polygon):
-            raise serializers.ValidationError("Expected a GeoJSON Polygon (EPSG:4326).")
-        if value.srid is None:
-            value.srid = settings.RONDE_API_SRID
-        return value
+        return _geometry_in(value, kind=Polygon)
 
 
 class MissionUpdateSerializer(PlanningSerializer):
     date = serializers.DateField(required=False)
-    team = TeamField(required=False)
+    team = TeamIdField(required=False)
     status = serializers.ChoiceField(choices=MissionStatus.choices, required=False)
 
 
@@ -173,12 +185,12 @@ class OptimizeSerializer(PlanningSerializer):
     """The mission's planning fields (saved) plus per-call options."""
 
     fixed_first_stop = serializers.IntegerField(required=False, allow_null=True)
-    position = GeometryField(required=False, allow_null=True)
+    position = PointField(required=False, allow_null=True)
     at = serializers.DateTimeField(required=False, allow_null=True)
     time_windows = WindowSerializer(many=True, required=False)
 
     def validate_position(self, value: GEOSGeometry | None) -> GEOSGeometry | None:
-        return None if value is None else _geometry_in(value, field="position", kind=Point)
+        return None if value is None else _geometry_in(value, kind=Point)
 
 
 class StopsEditSerializer(serializers.Serializer):
@@ -189,6 +201,19 @@ class StopsEditSerializer(serializers.Serializer):
         child=serializers.IntegerField(), required=False, max_length=500
     )
     remove = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=500)
+
+
+LIST_PARAMETERS = [
+    OpenApiParameter("date_from", OpenApiTypes.DATE, description="Missions on or after this day."),
+    OpenApiParameter("date_to", OpenApiTypes.DATE, description="Missions on or before this day."),
+    OpenApiParameter(
+        "status", OpenApiTypes.STR, description=f"Comma list of: {', '.join(MissionStatus.values)}."
+    ),
+    OpenApiParameter("team", OpenApiTypes.INT, description="Team id."),
+    OpenApiParameter(
+        "bbox", OpenApiTypes.STR, description="minlon,minlat,maxlon,maxlat (EPSG:4326): zones crossing it."
+    ),
+]
 
 
 class MissionViewSet(HistoryMixin, viewsets.GenericViewSet):
@@ -230,14 +255,17 @@ class MissionViewSet(HistoryMixin, viewsets.GenericViewSet):
             qs = qs.filter(zone__intersects=parse_bbox(params["bbox"]))
         return qs
 
+    @extend_schema(responses=MissionSummarySerializer(many=True), parameters=LIST_PARAMETERS)
     def list(self, request: Request, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self._filtered(request.query_params))
         features = [mission_feature(m, with_stops=False) for m in page or []]
         return self.get_paginated_response({"features": features})
 
+    @extend_schema(responses=MissionSerializer)
     def retrieve(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         return Response(mission_feature(self.get_object(), with_stops=True))
 
+    @extend_schema(request=MissionCreateSerializer, responses={201: MissionChangeSerializer})
     def create(self, request: Request, **kwargs: Any) -> Response:
         serializer = MissionCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -255,7 +283,7 @@ class MissionViewSet(HistoryMixin, viewsets.GenericViewSet):
         body["conflicts"] = conflicts
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=MissionUpdateSerializer)
+    @extend_schema(request=MissionUpdateSerializer, responses=MissionChangeSerializer)
     def partial_update(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         mission = self.get_object()
         serializer = MissionUpdateSerializer(data=request.data, context=self.get_serializer_context())
@@ -265,12 +293,13 @@ class MissionViewSet(HistoryMixin, viewsets.GenericViewSet):
         body["conflicts"] = conflicts
         return Response(body)
 
+    @extend_schema(responses={204: None})
     def destroy(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         """Soft delete: the mission disappears everywhere; an admin can restore it."""
         mission_delete(mission=self.get_object(), user=request_membership(request).user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=OptimizeSerializer)
+    @extend_schema(request=OptimizeSerializer, responses=MissionPlanSerializer)
     @action(detail=True, methods=["post"])
     def optimize(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         """Order the stops on the street network; the body may change planning options."""
@@ -294,7 +323,7 @@ class MissionViewSet(HistoryMixin, viewsets.GenericViewSet):
         body["plan"] = summary
         return Response(body)
 
-    @extend_schema(request=StopsEditSerializer)
+    @extend_schema(request=StopsEditSerializer, responses=MissionChangeSerializer)
     @action(detail=True, methods=["post"])
     def stops(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         """Add or remove single jobs of a draft mission; the round must then be optimised again."""

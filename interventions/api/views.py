@@ -37,8 +37,6 @@ from interventions.services.reports import report_create, report_delete, report_
 
 from .serializers import CategorySerializer, InterventionSerializer, ReportSerializer
 
-ALL_ROLES = (Role.ADMIN, Role.DISPATCHER, Role.AGENT, Role.VIEWER)
-PLANNERS = (Role.ADMIN, Role.DISPATCHER)
 REPORT_FILTERS = FilterSpec(
     category_model=Category,
     statuses=tuple(ReportStatus.values),
@@ -61,9 +59,6 @@ class ReportViewSet(HistoryMixin, CommunityViewSet):
     model = Report
     serializer_class = ReportSerializer
     filter_spec = REPORT_FILTERS
-    read_roles = ALL_ROLES
-    write_roles = PLANNERS
-    action_roles = {"create": (*PLANNERS, Role.AGENT)}
 
     def base_queryset(self) -> QuerySet[Report]:
         return selectors.reports_for_community(community=self.community)
@@ -88,9 +83,6 @@ class InterventionViewSet(HistoryMixin, CommunityViewSet):
     model = Intervention
     serializer_class = InterventionSerializer
     filter_spec = INTERVENTION_FILTERS
-    read_roles = ALL_ROLES
-    write_roles = PLANNERS
-    action_roles = {"update": (*PLANNERS, Role.AGENT), "partial_update": (*PLANNERS, Role.AGENT)}
 
     def base_queryset(self) -> QuerySet[Intervention]:
         return selectors.interventions_for_community(community=self.community)
@@ -120,7 +112,6 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = CategorySerializer
     pagination_class = JsonPagination
     permission_classes = [IsAuthenticated, CommunityRole]
-    read_roles = ALL_ROLES
 
     def get_queryset(self) -> QuerySet[Category]:
         if getattr(self, "swagger_fake_view", False):

@@ -59,6 +59,32 @@ class RecurrenceState(models.Model):
     rows = models.PositiveIntegerField(default=0)
     # Unfiltered monthly trend at the rebuild: {"YYYY-MM": [removals, returns, m², cost EUR]}.
     monthly = models.JSONField(default=dict)
+    # Every figure of the unfiltered dashboard for the default periods (month, quarter, year
+    # around `figures_date`), computed by the background rebuild right after the facts
+    # (services/recurrence.py): {repr(Filters): figures}, pickled (written by us only).
+    # At 1M interventions a year's figures take seconds to compute; the first page view
+    # after a rebuild reads them instead.
+    figures = models.BinaryField(null=True, editable=False)
+    figures_date = models.DateField(null=True)
 
     def __str__(self) -> str:
         return f"{self.community_id} @ {self.refreshed_at}"
+
+
+class HeatmapSnapshot(models.Model):
+    """The heatmap point store of a community (tiles/heatmap_store.py) as its workers last
+    loaded it: fixed-width numpy columns, already sorted. A worker's cold start reads this
+    one row (~32 MB at 1M points, ~0.1 s) and merges the rows changed since `high_water`,
+    instead of decoding a million COPY rows (~2.5 s); any worker that loads from the
+    interventions writes it back. Read and written by raw SQL (tiles/sql/heatmap_snapshot_*).
+    """
+
+    community_id = models.BigIntegerField(primary_key=True)
+    loaded_at = models.DateTimeField()  # when the points were read from the interventions
+    high_water = models.FloatField()  # max(updated_at) of those rows, epoch seconds
+    rows = models.PositiveIntegerField()
+    # One byte string per column, native byte order (names and dtypes: heatmap_store._COLUMNS).
+    columns = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"heatmap points of {self.community_id} @ {self.loaded_at}"

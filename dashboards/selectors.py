@@ -5,7 +5,7 @@ computed across tenants. SQL lives in dashboards/sql/ (see dashboards_tag_cleani
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from accounts.models import Community
@@ -118,10 +118,15 @@ class Comparison:
 
 def kpis_compare(*, community: Community, filters: Filters) -> Comparison:
     """This period, the previous one, and the same period a year earlier."""
+    previous, last_year = filters.shifted(previous=True), filters.shifted(years=1)
+    current = kpis_for_period(community=community, filters=filters)
+    before = kpis_for_period(community=community, filters=previous)
+    # A year's previous period is last year: one query (seconds at 1M interventions), not two.
+    same = (previous.date_from, previous.date_to) == (last_year.date_from, last_year.date_to)
     return Comparison(
-        current=kpis_for_period(community=community, filters=filters),
-        previous=kpis_for_period(community=community, filters=filters.shifted(previous=True)),
-        last_year=kpis_for_period(community=community, filters=filters.shifted(years=1)),
+        current=current,
+        previous=before,
+        last_year=replace(before) if same else kpis_for_period(community=community, filters=last_year),
     )
 
 
@@ -273,3 +278,32 @@ def site_history(*, community: Community, site_id: int, limit: int = 50) -> list
         Visit(ended_at=r[0], surface_m2=r[1], method=r[2], support=r[3], offensive=r[4], minutes=float(r[5]))
         for r in rows
     ]
+
+
+def site_histories(*, community: Community, site_ids: list[int], limit: int = 10) -> dict[int, list[Visit]]:
+    """The latest `limit` removals of each site, newest first, in one query."""
+    out: dict[int, list[Visit]] = {site: [] for site in site_ids}
+    if not site_ids:
+        return out
+    params = {"community": community.pk, "sites": list(site_ids), "limit": limit}
+    for r in run_sql(sql_file("site_histories.sql"), params):
+        out[int(r[0])].append(
+            Visit(
+                ended_at=r[1], surface_m2=r[2], method=r[3], support=r[4], offensive=r[5], minutes=float(r[6])
+            )
+        )
+    return out
+
+
+def dashboard_figures(*, community: Community, filters: Filters) -> dict:
+    """Every figure of the dashboard page for one set of filters (views cache it; the facts'
+    background rebuild precomputes the default periods: services.recurrence)."""
+    spots = hotspots(community=community, filters=filters, limit=15)
+    return {
+        "comparison": kpis_compare(community=community, filters=filters),
+        "districts": districts_figures(community=community, filters=filters),
+        "spots": spots,
+        "histories": site_histories(community=community, site_ids=[s.site_id for s in spots], limit=10),
+        "months": monthly_trend(community=community, filters=filters),
+        "streets": streets_figures(community=community, filters=filters, limit=10),
+    }

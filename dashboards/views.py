@@ -25,8 +25,8 @@ from .charts import trend_svg
 from .exports import TABLES, export_title, hotspots_gpkg, table_csv
 from .filters import FilterError, Filters, filters_from_query
 from .maps import dashboard_map
-from .selectors import districts_figures, hotspots, kpis_compare, monthly_trend, site_history, streets_figures
-from .services.recurrence import recurrence_ensure_fresh
+from .selectors import dashboard_figures
+from .services.recurrence import figures_precomputed, recurrence_ensure_fresh
 from .sharing import share_community, share_token_make
 
 READ_ROLES = (Role.ADMIN, Role.DISPATCHER, Role.VIEWER)
@@ -87,7 +87,8 @@ def _heat_query(filters: Filters, access: Access, *, years_back: int = 0) -> str
 
 
 def _figures(community: Community, filters: Filters) -> dict:
-    """Every figure of the page, cached per worker until the facts are rebuilt (same stamp)."""
+    """Every figure of the page, cached per worker until the facts are rebuilt (same stamp);
+    on a miss, the set the background rebuild precomputed, else computed now."""
     state = recurrence_ensure_fresh(community=community)
     key = (
         f"dash:{community.pk}:{state.stamp}:{state.refreshed_at.timestamp()}:{timezone.localdate()}:{filters}"
@@ -95,17 +96,9 @@ def _figures(community: Community, filters: Filters) -> dict:
     key = "dash:" + hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
     found = cache.get(key)
     if found is None:
-        spots = hotspots(community=community, filters=filters, limit=15)
-        found = {
-            "comparison": kpis_compare(community=community, filters=filters),
-            "districts": districts_figures(community=community, filters=filters),
-            "spots": spots,
-            "histories": {
-                s.site_id: site_history(community=community, site_id=s.site_id, limit=10) for s in spots
-            },
-            "months": monthly_trend(community=community, filters=filters),
-            "streets": streets_figures(community=community, filters=filters, limit=10),
-        }
+        found = figures_precomputed(state=state, filters=filters)
+        if found is None:
+            found = dashboard_figures(community=community, filters=filters)
         cache.set(key, found, FIGURES_CACHE_S)
     return found
 

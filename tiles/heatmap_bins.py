@@ -12,7 +12,7 @@ import numpy as np
 
 from config.sql import run_sql, sql_path
 
-from .heatmap_store import ZREF, Points
+from .heatmap_store import COL_SHIFT, ZREF, Points
 from .tilemath import HALF, tile_size
 
 if TYPE_CHECKING:
@@ -58,28 +58,37 @@ def _weights(points: Points, index: np.ndarray, weight: str) -> np.ndarray | Non
     return None
 
 
-def _point_mask(points: Points, lo: int, hi: int, filters: "HeatmapFilters") -> np.ndarray:
-    """Which points of points[lo:hi] pass the date, category, team and weight filters."""
-    mask = np.ones(hi - lo, dtype=bool)
+def _point_mask(points: Points, index: np.ndarray, filters: "HeatmapFilters") -> np.ndarray:
+    """Which of the rows `index` pass the date, category, team and weight filters."""
+    mask = np.ones(index.shape[0], dtype=bool)
     if filters.date_from or filters.date_to:
-        days = points.day[lo:hi]
+        days = points.day[index]
         if filters.date_from:
             mask &= days >= (filters.date_from - dt.date(2000, 1, 1)).days
         if filters.date_to:
             mask &= days <= (filters.date_to - dt.date(2000, 1, 1)).days
     if filters.categories:
-        mask &= np.isin(points.cat[lo:hi], filters.categories)
+        mask &= np.isin(points.cat[index], filters.categories)
     if filters.team:
-        mask &= points.team[lo:hi] == filters.team
+        mask &= points.team[index] == filters.team
     if filters.weight == "returns":
-        mask &= points.ret[lo:hi]
+        mask &= points.ret[index]
     return mask
+
+
+def _unfiltered(filters: "HeatmapFilters") -> bool:
+    return not (filters.date_from or filters.date_to or filters.categories or filters.team) and (
+        filters.weight != "returns"
+    )
 
 
 # Low zooms: a tile holds most of the town, so binning per tile redoes the same O(n) work.
 # Bin the whole town once per (store version, zoom, filters) and cut tiles out of it, for
 # grids up to TOWN_GRID_CELLS (4 MB of float32); at most TOWN_GRIDS kept per worker.
+# Up to zoom TOWN_GRID_MAX_ZOOM: a 5-km town is 0.7 Mpx at z15 (2.8 MB), 2.8 Mpx at z16 (too
+# big: from z16 on, the column index makes a tile touch only its own points anyway).
 TOWN_GRID_CELLS = 1 << 20
+TOWN_GRID_MAX_ZOOM = 15
 TOWN_GRIDS = 6
 _town_grids: dict[tuple, tuple[np.ndarray, int, int] | None] = {}
 
@@ -93,12 +102,13 @@ def _town_grid(points: Points, z: int, filters: "HeatmapFilters") -> tuple[np.nd
     shift = ZREF - z
     if len(points) == 0:
         return None
-    x0, x1 = int(points.x[0]) >> shift, int(points.x[-1]) >> shift
+    x0, x1 = int(points.x.min()) >> shift, int(points.x.max()) >> shift
     y0, y1 = int(points.y.min()) >> shift, int(points.y.max()) >> shift
     w, h = x1 - x0 + 1, y1 - y0 + 1
     found: tuple[np.ndarray, int, int] | None = None
     if w * h <= TOWN_GRID_CELLS:
-        index = np.flatnonzero(_point_mask(points, 0, len(points), filters))
+        every = np.arange(len(points))
+        index = every if _unfiltered(filters) else every[_point_mask(points, every, filters)]
         cols = (points.x[index] >> shift).astype(np.int64) - x0
         rows = (points.y[index] >> shift).astype(np.int64) - y0
         flat = np.bincount(rows * w + cols, weights=_weights(points, index, filters.weight), minlength=w * h)
@@ -121,32 +131,63 @@ def _cut(town: tuple[np.ndarray, int, int], win: Window) -> np.ndarray:
     return out
 
 
+# A window spanning more zoom-16 columns than this reads their rows as one slice and masks y
+# (a binary search per column costs more than the mask then).
+MAX_SEARCHED_COLUMNS = 16
+
+
+def window_rows(points: Points, x_lo: int, x_hi: int, y_lo: int, y_hi: int) -> np.ndarray:
+    """Row numbers of the points with x_lo <= x < x_hi and y_lo <= y < y_hi (zoom-22 px)."""
+    if len(points) == 0 or x_hi <= x_lo or y_hi <= y_lo:
+        return np.zeros(0, dtype=np.int64)
+    first, starts = points.columns
+    c0 = max((x_lo >> COL_SHIFT) - first, 0)
+    c1 = min(((x_hi - 1) >> COL_SHIFT) - first, starts.shape[0] - 2)  # inclusive
+    if c1 < c0:
+        return np.zeros(0, dtype=np.int64)
+    if c1 - c0 >= MAX_SEARCHED_COLUMNS:
+        lo, hi = int(starts[c0]), int(starts[c1 + 1])
+        ys = points.y[lo:hi]
+        rows = np.flatnonzero((ys >= y_lo) & (ys < y_hi)) + lo
+    else:
+        pieces = []
+        for c in range(c0, c1 + 1):
+            lo, hi = int(starts[c]), int(starts[c + 1])
+            i, j = np.searchsorted(points.y[lo:hi], [y_lo, y_hi])
+            if j > i:
+                pieces.append(np.arange(lo + i, lo + j))
+        if not pieces:
+            return np.zeros(0, dtype=np.int64)
+        rows = np.concatenate(pieces)
+    xs = points.x[rows]  # the first and last columns may stick out of the window
+    return rows[(xs >= x_lo) & (xs < x_hi)]
+
+
 def bin_memory(points: Points, win: Window, filters: "HeatmapFilters", *, pyramid: bool = True) -> np.ndarray:
     """Weighted counts on the padded window grid (float32, rows southwards)."""
-    if pyramid and win.z <= 13 and win.width <= TILE:
+    if pyramid and win.z <= TOWN_GRID_MAX_ZOOM and win.width <= TILE:
         town = _town_grid(points, win.z, filters)
         if town is not None:
             return _cut(town, win)
     shift = ZREF - win.z
     w, h = win.width + 2 * win.pad, win.height + 2 * win.pad
     x_lo, y_lo = win.px0 - win.pad, win.py0 - win.pad
-    lo = max(x_lo, 0) << shift
-    hi = max(x_lo + w, 0) << shift
-    i0, i1 = np.searchsorted(points.x, [lo, hi])
-    grid = np.zeros(h * w, dtype=np.float32)
-    if i1 <= i0:
-        return grid.reshape(h, w)
-    ys = points.y[i0:i1]
-    mask = (ys >= (max(y_lo, 0) << shift)) & (ys < (max(y_lo + h, 0) << shift))
-    mask &= _point_mask(points, int(i0), int(i1), filters)
-    index = np.flatnonzero(mask) + i0
+    index = window_rows(
+        points,
+        max(x_lo, 0) << shift,
+        max(x_lo + w, 0) << shift,
+        max(y_lo, 0) << shift,
+        max(y_lo + h, 0) << shift,
+    )
+    if index.size and not _unfiltered(filters):
+        index = index[_point_mask(points, index, filters)]
     if index.size == 0:
-        return grid.reshape(h, w)
+        return np.zeros((h, w), dtype=np.float32)
     cols = (points.x[index] >> shift).astype(np.int64) - x_lo
     rows = (points.y[index] >> shift).astype(np.int64) - y_lo
     weights = _weights(points, index, filters.weight)
-    grid += np.bincount(rows * w + cols, weights=weights, minlength=h * w)[: h * w].astype(np.float32)
-    return grid.reshape(h, w)
+    flat = np.bincount(rows * w + cols, weights=weights, minlength=h * w)[: h * w]
+    return flat.astype(np.float32).reshape(h, w)
 
 
 def bin_sql(community_id: int, win: Window, filters: "HeatmapFilters") -> np.ndarray:

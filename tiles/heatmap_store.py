@@ -2,7 +2,9 @@
 
 Why: binning 1M points in SQL costs 36 ms (z14) to 0.9 s (z10) per tile; numpy over points
 held in memory costs 1.5–13 ms. Each worker keeps, per community, the done interventions as
-small fixed-width numpy columns sorted by x, so a tile is one binary search plus a mask.
+small fixed-width numpy columns sorted by (column, y), a column being the width of a zoom-16
+tile (COL_SHIFT): a tile at z14–22 is a few binary searches on y, one per column it spans,
+and touches only its own points (not the whole north–south strip of the town).
 
 Columns (one entry per done intervention): x, y world pixel coordinates at zoom 22
 (uint32, EPSG:3857, y southwards), day (uint16, local date of ended_at, days since
@@ -13,22 +15,33 @@ About 36 bytes per point: ~36 MB for 1M.
 Freshness: a request older than settings.RONDE_HEATMAP_REFRESH_S since the last refresh
 re-reads the rows updated since the high-water mark (index on community, updated_at) and
 merges them; every RONDE_HEATMAP_RELOAD_S everything is reloaded (this catches deletions).
+
+Cold start: decoding a million COPY rows costs ~2.5 s, so a worker that loads from the
+interventions also stores the sorted columns in one row (dashboards_heatmapsnapshot); a
+worker starting (or reloading) within RONDE_HEATMAP_RELOAD_S of that reads the row (~0.1 s)
+and merges the changes since its high-water mark. Rows hard-deleted meanwhile show until the
+next load from the interventions (at most twice RONDE_HEATMAP_RELOAD_S); soft deletions and
+status changes are merged like any update.
 """
 
 import datetime as dt
 import io
+import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
+import psycopg
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from config.sql import sql_path, sql_text
 
 ZREF = 22  # zoom of the stored pixel coordinates (2^30 px across the world)
+COL_SHIFT = ZREF - 16 + 8  # x >> COL_SHIFT: the zoom-16 tile column (~611 m at the equator)
 EPOCH_OFFSET = 10957  # days from 1970-01-01 to 2000-01-01
 # A transaction commits rows stamped with its start time, possibly before the high-water
 # mark another one already set: re-read this much (seconds) behind it; merging is idempotent.
@@ -52,6 +65,7 @@ _ROW = np.dtype(
     ]
 )  # fmt: skip
 _HEADER = 19
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -59,7 +73,7 @@ class Points:
     """An immutable snapshot; a refresh swaps in a new one (readers never see a half merge)."""
 
     id: np.ndarray  # int64
-    x: np.ndarray  # uint32, sorted ascending
+    x: np.ndarray  # uint32; rows sorted by (x >> COL_SHIFT, y): see points_order
     y: np.ndarray  # uint32
     day: np.ndarray  # uint16
     cat: np.ndarray  # int32
@@ -76,6 +90,15 @@ class Points:
     @property
     def nbytes(self) -> int:
         return sum(getattr(self, name).nbytes for name in _COLUMNS)
+
+    @cached_property
+    def columns(self) -> tuple[int, np.ndarray]:
+        """(first column, starts): rows of column first + k are starts[k]:starts[k + 1]."""
+        if len(self) == 0:
+            return 0, np.zeros(1, dtype=np.int64)
+        cols = self.x >> COL_SHIFT
+        first, last = int(cols[0]), int(cols[-1])
+        return first, np.searchsorted(cols, np.arange(first, last + 2, dtype=cols.dtype)).astype(np.int64)
 
     @property
     def version(self) -> str:
@@ -123,8 +146,14 @@ def _returns(asset: np.ndarray, tag: np.ndarray, day: np.ndarray, ids: np.ndarra
     return ret
 
 
+def points_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The row order Points expects: by zoom-16 column, then y (one argsort of a uint64 key)."""
+    key = ((x.astype(np.uint64) >> np.uint64(COL_SHIFT)) << np.uint64(32)) | y.astype(np.uint64)
+    return np.argsort(key, kind="stable")
+
+
 def _build(rows: dict[str, np.ndarray], high_water: float) -> Points:
-    order = np.argsort(rows["x"], kind="stable")
+    order = points_order(rows["x"], rows["y"])
     cols = {name: np.ascontiguousarray(rows[name][order]) for name in rows}
     ret = _returns(cols["asset"], cols["tag"], cols["day"], cols["id"])
     return Points(high_water=high_water, ret=ret, **cols)
@@ -144,11 +173,67 @@ def _columns(raw: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def points_load(community_id: int) -> Points:
-    """Every done intervention of the community (cold start)."""
+# The snapshot's columns, in this order, little-endian (the `columns` bytea concatenates them).
+_SNAPSHOT = (
+    ("id", "<i8"), ("x", "<u4"), ("y", "<u4"), ("day", "<u2"), ("cat", "<i4"), ("team", "<i4"),
+    ("asset", "<i4"), ("m2", "<f4"), ("tag", "?"), ("ret", "?"),
+)  # fmt: skip
+
+
+def _snapshot_read(community_id: int) -> Points | None:
+    params = {"community": community_id, "max_age": float(settings.RONDE_HEATMAP_RELOAD_S)}
+    connection.ensure_connection()
+    # A server-binding psycopg cursor (Django's are client-side, which cannot), binary
+    # results: the bytea arrives as raw bytes, not as twice as many hex digits to decode.
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql_text(sql_path(__file__, "heatmap_snapshot_get.sql")), params, binary=True)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    high_water, rows, data = float(row[0]), int(row[1]), memoryview(row[2])
+    if len(data) != rows * sum(np.dtype(dtype).itemsize for _name, dtype in _SNAPSHOT):
+        return None  # written by another layout: load from the interventions
+    cols: dict[str, np.ndarray] = {}
+    offset = 0
+    for name, dtype in _SNAPSHOT:
+        cols[name] = np.frombuffer(data, dtype=dtype, count=rows, offset=offset)
+        offset += cols[name].nbytes
+    return Points(high_water=high_water, **cols)
+
+
+def _snapshot_write(community_id: int, points: Points, loaded_at: dt.datetime) -> None:
+    columns = b"".join(getattr(points, name).astype(dtype, copy=False).tobytes() for name, dtype in _SNAPSHOT)
+    params = {
+        "community": community_id,
+        "loaded_at": loaded_at,
+        "high_water": points.high_water,
+        "rows": len(points),
+        "columns": columns,
+    }
+    try:
+        connection.ensure_connection()
+        # Server-side binding: the bytes travel as a binary parameter (Django's client-side
+        # cursor would inline them as a hex literal twice their size).
+        with transaction.atomic(), psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql_text(sql_path(__file__, "heatmap_snapshot_put.sql")), params)
+    except DatabaseError:  # a read-only replica, say: workers then load from the interventions
+        logger.warning("heatmap: could not store the point snapshot of community %s", community_id)
+
+
+def points_load(community_id: int, *, use_snapshot: bool = True) -> Points:
+    """Every done intervention of the community (cold start): from a recent snapshot plus
+    the changes since, else from the interventions (then stored as the new snapshot)."""
+    if use_snapshot:
+        snapshot = _snapshot_read(community_id)
+        if snapshot is not None:
+            return points_merge(snapshot, community_id)
+    loaded_at = dt.datetime.now(tz=dt.UTC)
     raw = _read(community_id, None)
     high_water = float(raw["upd"].max()) if raw.size else 0.0
-    return _build(_columns(raw), high_water)
+    points = _build(_columns(raw), high_water)
+    if use_snapshot:
+        _snapshot_write(community_id, points, loaded_at)
+    return points
 
 
 def points_merge(points: Points, community_id: int) -> Points:
@@ -159,12 +244,16 @@ def points_merge(points: Points, community_id: int) -> Points:
     changed = raw["id"].astype(np.int64)
     alive = raw["alive"] == 1
     seen = np.isin(changed, points.id)
-    if raw["upd"].max() <= points.high_water and not (alive & ~seen).any() and not (~alive & seen).any():
-        return points  # only rows already merged
+    high_water = max(points.high_water, float(raw["upd"].max()))
+    newer = raw["upd"] > points.high_water
+    if not ((alive & ~seen) | (~alive & seen) | (alive & seen & newer)).any():
+        # Only rows already merged, or rows that are not done and were not here (a planned
+        # intervention edited): same points; the mark moves on so they are not re-read.
+        return points if high_water == points.high_water else replace(points, high_water=high_water)
     keep = ~np.isin(points.id, changed)
     fresh = _columns(raw[alive])
     rows = {name: np.concatenate([getattr(points, name)[keep], fresh[name]]) for name in fresh}
-    return _build(rows, max(points.high_water, float(raw["upd"].max())))
+    return _build(rows, high_water)
 
 
 class PointStore:

@@ -7,6 +7,7 @@ rebuilds them. Deleted rows are only seen at the next rebuild.
 """
 
 import json
+import pickle
 import time
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Community
 from config.sql import run_sql, sql_text
+from dashboards.filters import Filters, filters_from_query
 from dashboards.models import CleaningFact, RecurrenceState
 from dashboards.sqlfiles import sql_file
 
@@ -29,8 +31,12 @@ def facts_stamp(*, community_id: int) -> str:
     return str(run_sql(sql_file("facts_stamp.sql"), {"community": community_id})[0][0])
 
 
-def recurrence_refresh(*, community_id: int) -> RecurrenceState:
-    """Rebuild a community's facts in one transaction (advisory lock per community)."""
+def recurrence_refresh(*, community_id: int, precompute: bool = False) -> RecurrenceState:
+    """Rebuild a community's facts in one transaction (advisory lock per community).
+
+    precompute: then also compute the default pages' figures (recurrence_precompute); the
+    background task does, a rebuild inside a request (small community) does not.
+    """
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('ronde.facts'), %s)", [community_id])
@@ -57,17 +63,70 @@ def recurrence_refresh(*, community_id: int) -> RecurrenceState:
                 "stamp": stamp,
                 "rows": max(rows, 0),
                 "monthly": monthly,
+                "figures": None,
+                "figures_date": None,
             },
         )
     if state.rows > 10_000:
         with connection.cursor() as cursor:  # fresh statistics for the planner
             cursor.execute("ANALYZE dashboards_cleaningfact")
+    if precompute:
+        recurrence_precompute(community_id=community_id, state=state)
     return state
+
+
+PRECOMPUTED_PERIODS = ("month", "quarter", "year")
+
+
+def figures_key(filters: Filters) -> str:
+    return repr(filters)
+
+
+def recurrence_precompute(*, community_id: int, state: RecurrenceState) -> int:
+    """Compute the unfiltered dashboard's figures for today's month, quarter and year and
+    store them with the facts they come from (only if no newer rebuild replaced them).
+    Returns how many sets were stored (0 when a newer rebuild won)."""
+    from dashboards.selectors import dashboard_figures
+
+    community = Community.objects.get(pk=community_id)
+    today = timezone.localdate()
+    found = {}
+    for period in PRECOMPUTED_PERIODS:
+        filters = filters_from_query({"period": period}, community=community, today=today)
+        found[figures_key(filters)] = dashboard_figures(community=community, filters=filters)
+    stored = RecurrenceState.objects.filter(
+        community_id=community_id, refreshed_at=state.refreshed_at, stamp=state.stamp
+    ).update(figures=pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL), figures_date=today)
+    if stored:
+        state.figures_date = today
+    return len(found) if stored else 0
+
+
+def figures_precomputed(*, state: RecurrenceState, filters: Filters) -> dict | None:
+    """The figures the rebuild precomputed for these filters, if any (same facts, same day)."""
+    today = timezone.localdate()
+    if state.figures_date != today:
+        return None
+    raw = (
+        RecurrenceState.objects.filter(
+            community_id=state.community_id,
+            refreshed_at=state.refreshed_at,
+            stamp=state.stamp,
+            figures_date=today,
+        )
+        .values_list("figures", flat=True)
+        .first()
+    )
+    if not raw:
+        return None
+    # Written by recurrence_precompute from our own dataclasses, never from user input.
+    found: dict = pickle.loads(bytes(raw))  # noqa: S301
+    return found.get(figures_key(filters))
 
 
 def recurrence_ensure_fresh(*, community: Community) -> RecurrenceState:
     """The facts' state, rebuilt first when needed (see module docstring)."""
-    state = RecurrenceState.objects.filter(community_id=community.pk).first()
+    state = RecurrenceState.objects.filter(community_id=community.pk).defer("figures").first()
     if state is not None and state.stamp == facts_stamp(community_id=community.pk):
         return state
     age = (timezone.now() - state.refreshed_at).total_seconds() if state else None

@@ -1,7 +1,7 @@
 -- Figures per district (Zone of kind district; each removal counts in one, resolved when the
 -- facts are rebuilt) for one period; 30-day recurrence as in kpis.sql.
 -- Districts with no removal are listed too (zeros), so the table covers the territory.
-WITH c AS MATERIALIZED (
+WITH c AS NOT MATERIALIZED (  -- inlined: two index-range reads beat a tuplestore spilled to disk
     SELECT * FROM dashboards_tag_cleanings(
         %(community)s::bigint, %(date_from)s::timestamptz, %(date_to)s::timestamptz,
         %(categories)s::bigint[], %(team)s::bigint, %(zone)s::bigint, %(costs)s::jsonb)
@@ -17,7 +17,7 @@ WITH c AS MATERIALIZED (
     SELECT zone_id, count(*) AS cleanings, COALESCE(sum(surface_m2), 0) AS m2,
            count(*) FILTER (WHERE is_return) AS returns,
            COALESCE(sum(labour_cost + product_cost), 0) AS cost,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM next_at - ended_at) / 86400.0)
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', next_at - ended_at) / 86400.0)
                FILTER (WHERE next_at IS NOT NULL) AS median_retag_days
     FROM zc GROUP BY zone_id
 ), per_zone_sites AS (

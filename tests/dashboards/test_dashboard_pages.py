@@ -119,3 +119,56 @@ def test_public_link_has_no_personal_data(client, community, as_role, history):
     assert client.get(url).status_code == 404
     assert client.get("/tiles/heatmap/14/8207/5863.png", {"share": token}).status_code == 403
     assert client.get("/dashboards/public/forged-token/").status_code == 404
+
+
+def test_background_rebuild_precomputes_the_default_pages(as_role, community, history):
+    """The rebuild task stores the unfiltered month/quarter/year figures; the first page view
+    after it reads them (not recomputed), filtered views compute their own."""
+    import datetime as dt
+    import pickle
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from dashboards.filters import filters_from_query
+    from dashboards.models import RecurrenceState
+    from dashboards.selectors import dashboard_figures, site_history
+    from dashboards.services.recurrence import figures_precomputed, recurrence_refresh
+    from tests.dashboards.helpers import cleaning
+
+    today = timezone.localdate()
+    cleaning(community, history["tag"], day=today.isoformat(), site=history["a"])
+    cleaning(community, history["tag"], day=(today - dt.timedelta(days=1)).isoformat(), dx=500)
+    state = recurrence_refresh(community_id=community.pk, precompute=True)
+    month = filters_from_query({}, community=community)
+    stored = figures_precomputed(state=state, filters=month)
+    assert stored is not None
+    fresh = dashboard_figures(community=community, filters=month)
+    assert stored["comparison"] == fresh["comparison"] and stored["comparison"].current.cleanings == 2
+    assert stored["districts"] == fresh["districts"] and stored["spots"] == fresh["spots"]
+    spot = stored["spots"][0]  # the batched histories are each site's own history
+    assert stored["histories"][spot.site_id] == site_history(
+        community=community, site_id=spot.site_id, limit=10
+    )
+    for period in ("quarter", "year"):
+        assert figures_precomputed(
+            state=state, filters=filters_from_query({"period": period}, community=community)
+        )
+    filtered = filters_from_query({"category": str(history["tag"].pk)}, community=community)
+    assert figures_precomputed(state=state, filters=filtered) is None
+
+    # The page shows the stored set: mark it, and the mark appears.
+    row = RecurrenceState.objects.get(pk=community.pk)
+    sets = pickle.loads(bytes(row.figures))  # noqa: S301 (written by the rebuild above)
+    for figures in sets.values():
+        figures["comparison"].current.cleanings = 913  # < 1000: no thousands separator
+    row.figures = pickle.dumps(sets)
+    row.save(update_fields=["figures"])
+    cache.clear()
+    client = as_role(Role.VIEWER)
+    assert ">913<" in client.get("/dashboards/").content.decode()
+    assert ">913<" not in client.get("/dashboards/", {"category": history["tag"].pk}).content.decode()
+    # A rebuild inside a request (no precompute) drops sets built from the older facts.
+    state = recurrence_refresh(community_id=community.pk)
+    assert figures_precomputed(state=state, filters=month) is None
+    cache.clear()

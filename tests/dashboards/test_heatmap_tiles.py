@@ -11,7 +11,7 @@ from PIL import Image
 
 from accounts.models import Role
 from interventions.models import InterventionStatus
-from tests.dashboards.helpers import cleaning, point
+from tests.dashboards.helpers import cleaning, point, surface_site
 from tests.factories import POITIERS, CategoryFactory, TeamFactory, ZoneFactory, member, square
 from tiles.heatmap_store import STORE
 from tiles.heatmaps import HALF, HeatmapFilters, density, tile_window
@@ -186,7 +186,7 @@ def test_low_zoom_tiles_cut_from_the_town_grid_match_direct_binning(community):
             community, tag if i % 3 else other, day=f"2025-0{1 + i % 5}-10", dx=97 * i - 2000, dy=53 * i - 900
         )
     points = points_load(community.pk)
-    for z in (10, 12, 13):
+    for z in (10, 12, 13, 14, 15):
         tx, ty, _c, _r = pixel_of(point(), z)
         for dx in (-1, 0, 1):
             win = tile_window(z, tx + dx, ty)
@@ -199,3 +199,134 @@ def test_low_zoom_tiles_cut_from_the_town_grid_match_direct_binning(community):
                 assert np.array_equal(direct, cut), (z, dx, filters)
     tx, ty, _c, _r = pixel_of(point(), 10)  # the whole 4-km line of points is in this z10 tile
     assert bin_memory(points, tile_window(10, tx, ty), HeatmapFilters()).sum() == 40
+
+
+def _synthetic_points(n, rng):
+    """n points spread over ~6 zoom-16 columns and rows around Poitiers (zoom-22 pixels)."""
+    from tiles.heatmap_store import Points, points_order
+
+    x0, y0 = 527_000_000, 373_000_000  # ~ Poitiers at zoom 22 (2^30 px across the world)
+    x = (x0 + rng.integers(0, 6 * 2**14, n)).astype(np.uint32)
+    y = (y0 + rng.integers(0, 6 * 2**14, n)).astype(np.uint32)
+    order = points_order(x, y)
+    zeros = np.zeros(n, dtype=np.int32)
+    return Points(
+        id=np.arange(n, dtype=np.int64), x=x[order], y=y[order], day=np.full(n, 9000, dtype=np.uint16),
+        cat=zeros + 1, team=zeros, asset=zeros, m2=np.ones(n, dtype=np.float32), tag=np.ones(n, dtype=bool),
+        ret=np.zeros(n, dtype=bool), high_water=0.0,
+    )  # fmt: skip
+
+
+def test_column_index_bins_exactly_the_points_of_the_window():
+    """Windows straddling zoom-16 columns, at every zoom the column search serves (z14–20),
+    bin the same points as a brute-force histogram over all of them."""
+    from tiles.heatmap_bins import bin_memory, window_rows
+
+    rng = np.random.default_rng(3)
+    points = _synthetic_points(20_000, rng)
+    for z in (14, 15, 16, 18, 20):
+        shift = 22 - z
+        for _ in range(6):
+            px = int(rng.integers(points.x.min(), points.x.max())) >> shift
+            py = int(rng.integers(points.y.min(), points.y.max())) >> shift
+            win = tile_window(z, px // 256, py // 256)
+            grid = bin_memory(points, win, HeatmapFilters(), pyramid=False)
+            cols = (points.x >> shift).astype(np.int64) - (win.px0 - win.pad)
+            rows = (points.y >> shift).astype(np.int64) - (win.py0 - win.pad)
+            w = win.width + 2 * win.pad
+            inside = (cols >= 0) & (cols < w) & (rows >= 0) & (rows < w)
+            expected = np.zeros((w, w), dtype=np.float32)
+            np.add.at(expected, (rows[inside], cols[inside]), 1)
+            assert np.array_equal(grid, expected), (z, win)
+    # A window over every column reads them as one slice: same rows as the searches.
+    everything = window_rows(points, 0, 2**30, 0, 2**30)
+    assert np.array_equal(np.sort(everything), np.arange(len(points)))
+
+
+def test_matrix_blur_is_the_gaussian_kernel():
+    from scipy import ndimage
+
+    from tiles.heatmap_bins import PAD, SIGMA_PX
+    from tiles.heatmaps import _blur_matrix, _kernel_peak
+
+    rng = np.random.default_rng(4)
+    grid = np.zeros((256 + 2 * PAD, 256 + 2 * PAD), dtype=np.float32)
+    np.add.at(grid, tuple(rng.integers(0, grid.shape[0], (2, 300))), 1.0)
+    reference = ndimage.gaussian_filter(grid, SIGMA_PX, mode="constant", truncate=3.0) / _kernel_peak()
+    blurred = _blur_matrix(256) @ grid @ _blur_matrix(256).T
+    assert np.allclose(blurred, reference[PAD:-PAD, PAD:-PAD], atol=1e-4)
+
+
+def test_tiles_are_palette_pngs_served_again_from_the_cache(viewer, community):
+    from tiles.heatmaps import PNG_CACHE, colourise
+
+    PNG_CACHE.clear()
+    tag = CategoryFactory(community=community)
+    for i in range(6):
+        cleaning(community, tag, day="2025-01-10", dx=11 * i, dy=-7 * i)
+    tx, ty, _c, _r = pixel_of(point())
+    first, image = get_png(viewer, Z, tx, ty)
+    assert Image.open(io.BytesIO(first.content)).mode == "P"  # 1 byte a pixel, tRNS alpha
+    values = density(community.pk, tile_window(Z, tx, ty), HeatmapFilters())
+    expected = colourise(values, HeatmapFilters().vmax_at(Z))
+    assert np.array_equal(image, expected)  # the decoded PNG is the coloured density
+    assert PNG_CACHE.size > 0
+    again, _image = get_png(viewer, Z, tx, ty)
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    # A new removal changes the store version, hence the ETag: no stale picture.
+    cleaning(community, tag, day="2025-01-11", dx=30)
+    with override_settings(RONDE_HEATMAP_REFRESH_S=0):
+        fresh, _image = get_png(viewer, Z, tx, ty)
+    assert fresh["ETag"] != first["ETag"] and fresh.content != first.content
+
+
+def test_cold_start_reads_the_snapshot_and_merges_later_changes(community):
+    """A worker that loads from the interventions stores the columns; the next cold start
+    reads them back plus what changed since, and the result is what a full load gives."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dashboards.models import HeatmapSnapshot
+    from interventions.models import Intervention
+    from tiles.heatmap_store import points_load
+
+    tag = CategoryFactory(community=community)
+    site = surface_site(community)
+    first = [
+        cleaning(community, tag, day=f"2025-01-{10 + i}", dx=9 * i, site=site if i < 2 else None)
+        for i in range(4)
+    ]
+    # Last changed two hours ago, the mark an hour ago: older than the overlap the merge
+    # re-reads behind the mark (OVERLAP_S), so only later changes are merged.
+    Intervention.objects.filter(pk__in=[i.pk for i in first[:3]]).update(
+        updated_at=timezone.now() - dt.timedelta(hours=2)
+    )
+    Intervention.objects.filter(pk=first[3].pk).update(updated_at=timezone.now() - dt.timedelta(hours=1))
+    loaded = points_load(community.pk)
+    snapshot = HeatmapSnapshot.objects.get(community_id=community.pk)
+    assert snapshot.rows == 4 and snapshot.high_water == loaded.high_water
+    # Mark the stored m² (the interventions say 2 m²): a load that shows the mark read the snapshot.
+    marked = loaded.m2.astype("<f4").copy()
+    marked[:] = 77.0
+    data = bytearray(bytes(snapshot.columns))
+    offset = len(loaded) * (8 + 4 + 4 + 2 + 4 + 4 + 4)  # id, x, y, day, cat, team, asset
+    data[offset : offset + marked.nbytes] = marked.tobytes()
+    HeatmapSnapshot.objects.filter(pk=community.pk).update(columns=bytes(data))
+    # Changes after the snapshot: a new removal at the site (a return), one no longer done.
+    cleaning(community, tag, day="2025-02-01", site=site)
+    first[3].status = InterventionStatus.NOT_DONE
+    first[3].save()
+
+    warm = points_load(community.pk)
+    full = points_load(community.pk, use_snapshot=False)
+    w, f = np.argsort(warm.id), np.argsort(full.id)  # rows on one pixel may come in any order
+    assert np.array_equal(warm.id[w], full.id[f]) and len(full) == 4
+    for name in ("x", "y", "day", "asset", "ret"):
+        assert np.array_equal(getattr(warm, name)[w], getattr(full, name)[f]), name
+    assert full.ret.sum() == 2  # the 2nd and 3rd removals at the site
+    assert sorted(warm.m2) == [2.0, 77.0, 77.0, 77.0]  # three rows from the snapshot, one merged
+    assert warm.high_water > loaded.high_water
+    # A snapshot older than RONDE_HEATMAP_RELOAD_S is not used.
+    HeatmapSnapshot.objects.filter(pk=community.pk).update(loaded_at=timezone.now() - dt.timedelta(days=1))
+    assert sorted(points_load(community.pk).m2) == [2.0] * 4

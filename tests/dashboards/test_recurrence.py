@@ -159,3 +159,13 @@ def test_large_community_is_served_stale_facts_while_a_task_rebuilds(
     with django_capture_on_commit_callbacks(execute=True):
         assert kpis_for_period(community=community, filters=JANUARY).cleanings == 4  # stale, task queued
     assert kpis_for_period(community=community, filters=JANUARY).cleanings == 5  # rebuilt by the task
+
+
+def test_a_years_previous_period_is_last_year(community, history):
+    """For a year the previous period and the same period last year coincide: both read 2025."""
+    year = Filters(date_from=dt.date(2026, 1, 1), date_to=dt.date(2027, 1, 1), period="year")
+    comparison = kpis_compare(community=community, filters=year)
+    direct = kpis_for_period(community=community, filters=year.shifted(years=1))
+    assert comparison.previous == comparison.last_year == direct
+    assert direct.cleanings == 6 and comparison.current.cleanings == 0  # every removal of the history
+    assert comparison.previous is not comparison.last_year  # independent objects for the page

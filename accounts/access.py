@@ -163,7 +163,8 @@ RULES: dict[str, Rule] = {
     "agent:api-mission": Rule(read=FIELD, note="the caller's teams' missions"),
     "agent:api-intervention": Rule(methods={"PUT": FIELD}, note="work of the caller's missions"),
     "agent:api-report": Rule(methods={"PUT": FIELD}),
-    "agent:api-photo": Rule(methods={"PUT": FIELD}, note="photos of the caller's work"),
+    "agent:api-photo": Rule(methods={"PUT": FIELD, "POST": FIELD},
+                            note="photos of the caller's work; POST for clients that only send multipart by POST"),
     # --- Dispatch /dispatch/ ---
     "dispatch:board": page(PLANNERS),
     "dispatch:sheet": page(MEMBERS, note="agents: their teams' missions"),

@@ -102,6 +102,22 @@ def test_photo_replay_returns_the_same_photo(field):
     assert Photo.objects.filter(intervention=field.stops[0]).count() == 1
 
 
+def test_a_photo_posted_instead_of_put_is_the_same_upload(field):
+    """Some proxies and old WebViews send multipart bodies only by POST: same upload, same key."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    key, photo_key = uuid.uuid4(), uuid.uuid4()
+    put_intervention(field.client, key, edit_body(field, field.stops[0]))
+    data = jpeg_bytes()
+    upload = SimpleUploadedFile("photo.jpg", data, content_type="image/jpeg")
+    body = {"file": upload, "kind": "after", "intervention": str(key)}
+    posted = field.client.post(f"/agent/api/photos/{photo_key}/", body, format="multipart")
+    assert posted.status_code == 201, posted.content
+    again = put_photo(field.client, photo_key, data, intervention=key, kind="after")
+    assert again.status_code == 200 and again.json()["id"] == posted.json()["id"]
+    assert Photo.objects.filter(intervention=field.stops[0], kind="after").count() == 1
+
+
 def test_photo_before_its_intervention_is_a_400_the_client_retries(field):
     response = put_photo(field.client, uuid.uuid4(), jpeg_bytes(), intervention=uuid.uuid4())
     assert response.status_code == 400

@@ -155,9 +155,17 @@ def parse_heatmap_filters(query: QueryDict | dict[str, str], *, community_id: in
         raise HeatmapFilterError("date_to", "'date_to' is before 'date_from'.")
     if given.get("zone"):
         zone = _one_id("zone", given["zone"])
-        if not Zone.objects.filter(pk=zone, community_id=community_id).exists():
+        edited = (
+            Zone.objects.filter(pk=zone, community_id=community_id)
+            .values_list("updated_at", flat=True)
+            .first()
+        )
+        if edited is None:
             raise HeatmapFilterError("zone", f"Unknown district {zone}.")
         kwargs["zone"] = zone
+        # The district's shape masks the picture: its version is part of the tile's identity
+        # (ETag and PNG cache), so redrawing the district redraws the heatmap.
+        given["zone"] = f"{zone}@{edited.timestamp():.6f}"
     if given.get("team"):
         kwargs["team"] = _one_id("team", given["team"])
     if given.get("status"):

@@ -100,6 +100,14 @@ def test_filters_select_points(viewer, community):
     assert total(date_from=dt.date(2025, 3, 1)) == pytest.approx(both / 2, rel=0.05)
     assert total(date_to=dt.date(2024, 12, 31)) == 0
     assert total(zone=inside.pk) == pytest.approx(both / 2, rel=0.05)
+    # Redrawing the district changes the tile's identity (ETag), not only its pixels.
+    before = viewer.get(f"/tiles/heatmap/{Z}/{tx}/{ty}.png", {"zone": inside.pk})
+    inside.geom = MultiPolygon(square(POITIERS[0] + 60, POITIERS[1], 20))
+    inside.save()
+    after = viewer.get(
+        f"/tiles/heatmap/{Z}/{tx}/{ty}.png", {"zone": inside.pk}, HTTP_IF_NONE_MATCH=before["ETag"]
+    )
+    assert after.status_code == 200 and after["ETag"] != before["ETag"]
     # Through HTTP, a bad filter is a 400 naming it.
     response = viewer.get(f"/tiles/heatmap/{Z}/{tx}/{ty}.png", {"weight": "kg"})
     assert response.status_code == 400 and response.json()["field"] == "weight"

@@ -88,3 +88,85 @@ class HeatmapSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"heatmap points of {self.community_id} @ {self.loaded_at}"
+
+
+# Monthly rollups of the facts, rebuilt with them (sql/refresh_rollups.sql, same transaction):
+# a dashboard period made of whole calendar months (month, quarter, year) sums a few rows per
+# month instead of reading ~27k facts per month (selectors.py). `month` is the first day of
+# the calendar month in settings.TIME_ZONE. Never edited by hand.
+
+
+class FactMonth(models.Model):
+    """Totals per month × category × team × district × product (costs are applied at read
+    time, from today's hourly costs and product prices: labour = agent_minutes / 60 × the
+    team's hourly cost; product = m² × the product's price)."""
+
+    community_id = models.BigIntegerField()
+    month = models.DateField()
+    category_id = models.BigIntegerField()
+    team_id = models.BigIntegerField(null=True)
+    district_id = models.BigIntegerField(null=True)
+    product = models.CharField(max_length=120, blank=True, default="")
+    cleanings = models.IntegerField()
+    returns = models.IntegerField()
+    m2 = models.DecimalField(max_digits=14, decimal_places=2)  # sum of surface_m2, exact
+    minutes = models.FloatField()  # time on site
+    agent_minutes = models.FloatField()  # sum of minutes × agents
+    offensive = models.IntegerField()  # offensive removals that came from a report
+    offensive_24h = models.IntegerField()  # … of which ended within 24 h of the report
+
+    class Meta:
+        indexes = [models.Index(fields=["community_id", "month"], name="factmonth_comm_month")]
+
+
+class SiteMonth(models.Model):
+    """Per month × site × category × team: what the recurrence rates, hotspots and streets
+    need. A site is re-tagged within N days in a period iff min(rN_first) over the period's
+    rows <= now - N days (rN_first: earliest removal of the month whose next tag came within
+    N days); it is eligible iff min(first_ended) <= now - N days. Exact, for any `now`."""
+
+    community_id = models.BigIntegerField()
+    # Rows at three grains: "m" (month = its first day), "q" (quarter), "y" (year; month =
+    # 1 January): a year reads one row per site instead of up to twelve.
+    grain = models.CharField(max_length=1)
+    month = models.DateField()
+    asset_id = models.BigIntegerField()
+    category_id = models.BigIntegerField()
+    team_id = models.BigIntegerField(null=True)
+    district_id = models.BigIntegerField(null=True)  # the site's, fixed per site
+    street = models.CharField(max_length=200, blank=True, default="")
+    cleanings = models.IntegerField()
+    returns = models.IntegerField()
+    m2 = models.DecimalField(max_digits=14, decimal_places=2)
+    first_ended = models.DateTimeField()
+    last_ended = models.DateTimeField()
+    r7_first = models.DateTimeField(null=True)
+    r30_first = models.DateTimeField(null=True)
+    r90_first = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["community_id", "grain", "month"], name="sitemonth_comm_month"),
+            models.Index(fields=["community_id", "asset_id", "grain", "month"], name="sitemonth_comm_asset"),
+        ]
+
+
+class DelayMonth(models.Model):
+    """Histogram of delays per month × category × team × district, to find exact medians:
+    the buckets give the rank's bucket, then the facts of that one bucket (an index on
+    community, bucket, ended_at) give the exact value. kind 0: re-tag delay (next_at −
+    ended_at), 1: report to cleaning (ended_at − reported_at); bucket =
+    dashboards_delay_bucket(hours): 32 buckets per doubling of hours, ±."""
+
+    community_id = models.BigIntegerField()
+    grain = models.CharField(max_length=1)  # as SiteMonth.grain
+    month = models.DateField()
+    category_id = models.BigIntegerField()
+    team_id = models.BigIntegerField(null=True)
+    district_id = models.BigIntegerField(null=True)
+    kind = models.SmallIntegerField()
+    bucket = models.IntegerField()
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["community_id", "grain", "month"], name="delaymonth_comm_month")]

@@ -10,12 +10,41 @@ from decimal import Decimal
 
 from accounts.models import Community
 from config.sql import run_sql
+from geo.models import Zone
 
 from .filters import Filters
 from .services.recurrence import recurrence_ensure_fresh
 from .sqlfiles import sql_file
 
 RECURRENCE_DAYS = (7, 30, 90)
+
+
+def rollup_params(*, community: Community, filters: Filters) -> dict[str, object] | None:
+    """SQL parameters for the monthly rollups (models.FactMonth…), or None when they cannot
+    answer: a period that is not whole calendar months, or a zone that is not a district
+    (other zones are matched by geometry, on the facts)."""
+    if filters.date_from.day != 1 or filters.date_to.day != 1:
+        return None
+    if (
+        filters.zone is not None
+        and not Zone.objects.filter(pk=filters.zone, community=community, kind="district").exists()
+    ):
+        return None
+    start, end = filters.date_from, filters.date_to
+    # The coarsest grain of the site and delay rollups that tiles the period exactly.
+    if start.month == end.month == 1:
+        grain = "y"
+    elif (start.month - 1) % 3 == (end.month - 1) % 3 == 0:
+        grain = "q"
+    else:
+        grain = "m"
+    return {**filters.sql_params(community), "month_from": start, "month_to": end, "grain": grain}
+
+
+def _medians(params: dict[str, object], *, by_district: bool) -> dict[tuple[int, int], float]:
+    """{(district id or 0, kind): median}: kind 0 re-tag delay (days), 1 report to cleaning (h)."""
+    rows = run_sql(sql_file("rollup_medians.sql"), {**params, "by_district": by_district})
+    return {(int(grp), int(kind)): float(value) for grp, kind, value in rows}
 
 
 def _ratio(part: float, whole: float) -> float | None:
@@ -89,7 +118,13 @@ class Kpis:
 
 def kpis_for_period(*, community: Community, filters: Filters) -> Kpis:
     recurrence_ensure_fresh(community=community)
-    row = run_sql(sql_file("kpis.sql"), filters.sql_params(community))[0]
+    params = rollup_params(community=community, filters=filters)
+    if params is None:
+        row = run_sql(sql_file("kpis.sql"), filters.sql_params(community))[0]
+    else:
+        medians = _medians(params, by_district=False)
+        found = run_sql(sql_file("rollup_kpis.sql"), params)[0]
+        row = (*found[:7], medians.get((0, 0)), medians.get((0, 1)), *found[9:])
     (cleanings, m2, returns, sites, minutes, labour, product, retag, report_h, off, off24) = row[:11]
     e7, r7, e30, r30, e90, r90 = row[11:]
     return Kpis(
@@ -146,7 +181,15 @@ class DistrictFigures:
 
 def districts_figures(*, community: Community, filters: Filters) -> list[DistrictFigures]:
     recurrence_ensure_fresh(community=community)
-    rows = run_sql(sql_file("by_zone.sql"), filters.sql_params(community))
+    params = rollup_params(community=community, filters=filters)
+    if params is None:
+        rows = run_sql(sql_file("by_zone.sql"), filters.sql_params(community))
+    else:
+        medians = _medians(params, by_district=True)
+        rows = [
+            (*r[:8], medians.get((int(r[0]), 0)), *r[9:])
+            for r in run_sql(sql_file("rollup_by_zone.sql"), params)
+        ]
     return [
         DistrictFigures(
             zone_id=int(r[0]),
@@ -182,7 +225,8 @@ class Hotspot:
 
 def hotspots(*, community: Community, filters: Filters, limit: int = 20) -> list[Hotspot]:
     recurrence_ensure_fresh(community=community)
-    params = {**filters.sql_params(community), "limit": limit}
+    rollup = rollup_params(community=community, filters=filters)
+    params = {**(rollup or filters.sql_params(community)), "limit": limit}
     return [
         Hotspot(
             site_id=int(r[0]),
@@ -198,7 +242,7 @@ def hotspots(*, community: Community, filters: Filters, limit: int = 20) -> list
             lat=float(r[10]),
             district=r[11],
         )
-        for r in run_sql(sql_file("hotspots.sql"), params)
+        for r in run_sql(sql_file("hotspots.sql" if rollup is None else "rollup_hotspots.sql"), params)
     ]
 
 
@@ -213,10 +257,11 @@ class StreetFigures:
 
 def streets_figures(*, community: Community, filters: Filters, limit: int = 20) -> list[StreetFigures]:
     recurrence_ensure_fresh(community=community)
-    params = {**filters.sql_params(community), "limit": limit}
+    rollup = rollup_params(community=community, filters=filters)
+    params = {**(rollup or filters.sql_params(community)), "limit": limit}
     return [
         StreetFigures(name=r[0], sites=int(r[1]), cleanings=int(r[2]), returns=int(r[3]), m2=float(r[4]))
-        for r in run_sql(sql_file("by_street.sql"), params)
+        for r in run_sql(sql_file("by_street.sql" if rollup is None else "rollup_by_street.sql"), params)
     ]
 
 
@@ -242,7 +287,14 @@ def monthly_trend(*, community: Community, filters: Filters, months: int = 12) -
         team=filters.team,
     )
     state = recurrence_ensure_fresh(community=community)
-    if not (filters.categories or filters.zone or filters.team):
+    rollup = rollup_params(community=community, filters=window)
+    if rollup is not None:
+        # Whole months (the window always starts on the 1st): a sum over the monthly rollup.
+        found = {
+            r[0]: Month(month=r[0], cleanings=int(r[1]), returns=int(r[2]), m2=float(r[3]), cost=float(r[4]))
+            for r in run_sql(sql_file("rollup_monthly.sql"), rollup)
+        }
+    elif not (filters.categories or filters.zone or filters.team):
         # Unfiltered: the rollup made at the rebuild (a year of facts is too many to read per page).
         found = {
             key: Month(month=key, cleanings=v[0], returns=v[1], m2=v[2], cost=v[3])

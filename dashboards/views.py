@@ -88,8 +88,10 @@ def _heat_query(filters: Filters, access: Access, *, years_back: int = 0) -> str
 
 def _figures(community: Community, filters: Filters) -> dict:
     """Every figure of the page, cached per worker until the facts are rebuilt (same stamp);
-    on a miss, the set the background rebuild precomputed, else computed now."""
+    on a miss, the set the background rebuild precomputed, else computed now. "facts" says
+    when the facts were built and whether newer data is being taken in."""
     state = recurrence_ensure_fresh(community=community)
+    facts = {"at": state.refreshed_at, "pending": getattr(state, "pending", False)}
     key = (
         f"dash:{community.pk}:{state.stamp}:{state.refreshed_at.timestamp()}:{timezone.localdate()}:{filters}"
     )
@@ -100,7 +102,7 @@ def _figures(community: Community, filters: Filters) -> dict:
         if found is None:
             found = dashboard_figures(community=community, filters=filters)
         cache.set(key, found, FIGURES_CACHE_S)
-    return found
+    return {**found, "facts": facts}
 
 
 def _context(request: HttpRequest, access: Access, filters: Filters, *, with_map: bool = True) -> dict:
@@ -119,6 +121,7 @@ def _context(request: HttpRequest, access: Access, filters: Filters, *, with_map
         "public": access.public,
         "filters": filters,
         "period_end": filters.date_to - dt.timedelta(days=1),
+        "facts": figures["facts"],
         "k": comparison.current,
         "comparison": comparison,
         "districts": districts,

@@ -17,13 +17,11 @@ from django.utils import timezone
 from accounts.models import Community
 from config.sql import run_sql, sql_text
 from dashboards.filters import Filters, filters_from_query
-from dashboards.models import CleaningFact, RecurrenceState
+from dashboards.models import CleaningFact, DelayMonth, FactMonth, RecurrenceState, SiteMonth
 from dashboards.sqlfiles import sql_file
 
 # Rebuild inside the request below this many facts (~1 s at 100k on a small server).
 SYNC_ROWS = 100_000
-# Never serve facts older than this (seconds) when data changed: rebuild in the request.
-MAX_STALE_S = 600
 _ENQUEUED: dict[int, float] = {}  # per worker: community id -> monotonic time of last enqueue
 
 
@@ -48,6 +46,7 @@ def recurrence_refresh(*, community_id: int, precompute: bool = False) -> Recurr
             cursor.execute("SET LOCAL enable_nestloop = off")
             cursor.execute(sql_text(sql_file("refresh_facts.sql")), {"community": community_id})
             rows = cursor.rowcount
+        rollups_refresh(community_id=community_id)
         costs = Community.objects.filter(pk=community_id).values_list("settings", flat=True).first() or {}
         monthly = {
             month: [int(n), int(back), float(m2), float(cost)]
@@ -69,10 +68,23 @@ def recurrence_refresh(*, community_id: int, precompute: bool = False) -> Recurr
         )
     if state.rows > 10_000:
         with connection.cursor() as cursor:  # fresh statistics for the planner
-            cursor.execute("ANALYZE dashboards_cleaningfact")
+            cursor.execute(
+                "ANALYZE dashboards_cleaningfact, dashboards_factmonth, dashboards_sitemonth, dashboards_delaymonth"
+            )
     if precompute:
         recurrence_precompute(community_id=community_id, state=state)
     return state
+
+
+def rollups_refresh(*, community_id: int) -> None:
+    """Rebuild a community's monthly rollups (models.FactMonth, SiteMonth, DelayMonth) from its
+    facts; called in the facts' rebuild transaction, so readers see both or neither."""
+    for model in (FactMonth, SiteMonth, DelayMonth):
+        model.objects.filter(community_id=community_id).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql_text(sql_file("refresh_rollups.sql")), {"community": community_id, "tz": settings.TIME_ZONE}
+        )
 
 
 PRECOMPUTED_PERIODS = ("month", "quarter", "year")
@@ -129,10 +141,13 @@ def recurrence_ensure_fresh(*, community: Community) -> RecurrenceState:
     state = RecurrenceState.objects.filter(community_id=community.pk).defer("figures").first()
     if state is not None and state.stamp == facts_stamp(community_id=community.pk):
         return state
-    age = (timezone.now() - state.refreshed_at).total_seconds() if state else None
     sync_rows = getattr(settings, "RONDE_RECURRENCE_SYNC_ROWS", SYNC_ROWS)
-    if state is None or state.rows < sync_rows or (age is not None and age > MAX_STALE_S):
+    if state is None or state.rows < sync_rows:
         return recurrence_refresh(community_id=community.pk)
+    # A large community is never rebuilt inside a request (40-60 s at 1M interventions: the
+    # page would time out): its last facts are served, the page says from when, and the
+    # background task rebuilds them.
+    state.pending = True  # type: ignore[attr-defined]
     now = time.monotonic()
     if now - _ENQUEUED.get(community.pk, -1e9) > 60:
         from dashboards.tasks import recurrence_refresh_task

@@ -161,6 +161,34 @@ def test_large_community_is_served_stale_facts_while_a_task_rebuilds(
     assert kpis_for_period(community=community, filters=JANUARY).cleanings == 5  # rebuilt by the task
 
 
+def test_a_large_community_is_never_rebuilt_inside_a_request_even_long_stale(
+    community, history, settings, django_capture_on_commit_callbacks
+):
+    """At 1M interventions a rebuild takes ~a minute: the page keeps the old facts and says so."""
+    from dashboards.models import RecurrenceState
+
+    assert kpis_for_period(community=community, filters=JANUARY).cleanings == 4
+    settings.RONDE_RECURRENCE_SYNC_ROWS = 0  # every community counts as large
+    RecurrenceState.objects.filter(community_id=community.pk).update(
+        refreshed_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    )
+    cleaning(community, history["tag"], day="2025-01-25", site=history["c"])
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert kpis_for_period(community=community, filters=JANUARY).cleanings == 4  # old facts
+    assert len(queued) == 1  # the background rebuild
+    # The page says the figures are from the last rebuild.
+    from django.test import Client
+
+    from accounts.models import Role
+    from tests.factories import PASSWORD, member
+
+    viewer = Client()
+    assert viewer.login(username=member(community, Role.VIEWER).username, password=PASSWORD)
+    page = viewer.get("/dashboards/?date_from=2025-01-01&date_to=2025-01-31", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert b'id="facts-age"' in page.content and b"Figures as of" in page.content
+
+
 def test_a_years_previous_period_is_last_year(community, history):
     """For a year the previous period and the same period last year coincide: both read 2025."""
     year = Filters(date_from=dt.date(2026, 1, 1), date_to=dt.date(2027, 1, 1), period="year")

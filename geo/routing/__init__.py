@@ -2,8 +2,9 @@
 
 Split by concern: `profiles` (who may use which street, how fast), `topology` (the
 pgRouting graph kept in geo_streetsegment.source/target), `graph` (a pruned per-request
-copy of the graph and snapping), `matrix` (cost matrix), `solver` (VROOM), `legs` (route
-geometry), `planner` (the whole pipeline for one round). Storage SRID throughout (metres).
+copy of the graph and snapping), `matrix` (cost matrix), `solver` (VROOM), `polish` (local
+search on a single round's matrix, after VROOM), `legs` (route geometry), `planner` (the
+whole pipeline for one round). Storage SRID throughout (metres).
 """
 
 from pathlib import Path

@@ -24,9 +24,11 @@ from .solver import SolverJob, SolverVehicle, Visit, solve
 from .topology import topology_ensure
 
 UNREACHABLE = "unreachable: no street of the network's main part within {tol:.0f} m"
-# Asymmetric (one-way) rounds up to this many jobs go through VROOM's general path (better
-# rounds, slower; see solver.py); larger ones keep the fast TSP path (measured: at 100
-# stops the general path at the exploration level we can afford is worse, 4.1 % vs 2.9 %).
+# Rounds up to this many jobs also go through VROOM's general path (slower; see solver.py):
+# a single free round is solved both ways and the cheaper one polished, which beat the
+# fast path alone on small walking rounds too. Larger ones keep the fast TSP path plus the
+# polish (measured: at 100 stops the general path at the exploration level we can afford
+# is worse, 4.1 % vs 2.9 % before the polish).
 GENERAL_PATH_MAX_JOBS = 70
 
 
@@ -58,7 +60,10 @@ class PlanOptions:
     break_: tuple[int, int, int] | None = None  # earliest, latest start, duration (s)
     agents: int = 1
     fixed_first: int | None = None  # a job key that must be the first visit (round 0)
-    general_path: bool | None = None  # None: decided from the mode and the size
+    general_path: bool | None = None  # None: decided from the size
+    # Re-optimising: the job keys of the round the agent follows, in order. Kept unless the
+    # new round is clearly better (solver.STABILITY_SHARE / STABILITY_MIN_S).
+    previous_order: tuple[int, ...] | None = None
 
 
 @dataclass
@@ -237,9 +242,18 @@ def _solve(
     ]
     general = options.general_path
     if general is None:
-        general = profile.oneway and len(solver_jobs) <= GENERAL_PATH_MAX_JOBS
+        general = len(solver_jobs) <= GENERAL_PATH_MAX_JOBS
+    incumbent = None
+    if options.previous_order is not None and len(vehicles) == 1:
+        id_of_key = {job.key: sid for sid, (_, job) in by_id.items()}
+        incumbent = [id_of_key[key] for key in options.previous_order if key in id_of_key]
     result = solve(
-        durations=durations, distances=distances, jobs=solver_jobs, vehicles=vehicles, general_path=general
+        durations=durations,
+        distances=distances,
+        jobs=solver_jobs,
+        vehicles=vehicles,
+        general_path=general,
+        incumbent=incumbent,
     )
     timings["solve_s"] = result.seconds
     for sid in result.unassigned:

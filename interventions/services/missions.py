@@ -83,7 +83,11 @@ def mission_conflicts(*, mission: Mission) -> list[dict[str, Any]]:
     return conflicts
 
 
-def _check_zone(*, community: Community, zone: Polygon) -> Polygon:
+def mission_zone_checked(*, community: Community, zone: Polygon) -> Polygon:
+    """A mission (or recurring mission) zone in the storage SRID; EPSG:4326 when it has none.
+
+    A 400 naming `zone` when it is invalid, empty or outside the community's territory.
+    """
     if zone.srid is None:
         zone.srid = settings.RONDE_API_SRID
     if zone.srid != settings.RONDE_SRID:
@@ -111,7 +115,7 @@ def mission_create(
     """A draft mission with one stop per open job in the zone; returns it and its conflicts."""
     if team.community_id != community.pk:
         raise ValidationError({"team": ["Unknown team in your community."]})
-    zone = _check_zone(community=community, zone=zone)
+    zone = mission_zone_checked(community=community, zone=zone)
     mission = Mission(community=community, zone=zone, date=date, team=team, created_by=created_by, name=name)
     for field, value in planning.items():
         setattr(mission, field, value)
@@ -328,6 +332,13 @@ def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None
         job = stop.intervention or stop.report
         priority = {1: 100, 2: 50, 3: 0}.get(getattr(job, "priority", 2), 50)
         jobs.append(PlanJob(stop.pk, point.x, point.y, stop.service_s, window, priority))
+    previous_order = None
+    if reoptimise and mission.agents == 1:
+        # The order the agent follows now: kept unless the new round is clearly better.
+        followed = [s for s in todo if s.sequence is not None and s.status != StopStatus.UNASSIGNED]
+        previous_order = tuple(
+            s.pk for s in sorted(followed, key=lambda s: (s.round_index, s.sequence, s.pk))
+        )
     plan_options = PlanOptions(
         start=(start.x, start.y),
         end=(end.x, end.y) if end is not None else None,
@@ -337,6 +348,7 @@ def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None
         break_=break_,
         agents=mission.agents,
         fixed_first=options.fixed_first_stop,
+        previous_order=previous_order,
     )
     try:
         result = plan(

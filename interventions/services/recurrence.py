@@ -3,9 +3,8 @@
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -15,7 +14,7 @@ from audit.models import AuditAction
 from audit.services import audit_record, diff, snapshot
 from interventions.models import Mission, MissionOccurrence, MissionTemplate
 
-from .missions import mission_create, mission_optimize
+from .missions import mission_create, mission_optimize, mission_zone_checked
 
 logger = logging.getLogger(__name__)
 
@@ -62,19 +61,6 @@ def _weekdays(value: Any) -> list[int]:
     return days
 
 
-def _storage_zone(*, community: Community, zone: Polygon) -> Polygon:
-    """The zone in the storage SRID (Lambert-93 by default); EPSG:4326 when it has no SRID."""
-    if zone.srid is None:
-        zone.srid = settings.RONDE_API_SRID
-    if zone.srid != settings.RONDE_SRID:
-        zone = cast(Polygon, zone.transform(settings.RONDE_SRID, clone=True))
-    if not zone.valid:
-        raise ValidationError({"zone": [f"The polygon is not valid: {zone.valid_reason}."]})
-    if not community.territory.intersects(zone):
-        raise ValidationError({"zone": ["The zone is outside the community's territory."]})
-    return zone
-
-
 def _check(template: MissionTemplate) -> None:
     if template.team.community_id != template.community_id:
         raise ValidationError({"team": ["Unknown team in your community."]})
@@ -108,7 +94,7 @@ def mission_template_create(
         community=community,
         name=name,
         team=team,
-        zone=_storage_zone(community=community, zone=zone),
+        zone=mission_zone_checked(community=community, zone=zone),
         weekdays=days,
         every_weeks=every_weeks,
         starts_on=starts_on,
@@ -134,7 +120,7 @@ def mission_template_update(*, template: MissionTemplate, **changes: Any) -> Mis
     if "weekdays" in changes:
         changes["weekdays"] = _weekdays(changes["weekdays"])
     if changes.get("zone") is not None:
-        changes["zone"] = _storage_zone(community=locked.community, zone=changes["zone"])
+        changes["zone"] = mission_zone_checked(community=locked.community, zone=changes["zone"])
     for name, value in changes.items():
         setattr(locked, name, value)
     _check(locked)

@@ -218,6 +218,8 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # Dashboards (tag recurrence): a tag removal joins the surface site within this distance
 # (metres, storage SRID) with the same support, else a new site is created.
 RONDE_SITE_RADIUS_M = float(env("RONDE_SITE_RADIUS_M", 5))
+# Dashboards: a small community's figures are rebuilt when viewed, at most this often (s).
+RONDE_RECURRENCE_FRESH_S = env_int("RONDE_RECURRENCE_FRESH_S", 60)
 # Heatmap point store: a worker re-reads changed interventions at most this often (seconds),
 # and reloads everything (catching deletions) at this interval.
 RONDE_HEATMAP_REFRESH_S = env_int("RONDE_HEATMAP_REFRESH_S", 30)

@@ -15,3 +15,6 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # A URL without a rule in accounts/access.py is served with a warning, so work in progress
 # runs; tests/security/test_permission_matrix.py fails until the rule is declared.
 RONDE_ACCESS_STRICT = False
+# Dashboards rebuild a small community's figures on every view after a change (tests add data
+# and look at once); tests/dashboards/test_recurrence.py checks the production window itself.
+RONDE_RECURRENCE_FRESH_S = 0

@@ -189,6 +189,45 @@ def test_a_large_community_is_never_rebuilt_inside_a_request_even_long_stale(
     assert b'id="facts-age"' in page.content and b"Figures as of" in page.content
 
 
+def test_a_small_community_is_rebuilt_at_most_once_a_minute(
+    community, history, settings, django_capture_on_commit_callbacks
+):
+    """Agents sync all day: each dashboard view must not rebuild the figures."""
+    from dashboards.models import RecurrenceState
+
+    assert kpis_for_period(community=community, filters=JANUARY).cleanings == 4
+    settings.RONDE_RECURRENCE_FRESH_S = 60
+    cleaning(community, history["tag"], day="2025-01-25", site=history["c"])
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert kpis_for_period(community=community, filters=JANUARY).cleanings == 4  # rebuilt < 60 s ago
+    assert len(queued) == 1  # the background task takes the change in
+    RecurrenceState.objects.filter(community_id=community.pk).update(
+        refreshed_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    )
+    assert kpis_for_period(community=community, filters=JANUARY).cleanings == 5  # a minute later
+
+
+@pytest.mark.django_db(transaction=True)  # the rebuild's transaction lock must end at its commit
+def test_a_view_never_waits_behind_another_rebuild(community, history):
+    import time
+
+    import psycopg
+    from django.db import connection
+
+    from dashboards.services import recurrence
+
+    assert kpis_for_period(community=community, filters=JANUARY).cleanings == 4
+    cleaning(community, history["tag"], day="2025-01-25", site=history["c"])
+    recurrence._ENQUEUED[community.pk] = time.monotonic()  # a task was just queued
+    s = connection.settings_dict
+    with psycopg.connect(f"host={s['HOST']} port={s['PORT']} user={s['USER']} dbname={s['NAME']}") as other:
+        other.execute("SELECT pg_advisory_lock(hashtext('ronde.facts'), %s::int)", [community.pk])
+        started = time.monotonic()
+        state = recurrence.recurrence_ensure_fresh(community=community)
+        assert getattr(state, "pending", False) and time.monotonic() - started < 5  # served, no wait
+    assert kpis_for_period(community=community, filters=JANUARY).cleanings == 5  # lock free: rebuilt
+
+
 def test_a_years_previous_period_is_last_year(community, history):
     """For a year the previous period and the same period last year coincide: both read 2025."""
     year = Filters(date_from=dt.date(2026, 1, 1), date_to=dt.date(2027, 1, 1), period="year")

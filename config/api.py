@@ -3,6 +3,8 @@
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import CheckConstraint, Q, UniqueConstraint
@@ -70,4 +72,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
     elif isinstance(exc, IntegrityError):
         # Never a 500 for bad input that slipped past validation into a constraint.
         exc = exceptions.ValidationError(detail=integrity_error_detail(exc))
+    elif isinstance(exc, TooManyFieldsSent):
+        # Raised while DRF parses a form body: Django would answer its HTML 400 page.
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        exc = exceptions.ParseError(detail=f"Too many form fields (at most {limit}); send a JSON body.")
+    elif isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = exceptions.ParseError(detail=f"The request body is larger than {limit} bytes.")
     return drf_exception_handler(exc, context)

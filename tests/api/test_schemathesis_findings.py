@@ -77,3 +77,17 @@ def test_date_to_the_last_day_of_the_calendar_is_no_bound(dispatcher, url, param
     """The day after 9999-12-31 does not exist (an OverflowError, a 500, before)."""
     response = dispatcher.get(url, {"date_to": "9999-12-31", **params})
     assert response.status_code == 200, response.content
+
+
+def test_a_form_body_with_too_many_fields_is_a_json_400(community, api_as):
+    """Found by schemathesis: Django's own HTML 400 page answered a JSON API."""
+    from tests.factories import MissionFactory
+
+    mission = MissionFactory(community=community)
+    body = "&".join(f"remove={i}" for i in range(1500))
+    response = api_as(community, Role.DISPATCHER).post(
+        f"/api/v1/missions/{mission.pk}/stops/", body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "fields" in response.json()["detail"]

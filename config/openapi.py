@@ -82,7 +82,10 @@ def document_errors(result: dict[str, Any], generator: Any, **kwargs: Any) -> di
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
-            for code, description in ERRORS.items():
+            errors = dict(ERRORS)
+            if "requestBody" in operation:
+                errors["415"] = "The body's Content-Type is not one this operation reads."
+            for code, description in errors.items():
                 responses.setdefault(
                     code, {"description": description, "content": {"application/json": {"schema": ref}}}
                 )

@@ -91,3 +91,15 @@ def test_a_form_body_with_too_many_fields_is_a_json_400(community, api_as):
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     assert "fields" in response.json()["detail"]
+
+
+def test_a_date_in_year_289_is_a_400_naming_the_field(community, api_as):
+    """Found by schemathesis: it came back with a local-mean-time offset, not valid ISO 8601."""
+    from tests.factories import ReportFactory
+
+    report = ReportFactory(community=community)
+    response = api_as(community, Role.DISPATCHER).patch(
+        f"/api/v1/reports/{report.pk}/", {"reported_at": "0289-08-31T02:05:24Z"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "reported_at" in response.json()

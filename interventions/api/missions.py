@@ -66,6 +66,8 @@ def _geometry_in(value: GEOSGeometry, *, kind: type) -> GEOSGeometry:
         value.srid = settings.RONDE_API_SRID
     if value.empty:
         raise serializers.ValidationError("The geometry is empty.")
+    if value.hasz:  # the columns are 2D: PostGIS would refuse it with a 500
+        raise serializers.ValidationError("Expected 2D coordinates [longitude, latitude], without a height.")
     minx, miny, maxx, maxy = value.extent
     # Written so that a NaN fails too; PROJ would raise (a 500) on such coordinates.
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):

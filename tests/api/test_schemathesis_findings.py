@@ -103,3 +103,13 @@ def test_a_date_in_year_289_is_a_400_naming_the_field(community, api_as):
     )
     assert response.status_code == 400
     assert "reported_at" in response.json()
+
+
+def test_a_mission_point_with_a_height_is_a_400(dispatcher, mission):
+    """Found by schemathesis: a 3D point reached PostGIS (500: the column is 2D)."""
+    response = dispatcher.patch(
+        f"/api/v1/missions/{mission.pk}/",
+        {"start_point": {"type": "Point", "coordinates": [0.34, 46.58, 120.0]}},
+        format="json",
+    )
+    assert_400(response, "start_point", "2d")

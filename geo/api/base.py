@@ -412,7 +412,15 @@ class CommunityViewSet(viewsets.ModelViewSet):
         rows = FeatureRows(queryset, self.get_serializer(), encoded=encoded, first_page_size=first)
         page = self.paginate_queryset(rows)  # type: ignore[arg-type]
         response = self.get_paginated_response({"features": page})
-        return orjson_response(response) if encoded else response
+        if not encoded:
+            return response
+        out = orjson_response(response)
+        # The view and its request refer to each other, so what the view keeps (the page of
+        # ~1,000 feature dicts on its paginator) would only be freed by Python's cyclic GC, and
+        # a full collection then walks all of it: measured 120 ms pauses, the p95 of the bbox
+        # benchmark. Dropping the page lets reference counting free it when the request ends.
+        paginator.page = None  # type: ignore[attr-defined]
+        return out
 
     # Writes: the service returns the saved object; it is read back through the selector
     # so the response has exactly the shape of a GET.

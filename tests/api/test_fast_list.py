@@ -135,7 +135,9 @@ def test_a_served_page_is_freed_without_the_cyclic_gc(community, api_as):
         response = client.get("/api/v1/interventions/")
         gc.collect()
         # The server's features, not the test's parsed JSON: their geometry is PostGIS's text.
-        features = [o for o in gc.garbage if isinstance(o, dict) and isinstance(o.get("geometry"), orjson.Fragment)]
+        features = [
+            o for o in gc.garbage if isinstance(o, dict) and isinstance(o.get("geometry"), orjson.Fragment)
+        ]
     finally:
         gc.set_debug(0)
         gc.garbage.clear()

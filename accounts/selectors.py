@@ -45,6 +45,16 @@ def membership_get_for_token(*, key: str, community_slug: str | None = None) -> 
 _CALLER_MODELS = (("m", Membership), ("u", User), ("c", Community))
 
 
+def caller_sql(*, membership: str, user: str, community: str) -> str:
+    """The statement that picks the caller's membership, selecting the given columns.
+
+    Parameters %(key)s (API token), %(user_id)s, %(slug)s (community); aliases m, u, c.
+    The tile cache's shortcut (tiles/hit_shortcut.py) wraps it, so both choose alike.
+    """
+    text = sql_text(sql_path(__file__, "membership_of_caller.sql"))
+    return text.format(membership=membership, user=user, community=community)
+
+
 @cache
 def _caller_statement() -> tuple[str, tuple[list[str], ...]]:
     names: list[list[str]] = []
@@ -53,8 +63,7 @@ def _caller_statement() -> tuple[str, tuple[list[str], ...]]:
         fields = [f for f in model._meta.concrete_fields if f.attname != "territory"]
         names.append([f.attname for f in fields])
         columns[model._meta.model_name or ""] = ", ".join(f'{alias}."{f.column}"' for f in fields)
-    text = sql_text(sql_path(__file__, "membership_of_caller.sql"))
-    return text.format(**columns), tuple(names)
+    return caller_sql(**columns), tuple(names)
 
 
 def _membership_of_caller(

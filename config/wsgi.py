@@ -6,6 +6,11 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 application = get_wsgi_application()
 
+from tiles.hit_shortcut import TileHitShortcut  # noqa: E402 — needs the apps loaded above
+
+# Cached map tiles are answered before the middleware stack (see tiles/hit_shortcut.py).
+application = TileHitShortcut(application)  # type: ignore[assignment]
+
 
 def _freeze_startup_objects() -> None:
     """Load the URLconf (every view, serializer and SQL file) now, then move everything alive

@@ -75,8 +75,14 @@ def fix_geojson_pages(result: dict[str, Any], generator: Any, **kwargs: Any) -> 
     return result
 
 
+URI_TOO_LONG = {
+    "description": "The URL is longer than the web server accepts (gunicorn: a 4,094-byte request line).",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
+
+
 def document_errors(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
-    """Add the error answers (400/401/403/404/429, DRF's JSON error body) to every operation."""
+    """Add the error answers (400/401/403/404/429, DRF's JSON error body; 414) to every operation."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     ref = {"$ref": "#/components/schemas/Error"}
     for path_item in result.get("paths", {}).values():
@@ -89,4 +95,7 @@ def document_errors(result: dict[str, Any], generator: Any, **kwargs: Any) -> di
                 responses.setdefault(
                     code, {"description": description, "content": {"application/json": {"schema": ref}}}
                 )
+            # Answered by the HTTP server before Ronde sees the request (found by schemathesis:
+            # a query string of 8 kB), so its body is the server's own page, not JSON.
+            responses.setdefault("414", URI_TOO_LONG)
     return result

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import ImageFile
 
 from accounts.models import Membership, Role
 from accounts.selectors import NoCommunity, membership_get_for_user
@@ -85,6 +86,10 @@ def sheet_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     # (a fetch back to this server would also deadlock a single-threaded dev server).
     from weasyprint import HTML  # noqa: PLC0415 — heavy import, only for this view
     from weasyprint.urls import URLFetcher  # noqa: PLC0415
+
+    # Importing WeasyPrint turns Pillow's LOAD_TRUNCATED_IMAGES on for the whole process;
+    # after one printed sheet, the field app's photo check would accept truncated photos.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
 
     context = _sheet_context(request, pk)
     css_path = finders.find("dispatch/sheet.css")

@@ -7,9 +7,11 @@ import pytest
 from django.test import override_settings
 from PIL import Image
 
+from accounts.models import Role
 from agent.models import PhotoThumbnail
 from interventions.models import Photo
 from tests.agent.conftest import edit_body, jpeg_bytes, put_intervention, put_photo
+from tests.factories import member
 
 pytestmark = pytest.mark.django_db
 
@@ -104,4 +106,14 @@ def test_a_photo_for_another_agents_work_is_refused(field, key, community):
     outsider = token_client(member(community, Role.AGENT))
     response = put_photo(outsider, uuid.uuid4(), jpeg_bytes(), intervention=key)
     assert response.status_code == 403
+    assert not Photo.objects.exists()
+
+
+def test_a_truncated_jpeg_is_still_refused_after_a_mission_sheet_was_printed(field, key, community, client):
+    """WeasyPrint (the PDF sheet) turns Pillow's LOAD_TRUNCATED_IMAGES on for the process."""
+    client.force_login(member(community, Role.DISPATCHER))
+    assert client.get(f"/dispatch/missions/{field.mission.pk}/sheet.pdf").status_code == 200
+    data = jpeg_bytes((800, 600), noise=True)
+    response = put_photo(field.client, uuid.uuid4(), data[: len(data) // 2], intervention=key)
+    assert response.status_code == 400
     assert not Photo.objects.exists()

@@ -6,7 +6,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
-from config.sql import sql_path, sql_text
+from config.sql import fetch_prepared, sql_path, sql_text
 
 from .models import Community, Membership, Role, Team, User
 
@@ -70,9 +70,7 @@ def _membership_of_caller(
     *, key: str | None = None, user_id: int | None = None, community_slug: str | None = None
 ) -> Membership | None:
     statement, (m_names, u_names, c_names) = _caller_statement()
-    with connection.cursor() as cursor:
-        cursor.execute(statement, {"key": key, "user_id": user_id, "slug": community_slug or None})
-        row = cursor.fetchone()
+    row = fetch_prepared(statement, {"key": key, "user_id": user_id, "slug": community_slug or None})
     if row is None:
         return None
     values = [convert(v) for convert, v in zip(_caller_converters(), row, strict=True)]

@@ -21,7 +21,7 @@ import threading
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -195,7 +195,7 @@ def parse_heatmap_filters(query: QueryDict | dict[str, str], *, community_id: in
     return filters
 
 
-@cache
+@lru_cache(maxsize=256)  # keyed by the zone's version: bounded, or every edit would stay in memory
 def _zone_3857(zone_id: int, updated: dt.datetime) -> GEOSGeometry:
     return Zone.objects.get(pk=zone_id).geom.transform(3857, clone=True)
 

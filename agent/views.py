@@ -51,6 +51,8 @@ def shell(request: HttpRequest) -> HttpResponse:
         "sw": reverse("agent:sw"),
         "scope": reverse("agent:app"),
         "tiles": _tiles_config(),
+        # The exact URL the service worker precaches (hashed in production): see agent/map.js.
+        "maplibreWorker": static("vendor/maplibre-gl/maplibre-gl-worker.mjs"),
         "choices": {
             "support": _choices(Support.choices),
             "method": _choices(Method.choices),

@@ -7,7 +7,7 @@ from PIL import Image
 
 from interventions.models import Intervention, InterventionStatus, Photo
 from tests.agent.conftest import make_field
-from tests.e2e.conftest import assert_accessible, login
+from tests.e2e.conftest import _wait_for_server_idle, assert_accessible, login
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -39,6 +39,9 @@ def agent_page(browser, live_server, community):
     page.wait_for_function("() => !!navigator.serviceWorker.controller")
     yield page, context, field
     context.close()
+    # The app's background sync may still be running on the live server: the teardown's
+    # TRUNCATE would deadlock with it (seen in a full run).
+    _wait_for_server_idle()
 
 
 def summary(page) -> dict:

@@ -113,5 +113,7 @@ def test_templates_pages_fit_a_phone(page, live_server, community, city):
     page.locator("#templates-link").click()
     page.wait_for_url("**/dispatch/templates/")
     page.locator("#template-new-link").click()
+    # The form page, not the list being replaced (its documentElement is null meanwhile).
+    page.wait_for_url("**/dispatch/templates/new/**")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert_accessible(page)

@@ -136,7 +136,7 @@ async function missionScreen(id) {
     h("p", { id: "tile-status", class: "muted", "aria-live": "polite" }));
   const saved = await get("missions", `tiles:m${id}`);
   const handle = await showMissionMap(mapBox, mission, {
-    t, styleUrl: CONFIG.tiles && CONFIG.tiles.style, offlineMaxZoom: saved ? saved.savedMaxZoom : null,
+    t, styleUrl: CONFIG.tiles && CONFIG.tiles.style, workerUrl: CONFIG.maplibreWorker, offlineMaxZoom: saved ? saved.savedMaxZoom : null,
     onStop: (s) => { location.hash = `#/m/${id}/s/${s.key}`; },
   });
   const update = (p) => {

@@ -8,7 +8,7 @@ import { mapLocale } from "../js/map_locale.js";
 export const TILE_CAP = 4000;
 const TILE_CACHE = "ronde-tiles";
 
-export async function showMissionMap(container, mission, { t, styleUrl, onStop, offlineMaxZoom = null }) {
+export async function showMissionMap(container, mission, { t, styleUrl, onStop, workerUrl = null, offlineMaxZoom = null }) {
   let maplibre;
   try {
     maplibre = await import("../vendor/maplibre-gl/maplibre-gl.mjs");
@@ -16,6 +16,7 @@ export async function showMissionMap(container, mission, { t, styleUrl, onStop, 
     container.textContent = t("The map could not be shown on this device; use the list.");
     return null;
   }
+  if (workerUrl) startWorkersUnderServiceWorker(maplibre, workerUrl);
   let style = { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#f4f1ea" } }] };
   if (styleUrl) {
     try {
@@ -76,6 +77,23 @@ export async function showMissionMap(container, mission, { t, styleUrl, onStop, 
     map,
     setPosition(lonlat) { meMarker.setLngLat(lonlat).addTo(map); },
   };
+}
+
+// MapLibre's own worker URL (/static/…/maplibre-gl-worker.mjs?v=…) is outside the service
+// worker's /agent/ scope, and a worker script is matched to a service worker by its own URL,
+// not by the page's: offline, it came only from the browser's HTTP cache, which holds a static
+// file for a tenth of its age (a minute in production, seconds after a deploy). Once that
+// expired the worker failed to load and the mission map never drew (the browser test failed so
+// in fresh checkouts). A worker started from a blob: URL belongs to this page's service worker
+// instead, so its `import` of the script is answered from the shell cache, where `workerUrl`
+// (the same static() URL as the precache list) has been since install.
+let workerBlobUrl = null;
+function startWorkersUnderServiceWorker(maplibre, workerUrl) {
+  if (!workerBlobUrl) {
+    const src = new URL(workerUrl, location.href).href;
+    workerBlobUrl = URL.createObjectURL(new Blob([`import ${JSON.stringify(src)};`], { type: "text/javascript" }));
+  }
+  maplibre.setWorkerUrl(workerBlobUrl);
 }
 
 // MapLibre fetches tiles in its web worker, and a worker script served from /static/ is

@@ -419,7 +419,8 @@ class CommunityViewSet(viewsets.ModelViewSet):
         # ~1,000 feature dicts on its paginator) would only be freed by Python's cyclic GC, and
         # a full collection then walks all of it: measured 120 ms pauses, the p95 of the bbox
         # benchmark. Dropping the page lets reference counting free it when the request ends.
-        paginator.page = None  # type: ignore[attr-defined]
+        if paginator is not None:
+            paginator.page = None  # type: ignore[attr-defined]
         return out
 
     # Writes: the service returns the saved object; it is read back through the selector

@@ -2,7 +2,8 @@ from .base import *  # noqa: F403
 
 SECRET_KEY = "ronde-test-key"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests only
-MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+# One folder per test database: two runs at once in one checkout must not see each other's files.
+MEDIA_ROOT = VAR_DIR / "test-media" / DATABASES["default"]["TEST"]["NAME"]  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,0 +1,227 @@
+"""The heatmap benchmark at 10M interventions (`RONDE_HEATMAP_BENCH_10M=1 python -m benchmarks heatmap`).
+
+Database `ronde_bench_10m` (RONDE_HEATMAP_BENCH_10M_DB), in the dev cluster beside
+ronde_bench, built once and reused while its record (the database comment) matches:
+`seed_demo --scale 100` (1M interventions, as ronde_bench), then nine clones of every
+intervention written by one set-based INSERT … SELECT per block range of the heap
+(heatmap_10m_clone.sql: same sites, categories, teams and dates, moved 0.5–4 m), the indexes
+rebuilt, VACUUM ANALYZE. Building takes ~8 min on 2 cores (4.5 min seeding, 1.2 min
+cloning, 1.5 min indexes; `seed_demo --scale 1000` would take ~40 min and ~21 GB of client
+memory); progress is printed. Drop it to start afresh: `dropdb -h 127.0.0.1 -p 54329 -U ronde
+ronde_bench_10m`.
+
+Then, in one run, over the same tile list logic as at 1M (every tile z10–13, 150 per zoom
+z14–16 at interventions): in-process cold start (from the interventions, from the snapshot),
+memory, the numpy binning floor, the full render and the SQL-binning query; through HTTP
+(gunicorn, 2 workers, production settings) the in-memory store, first pass (renders) and
+cached passes apart, p50/p95 per zoom band, each worker's cold start and RSS, the SQL-binning
+path on a sample of tiles, and the target line (issue 7: p95 ≤ 100 ms at 10M).
+"""
+
+import datetime as dt
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+from benchmarks import harness
+
+DB_10M = os.environ.get("RONDE_HEATMAP_BENCH_10M_DB", "ronde_bench_10m")
+CLONES = 9  # copies of each seeded row: 1M + 9M
+CHUNKS = 20  # heap block ranges, one INSERT (and one progress line) each
+CLONE_SQL = Path(__file__).with_name("heatmap_10m_clone.sql")
+RECORD = "ronde-bench-10m base=scale 100 seed={seed} clones=9 v1"
+TARGET_MS = 100.0
+SQL_TILES_HTTP = 40  # SQL binning through HTTP: a sample (z10 tiles cost seconds each at 10M)
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def database_10m(*, seed: int = harness.BENCH_SEED, name: str = DB_10M) -> str:
+    """DATABASE_URL of the 10M database: reused when its record matches, else built."""
+    url = harness.database_url(name)
+    wanted = RECORD.format(seed=seed)
+    with harness._admin_connection() as admin:
+        row = admin.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+    if row is not None and row[0] == wanted:
+        harness._manage(url, "migrate", "--no-input", "-v", "0")
+        _say(f"Reusing {name} ({wanted}).")
+        return url
+    started = time.monotonic()
+    _say(f"Building {name} ({wanted}): seed_demo --scale 100, then {CLONES} clones of each intervention.")
+    # Seeds 1M (or reuses a database seeded at scale 100 whose cloning did not finish: the
+    # clones are written in one transaction, which also writes the 10M record).
+    harness.bench_database(scale=100, seed=seed, name=name)
+    _clone(url, wanted)
+    _say(f"Built {name} in {(time.monotonic() - started) / 60:.1f} min.")
+    return url
+
+
+def _clone(url: str, record: str) -> None:
+    sql = CLONE_SQL.read_text()
+    with psycopg.connect(harness._libpq(url)) as conn:  # one transaction: all or nothing
+        # No triggers: the tile-cache purge has nothing to purge in a bench database, and the
+        # foreign keys point at rows the seeded originals already reference.
+        conn.execute("SET session_replication_role = replica")
+        conn.execute("SET maintenance_work_mem = '1GB'")
+        unit = conn.execute(
+            "SELECT proj4text FROM spatial_ref_sys "
+            "WHERE srid = Find_SRID('public', 'interventions_intervention', 'geom')"
+        ).fetchone()
+        if unit is None or "+units=m" not in unit[0]:
+            raise RuntimeError("the clone offsets are metres: the storage SRID must be in metres")
+        (community,) = conn.execute("SELECT id FROM accounts_community WHERE slug = 'demo'").fetchone() or (
+            None,
+        )
+        last_id, seeded = conn.execute(
+            "SELECT max(id), count(*) FROM interventions_intervention WHERE community_id = %s", [community]
+        ).fetchone() or (0, 0)
+        blocks = conn.execute(
+            "SELECT pg_relation_size('interventions_intervention') / current_setting('block_size')::int8"
+        ).fetchone()[0]  # type: ignore[index]
+        indexes = conn.execute(
+            """
+            SELECT i.indexname, i.indexdef FROM pg_indexes i
+            WHERE i.schemaname = current_schema() AND i.tablename = 'interventions_intervention'
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c
+                              WHERE c.conindid = format('%I', i.indexname)::regclass)
+            """
+        ).fetchall()
+        # Building each index once over 10M rows is several times faster than growing it.
+        for index_name, _definition in indexes:
+            conn.execute(f'DROP INDEX "{index_name}"')
+        _say(f"Cloning {seeded:,} interventions {CLONES}× ({blocks:,} heap blocks in {CHUNKS} ranges)…")
+        t0 = time.monotonic()
+        written = 0
+        for i in range(CHUNKS):
+            lo, hi = blocks * i // CHUNKS, (blocks * (i + 1) // CHUNKS if i < CHUNKS - 1 else blocks + 1)
+            params = {"community": community, "last_id": last_id, "lo": f"({lo},0)", "hi": f"({hi},0)"}
+            written += conn.execute(sql, params).rowcount
+            _say(f"  clones {i + 1}/{CHUNKS}: {written:,} rows written, {time.monotonic() - t0:.0f} s")
+        if written != CLONES * seeded:
+            raise RuntimeError(f"wrote {written:,} clones, expected {CLONES * seeded:,}")
+        for index_name, definition in indexes:
+            t1 = time.monotonic()
+            conn.execute(definition)
+            _say(f"  index {index_name}: {time.monotonic() - t1:.0f} s")
+        # The rebuilt index lost its CLUSTER mark (seed_demo clusters on it; the heap is in its order).
+        conn.execute("ALTER TABLE interventions_intervention CLUSTER ON intervention_geom_3857_gist")
+        conn.execute("DELETE FROM dashboards_heatmapsnapshot")  # points of the 1M state
+        conn.execute(f"COMMENT ON DATABASE \"{conn.info.dbname}\" IS '{record}'")
+    with psycopg.connect(harness._libpq(url), autocommit=True) as conn:
+        t1 = time.monotonic()
+        conn.execute("VACUUM ANALYZE interventions_intervention")
+        _say(f"  VACUUM ANALYZE: {time.monotonic() - t1:.0f} s")
+
+
+def _status_mb(pid: int, key: str) -> float:
+    """VmRSS / VmHWM (peak) of a process, MB."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
+    return 0.0
+
+
+def _gunicorn_workers(base: str) -> list[int]:
+    """The worker pids of the gunicorn serving `base` (children of its master)."""
+    bind = base.removeprefix("http://")
+    found: dict[int, int] = {}  # pid -> parent pid
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            if b"gunicorn" in b" ".join(argv) and bind.encode() in argv:
+                stat = (entry / "stat").read_text()
+                found[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+    return sorted(pid for pid, parent in found.items() if parent in found)
+
+
+def inner_main() -> None:
+    """In-process part at 10M, in a child process bound to the 10M database (stdin: tiles)."""
+    import gc
+
+    import django
+
+    django.setup()
+    from accounts.models import Community
+    from benchmarks.heatmap import tile_timings
+    from tiles import heatmaps
+    from tiles.heatmap_store import _snapshot_write, points_load
+
+    tiles = [tuple(t) for t in json.loads(sys.stdin.read())["tiles"]]
+    community = Community.objects.get(slug="demo")
+    heatmaps.empty_png()
+    gc.collect()
+    rss0 = _status_mb(os.getpid(), "VmRSS")
+    t0 = time.perf_counter()
+    points = points_load(community.pk, use_snapshot=False)  # from the interventions (COPY)
+    cold = time.perf_counter() - t0
+    gc.collect()
+    rss1, peak = _status_mb(os.getpid(), "VmRSS"), _status_mb(os.getpid(), "VmHWM")
+    t0 = time.perf_counter()
+    _snapshot_write(community.pk, points, dt.datetime.now(tz=dt.UTC))  # what the workers will read
+    snap_write = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    warm = points_load(community.pk)
+    snap_read = time.perf_counter() - t0
+    assert len(warm) == len(points)
+    del warm
+    timings = tile_timings(community.pk, points, tiles, sql_limit=len(tiles))
+    print(json.dumps({
+        "points": len(points), "cold_s": cold, "snap_write_s": snap_write, "snap_read_s": snap_read,
+        "rss_mb": rss1 - rss0, "peak_mb": peak - rss0, "bytes_mb": points.nbytes / 2**20, **timings,
+    }))  # fmt: skip
+
+
+def run_10m() -> None:
+    from benchmarks import heatmap
+
+    _say(f"--- 10M interventions ({DB_10M}); load average {os.getloadavg()[0]:.2f} at the start")
+    url = database_10m()
+    tiles = heatmap.tile_list(url)
+    _say(
+        f"{len(tiles)} tiles z10–16 (every tile z10–13, {heatmap.PER_ZOOM} per zoom z14–16 at interventions)."
+    )
+    inner = heatmap._inner(url, tiles, entry="benchmarks.heatmap_10m")
+    _say(f"Points in memory: {inner['points']:,}; cold start from the interventions {inner['cold_s']:.2f} s, "
+         f"from the snapshot + changes {inner['snap_read_s']:.2f} s (storing the snapshot "
+         f"{inner['snap_write_s']:.2f} s); RSS +{inner['rss_mb']:.0f} MB (peak while loading "
+         f"+{inner['peak_mb']:.0f} MB), arrays {inner['bytes_mb']:.0f} MB.")  # fmt: skip
+    heatmap.print_inner(tiles, inner)
+    headers = {"Authorization": f"Token {harness.bench_token(url)}"}
+    with harness.ronde_server(url, workers=2, extra_env={"RONDE_HEATMAP_REFRESH_S": "60"}) as base:
+        workers = _gunicorn_workers(base)
+        before = [_status_mb(pid, "VmRSS") for pid in workers]
+        # One tile outside the list per worker, at once (each sync worker takes one): each
+        # worker's first heatmap request is its cold start (the snapshot + changes since).
+        cold, _wall, _ = harness.http_loop(
+            base, ["/tiles/heatmap/3/4/2.png"] * 2, headers=headers, concurrency=2, warmup=0, timeout=120.0
+        )
+        harness.http_loop(base, ["/tiles/heatmap/3/4/2.png"] * 8, headers=headers, concurrency=2, warmup=0)
+        loaded = [_status_mb(pid, "VmRSS") for pid in workers]
+        http = heatmap.http_timings(base, tiles, headers, sql_limit=SQL_TILES_HTTP)
+        after = [_status_mb(pid, "VmRSS") for pid in workers]
+        peaks = [_status_mb(pid, "VmHWM") for pid in workers]
+    _say("Workers: first heatmap tile (cold start) " + ", ".join(f"{s:.2f} s" for s in sorted(cold))
+         + "; RSS " + ", ".join(f"{b:.0f} → {lo:.0f} MB (after the run {a:.0f}, peak {p:.0f})"
+                                for b, lo, a, p in zip(before, loaded, after, peaks, strict=True)))  # fmt: skip
+    first = heatmap.print_http(tiles, http, target_ms=TARGET_MS)
+    every = harness.latency_stats(http["first"] + http["again"])
+    verdict = "met" if first.p95_ms <= TARGET_MS and every.p95_ms <= TARGET_MS else "NOT met"
+    _say(f"p95 ≤ {TARGET_MS:g} ms at 10M through HTTP: {verdict} (first pass, every tile rendered: "
+         f"p95 {first.p95_ms:.1f} ms; all passes: p95 {every.p95_ms:.1f} ms); load average "
+         f"{' '.join(f'{v:.2f}' for v in os.getloadavg())} at the end")  # fmt: skip

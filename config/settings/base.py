@@ -224,6 +224,9 @@ RONDE_RECURRENCE_FRESH_S = env_int("RONDE_RECURRENCE_FRESH_S", 60)
 # and reloads everything (catching deletions) at this interval.
 RONDE_HEATMAP_REFRESH_S = env_int("RONDE_HEATMAP_REFRESH_S", 30)
 RONDE_HEATMAP_RELOAD_S = env_int("RONDE_HEATMAP_RELOAD_S", 900)
+# Refreshes and reloads run in a background thread per worker (the request serves the points
+# it has); off, the request that finds them stale refreshes them itself (tests).
+RONDE_HEATMAP_BACKGROUND = env_bool("RONDE_HEATMAP_BACKGROUND", True)
 
 # Vector tiles: cache the gzip bytes (purged on writes); off only to measure generation.
 RONDE_TILE_CACHE = env_bool("RONDE_TILE_CACHE", True)
@@ -231,6 +234,9 @@ RONDE_TILE_CACHE = env_bool("RONDE_TILE_CACHE", True)
 RONDE_TILE_CACHE_MAX_TILES = env_int("RONDE_TILE_CACHE_MAX_TILES", 500_000)
 # Cached tiles answered before the middleware stack, with the same checks (tiles/hit_shortcut.py).
 RONDE_TILE_HIT_SHORTCUT = env_bool("RONDE_TILE_HIT_SHORTCUT", True)
+# Each worker keeps the bytes of the cached tiles it served, up to this many MB (0: off); the
+# database still says whether they are current (tiles/hit_memory.py).
+RONDE_TILE_HIT_MEMORY_MB = env_int("RONDE_TILE_HIT_MEMORY_MB", 32)
 # The shortcut's statement is prepared per connection (no planning per hit: 0.5 -> 0.1 ms).
 # Off behind PgBouncer < 1.21 in transaction pooling, which loses prepared statements.
 RONDE_DB_PREPARED_STATEMENTS = env_bool("RONDE_DB_PREPARED_STATEMENTS", True)

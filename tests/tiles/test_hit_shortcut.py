@@ -192,7 +192,24 @@ def test_filters_bad_input_and_writes_go_through_the_stack(server, community, ca
     assert get(base, filtered, headers).headers["X-Tile-Cache"] == "miss"
     assert both_ways(base, app, filtered, headers)[2]
     # A write purges the tile (database triggers): the next request is built afresh, by the stack.
+    old = get(base, cached, headers)  # served by the shortcut, whose worker now holds the bytes
     InterventionFactory(community=community, geom=at(1, 1))
     before = app.served
     fresh = get(base, cached, headers)
     assert app.served == before and fresh.headers["X-Tile-Cache"] == "miss"
+    # Then the shortcut serves the new tile, never the bytes it held (tiles/hit_memory.py).
+    new, slow, served = both_ways(base, app, cached, headers)
+    assert served and new.content != old.content and new.headers["ETag"] != old.headers["ETag"]
+    same_answer(new, slow)
+
+
+def test_with_no_memory_for_tiles_the_answers_are_the_same(server, community, cached):
+    base, app = server
+    headers = token_for(member(community, Role.VIEWER))
+    with_memory, _slow, served = both_ways(base, app, cached, headers)
+    assert served
+    with override_settings(RONDE_TILE_HIT_MEMORY_MB=0):
+        without, slow, served = both_ways(base, app, cached, headers)
+    assert served
+    same_answer(without, slow)
+    same_answer(with_memory, without)

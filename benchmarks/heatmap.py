@@ -164,6 +164,9 @@ def inner_main() -> None:
     assert len(warm) == len(points)
     del warm
     timings = tile_timings(community.pk, points, tiles, sql_limit=200)
+    from benchmarks.heatmap_refresh import refresh_timings
+
+    timings |= refresh_timings(community.pk, points, tiles)
     STORE._points[community.pk] = points  # the dashboard's own tiles are not timed here
     from django.core.cache import cache
 
@@ -324,6 +327,9 @@ def run() -> None:
           f"{inner['snap_write_s']:.2f} s); RSS +{inner['rss_mb']:.0f} MB, arrays {inner['bytes_mb']:.0f} MB "
           f"(target ≤ 50 MB).")  # fmt: skip
     print_inner(tiles, inner)
+    from benchmarks.heatmap_refresh import print_refresh
+
+    print_refresh(inner, "1M:")
     token = harness.bench_token(url)
     headers = {"Authorization": f"Token {token}"}
     with harness.ronde_server(url, workers=2, extra_env={"RONDE_HEATMAP_REFRESH_S": "60"}) as base:

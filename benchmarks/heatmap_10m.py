@@ -181,6 +181,9 @@ def inner_main() -> None:
     assert len(warm) == len(points)
     del warm
     timings = tile_timings(community.pk, points, tiles, sql_limit=len(tiles))
+    from benchmarks.heatmap_refresh import refresh_timings
+
+    timings |= refresh_timings(community.pk, points, tiles)
     print(json.dumps({
         "points": len(points), "cold_s": cold, "snap_write_s": snap_write, "snap_read_s": snap_read,
         "rss_mb": rss1 - rss0, "peak_mb": peak - rss0, "bytes_mb": points.nbytes / 2**20, **timings,
@@ -202,6 +205,9 @@ def run_10m() -> None:
          f"{inner['snap_write_s']:.2f} s); RSS +{inner['rss_mb']:.0f} MB (peak while loading "
          f"+{inner['peak_mb']:.0f} MB), arrays {inner['bytes_mb']:.0f} MB.")  # fmt: skip
     heatmap.print_inner(tiles, inner)
+    from benchmarks.heatmap_refresh import print_refresh
+
+    print_refresh(inner, "10M:")
     headers = {"Authorization": f"Token {harness.bench_token(url)}"}
     with harness.ronde_server(url, workers=2, extra_env={"RONDE_HEATMAP_REFRESH_S": "60"}) as base:
         workers = _gunicorn_workers(base)

@@ -13,8 +13,9 @@ site cleaned before, i.e. a return), plus id and asset (for updates and returns)
 About 36 bytes per point: ~36 MB for 1M.
 
 Freshness: a request older than settings.RONDE_HEATMAP_REFRESH_S since the last refresh
-re-reads the rows updated since the high-water mark (index on community, updated_at) and
-merges them; every RONDE_HEATMAP_RELOAD_S everything is reloaded (this catches deletions).
+starts a background re-read of the rows updated since the high-water mark (index on
+community, updated_at), merged without a full sort (heatmap_merge.py); every
+RONDE_HEATMAP_RELOAD_S everything is reloaded (this catches deletions). See PointStore.
 
 Cold start: loading a million rows by COPY costs ~1.3–1.8 s (2.1–2.3 s before the raw
 timestamps and no join of sql/heatmap_points.sql; 15–26 s at 10M), so a worker that loads from the
@@ -40,7 +41,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import psycopg
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 
 from config.sql import sql_path, sql_text
 
@@ -50,6 +51,7 @@ EPOCH_OFFSET = 10957  # days from 1970-01-01 to 2000-01-01
 # A transaction commits rows stamped with its start time, possibly before the high-water
 # mark another one already set: re-read this much (seconds) behind it; merging is idempotent.
 OVERLAP_S = 120.0
+YIELD_ROWS = 256  # see _read
 
 # COPY BINARY: 19-byte header, then per row int16 field count and (int32 length, value) pairs.
 # Timestamps are PostgreSQL's own: int64 microseconds since 2000-01-01 00:00 UTC.
@@ -130,8 +132,15 @@ def _read(community_id: int, since: float | None) -> np.ndarray:
         # The psycopg cursor itself: Django's debug wrapper (DEBUG=True) drops COPY parameters.
         cursor.cursor.copy(sql_text(sql_path(__file__, "heatmap_points.sql")), params) as copy,
     ):
-        for chunk in copy:
+        # One message per row, a Python step each: off the main thread (the refresher), hand
+        # the GIL over every YIELD_ROWS rows, or a request in the worker waits up to 5 ms
+        # (the switch interval) each time it takes the GIL back (measured: 100–200 ms tiles
+        # during a reload instead of 3 ms).
+        background = threading.current_thread() is not threading.main_thread()
+        for n, chunk in enumerate(copy):
             buf.write(chunk)
+            if background and not n % YIELD_ROWS:
+                time.sleep(0)
     data = buf.getbuffer()[_HEADER:]
     rows = (len(data) - 2) // _ROW.itemsize  # minus the int16 trailer (-1)
     return np.frombuffer(data, dtype=_ROW, count=max(rows, 0))
@@ -309,7 +318,7 @@ def points_merge(points: Points, community_id: int) -> Points:
         return points
     changed = raw["id"].astype(np.int64)
     alive = raw["alive"].astype(bool)
-    seen = np.isin(changed, points.id)
+    seen = np.isin(changed, points.id)  # a lookup table over the ids' range (O(n), no sort)
     updated = _updated(raw)
     high_water = max(points.high_water, float(updated.max()))
     newer = updated > points.high_water
@@ -317,10 +326,9 @@ def points_merge(points: Points, community_id: int) -> Points:
         # Only rows already merged, or rows that are not done and were not here (a planned
         # intervention edited): same points; the mark moves on so they are not re-read.
         return points if high_water == points.high_water else replace(points, high_water=high_water)
-    keep = ~np.isin(points.id, changed)
-    fresh = _columns(raw[alive])
-    rows = {name: np.concatenate([getattr(points, name)[keep], fresh[name]]) for name in fresh}
-    return _build(rows, high_water)
+    from .heatmap_merge import points_combine  # it builds on this module
+
+    return points_combine(points, np.isin(points.id, changed), _columns(raw[alive]), high_water)
 
 
 def release_freed_memory() -> None:
@@ -341,38 +349,109 @@ def _warm(points: Points) -> None:
 
 
 class PointStore:
-    """The points of every community this worker has served, refreshed lazily."""
+    """The points of every community this worker has served, refreshed off the request path.
+
+    A request gets the points this worker has, at most RONDE_HEATMAP_REFRESH_S stale when
+    nothing is being rebuilt; when they are older it starts the refresh (changes since the
+    high-water mark, or every RONDE_HEATMAP_RELOAD_S a reload) in a daemon thread and serves
+    what it has: at 10M points a reload costs 15–26 s, which must not fall on a request (nor
+    get the worker killed by gunicorn's 30 s timeout mid-reload). Only a worker with no points
+    yet for the community waits for them (cold start: the snapshot when there is a recent one).
+    One build at a time per community (a lock per community), each swapping in a new
+    immutable Points. RONDE_HEATMAP_BACKGROUND=False: the stale request refreshes itself (tests).
+    """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the dicts below (held for look-ups only)
         self._points: dict[int, Points] = {}
         self._refreshed: dict[int, float] = {}
         self._loaded: dict[int, float] = {}
+        self._builds: dict[int, threading.Lock] = {}  # one build at a time per community
+        self._threads: dict[int, threading.Thread] = {}
+
+    def _fresh(self, community_id: int, max_age: float) -> Points | None:
+        current = self._points.get(community_id)
+        if current is not None and time.monotonic() - self._refreshed.get(community_id, -np.inf) < max_age:
+            return current
+        return None
 
     def get(self, community_id: int, *, max_age: float | None = None) -> Points:
-        """The community's points, at most `max_age` seconds stale (default from settings)."""
+        """The community's points, at most `max_age` seconds stale (default from settings)
+        unless a refresh is under way in the background."""
         max_age = settings.RONDE_HEATMAP_REFRESH_S if max_age is None else max_age
-        now = time.monotonic()
+        fresh = self._fresh(community_id, max_age)
+        if fresh is not None:
+            return fresh
         current = self._points.get(community_id)
-        if current is not None and now - self._refreshed[community_id] < max_age:
-            return current
+        if current is None or not settings.RONDE_HEATMAP_BACKGROUND:
+            with self._build_lock(community_id):  # another request may have built them meanwhile
+                fresh = self._fresh(community_id, max_age)
+                return fresh if fresh is not None else self._refresh(community_id)
+        self._start(community_id)
+        return current
+
+    def _build_lock(self, community_id: int) -> threading.Lock:
         with self._lock:
-            current = self._points.get(community_id)
-            now = time.monotonic()
-            if current is not None and now - self._refreshed[community_id] < max_age:
-                return current
-            previous = current
-            if current is None or now - self._loaded[community_id] > settings.RONDE_HEATMAP_RELOAD_S:
-                current = points_load(community_id)
-                self._loaded[community_id] = now
-            else:
-                current = points_merge(current, community_id)
-            if current is not previous:
-                _warm(current)
-                release_freed_memory()
-            self._points[community_id] = current
-            self._refreshed[community_id] = now
-            return current
+            return self._builds.setdefault(community_id, threading.Lock())
+
+    def _refresh(self, community_id: int) -> Points:
+        """Build the next version and swap it in (the caller holds the community's build lock)."""
+        started = time.monotonic()
+        current = self._points.get(community_id)
+        loaded = self._loaded.get(community_id, started)
+        if current is None or started - loaded > settings.RONDE_HEATMAP_RELOAD_S:
+            fresh, loaded = points_load(community_id), started
+        else:
+            fresh = points_merge(current, community_id)
+        if fresh is not current:
+            _warm(fresh)  # before the swap: no request pays the town grids either
+            release_freed_memory()
+        with self._lock:
+            self._refreshed[community_id] = started  # the data is as of the read's start
+            self._loaded[community_id] = loaded
+            self._points[community_id] = fresh
+        return fresh
+
+    def _start(self, community_id: int) -> None:
+        with self._lock:
+            if community_id in self._threads:
+                return  # one under way: this request serves what there is
+            thread = threading.Thread(
+                target=self._background, args=(community_id,), name=f"heatmap-{community_id}", daemon=True
+            )
+            self._threads[community_id] = thread
+        try:
+            thread.start()
+        except RuntimeError:  # no thread to be had: the next stale request tries again
+            logger.exception("heatmap: could not start the refresh of community %s", community_id)
+            with self._lock:
+                self._threads.pop(community_id, None)
+
+    def _background(self, community_id: int) -> None:
+        try:
+            with self._build_lock(community_id):
+                self._refresh(community_id)
+        except Exception:  # logged, retried after the refresh window: requests keep the old points
+            logger.exception("heatmap: refreshing the points of community %s failed", community_id)
+            with self._lock:
+                if community_id in self._refreshed:
+                    self._refreshed[community_id] = time.monotonic()
+        finally:
+            connections.close_all()  # this thread's own connection
+            with self._lock:
+                self._threads.pop(community_id, None)
+
+    def wait(self, timeout: float = 60.0) -> bool:
+        """Wait for the background refreshes under way (tests, benchmarks); False on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                threads = list(self._threads.values())
+            if not threads:
+                return True
+            threads[0].join(max(0.0, deadline - time.monotonic()))
+            if time.monotonic() >= deadline:
+                return not any(t.is_alive() for t in threads)
 
     def forget(self, community_id: int | None = None) -> None:
         with self._lock:

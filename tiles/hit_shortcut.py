@@ -193,12 +193,6 @@ def cached_tile_response(request: HttpRequest) -> HttpResponse | None:
     if row is None:
         return None
     role, community_id, password, data, etag, features, entry_id, version = row
-    if data is None:  # the row is the version this worker holds
-        if held is None:
-            return None
-        data = held.data
-    elif settings.RONDE_TILE_HIT_MEMORY_MB > 0:
-        HELD.put(credential, community_id, tile, Held(entry_id, version, bytes(data)))
     allowed = roles_allowed(TILE_VIEW, "GET") or frozenset()
     if role not in allowed or role not in layer.read_roles:
         return None
@@ -206,6 +200,12 @@ def cached_tile_response(request: HttpRequest) -> HttpResponse | None:
         expected = User(pk=user_id, password=password).get_session_auth_hash()
         if not constant_time_compare(session_hash, expected):
             return None  # a changed password (Django logs the session out) or a fallback key
+    if data is None:  # the row is the version this worker holds
+        if held is None:
+            return None
+        data = held.data
+    elif settings.RONDE_TILE_HIT_MEMORY_MB > 0:
+        HELD.put(credential, community_id, tile, Held(entry_id, version, bytes(data)))
     capped = not layer.grid_at(zi) and features >= layer.feature_cap
     return tile_response(
         request, Tile(etag=etag, features=features, capped=capped, gz=bytes(data), cache="hit")
@@ -230,6 +230,7 @@ class TileHitShortcut:
         return self._with_headers
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        # A cheap first filter; cached_tile_response matches the tile route itself.
         if environ.get("REQUEST_METHOD") == "GET" and get_path_info(environ).startswith("/tiles/"):
             response = self._try(environ)
             if response is not None:

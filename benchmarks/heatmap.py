@@ -36,6 +36,7 @@ import os
 import subprocess
 import sys
 import time
+from typing import Any
 
 import numpy as np
 
@@ -90,12 +91,49 @@ def _inner(url: str, tiles: list[tuple[int, int, int]], entry: str = "benchmarks
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+def status_mb(pid: int, key: str) -> float:
+    """VmRSS / VmHWM (peak) of a process, MB (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
     return 0.0
+
+
+def point_store_timings(community_id: int, tiles: list, *, sql_limit: int) -> tuple[Any, dict]:
+    """(points, figures): load the points from the interventions (cold start, RSS), store and
+    read back the snapshot, then the tile and refresh timings. Shared by the 1M and 10M runs."""
+    import gc
+
+    from benchmarks.heatmap_refresh import refresh_timings
+    from tiles import heatmaps
+    from tiles.heatmap_store import _snapshot_write, points_load
+
+    heatmaps.empty_png()
+    gc.collect()
+    rss0 = status_mb(os.getpid(), "VmRSS")
+    t0 = time.perf_counter()
+    points = points_load(community_id, use_snapshot=False)  # from the interventions (COPY)
+    cold = time.perf_counter() - t0
+    gc.collect()
+    rss1, peak = status_mb(os.getpid(), "VmRSS"), status_mb(os.getpid(), "VmHWM")
+    t0 = time.perf_counter()
+    _snapshot_write(community_id, points, dt.datetime.now(tz=dt.UTC))  # what the workers will read
+    snap_write = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    warm = points_load(community_id)  # what the next worker does: snapshot + changes since
+    snap_read = time.perf_counter() - t0
+    assert len(warm) == len(points)
+    del warm
+    timings = tile_timings(community_id, points, tiles, sql_limit=sql_limit)
+    timings |= refresh_timings(community_id, points, tiles)
+    return points, {
+        "points": len(points), "cold_s": cold, "snap_write_s": snap_write, "snap_read_s": snap_read,
+        "rss_mb": rss1 - rss0, "peak_mb": peak - rss0, "bytes_mb": points.nbytes / 2**20, **timings,
+    }  # fmt: skip
 
 
 def tile_timings(community_id: int, points, tiles: list, *, sql_limit: int) -> dict:
@@ -134,39 +172,17 @@ def tile_timings(community_id: int, points, tiles: list, *, sql_limit: int) -> d
 
 
 def inner_main() -> None:
-    import gc
-
     import django
 
     django.setup()
     from django.test import Client
 
     from accounts.models import Community, User
-    from tiles import heatmaps
-    from tiles.heatmap_store import STORE, _snapshot_write, points_load
+    from tiles.heatmap_store import STORE
 
     tiles = [tuple(t) for t in json.loads(sys.stdin.read())["tiles"]]
     community = Community.objects.get(slug="demo")
-    heatmaps.empty_png()
-    gc.collect()
-    rss0 = _rss_mb()
-    t0 = time.perf_counter()
-    points = points_load(community.pk, use_snapshot=False)  # from the interventions (COPY)
-    cold = time.perf_counter() - t0
-    gc.collect()
-    rss1 = _rss_mb()
-    t0 = time.perf_counter()
-    _snapshot_write(community.pk, points, dt.datetime.now(tz=dt.UTC))
-    snap_write = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    warm = points_load(community.pk)  # what the next worker does: snapshot + changes since
-    snap_read = time.perf_counter() - t0
-    assert len(warm) == len(points)
-    del warm
-    timings = tile_timings(community.pk, points, tiles, sql_limit=200)
-    from benchmarks.heatmap_refresh import refresh_timings
-
-    timings |= refresh_timings(community.pk, points, tiles)
+    points, figures = point_store_timings(community.pk, tiles, sql_limit=200)
     STORE._points[community.pk] = points  # the dashboard's own tiles are not timed here
     from django.core.cache import cache
 
@@ -222,9 +238,8 @@ def inner_main() -> None:
     dashboard = render_pages()  # after the background task: default periods precomputed
     RecurrenceState.objects.filter(pk=community.pk).update(figures=None, figures_date=None)
     print(json.dumps({
-        "points": len(points), "cold_s": cold, "snap_write_s": snap_write, "snap_read_s": snap_read,
-        "rss_mb": rss1 - rss0, "bytes_mb": points.nbytes / 2**20, **timings, "dashboard": dashboard,
-        "computed": computed, "facts": facts, "rebuild_s": rebuild, "precompute_s": precompute,
+        **figures, "dashboard": dashboard, "computed": computed, "facts": facts, "rebuild_s": rebuild,
+        "precompute_s": precompute,
     }))  # fmt: skip
 
 

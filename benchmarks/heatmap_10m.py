@@ -18,7 +18,6 @@ cached passes apart, p50/p95 per zoom band, each worker's cold start and RSS, th
 path on a sample of tiles, and the target line (issue 7: p95 ≤ 100 ms at 10M).
 """
 
-import datetime as dt
 import json
 import os
 import sys
@@ -28,6 +27,7 @@ from pathlib import Path
 import psycopg
 
 from benchmarks import harness
+from benchmarks.heatmap import point_store_timings, status_mb
 
 DB_10M = os.environ.get("RONDE_HEATMAP_BENCH_10M_DB", "ronde_bench_10m")
 CLONES = 9  # copies of each seeded row: 1M + 9M
@@ -121,18 +121,6 @@ def _clone(url: str, record: str) -> None:
         _say(f"  VACUUM ANALYZE: {time.monotonic() - t1:.0f} s")
 
 
-def _status_mb(pid: int, key: str) -> float:
-    """VmRSS / VmHWM (peak) of a process, MB."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1]) / 1024
-    except FileNotFoundError:
-        pass
-    return 0.0
-
-
 def _gunicorn_workers(base: str) -> list[int]:
     """The worker pids of the gunicorn serving `base` (children of its master)."""
     bind = base.removeprefix("http://")
@@ -152,42 +140,15 @@ def _gunicorn_workers(base: str) -> list[int]:
 
 def inner_main() -> None:
     """In-process part at 10M, in a child process bound to the 10M database (stdin: tiles)."""
-    import gc
-
     import django
 
     django.setup()
     from accounts.models import Community
-    from benchmarks.heatmap import tile_timings
-    from tiles import heatmaps
-    from tiles.heatmap_store import _snapshot_write, points_load
 
     tiles = [tuple(t) for t in json.loads(sys.stdin.read())["tiles"]]
     community = Community.objects.get(slug="demo")
-    heatmaps.empty_png()
-    gc.collect()
-    rss0 = _status_mb(os.getpid(), "VmRSS")
-    t0 = time.perf_counter()
-    points = points_load(community.pk, use_snapshot=False)  # from the interventions (COPY)
-    cold = time.perf_counter() - t0
-    gc.collect()
-    rss1, peak = _status_mb(os.getpid(), "VmRSS"), _status_mb(os.getpid(), "VmHWM")
-    t0 = time.perf_counter()
-    _snapshot_write(community.pk, points, dt.datetime.now(tz=dt.UTC))  # what the workers will read
-    snap_write = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    warm = points_load(community.pk)
-    snap_read = time.perf_counter() - t0
-    assert len(warm) == len(points)
-    del warm
-    timings = tile_timings(community.pk, points, tiles, sql_limit=len(tiles))
-    from benchmarks.heatmap_refresh import refresh_timings
-
-    timings |= refresh_timings(community.pk, points, tiles)
-    print(json.dumps({
-        "points": len(points), "cold_s": cold, "snap_write_s": snap_write, "snap_read_s": snap_read,
-        "rss_mb": rss1 - rss0, "peak_mb": peak - rss0, "bytes_mb": points.nbytes / 2**20, **timings,
-    }))  # fmt: skip
+    _points, figures = point_store_timings(community.pk, tiles, sql_limit=len(tiles))
+    print(json.dumps(figures))
 
 
 def run_10m() -> None:
@@ -211,17 +172,17 @@ def run_10m() -> None:
     headers = {"Authorization": f"Token {harness.bench_token(url)}"}
     with harness.ronde_server(url, workers=2, extra_env={"RONDE_HEATMAP_REFRESH_S": "60"}) as base:
         workers = _gunicorn_workers(base)
-        before = [_status_mb(pid, "VmRSS") for pid in workers]
+        before = [status_mb(pid, "VmRSS") for pid in workers]
         # One tile outside the list per worker, at once (each sync worker takes one): each
         # worker's first heatmap request is its cold start (the snapshot + changes since).
         cold, _wall, _ = harness.http_loop(
             base, ["/tiles/heatmap/3/4/2.png"] * 2, headers=headers, concurrency=2, warmup=0, timeout=120.0
         )
         harness.http_loop(base, ["/tiles/heatmap/3/4/2.png"] * 8, headers=headers, concurrency=2, warmup=0)
-        loaded = [_status_mb(pid, "VmRSS") for pid in workers]
+        loaded = [status_mb(pid, "VmRSS") for pid in workers]
         http = heatmap.http_timings(base, tiles, headers, sql_limit=SQL_TILES_HTTP)
-        after = [_status_mb(pid, "VmRSS") for pid in workers]
-        peaks = [_status_mb(pid, "VmHWM") for pid in workers]
+        after = [status_mb(pid, "VmRSS") for pid in workers]
+        peaks = [status_mb(pid, "VmHWM") for pid in workers]
     _say("Workers: first heatmap tile (cold start) " + ", ".join(f"{s:.2f} s" for s in sorted(cold))
          + "; RSS " + ", ".join(f"{b:.0f} → {lo:.0f} MB (after the run {a:.0f}, peak {p:.0f})"
                                 for b, lo, a, p in zip(before, loaded, after, peaks, strict=True)))  # fmt: skip

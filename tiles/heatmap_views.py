@@ -20,16 +20,12 @@ from .heatmaps import (
     legend,
     parse_heatmap_filters,
 )
-from .tilemath import tile_size, valid_tile
+from .tilemath import parse_tile, tile_size, url_int
 
 
 def _error(status: int, detail: str, field: str | None = None) -> JsonResponse:
     body = {"detail": detail} | ({"field": field} if field else {})
     return JsonResponse(body, status=status)
-
-
-def _int(text: str) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else None
 
 
 def _community(request: HttpRequest) -> tuple[Community, bool]:
@@ -68,9 +64,10 @@ def _cache_headers(response: HttpResponse, etag: str, public: bool) -> HttpRespo
 
 @require_GET
 def heatmap_tile_view(request: HttpRequest, z: str, x: str, y: str) -> HttpResponse:
-    zi, xi, yi = _int(z), _int(x), _int(y)
-    if zi is None or xi is None or yi is None or not valid_tile(zi, xi, yi) or zi > MAX_ZOOM:
+    parsed = parse_tile(z, x, y)
+    if parsed is None or parsed[0] > MAX_ZOOM:
         return _error(400, f"No tile {z}/{x}/{y}: z is 0–{MAX_ZOOM} and x, y are 0 to 2^z − 1.", "z/x/y")
+    zi, xi, yi = parsed
     try:
         community, public = _community(request)
         filters = _filters(request, community, public)
@@ -91,7 +88,7 @@ def heatmap_tile_view(request: HttpRequest, z: str, x: str, y: str) -> HttpRespo
 
 @require_GET
 def heatmap_legend_view(request: HttpRequest) -> HttpResponse:
-    zoom = _int(request.GET.get("z", "14"))
+    zoom = url_int(request.GET.get("z", "14"))
     if zoom is None or zoom > MAX_ZOOM:
         return _error(400, f"'z' must be 0–{MAX_ZOOM}.", "z")
     query = request.GET.copy()
@@ -126,7 +123,7 @@ def heatmap_geotiff_view(request: HttpRequest) -> HttpResponse:
         return _error(400, exc.message, exc.name)
     minx, miny, maxx, maxy = community.territory.transform(3857, clone=True).extent
     if raw_zoom:
-        zoom = _int(raw_zoom)
+        zoom = url_int(raw_zoom)
         if zoom is None or not 8 <= zoom <= 18:
             return _error(400, "'z' (pixel size) must be 8–18.", "z")
     else:

@@ -47,7 +47,7 @@ from .caching import Tile, cache_enabled, tile_response
 from .filters import FilterError, parse_filters
 from .hit_memory import HELD, Held
 from .layers import LAYERS
-from .tilemath import valid_tile
+from .tilemath import parse_tile
 
 logger = logging.getLogger(__name__)
 
@@ -152,12 +152,10 @@ def cached_tile_response(request: HttpRequest) -> HttpResponse | None:
     layer = LAYERS.get(match.kwargs.get("layer", "")) if match is not None else None
     if match is None or layer is None:
         return None
-    z, x, y = (match.kwargs[k] for k in ("z", "x", "y"))
-    if not all(v.isascii() and v.isdigit() and len(v) <= 10 for v in (z, x, y)):
+    parsed = parse_tile(match.kwargs["z"], match.kwargs["x"], match.kwargs["y"])
+    if parsed is None or not layer.minzoom <= parsed[0] <= layer.maxzoom:
         return None
-    zi, xi, yi = int(z), int(x), int(y)
-    if not valid_tile(zi, xi, yi) or not layer.minzoom <= zi <= layer.maxzoom:
-        return None
+    zi, xi, yi = parsed
     if settings.SECURE_SSL_REDIRECT and not request.is_secure():
         return None
     try:

@@ -21,6 +21,19 @@ def valid_tile(z: int, x: int, y: int) -> bool:
     return 0 <= z <= MAX_ZOOM and 0 <= x < (1 << z) and 0 <= y < (1 << z)
 
 
+def url_int(text: str) -> int | None:
+    """A non-negative integer as written in a URL ("12"), else None (no signs, spaces or "١٢")."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else None
+
+
+def parse_tile(z: str, x: str, y: str) -> tuple[int, int, int] | None:
+    """z/x/y of a tile URL as integers, or None when they are not a tile."""
+    zi, xi, yi = url_int(z), url_int(x), url_int(y)
+    if zi is None or xi is None or yi is None or not valid_tile(zi, xi, yi):
+        return None
+    return zi, xi, yi
+
+
 def tile_ranges(
     bbox: tuple[float, float, float, float], zooms: range, margin: float
 ) -> list[tuple[int, int, int, int, int]]:

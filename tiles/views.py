@@ -10,7 +10,7 @@ from .caching import tile_get, tile_response
 from .filters import FilterError, parse_filters
 from .layers import LAYERS, Layer
 from .styles import map_legend, style_document, tilejson_document
-from .tilemath import valid_tile
+from .tilemath import parse_tile
 
 
 def _error(status: int, detail: str, field: str | None = None) -> JsonResponse:
@@ -25,18 +25,15 @@ def _layer(name: str) -> type[Layer] | None:
     return LAYERS.get(name)
 
 
-def _int(text: str) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else None
-
-
 @require_GET
 def tile(request: HttpRequest, layer: str, z: str, x: str, y: str) -> HttpResponse:
     found = _layer(layer)
     if found is None:
         return _error(404, f"Unknown layer '{layer}' (layers: {', '.join(LAYERS)}).", "layer")
-    zi, xi, yi = _int(z), _int(x), _int(y)
-    if zi is None or xi is None or yi is None or not valid_tile(zi, xi, yi):
+    parsed = parse_tile(z, x, y)
+    if parsed is None:
         return _error(400, f"No tile {z}/{x}/{y}: z is 0–24 and x, y are 0 to 2^z − 1.", "z/x/y")
+    zi, xi, yi = parsed
     if not found.minzoom <= zi <= found.maxzoom:
         return _error(
             400,

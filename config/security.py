@@ -11,6 +11,7 @@ URLs and draws images from data:/blob: URLs.
 """
 
 import contextvars
+import functools
 import json
 import logging
 import secrets
@@ -39,13 +40,20 @@ def _origin(url: str) -> str:
 
 
 def build_policy(nonce: str) -> str:
+    before, after = _policy_around_nonce(getattr(settings, "RONDE_UPSTREAM_RASTER_URL", "") or "")
+    return f"{before}{nonce}{after}"
+
+
+@functools.lru_cache(maxsize=4)
+def _policy_around_nonce(upstream_url: str) -> tuple[str, str]:
+    """The policy's text before and after the nonce: every response carries it, built once."""
     # A community may add an upstream raster base map (RONDE_UPSTREAM_RASTER_URL): its origin,
     # and only that one, is allowed for images and fetches.
-    upstream = _origin(getattr(settings, "RONDE_UPSTREAM_RASTER_URL", "") or "")
+    upstream = _origin(upstream_url)
     extra = f" {upstream}" if upstream else ""
     directives = {
         "default-src": "'self'",
-        "script-src": f"'self' 'nonce-{nonce}'",
+        "script-src": "'self' 'nonce-\0'",
         "style-src": "'self' 'unsafe-inline'",
         "img-src": f"'self' data: blob:{extra}",
         "font-src": "'self' data:",
@@ -59,7 +67,9 @@ def build_policy(nonce: str) -> str:
         "frame-ancestors": "'self'",
         "report-uri": REPORT_PATH,
     }
-    return "; ".join(f"{name} {value}" for name, value in directives.items())
+    policy = "; ".join(f"{name} {value}" for name, value in directives.items())
+    before, _nonce_mark, after = policy.partition("\0")
+    return before, after
 
 
 def current_nonce() -> str:

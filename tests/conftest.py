@@ -7,6 +7,16 @@ from accounts.models import Role
 from tests.factories import PASSWORD, CommunityFactory, member
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _tile_hit_listener_closed(django_db_setup, django_db_blocker):
+    """The tile-hit listener (tiles/hit_listener.py) holds a connection to the test database:
+    closed before pytest-django drops it."""
+    yield
+    from tiles.hit_shortcut import LISTENER
+
+    LISTENER.close()
+
+
 @pytest.fixture
 def community(db):
     return CommunityFactory(slug="poitiers", name="Poitiers")

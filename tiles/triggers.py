@@ -24,7 +24,8 @@ EVENTS = {"INSERT": "NEW TABLE AS new_rows", "UPDATE": "OLD TABLE AS old_rows NE
 def trigger_statements() -> list[str]:
     from .signals import MAPPED
 
-    statements = [sql_text(sql_path(__file__, "purge_functions.sql"))]
+    # Also: the notifications that tell workers what to forget of the hits they remember.
+    statements = [sql_text(sql_path(__file__, name)) for name in ("purge_functions.sql", "hit_notify.sql")]
     for model, (field, layers) in MAPPED.items():
         table = connection.ops.quote_name(model._meta.db_table)
         column = model._meta.get_field(field).column  # type: ignore[union-attr]

@@ -234,9 +234,13 @@ RONDE_TILE_CACHE = env_bool("RONDE_TILE_CACHE", True)
 RONDE_TILE_CACHE_MAX_TILES = env_int("RONDE_TILE_CACHE_MAX_TILES", 500_000)
 # Cached tiles answered before the middleware stack, with the same checks (tiles/hit_shortcut.py).
 RONDE_TILE_HIT_SHORTCUT = env_bool("RONDE_TILE_HIT_SHORTCUT", True)
-# Each worker keeps the bytes of the cached tiles it served, up to this many MB (0: off); the
-# database still says whether they are current (tiles/hit_memory.py).
+# Each worker keeps the bytes of the cached tiles it served, up to this many MB (0: off), and
+# who its callers are (tiles/hit_memory.py).
 RONDE_TILE_HIT_MEMORY_MB = env_int("RONDE_TILE_HIT_MEMORY_MB", 32)
+# While a worker LISTENs to the database's notifications of changed callers and tiles, it
+# answers hits from that memory with no database round trip (tiles/hit_listener.py). Off
+# behind PgBouncer in transaction pooling (no LISTEN there): every hit asks the database.
+RONDE_TILE_HIT_LISTEN = env_bool("RONDE_TILE_HIT_LISTEN", True)
 # The shortcut's statement is prepared per connection (no planning per hit: 0.5 -> 0.1 ms).
 # Off behind PgBouncer < 1.21 in transaction pooling, which loses prepared statements.
 RONDE_DB_PREPARED_STATEMENTS = env_bool("RONDE_DB_PREPARED_STATEMENTS", True)

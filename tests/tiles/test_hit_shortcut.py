@@ -5,103 +5,15 @@ question with the shortcut on and off (RONDE_TILE_HIT_SHORTCUT) and compares, an
 which path answered (the wrapper counts what it served).
 """
 
-import threading
-from collections.abc import Iterator
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-
-import httpx
 import pytest
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
-from django.core.handlers.wsgi import WSGIHandler
-from django.db import connections
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
 
 from accounts.models import Membership, Role
-from interventions.models import InterventionStatus
 from tests.factories import InterventionFactory, member
-from tests.tiles.helpers import at, tile_of, url
-from tiles.hit_shortcut import TileHitShortcut
+from tests.tiles.helpers import at, url
+from tests.tiles.hit_server import TILE, both_ways, get, same_answer, session_for, token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-Z = 16
-TILE = tile_of(at(), Z)
-# Headers that differ between any two responses, whichever path: the date, the server, the
-# CSP's per-request nonce.
-VOLATILE = {"date", "server", "content-security-policy"}
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def server() -> Iterator[tuple[str, TileHitShortcut]]:
-    """Ronde's WSGI application (as config/wsgi.py builds it) behind a real HTTP server."""
-    app = TileHitShortcut(WSGIHandler())
-    httpd: WSGIServer = make_server("127.0.0.1", 0, app, handler_class=_Quiet)
-
-    def serve() -> None:
-        try:
-            httpd.serve_forever(poll_interval=0.05)
-        finally:
-            connections.close_all()  # this thread's connection, before the test database goes
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}", app
-    httpd.shutdown()
-    thread.join(timeout=10)
-    httpd.server_close()
-
-
-def token_for(user) -> dict[str, str]:
-    return {"Authorization": f"Token {Token.objects.create(user=user).key}"}
-
-
-def session_for(user) -> dict[str, str]:
-    """A database session as Django's login() leaves it (ModelBackend, current auth hash)."""
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
-    return {"Cookie": f"sessionid={session.session_key}"}
-
-
-def get(base: str, path: str, headers: dict[str, str]) -> httpx.Response:
-    return httpx.get(base + path, headers={"Accept-Encoding": "gzip", **headers}, timeout=30)
-
-
-def both_ways(base: str, app: TileHitShortcut, path: str, headers: dict[str, str]):
-    """(shortcut answer, full-stack answer, whether the shortcut served it)."""
-    before = app.served
-    fast = get(base, path, headers)
-    served = app.served > before
-    with override_settings(RONDE_TILE_HIT_SHORTCUT=False):
-        slow = get(base, path, headers)
-    return fast, slow, served
-
-
-def same_answer(fast: httpx.Response, slow: httpx.Response) -> None:
-    assert fast.status_code == slow.status_code
-    assert fast.content == slow.content
-    fast_headers = {k: v for k, v in fast.headers.items() if k.lower() not in VOLATILE}
-    slow_headers = {k: v for k, v in slow.headers.items() if k.lower() not in VOLATILE}
-    assert fast_headers == slow_headers
-
-
-@pytest.fixture
-def cached(server, community):
-    """A tile of the community with one intervention, in the cache (a first request built it)."""
-    base, _app = server
-    InterventionFactory(community=community, geom=at(), status=InterventionStatus.TODO)
-    viewer = member(community, Role.VIEWER)
-    first = get(base, url("interventions", TILE), token_for(viewer))
-    assert (first.status_code, first.headers["X-Tile-Cache"]) == (200, "miss")
-    return url("interventions", TILE)
 
 
 def test_a_cached_tile_is_served_by_the_shortcut_exactly_as_by_the_stack(server, community, cached):

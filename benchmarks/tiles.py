@@ -14,9 +14,13 @@ Correctness gate first: 50 tiles decoded from both, feature counts within 1 %. t
 rows inside the tile, Ronde also those in the 64-unit buffer (so circles at tile edges are
 drawn whole): uncapped tiles are compared on the features inside the tile extent.
 
-Then the cache: the same list through a Ronde server with the cache on, a filling pass and
-a hit pass; the speed-up is generation mean / hit mean (p50s printed too; target 20×). Hits
-are answered by tiles/hit_shortcut.py, in front of the middleware stack.
+Then the cache: the same list through a Ronde server with the cache on, a filling pass, then
+hit passes; the speed-up is generation mean / hit mean (p50s printed too; target 20×). Hits
+are answered by tiles/hit_shortcut.py, in front of the middleware stack, two ways: a worker's
+first hit of a tile asks the database (caller and cache row, one round trip); once it has
+served a tile it answers it from memory while it listens to the database's notifications
+(tiles/hit_listener.py). Both are printed: the first hit pass (mostly database) and the
+steady state after WARM_PASSES more passes (a map many people look at: mostly memory).
 
 Every latency is to the last byte as the server sent it (gzip bodies are not decoded: that is
 the browser's work, and only the compressed side would pay it).
@@ -45,6 +49,7 @@ GATE_TILES = 50
 PROPERTIES = "status,category_id,priority,team_id,mission_id"
 BANDS = {"z10–12": (10, 12), "z13–14": (13, 14), "z15–16": (15, 16), "z17–18": (17, 18)}
 TARGET_HIT_SPEEDUP = 20.0
+WARM_PASSES = 3  # hit passes before the steady-state one (2 workers: each must see each tile)
 
 
 def tile_list(url: str) -> list[tuple[int, int, int]]:
@@ -284,20 +289,28 @@ def run() -> None:
         conn.execute("TRUNCATE tiles_tilecacheentry")
     with harness.ronde_server(url, workers=WORKERS, extra_env={"RONDE_TILE_CACHE": "1"}) as cached:
         fill = timed_pass(cached, paths["ronde"], headers, 1)
-        hits = timed_pass(cached, paths["ronde"], headers, 1)
+        first = timed_pass(cached, paths["ronde"], headers, 1)
+        for _ in range(WARM_PASSES):
+            timed_pass(cached, paths["ronde"], headers, 1)
+        steady = timed_pass(cached, paths["ronde"], headers, 1)
     gen = harness.latency_stats([s for _i, s in samples["ronde"][1]])
-    fill_s, hit_s = harness.latency_stats([s for _i, s in fill]), harness.latency_stats([s for _i, s in hits])
+    fill_s = harness.latency_stats([s for _i, s in fill])
     print("\ncache (concurrency 1):")
     print(f"  generation (cache off) p50 {gen.p50_ms:.2f} ms mean {gen.mean_ms:.2f} ms")
     print(f"  fill (miss + gzip + store) p50 {fill_s.p50_ms:.2f} ms mean {fill_s.mean_ms:.2f} ms")
-    print(f"  hit p50 {hit_s.p50_ms:.2f} ms mean {hit_s.mean_ms:.2f} ms p95 {hit_s.p95_ms:.2f} ms")
-    speedup_mean = gen.mean_ms / hit_s.mean_ms
-    print(f"  speed-up generation/hit: mean {speedup_mean:.1f}×, p50 {gen.p50_ms / hit_s.p50_ms:.1f}×")
-    for band, (lo, hi) in BANDS.items():
-        g = [s for i, s in samples["ronde"][1] if lo <= tiles[i][0] <= hi]
-        h = [s for i, s in hits if lo <= tiles[i][0] <= hi]
-        if g and h:
-            print(f"    {band:7} mean generation {np.mean(g) * 1000:7.2f} ms, hit {np.mean(h) * 1000:5.2f} ms "
-                  f"-> {np.mean(g) / np.mean(h):6.1f}×")  # fmt: skip
-    verdict = "met" if speedup_mean >= TARGET_HIT_SPEEDUP else "NOT met"
-    print(f"  target cache hits ≥ {TARGET_HIT_SPEEDUP:.0f}× faster (mean): {verdict}")
+    verdicts = []
+    for label, hits in (("first hits (database)", first), (f"steady hits (pass {WARM_PASSES + 2})", steady)):
+        hit_s = harness.latency_stats([s for _i, s in hits])
+        speedup = gen.mean_ms / hit_s.mean_ms
+        verdicts.append(speedup)
+        print(f"  {label}: p50 {hit_s.p50_ms:.2f} ms mean {hit_s.mean_ms:.2f} ms p95 {hit_s.p95_ms:.2f} ms "
+              f"-> generation/hit mean {speedup:.1f}×, p50 {gen.p50_ms / hit_s.p50_ms:.1f}×")  # fmt: skip
+        for band, (lo, hi) in BANDS.items():
+            g = [s for i, s in samples["ronde"][1] if lo <= tiles[i][0] <= hi]
+            h = [s for i, s in hits if lo <= tiles[i][0] <= hi]
+            if g and h:
+                print(f"    {band:7} mean generation {np.mean(g) * 1000:7.2f} ms, hit {np.mean(h) * 1000:5.2f} ms "
+                      f"-> {np.mean(g) / np.mean(h):6.1f}×")  # fmt: skip
+    for label, speedup in zip(("first hits", "steady hits"), verdicts, strict=True):
+        verdict = "met" if speedup >= TARGET_HIT_SPEEDUP else "NOT met"
+        print(f"  target cache hits ≥ {TARGET_HIT_SPEEDUP:.0f}× faster (mean), {label}: {verdict}")

@@ -3,6 +3,8 @@
 -- {membership}, {user}, {community}: the models' column lists, filled in once per process; the
 -- community's territory is left out (a large MultiPolygon only a few views need: it loads lazily).
 -- The oldest membership first, unless %(slug)s names the community.
+-- Workers remember this answer for cached tiles until one of these tables changes: a table
+-- added here needs its trigger in tiles/sql/hit_notify.sql (a test checks).
 SELECT {membership}, {user}, {community}
 FROM accounts_membership m
 JOIN accounts_user u ON u.id = m.user_id

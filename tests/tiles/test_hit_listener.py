@@ -9,6 +9,7 @@ next request get the full stack's answer, compared header by header.
 """
 
 import datetime as dt
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -227,3 +228,20 @@ def test_with_a_trigger_missing_no_hit_is_answered_from_memory(server, community
             cursor.execute("ALTER TABLE authtoken_token ENABLE TRIGGER tiles_hit_forget")
         LISTENER.close()  # listens again at the next hit
     remembered(base, app, cached, headers, monkeypatch)
+
+
+def test_every_table_a_hit_is_decided_from_tells_the_workers_when_it_changes():
+    """A table added to the caller's SQL without its trigger in sql/hit_notify.sql would let a
+    worker answer from memory after a change to it: the hit statement's tables (and the session
+    table the shortcut reads) must each carry one."""
+    statement = hit_shortcut._statement()
+    named = set(re.findall(r"\bWITH\s+([a-z_]+)\s+AS\b", statement, flags=re.IGNORECASE))  # CTEs
+    read = set(re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+)", statement, flags=re.IGNORECASE)) - named
+    read |= {Session._meta.db_table}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE 'tiles\\_hit\\_forget%%'"
+        )
+        watched = {row[0] for row in cursor.fetchall()}
+    assert read >= {"accounts_membership", "authtoken_token", "tiles_tilecacheentry", "django_session"}
+    assert read <= watched, f"no tiles_hit_forget trigger on {sorted(read - watched)}"

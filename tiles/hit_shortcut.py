@@ -17,6 +17,11 @@ bad input, tiles not cached, a session signed with a fallback secret that Django
 goes to the full stack untouched, which answers as it always did. The shortcut only reads, so
 handing a request on is always safe. tests/tiles/test_hit_shortcut.py checks both paths give
 the same answer, caller by caller.
+
+Two ways to decide: from the database (one prepared round trip, sql/cache_hit.sql), or, for a
+caller and tile this worker already decided while listening to the database's notifications,
+from its memory with no round trip (hit_memory.py, hit_listener.py; tests/tiles/
+test_hit_listener.py checks that every change to the caller or the tile is seen at once).
 """
 
 import datetime as dt

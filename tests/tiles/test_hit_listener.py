@@ -152,6 +152,19 @@ def test_a_write_purges_the_remembered_tile(server, community, cached, monkeypat
     same_answer(new, slow)
 
 
+def test_a_replaced_cache_row_is_read_again(server, community, cached, monkeypatch):
+    """Two workers built the same tile at once: the second store replaces the first row."""
+    base, app = server
+    headers = token_for(member(community, Role.VIEWER))
+    remembered(base, app, cached, headers, monkeypatch)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tiles_tilecacheentry SET etag = 'replaced' WHERE community_id = %s", [community.pk]
+        )
+    served, answer = ask_memory(base, app, cached, headers, monkeypatch)
+    assert not served and answer.headers["ETag"] == '"replaced"'
+
+
 def test_a_broken_line_to_the_database_stops_memory_until_listening_again(
     server, community, cached, monkeypatch
 ):

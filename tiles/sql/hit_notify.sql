@@ -16,14 +16,15 @@ BEGIN
 END
 $fn$;
 
--- Statement-level with the old rows (UPDATE or DELETE): one notification per community touched.
+-- Per row changed or removed (a statement that removes none, as most of a write's purge
+-- DELETEs, one per zoom, costs nothing: measured 0.3 ms per write with statement-level
+-- triggers and transition tables); a TRUNCATE, per statement.
 CREATE OR REPLACE FUNCTION tiles_hit_forget_tiles() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         PERFORM pg_notify('ronde_tile_hits', 'tiles:*');
     ELSE
-        PERFORM pg_notify('ronde_tile_hits', 'tiles:' || community_id)
-        FROM (SELECT DISTINCT community_id FROM old_rows) AS touched;
+        PERFORM pg_notify('ronde_tile_hits', 'tiles:' || OLD.community_id);
     END IF;
     RETURN NULL;
 END
@@ -50,10 +51,9 @@ ON django_session FOR EACH STATEMENT EXECUTE FUNCTION tiles_hit_forget_callers()
 
 -- The tiles: an insert adds a tile no worker holds; a replacement (cache_put.sql's ON CONFLICT
 -- DO UPDATE), a purge, a trim or a truncate changes or removes one a worker may hold.
--- (A trigger with transition tables takes one event, hence one trigger per event.)
 CREATE OR REPLACE TRIGGER tiles_hit_forget_update AFTER UPDATE ON tiles_tilecacheentry
-REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION tiles_hit_forget_tiles();
+FOR EACH ROW EXECUTE FUNCTION tiles_hit_forget_tiles();
 CREATE OR REPLACE TRIGGER tiles_hit_forget_delete AFTER DELETE ON tiles_tilecacheentry
-REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION tiles_hit_forget_tiles();
+FOR EACH ROW EXECUTE FUNCTION tiles_hit_forget_tiles();
 CREATE OR REPLACE TRIGGER tiles_hit_forget_truncate AFTER TRUNCATE ON tiles_tilecacheentry
 FOR EACH STATEMENT EXECUTE FUNCTION tiles_hit_forget_tiles();

@@ -9,7 +9,9 @@ ronde_tile_hits, and reads every pending notification before each use. The datab
 from the writing transaction (sql/hit_notify.sql) whenever a caller's decision or a cached tile
 could change, and PostgreSQL delivers a notification to listeners when that transaction commits:
 a token deleted, a membership changed, a password changed, a session logged out, a tile purged
-by a write is forgotten by every worker before its next request, the same as the database path.
+by a write is forgotten by every worker before it answers any request that reaches it once the
+notification has (the listening backend sends it as the commit returns: ~40 µs on loopback,
+measured; the writer's own HTTP response takes longer than that to reach anyone).
 A worker also does not trust what it read while a notification came (`epoch`, compared before
 and after by hit_shortcut.py), forgets everything whenever its line broke (`session`), and
 checks the line every PING_S seconds. A thread reads notifications as they come in between.

@@ -27,6 +27,7 @@ import select
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import psycopg
 from django.conf import settings
@@ -42,6 +43,11 @@ PING_S = 5.0  # a broken line is found by the next read; a silent one by this pi
 RETRY_S = 5.0  # after a failure, the next attempt to listen
 # Connection parameters Django adds for its own cursors, not for a bare listening connection.
 DJANGO_ONLY = {"cursor_factory", "context", "prepare_threshold", "server_side_binding"}
+
+
+def connection_params() -> dict[str, Any]:
+    """Django's parameters for its database, as psycopg.connect takes them for a bare connection."""
+    return {k: v for k, v in connection.get_connection_params().items() if k not in DJANGO_ONLY}
 
 
 def _triggers_installed(conn: psycopg.Connection) -> bool:
@@ -111,6 +117,11 @@ class HitListener:
         self.epoch += 1
         self._forget(payload)
 
+    def _forget_everything(self) -> None:
+        self.epoch += 1
+        self._forget("callers")
+        self._forget("tiles:*")
+
     def _on_notify(self, note: psycopg.Notify) -> None:
         self._read(note.payload)
 
@@ -121,8 +132,7 @@ class HitListener:
             self.session = 0
         if time.monotonic() < self._retry_at:
             return False
-        params = {k: v for k, v in connection.get_connection_params().items() if k not in DJANGO_ONLY}
-        params |= {
+        params = connection_params() | {
             "application_name": APPLICATION_NAME,
             "keepalives": 1,
             "keepalives_idle": 10,
@@ -145,20 +155,15 @@ class HitListener:
         self._conn, self._pid = conn, os.getpid()
         self._ping_at = time.monotonic() + PING_S
         threading.Thread(target=self._watch, args=(conn,), name="tile-hit-listener", daemon=True).start()
-        # Whatever the memory holds was read without listening: forget it all.
-        self._forget("callers")
-        self._forget("tiles:*")
         self._sessions += 1
         self.session = self._sessions
-        self.epoch += 1
+        self._forget_everything()  # whatever the memory holds was read without listening
         return True
 
     def _drop(self) -> None:
         conn, self._conn = self._conn, None
         self.session = 0
-        self.epoch += 1
-        self._forget("callers")
-        self._forget("tiles:*")
+        self._forget_everything()
         self._retry_at = time.monotonic() + RETRY_S
         if conn is not None:
             with contextlib.suppress(Exception):  # it is gone either way

@@ -26,7 +26,7 @@ from typing import NamedTuple
 from django.conf import settings
 
 TileKey = tuple[int, str, int, int, int, str]  # community, layer, z, x, y, variant
-Tile = tuple[str, int, int, int, str]  # layer, z, x, y, variant
+TileId = tuple[str, int, int, int, str]  # layer, z, x, y, variant
 # ("token", key, community asked for) or ("session", session key, community asked for)
 Credential = tuple[str, str, str | None]
 MAX_CALLERS = 10_000
@@ -58,7 +58,7 @@ class HitMemory:
     def caller(self, credential: Credential) -> Caller | None:
         return self._callers.get(credential)
 
-    def tile(self, community_id: int, tile: Tile) -> Held | None:
+    def tile(self, community_id: int, tile: TileId) -> Held | None:
         key = (community_id, *tile)
         with self._lock:
             held = self._items.get(key)
@@ -66,7 +66,7 @@ class HitMemory:
                 self._items.move_to_end(key)
             return held
 
-    def remember(self, credential: Credential, caller: Caller, tile: Tile, held: Held) -> None:
+    def remember(self, credential: Credential, caller: Caller, tile: TileId, held: Held) -> None:
         limit = int(settings.RONDE_TILE_HIT_MEMORY_MB * 1024 * 1024)
         if len(held.data) > limit:
             return

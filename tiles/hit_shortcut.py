@@ -52,8 +52,7 @@ from config.sql import fetch_prepared, sql_path, sql_text
 from .caching import Tile, cache_enabled, tile_response
 from .filters import FilterError, parse_filters
 from .hit_listener import HitListener
-from .hit_memory import HELD, Caller, Credential, Held
-from .hit_memory import Tile as TileId
+from .hit_memory import HELD, Caller, Credential, Held, TileId
 from .layers import LAYERS, Layer
 from .tilemath import parse_tile
 

@@ -191,8 +191,7 @@ def test_a_change_that_lands_while_a_hit_is_read_is_not_trusted(server, communit
     user = member(community, Role.VIEWER)
     headers = token_for(user)
     read = hit_shortcut.fetch_prepared
-    params = connection.get_connection_params()
-    dsn = {k: v for k, v in params.items() if k not in hit_listener.DJANGO_ONLY}
+    dsn = hit_listener.connection_params()
 
     def read_then_revoke(*args, **kwargs):
         row = read(*args, **kwargs)

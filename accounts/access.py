@@ -10,7 +10,7 @@ a URL without a rule, or on a view that lets in someone the table does not.
 
 Principals: the four community roles (Membership.role), ANONYMOUS (no user: includes Open311
 partner apps, whose key the Open311 views check), and for the Django admin, staff users (the
-admin scopes them to the communities they administer, geo.admin_base).
+admin scopes them to the communities they administer, core.admin).
 
 Tenancy is not a column here: every rule is about the caller's OWN community. Another
 community's rows are never readable: a `?community=<slug>` the caller is not a member of is

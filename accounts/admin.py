@@ -1,4 +1,4 @@
-"""Admin of communities, users, memberships and teams (scoped: geo.admin_base)."""
+"""Admin of communities, users, memberships and teams (scoped: core.admin)."""
 
 from typing import Any
 
@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
-from geo.admin_base import CommunityScopedAdmin, admin_communities
+from core.admin import CommunityScopedAdmin, admin_communities
 
 from .models import Community, Membership, Team, User
 

@@ -9,10 +9,9 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 
-from config.api import JsonPagination
-from geo.api.base import scope_related_fields
-from geo.api.fields import GeoJSONGeometryField
-from geo.selectors import geojson_4326
+from core.api.base import scope_related_fields
+from core.api.fields import GeoJSONGeometryField, geojson_4326
+from core.api.pagination import JsonPagination
 
 from .models import Team, User
 from .permissions import CommunityRole, request_membership

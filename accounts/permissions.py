@@ -15,11 +15,9 @@ from rest_framework import permissions
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.request import Request
 
-from .access import roles_allowed
+from .access import COMMUNITY_HEADER, roles_allowed
 from .models import Membership, Role
 from .selectors import NoCommunity, membership_get_for_user
-
-COMMUNITY_HEADER = "HTTP_X_RONDE_COMMUNITY"
 
 
 def request_membership(request: Request) -> Membership:

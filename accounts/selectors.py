@@ -6,7 +6,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
-from config.sql import fetch_prepared, sql_path, sql_text
+from core.sql import fetch_prepared, sql_path, sql_text
 
 from .models import Community, Membership, Role, Team, User
 

@@ -11,7 +11,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from geo.admin_base import admin_communities
+from core.admin import admin_communities
 
 from .models import AuditAction, AuditEvent
 from .selectors import history_for_object

@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api import JsonPagination
+from core.api.pagination import JsonPagination
 
 from .models import AuditEvent
 from .selectors import history_for_object

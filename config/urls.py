@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from config import security, views
+from config import views
+from core import security
 from interventions import photo_access
 from tiles import views as tiles_views
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from accounts.models import Community
-from config.sql import run_sql
+from core.sql import run_sql
 from geo.models import Zone
 
 from .filters import Filters

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from config.sql import sql_path
+from core.sql import sql_path
 
 
 def sql_file(name: str) -> Path:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from geo.admin_base import CommunityScopedAdmin
+from core.admin import CommunityScopedAdmin
 from interventions.models import MissionOccurrence, MissionTemplate
 
 

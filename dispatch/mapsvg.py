@@ -11,7 +11,7 @@ from html import escape
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, LineString, MultiLineString, Point, Polygon
 
-from config.sql import run_sql, sql_path
+from core.sql import run_sql, sql_path
 
 WIDTH, HEIGHT = 680, 460  # SVG user units (≈ px at 96 dpi); the sheet scales it to its column
 MARGIN_M = 60.0  # metres shown around the zone and the round

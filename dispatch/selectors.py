@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import Community, Team
-from config.sql import run_sql, sql_path
+from core.sql import run_sql, sql_path
 from geo.models import Zone
 from interventions.models import (
     Category,

@@ -1,8 +1,9 @@
-"""Admin of zones, the asset registry and the street network (scoped: geo.admin_base)."""
+"""Admin of zones, the asset registry and the street network (scoped: core.admin)."""
 
 from django.contrib import admin
 
-from .admin_base import CommunityScopedAdmin
+from core.admin import CommunityScopedAdmin
+
 from .models import Asset, AssetCategory, StreetSegment, Zone
 
 

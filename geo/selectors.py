@@ -1,23 +1,12 @@
 """Reads of the geo app, always scoped to one community."""
 
-from django.conf import settings
-from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.db.models import QuerySet
 
 from accounts.models import Community
+from core.api.fields import GEOJSON_ANNOTATION, geojson_4326
 
 from .functions import PointGeoJSONFrom3857
 from .models import Asset, AssetCategory, Zone
-
-# Decimal places of API coordinates in degrees: 7 ≈ 1 cm, finer than any GPS.
-API_PRECISION = 7
-# Name of the annotation holding a row's geometry as GeoJSON text in EPSG:4326.
-GEOJSON_ANNOTATION = "geom_geojson"
-
-
-def geojson_4326(field: str = "geom") -> AsGeoJSON:
-    """SQL rendering `field` as GeoJSON text in EPSG:4326 (every API read goes through it)."""
-    return AsGeoJSON(Transform(field, settings.RONDE_API_SRID), precision=API_PRECISION)
 
 
 def point_geojson_4326(field: str = "geom_3857") -> PointGeoJSONFrom3857:

@@ -1,9 +1,9 @@
-"""Admin of categories, reports, interventions, missions and photos (scoped: geo.admin_base)."""
+"""Admin of categories, reports, interventions, missions and photos (scoped: core.admin)."""
 
 from django.contrib import admin
 
 from audit.admin import AuditedAdminMixin
-from geo.admin_base import CommunityScopedAdmin
+from core.admin import CommunityScopedAdmin
 
 from .admin_softdelete import SoftDeleteAdminMixin
 from .models import Category, Intervention, Mission, Photo, Report

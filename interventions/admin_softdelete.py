@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from geo.admin_base import admin_communities
+from core.admin import admin_communities
 
 from .services.deletion import restore, soft_delete
 

@@ -3,7 +3,8 @@
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import Community, User
-from geo.selectors import GEOJSON_ANNOTATION, point_geojson_4326
+from core.api.fields import GEOJSON_ANNOTATION
+from geo.selectors import point_geojson_4326
 
 from .models import Category, Intervention, Report
 

@@ -11,8 +11,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from rest_framework.authtoken.models import Token
 
+from accounts.access import COMMUNITY_HEADER
 from accounts.models import Community, User
-from accounts.permissions import COMMUNITY_HEADER
 from accounts.selectors import NoCommunity, membership_get_for_user
 
 from .collections import Collection, is_published, visible_collections

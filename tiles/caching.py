@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 
-from config.sql import run_sql, sql_path, sql_text
+from core.sql import run_sql, sql_path, sql_text
 
 from .filters import TileFilters
 from .layers import LAYERS, Layer

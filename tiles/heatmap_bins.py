@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from config.sql import run_sql, sql_path
+from core.sql import run_sql, sql_path
 
 from .heatmap_store import COL_SHIFT, ZREF, Points
 from .tilemath import HALF, tile_size

@@ -43,7 +43,7 @@ import psycopg
 from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
 
-from config.sql import sql_path, sql_text
+from core.sql import sql_path, sql_text
 
 ZREF = 22  # zoom of the stored pixel coordinates (2^30 px across the world)
 COL_SHIFT = ZREF - 16 + 8  # x >> COL_SHIFT: the zoom-16 tile column (~611 m at the equator)

@@ -31,7 +31,7 @@ from django.http import QueryDict
 from scipy import ndimage
 from threadpoolctl import ThreadpoolController
 
-from config.sql import run_sql, sql_path
+from core.sql import run_sql, sql_path
 from geo.models import Zone
 from interventions.models import InterventionStatus
 

@@ -33,7 +33,7 @@ import psycopg
 from django.conf import settings
 from django.db import connection
 
-from config.sql import sql_path, sql_text
+from core.sql import sql_path, sql_text
 
 logger = logging.getLogger(__name__)
 

@@ -47,7 +47,7 @@ from django.utils.module_loading import import_string
 from accounts.access import COMMUNITY_HEADER, roles_allowed
 from accounts.models import User
 from accounts.selectors import caller_sql
-from config.sql import fetch_prepared, sql_path, sql_text
+from core.sql import fetch_prepared, sql_path, sql_text
 
 from .caching import Tile, cache_enabled, tile_response
 from .filters import FilterError, parse_filters
@@ -66,7 +66,7 @@ DB_SESSIONS = "django.contrib.sessions.backends.db"
 HEADER_MIDDLEWARE = frozenset(
     {
         "django.middleware.security.SecurityMiddleware",
-        "config.security.SecurityHeadersMiddleware",
+        "core.security.SecurityHeadersMiddleware",
         "django.middleware.locale.LocaleMiddleware",
         "django.middleware.common.CommonMiddleware",
         "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -9,7 +9,7 @@ request value is ever formatted into SQL, they are all bound parameters.
 
 from functools import cache
 
-from config.sql import sql_path, sql_text
+from core.sql import sql_path, sql_text
 
 from .layers import LAYERS, Layer
 

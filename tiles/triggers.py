@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
-from config.sql import sql_path, sql_text
+from core.sql import sql_path, sql_text
 
 from .layers import LAYERS
 from .statements import BUFFER, EXTENT

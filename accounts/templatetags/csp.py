@@ -2,7 +2,7 @@
 
 from django import template
 
-from config.security import current_nonce
+from core.security import current_nonce
 
 register = template.Library()
 

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    "core",
     "accounts",
     "geo",
     "interventions",
@@ -44,7 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "config.security.SecurityHeadersMiddleware",  # CSP with nonces, Permissions-Policy
+    "core.security.SecurityHeadersMiddleware",  # CSP with nonces, Permissions-Policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -73,7 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.ronde",
-                "config.security.csp_context",  # {{ csp_nonce }}
+                "core.security.csp_context",  # {{ csp_nonce }}
             ],
         },
     },
@@ -173,10 +174,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "config.api.GeoPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.GeoPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_FILTER_BACKENDS": [],
 }
 
@@ -199,8 +200,8 @@ SPECTACULAR_SETTINGS = {
     # The error answers (400/401/403/404) are part of every operation's contract.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.openapi.fix_geojson_pages",
-        "config.openapi.document_errors",
+        "core.api.openapi.fix_geojson_pages",
+        "core.api.openapi.document_errors",
     ],
 }
 

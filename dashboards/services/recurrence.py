@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Community
-from config.sql import run_sql, sql_text
+from core.sql import run_sql, sql_text
 from dashboards.filters import Filters, filters_from_query
 from dashboards.models import CleaningFact, DelayMonth, FactMonth, RecurrenceState, SiteMonth
 from dashboards.sqlfiles import sql_file

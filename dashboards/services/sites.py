@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext
 
 from accounts.models import Community
-from config.sql import run_sql
+from core.sql import run_sql
 from dashboards.sqlfiles import sql_file
 from geo.models import Asset, AssetCategory, AssetKind
 from interventions.models import Intervention, InterventionStatus

@@ -2,10 +2,9 @@
 
 from rest_framework import serializers
 
+from core.api.base import CommunityFeatureSerializer
+from core.api.fields import GeoJSONGeometryField
 from geo.models import Asset, AssetCategory, Zone
-
-from .base import CommunityFeatureSerializer
-from .fields import GeoJSONGeometryField
 
 
 class ZoneSerializer(CommunityFeatureSerializer):

@@ -8,18 +8,18 @@ from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
 
 from accounts.permissions import CommunityRole, request_membership
-from config.api import JsonPagination
+from core.api.base import CommunityViewSet
+from core.api.filters import FilterSpec, filter_parameters
+from core.api.pagination import JsonPagination
 from geo import selectors
 from geo.models import Asset, AssetCategory, Zone
 from geo.services.assets import asset_create, asset_delete, asset_update
 from geo.services.zones import zone_create, zone_delete, zone_update
 
-from .base import CommunityViewSet
-from .filters import FilterSpec, filter_parameters
 from .serializers import AssetCategorySerializer, AssetSerializer, ZoneSerializer
 
-ZONE_FILTERS = FilterSpec(zone=False)
-ASSET_FILTERS = FilterSpec(category_model=AssetCategory, bbox_field="geom_3857")
+ZONE_FILTERS = FilterSpec()
+ASSET_FILTERS = FilterSpec(category_model=AssetCategory, zone_model=Zone, bbox_field="geom_3857")
 
 
 @extend_schema_view(list=extend_schema(parameters=filter_parameters(ZONE_FILTERS)))

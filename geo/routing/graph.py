@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from config.sql import run_sql
+from core.sql import run_sql
 
 from . import routing_sql
 from .profiles import Profile

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, LineString
 
-from config.sql import run_sql
+from core.sql import run_sql
 
 from . import routing_sql
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from config.sql import run_sql
+from core.sql import run_sql
 
 from . import routing_sql
 

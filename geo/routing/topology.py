@@ -6,7 +6,7 @@ new segments arrive without them, so `topology_ensure` knows when to rebuild.
 
 from django.db import transaction
 
-from config.sql import run_sql
+from core.sql import run_sql
 
 from . import routing_sql
 

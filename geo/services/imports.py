@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 from accounts.models import Community
-from config.sql import run_sql, sql_text
+from core.sql import run_sql, sql_text
 from geo.io.errors import NOTE, SKIPPED, ImportFileError, ImportReport
 from geo.io.mapping import category_choices, category_codes, resolve_mapping, target_spec
 from geo.io.readers import read_source

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from accounts.models import Community
-from config.sql import run_sql, sql_text
+from core.sql import run_sql, sql_text
 from geo.io.streets import read_streets, split_ways
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"  # geo/sql/

@@ -14,7 +14,7 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 
 from accounts.models import Team
-from config.openapi import geojson_geometry_schema
+from core.api.openapi import geojson_geometry_schema
 from interventions.models import MissionStatus, RoutingProfile, StopStatus
 
 

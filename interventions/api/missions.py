@@ -26,7 +26,7 @@ from rest_framework.response import Response
 
 from accounts.permissions import CommunityRole, request_membership
 from audit.api import HistoryMixin
-from geo.api.filters import parse_bbox, parse_date, parse_id, parse_list
+from core.api.filters import parse_bbox, parse_date, parse_id, parse_list
 from interventions.api.mission_schema import (
     MissionChangeSerializer,
     MissionPlanSerializer,

@@ -5,8 +5,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from geo.api.base import CommunityFeatureSerializer
-from geo.api.fields import GeoJSONGeometryField
+from core.api.base import CommunityFeatureSerializer
+from core.api.fields import GeoJSONGeometryField
 from interventions.models import Category, Intervention, InterventionStatus, Report
 
 

@@ -15,9 +15,10 @@ from rest_framework.permissions import IsAuthenticated
 from accounts.models import Role, User
 from accounts.permissions import CommunityRole, request_membership
 from audit.api import HistoryMixin
-from config.api import JsonPagination
-from geo.api.base import CommunityViewSet
-from geo.api.filters import FilterSpec, filter_parameters
+from core.api.base import CommunityViewSet
+from core.api.filters import FilterSpec, filter_parameters
+from core.api.pagination import JsonPagination
+from geo.models import Zone
 from interventions import selectors
 from interventions.models import (
     Category,
@@ -39,12 +40,14 @@ from .serializers import CategorySerializer, InterventionSerializer, ReportSeria
 
 REPORT_FILTERS = FilterSpec(
     category_model=Category,
+    zone_model=Zone,
     statuses=tuple(ReportStatus.values),
     date_fields=("reported_at",),
     bbox_field="geom_3857",
 )
 INTERVENTION_FILTERS = FilterSpec(
     category_model=Category,
+    zone_model=Zone,
     statuses=tuple(InterventionStatus.values),
     date_fields=("planned_date", "ended_at"),
     date_field_param=True,

@@ -65,7 +65,7 @@ def test_pagination(community, api_as):
 
 def test_page_size_is_capped_at_5000(community, api_as):
     InterventionFactory(community=community)
-    from config.api import GeoPagination
+    from core.api.pagination import GeoPagination
 
     assert GeoPagination.max_page_size == 5000
     response = api_as(community, Role.VIEWER).get("/api/v1/interventions/", {"page_size": 100_000})

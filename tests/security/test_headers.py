@@ -36,7 +36,7 @@ def test_csp_has_no_third_party_origin_and_a_fresh_nonce():
 def test_the_nonce_reaches_the_templates(rf):
     from django.template import engines
 
-    from config.security import SecurityHeadersMiddleware
+    from core.security import SecurityHeadersMiddleware
 
     template = engines["django"].from_string('<script nonce="{{ csp_nonce }}"></script>')
 

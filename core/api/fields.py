@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Polygon
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +12,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from geo.selectors import GEOJSON_ANNOTATION
+# Decimal places of API coordinates in degrees: 7 ≈ 1 cm, finer than any GPS.
+API_PRECISION = 7
+# The annotation selectors put a feature's geometry in, already as GeoJSON text (EPSG:4326).
+GEOJSON_ANNOTATION = "geom_geojson"
+
+
+def geojson_4326(field: str = "geom") -> AsGeoJSON:
+    """SQL rendering `field` as GeoJSON text in EPSG:4326 (every API read goes through it)."""
+    return AsGeoJSON(Transform(field, settings.RONDE_API_SRID), precision=API_PRECISION)
+
 
 # Names of EPSG:4326 / OGC CRS84 that a GeoJSON `crs` member may carry (RFC 7946 dropped
 # `crs`; old clients still send it). Axis order is lon,lat for all of them in GeoJSON.

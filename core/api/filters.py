@@ -22,7 +22,6 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 
 from accounts.models import Community
-from geo.models import Zone
 
 # Points per bbox edge, sampled in degrees before the transform: a parallel is a curve in
 # Lambert-93, so four corners alone would let a point just outside (by centimetres) in.
@@ -126,7 +125,8 @@ class FilterSpec:
     statuses: tuple[str, ...] = ()
     # Date fields date_from/date_to may apply to; the first one is the default.
     date_fields: tuple[str, ...] = ()
-    zone: bool = True
+    # The model whose rows `zone=<id>` names (the caller's community's zones); None: no zone filter.
+    zone_model: type[Model] | None = None
     date_field_param: bool = False
     # Column the bbox applies to: `geom_3857` where the model stores one (see above).
     bbox_field: str = "geom"
@@ -170,7 +170,7 @@ def filter_parameters(spec: FilterSpec) -> list[OpenApiParameter]:
                 description=f"Which date date_from/date_to apply to (default {spec.date_fields[0]}).",
             )
         )
-    if spec.zone:
+    if spec.zone_model is not None:
         params.append(OpenApiParameter("zone", OpenApiTypes.INT, description="Zone id: features inside it."))
     return params
 
@@ -212,9 +212,9 @@ def apply_filters(
                 qs = qs.filter(**{f"{date_field}__lte": date_to})
             elif date_to < dt.date.max:  # up to 9999-12-31 is no bound: that day has no day after
                 qs = qs.filter(**{f"{date_field}__lt": day_start(date_to + dt.timedelta(days=1))})
-    if spec.zone and (raw := params.get("zone")):
+    if spec.zone_model is not None and (raw := params.get("zone")):
         zone_id = parse_id(raw, name="zone")
-        zone = Zone.objects.filter(community=community, pk=zone_id).only("geom").first()
+        zone = spec.zone_model._default_manager.filter(community=community, pk=zone_id).only("geom").first()
         if zone is None:
             raise ValidationError(
                 {"zone": [_("unknown zone: no zone {id} in your community.").format(id=zone_id)]}

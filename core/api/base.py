@@ -32,9 +32,9 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from accounts.models import Community, Membership, User
 from accounts.permissions import CommunityRole, request_membership
-from geo.selectors import GEOJSON_ANNOTATION
 
 from . import schema as _schema  # noqa: F401  (registers the OpenAPI extension)
+from .fields import GEOJSON_ANNOTATION
 from .filters import FilterSpec, apply_filters
 
 # Field classes whose representation of a raw database value is the value itself.

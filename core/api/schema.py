@@ -11,7 +11,7 @@ from drf_spectacular.contrib.rest_framework_gis import (
 class CommunityFeatureSerializerExtension(GeoFeatureModelSerializerExtension):
     """The stock extension expects the read-only `id` in request bodies too (KeyError)."""
 
-    target_class = "geo.api.base.CommunityFeatureSerializer"
+    target_class = "core.api.base.CommunityFeatureSerializer"
     match_subclasses = True
     priority = 1
 

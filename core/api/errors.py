@@ -1,4 +1,4 @@
-"""API plumbing shared by every app: pagination and the error format."""
+"""The API's error format: DRF's, Django's and the database's errors as 400s naming the field."""
 
 from typing import Any
 
@@ -9,23 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import CheckConstraint, Q, UniqueConstraint
 from rest_framework import exceptions
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
-from rest_framework_gis.pagination import GeoJsonPagination
-
-
-class GeoPagination(GeoJsonPagination):
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 5000
-
-
-class JsonPagination(PageNumberPagination):
-    """Plain JSON lists (teams, categories): {"count", "next", "previous", "results"}."""
-
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 5000
 
 
 def _q_fields(q: Q) -> list[str]:

@@ -242,7 +242,8 @@ def photo_create(
     when = taken_at or processed.taken_at or timezone.now()
     geom = position or processed.position
     if geom is not None and geom.srid != settings.RONDE_SRID:
-        geom = geom.transform(settings.RONDE_SRID, clone=True)
+        geom = geom.clone()
+        geom.transform(settings.RONDE_SRID)
     photo = Photo(
         community=community,
         intervention=intervention,

@@ -6,10 +6,12 @@ from django.db import migrations
 COPY = """
 INSERT INTO interventions_photothumbnail (photo_id, file, width, height, size_bytes)
 SELECT photo_id, file, width, height, size_bytes FROM agent_photothumbnail
+ON CONFLICT (photo_id) DO NOTHING
 """
 COPY_BACK = """
 INSERT INTO agent_photothumbnail (photo_id, file, width, height, size_bytes)
-SELECT photo_id, file, width, height, size_bytes FROM interventions_photothumbnail
+SELECT photo_id, file, width, height, size_bytes FROM interventions_photothumbnail;
+DELETE FROM interventions_photothumbnail
 """
 
 
@@ -20,7 +22,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Backwards, DeleteModel recreates the table first, then the rows are copied back.
+        # Backwards, DeleteModel recreates this table first, then the rows move back.
         migrations.RunSQL(COPY, reverse_sql=COPY_BACK),
         migrations.DeleteModel(name="PhotoThumbnail"),
     ]

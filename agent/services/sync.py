@@ -38,9 +38,9 @@ from interventions.models import (
 )
 from interventions.services.interventions import (
     intervention_create,
-    intervention_from_report,
     intervention_key_assign,
     intervention_record_work,
+    mission_stop_intervention,
 )
 from interventions.services.reports import report_create
 
@@ -212,11 +212,7 @@ def _resolve_new_key(*, community: Community, user: User, edit: InterventionEdit
             user=user, stop_id=stop.pk
         ):
             raise PermissionDenied("This stop is not in one of your missions.")
-        if stop.intervention is None:
-            assert stop.report is not None  # a stop has a job
-            stop.intervention = intervention_from_report(report=stop.report, mission=stop.mission)
-            stop.save(update_fields=["intervention", "updated_at"])
-        return _locked(community=community, pk=stop.intervention.pk)
+        return _locked(community=community, pk=mission_stop_intervention(stop=stop).pk)
     if edit.intervention_id is not None:
         try:
             target = _locked(community=community, pk=edit.intervention_id)

@@ -224,6 +224,16 @@ def intervention_from_report(*, report: Report, mission: Mission) -> Interventio
     return intervention
 
 
+def mission_stop_intervention(*, stop: MissionStop) -> Intervention:
+    """The intervention of a mission stop; a stop that is still a report gets one now
+    (intervention_from_report), linked to the stop."""
+    if stop.intervention is None:
+        assert stop.report is not None  # noqa: S101 — the mission_stop_has_job constraint
+        stop.intervention = intervention_from_report(report=stop.report, mission=stop.mission)
+        stop.save(update_fields=["intervention", "updated_at"])
+    return stop.intervention
+
+
 def _keeping_recorded_work(intervention: Intervention, values: Mapping[str, Any]) -> dict[str, Any]:
     """`values` minus what would erase work recorded by an earlier edit.
 

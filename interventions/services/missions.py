@@ -32,7 +32,7 @@ from interventions.selectors_missions import (
     open_reports_within_zone,
     stops_in_other_missions,
 )
-from interventions.services.interventions import intervention_from_report
+from interventions.services.interventions import mission_stop_intervention
 
 # Allowed status changes; anything else is a 400 naming `status`.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -212,11 +212,9 @@ def mission_transition(*, mission: Mission, status: str) -> Mission:
 def _dispatch_jobs(mission: Mission) -> None:
     for stop in mission.stops.select_related("report", "intervention").exclude(status=StopStatus.UNASSIGNED):
         job = stop.intervention
-        if job is None and stop.report is not None:
-            # Scheduled in this mission from the start.
-            stop.intervention = intervention_from_report(report=stop.report, mission=mission)
-            stop.save(update_fields=["intervention", "updated_at"])
-        elif job is not None and job.status in (InterventionStatus.TODO, InterventionStatus.SCHEDULED):
+        if job is None:
+            mission_stop_intervention(stop=stop)  # scheduled in this mission from the start
+        elif job.status in (InterventionStatus.TODO, InterventionStatus.SCHEDULED):
             fields = ["status", "mission", "team", "planned_date"]
             before = snapshot(job, fields)
             job.status = InterventionStatus.SCHEDULED

@@ -62,8 +62,9 @@ def partner_host():
     server.server_close()
 
 
-def _open311_photo(community, partner_host, data: bytes, capture) -> Photo:
-    _PartnerHost.body = data
+def _open311_report(community, partner_host, media: bytes, capture) -> Report:
+    """A partner files a report whose media_url serves `media` (fetching is on)."""
+    _PartnerHost.body = media
     partner_key_ensure(community=community, name="Citizen app", key=PARTNER_KEY)
     CategoryFactory(community=community, code="tag", name="Tag", is_tag=True)
     lat, lon = wgs84()
@@ -74,7 +75,7 @@ def _open311_photo(community, partner_host, data: bytes, capture) -> Photo:
             "/open311/v2/requests.json", urlencode(form), content_type="application/x-www-form-urlencoded"
         )
     assert response.status_code == 201, response.content
-    return Report.objects.get(source="partner").photos.get()
+    return Report.objects.get(source="partner")
 
 
 def _agent_photo(community, data: bytes) -> Photo:
@@ -86,16 +87,23 @@ def _agent_photo(community, data: bytes) -> Photo:
     return Photo.objects.get(pk=response.json()["id"])
 
 
-def test_an_open311_photo_and_an_agent_photo_lose_their_gps_and_device_and_get_a_thumbnail(
-    community, settings, tmp_path, partner_host, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def fetching(settings, tmp_path):
     settings.RONDE_OPEN311_FETCH_MEDIA = True
     settings.MEDIA_ROOT = tmp_path
+    return settings
+
+
+def test_an_open311_photo_and_an_agent_photo_lose_their_gps_and_device_and_get_a_thumbnail(
+    community, fetching, partner_host, django_capture_on_commit_callbacks
+):
     data = phone_photo()
     with Image.open(io.BytesIO(data)) as sent:  # the test photo does carry what must go
         assert sent.getexif().get_ifd(GPS_IFD) and b"SERIAL-123" in data
     photos = {
-        "open311": _open311_photo(community, partner_host, data, django_capture_on_commit_callbacks),
+        "open311": _open311_report(
+            community, partner_host, data, django_capture_on_commit_callbacks
+        ).photos.get(),
         "agent": _agent_photo(community, data),
     }
     for source, photo in photos.items():
@@ -112,26 +120,16 @@ def test_an_open311_photo_and_an_agent_photo_lose_their_gps_and_device_and_get_a
         thumbnail = PhotoThumbnail.objects.get(photo=photo)
         assert (thumbnail.width, thumbnail.height) == (1200, 900), source
         with thumbnail.file.open("rb") as fh, Image.open(fh) as thumb:
-            assert max(thumb.size) == settings.RONDE_PHOTO_THUMB_PX, source
+            assert max(thumb.size) == fetching.RONDE_PHOTO_THUMB_PX, source
     # The position the partner gave is the Open311 photo's, not the EXIF's.
     assert photos["open311"].geom.equals_exact(photos["open311"].report.geom, 0.01)
 
 
 def test_an_open311_media_that_is_not_an_image_leaves_the_report_without_photo(
-    community, settings, tmp_path, partner_host, django_capture_on_commit_callbacks
+    community, fetching, tmp_path, partner_host, django_capture_on_commit_callbacks
 ):
-    settings.RONDE_OPEN311_FETCH_MEDIA = True
-    settings.MEDIA_ROOT = tmp_path
-    _PartnerHost.body = b"<html>not found</html>"
-    partner_key_ensure(community=community, name="Citizen app", key=PARTNER_KEY)
-    CategoryFactory(community=community, code="tag", name="Tag", is_tag=True)
-    lat, lon = wgs84()
-    form = {"api_key": PARTNER_KEY, "service_code": "tag", "lat": lat, "long": lon}
-    form["media_url"] = f"{partner_host}/tag.jpg"
-    with django_capture_on_commit_callbacks(execute=True):
-        response = Client().post(
-            "/open311/v2/requests.json", urlencode(form), content_type="application/x-www-form-urlencoded"
-        )
-    assert response.status_code == 201
-    assert Report.objects.get(source="partner").photos.count() == 0
+    report = _open311_report(
+        community, partner_host, b"<html>not found</html>", django_capture_on_commit_callbacks
+    )
+    assert report.photos.count() == 0
     assert not list(tmp_path.rglob("*.jpg"))

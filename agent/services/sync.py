@@ -5,7 +5,7 @@ interventions' services (interventions/services/interventions.py, reports.py).
 
 Rules (offline work is never lost, and never written twice):
 - A client UUID is an idempotency key: a replay, a double tap or a retry after a timeout
-  returns the same row and creates nothing. Requests with one key run one at a time.
+  returns the same row and creates nothing.
 - Edits are ordered by the device clock (`client_updated_at`): the latest value wins,
   however late it arrives; when it overwrites (or loses to) another device's edit, an
   AuditEntry says so.
@@ -100,15 +100,17 @@ def intervention_record(*, community: Community, user: User, edit: InterventionE
     for attempt in range(2):
         try:
             with transaction.atomic():
-                _key_lock(edit.client_uuid)
+                if edit.stop_id is None and edit.intervention_id is None:
+                    # Work nobody planned: the key alone names the row it creates.
+                    _key_lock(edit.client_uuid)
                 return _record(community=community, user=user, edit=edit)
         except IntegrityError as exc:
             if isinstance(exc.__cause__, psycopg.errors.CheckViolation):
                 # A value the database's CHECK refuses.
                 name = exc.__cause__.diag.constraint_name or "a database rule"
                 raise ValidationError({"non_field_errors": f"Refused by {name}."}) from exc
-            # Two keys for one new row raced (two devices on one stop): the loser retries
-            # and now finds the winner's row.
+            # A double tap on planned work (locked by its row, not by its key) raced to
+            # store the same key: the loser retries and now finds the winner's row.
             if attempt:
                 raise
     raise AssertionError("unreachable")

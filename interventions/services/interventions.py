@@ -251,7 +251,9 @@ def _keeping_recorded_work(intervention: Intervention, values: Mapping[str, Any]
     return kept
 
 
-@transaction.atomic
+# No savepoint of its own inside a caller's transaction (the field sync's, per request): an
+# error there rolls the whole request back anyway, and a savepoint is two more round trips.
+@transaction.atomic(savepoint=False)
 def intervention_record_work(
     *,
     intervention: Intervention,

@@ -1,10 +1,10 @@
 """Every photo, whatever sent it (the field app, an Open311 partner's media_url), goes through
 here: checked with Pillow, downscaled, EXIF stripped, thumbnailed, stored once.
 
-A JPEG already within RONDE_PHOTO_MAX_PX and upright (what the field app sends: it downscales on
-the device) keeps its compressed pixels: its metadata segments are cut out (interventions/services/jpeg.py)
-and it is decoded only at the thumbnail's scale, which still reads every byte (damage is
-refused). Anything else is decoded, rotated, downscaled and re-encoded. Thumbnails are made
+A JPEG already within RONDE_PHOTO_MAX_PX and upright (what the field app sends: it downscales
+on the device) keeps its compressed pixels: its metadata segments are cut out (jpeg.py beside
+this module) and it is decoded only at the thumbnail's scale, which still reads every byte
+(damage is refused). Anything else is decoded, rotated, downscaled and re-encoded. Thumbnails are made
 in the request, not deferred: a list never shows a photo without one, and at ~5 ms it is
 not worth a queue that could lose one.
 
@@ -66,6 +66,9 @@ def photo_process(*, data: IO[bytes], size: int) -> ProcessedPhoto:
         )
     try:
         image: Image.Image = Image.open(data)
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses to open twice its own pixel limit (178 MP) before we can look.
+        raise ValidationError({"file": "The image has too many pixels to be read."}) from exc
     except (UnidentifiedImageError, *DAMAGED) as exc:
         raise ValidationError({"file": "This file is not an image (JPEG, PNG or WebP expected)."}) from exc
     if image.format not in ACCEPTED_FORMATS:

@@ -3,18 +3,21 @@ app and an Open311 partner's media_url come out without the EXIF GPS position or
 and with a thumbnail."""
 
 import io
+import struct
 import threading
 import uuid
+import zlib
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import urlencode
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from PIL import Image
 
 from interventions.models import Photo, PhotoThumbnail, Report
 from interventions.open311.services import partner_key_ensure
-from interventions.services.photos import EXIF_IFD, GPS_IFD
+from interventions.services.photos import EXIF_IFD, GPS_IFD, photo_process
 from tests.agent.conftest import edit_body, make_field, put_intervention, put_photo
 from tests.factories import CategoryFactory
 from tests.interop.helpers import wgs84
@@ -133,3 +136,16 @@ def test_an_open311_media_that_is_not_an_image_leaves_the_report_without_photo(
     )
     assert report.photos.count() == 0
     assert not list(tmp_path.rglob("*.jpg"))
+
+
+def test_a_png_claiming_400_megapixels_is_a_400_not_a_500():
+    """Pillow itself refuses to open it (a decompression bomb): the sender is told why."""
+    out = io.BytesIO()
+    Image.new("RGB", (1, 1)).save(out, "PNG")
+    data = bytearray(out.getvalue())
+    header = struct.pack(">II", 20_000, 20_000) + bytes(data[24:29])  # IHDR: width, height, rest
+    data[16:29] = header
+    data[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + header))
+    with pytest.raises(ValidationError) as refused:
+        photo_process(data=io.BytesIO(bytes(data)), size=len(data))
+    assert "too many pixels" in refused.value.message_dict["file"][0]

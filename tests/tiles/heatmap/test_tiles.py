@@ -128,6 +128,36 @@ def test_filters_select_points(viewer, community):
     assert response.status_code == 400 and response.json()["field"] == "colour"
 
 
+def test_filters_written_as_a_query_read_back_the_same(community):
+    """Other pages (the dashboards) write tile URLs from HeatmapFilters: the query string's
+    date_to is the last day shown, the filters' the day after (a half-open period)."""
+    import datetime as dt
+    from dataclasses import replace
+
+    from tiles.heatmap.filters import HeatmapFilterError, parse_heatmap_filters
+
+    zone, team = ZoneFactory(community=community), TeamFactory(community=community)
+    march = HeatmapFilters(date_from=dt.date(2025, 3, 1), date_to=dt.date(2025, 4, 1))
+    assert march.query() == {"date_from": "2025-03-01", "date_to": "2025-03-31"}
+    every = HeatmapFilters(
+        weight="m2",
+        categories=(3, 7),
+        date_from=dt.date(2025, 3, 1),
+        date_to=dt.date(2025, 4, 1),
+        zone=zone.pk,
+        team=team.pk,
+        statuses=(InterventionStatus.DONE, InterventionStatus.SCHEDULED),
+        vmax=2.5,
+        engine="sql",
+    )
+    for filters in (march, every, HeatmapFilters(source="reports")):
+        again = parse_heatmap_filters(filters.query(), community_id=community.pk)
+        assert replace(again, given={}) == filters
+    with pytest.raises(HeatmapFilterError) as err:
+        parse_heatmap_filters({"date_to": "9999-12-31"}, community_id=community.pk)
+    assert err.value.name == "date_to"
+
+
 def test_returns_weight_counts_only_returns(community):
     tag = CategoryFactory(community=community)
     from tests.dashboards.helpers import surface_site

@@ -102,6 +102,7 @@ LOGIN_REDIRECT_URL = "/"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "accounts.passwords.UsernameRepeatedValidator"},  # "lucielucie": Django's misses it
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": env_int("RONDE_PASSWORD_MIN_LENGTH", 10)},
@@ -119,7 +120,11 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env_int("RONDE_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = float(env("RONDE_LOGIN_COOLOFF_HOURS", 0.25))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Per address too, whatever the usernames (someone trying many names): a higher limit,
+# as one town hall's agents share one NAT address. Order matters (LoginThrottleHandler).
+RONDE_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("RONDE_LOGIN_ADDRESS_FAILURE_LIMIT", 30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "accounts.throttling.LoginThrottleHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429

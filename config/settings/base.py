@@ -234,6 +234,11 @@ RONDE_HEATMAP_RELOAD_S = env_int("RONDE_HEATMAP_RELOAD_S", 900)
 # it has); off, the request that finds them stale refreshes them itself (tests).
 RONDE_HEATMAP_BACKGROUND = env_bool("RONDE_HEATMAP_BACKGROUND", True)
 
+# The cache every worker shares (accounts/migrations/0004_cache_table creates the table):
+# production uses it so the per-key Open311 rate limit counts once for all workers, without
+# another service; local and test runs keep the per-process memory cache.
+RONDE_SHARED_CACHE = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ronde_cache"}
+
 # Vector tiles: cache the gzip bytes (purged on writes); off only to measure generation.
 RONDE_TILE_CACHE = env_bool("RONDE_TILE_CACHE", True)
 # Its size limit in tiles (a z16 tile of 1M interventions is ~5-60 kB gzipped): the oldest go first.

@@ -45,7 +45,10 @@ def open311_view(view: View) -> View:
 def _param(request: HttpRequest, name: str) -> str:
     # A POST carries its fields in the form body; some clients put api_key in the query string.
     value = request.POST.get(name) if request.method == "POST" else None
-    return (value or request.GET.get(name) or "").strip()
+    value = (value or request.GET.get(name) or "").strip()
+    if "\x00" in value:  # PostgreSQL text cannot hold it: a 400 here, not a 500 at the INSERT
+        raise Open311Error(400, f"{name}: contains a NUL character.")
+    return value
 
 
 def _partner(request: HttpRequest, *, required: bool) -> PartnerApiKey | None:

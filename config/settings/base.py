@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "geo.web.upload_limit.ImportUploadLimitMiddleware",  # before CSRF reads the upload
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "audit.context.AuditContextMiddleware",  # who and which device, for the audit trail
@@ -166,6 +167,8 @@ RONDE_OPEN311_FETCH_MEDIA = env_bool("RONDE_OPEN311_FETCH_MEDIA", False)
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Uploaded import files are kept here until their job ends (MEDIA_ROOT/imports/<community>/).
 RONDE_IMPORT_MAX_UPLOAD_MB = env_int("RONDE_IMPORT_MAX_UPLOAD_MB", 200)
+# The web preview (in the request) parses GeoJSON/KML/CSV whole: up to this many MB of them.
+RONDE_IMPORT_PREVIEW_MAX_MB = env_int("RONDE_IMPORT_PREVIEW_MAX_MB", 20)
 
 # Field app photos: refused above this size (MB); stored downscaled to this longest side (px),
 # with a thumbnail for lists.

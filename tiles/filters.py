@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.http import QueryDict
 
+from core.api.filters import day_in_range
+
 from .layers import Layer
 
 ALL_FILTERS = ("category", "status", "date_from", "date_to", "team", "mission")
@@ -93,9 +95,12 @@ def _id(name: str, raw: str) -> int:
 
 def _date(name: str, raw: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         raise FilterError(name, f"'{name}' must be a date as YYYY-MM-DD.") from None
+    if not day_in_range(day):
+        raise FilterError(name, f"'{name}' must be a date between 1900-01-01 and 2999-12-31.")
+    return day
 
 
 def parse_filters(layer: type[Layer], query: QueryDict) -> TileFilters:

@@ -68,6 +68,8 @@ def photo_process(*, data: IO[bytes], size: int) -> ProcessedPhoto:
         )
     try:
         image: Image.Image = Image.open(data)
+    except Image.DecompressionBombError as exc:  # open() refuses over 2 × MAX_IMAGE_PIXELS itself
+        raise ValidationError({"file": "The image has too many pixels to read."}) from exc
     except (UnidentifiedImageError, *DAMAGED) as exc:
         raise ValidationError({"file": "This file is not an image (JPEG, PNG or WebP expected)."}) from exc
     if image.format not in ACCEPTED_FORMATS:

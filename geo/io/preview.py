@@ -52,7 +52,7 @@ def _check_size(path: Path) -> None:
                 "%(limit)d MB of those): save it as a GeoPackage, split it, or import it with "
                 "manage.py import_geodata."
             )
-            % {"size": size // (1024 * 1024), "limit": limit_mb},
+            % {"size": -(-size // (1024 * 1024)), "limit": limit_mb},  # rounded up: never "20 MB > 20 MB"
         )
 
 

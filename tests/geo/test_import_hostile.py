@@ -10,18 +10,9 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.models import Role
 from geo.models import ImportJob
-from tests.factories import AssetCategoryFactory, member
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client, community):
-    AssetCategoryFactory(community=community, code="bench", name="Banc")
-    client.force_login(member(community, Role.ADMIN))
-    return client
 
 
 def zip_slip() -> bytes:

@@ -15,11 +15,10 @@ from typing import Any
 
 import httpx
 import pytest
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from rest_framework.authtoken.models import Token
 
 from tests.security.world import World, build_world
+from tests.tiles.hit_server import session_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -281,15 +280,6 @@ def world() -> World:
     return build_world()
 
 
-def session_cookie(user: Any) -> dict[str, str]:
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
-    return {"Cookie": f"sessionid={session.session_key}"}
-
-
 def fill(text: str, world: World) -> str:
     z, x, y = world.tile()
     return text.format(
@@ -308,7 +298,7 @@ def send(live_server: Any, world: World, case: Case) -> httpx.Response:
     if case.who == "partner":
         (params if case.method == "GET" else form)["api_key"] = world.own.partner_key
     elif case.who.startswith("session:"):
-        headers |= session_cookie(world.users[case.who.split(":", 1)[1]])
+        headers |= session_for(world.users[case.who.split(":", 1)[1]])
     else:
         headers["Authorization"] = f"Token {Token.objects.get_or_create(user=world.users[case.who])[0].key}"
     request: dict[str, Any] = {"params": params, "headers": headers, "timeout": 60}

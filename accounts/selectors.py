@@ -102,6 +102,12 @@ def teams_for_community(*, community: Community) -> QuerySet[Team]:
     return Team.objects.filter(community=community).prefetch_related("members")
 
 
+def team_ids_of_member(*, community_id: int, user_id: int) -> tuple[int, ...]:
+    """The ids of the caller's teams in one community (what an agent's reads are scoped to)."""
+    ids = Team.objects.filter(community_id=community_id, members__id=user_id).values_list("id", flat=True)
+    return tuple(sorted(set(ids)))
+
+
 def users_with_role(*, community: Community, roles: list[str] | None = None) -> QuerySet[User]:
     qs = User.objects.filter(memberships__community=community)
     if roles:

@@ -13,6 +13,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import Community, Team
+from core.api.filters import day_in_range
 from geo.models import Zone
 from interventions.models import Category
 
@@ -109,16 +110,19 @@ def _parse_date(params: QueryDict | dict, name: str) -> dt.date | None:
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError as exc:
         raise FilterError(name, f"'{raw}' is not a date (YYYY-MM-DD).") from exc
+    if not day_in_range(day):
+        raise FilterError(name, f"'{raw}' is not between 1900-01-01 and 2999-12-31.")
+    return day
 
 
 def _parse_id(params: QueryDict | dict, name: str) -> int | None:
     raw = params.get(name) or ""
     if not raw:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit() is True, int("²") fails
         raise FilterError(name, f"'{raw}' is not an id.")
     return int(raw)
 
@@ -156,7 +160,7 @@ def filters_from_query(
         raw = raw.strip()
         if not raw:
             continue
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             raise FilterError("category", f"'{raw}' is not an id.")
         categories.append(int(raw))
     if categories:

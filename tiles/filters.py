@@ -6,12 +6,14 @@ that names the parameter, so a typo never silently serves an unfiltered tile.
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import QueryDict
+
+from core.api.filters import day_in_range
 
 from .layers import Layer
 
@@ -35,7 +37,13 @@ class TileFilters:
     date_to: dt.date | None = None
     team: int | None = None
     mission: int | None = None
+    # Set by the view, never from the query string: the only teams whose rows the caller may
+    # read (an agent's own). In `given` as "~teams", so the cache key differs by team set.
+    teams: tuple[int, ...] | None = None
     given: dict[str, str] = field(default_factory=dict)
+
+    def only_teams(self, teams: tuple[int, ...]) -> "TileFilters":
+        return replace(self, teams=teams, given={**self.given, "~teams": ",".join(map(str, teams)) or "-"})
 
     @property
     def variant(self) -> str:
@@ -63,6 +71,7 @@ class TileFilters:
             "day_to": self.date_to + dt.timedelta(days=1) if self.date_to else None,
             "team": self.team,
             "mission": self.mission,
+            "teams": None if self.teams is None else list(self.teams),
             "tz": settings.TIME_ZONE,
         }
 
@@ -86,9 +95,12 @@ def _id(name: str, raw: str) -> int:
 
 def _date(name: str, raw: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         raise FilterError(name, f"'{name}' must be a date as YYYY-MM-DD.") from None
+    if not day_in_range(day):
+        raise FilterError(name, f"'{name}' must be a date between 1900-01-01 and 2999-12-31.")
+    return day
 
 
 def parse_filters(layer: type[Layer], query: QueryDict) -> TileFilters:

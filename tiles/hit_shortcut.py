@@ -202,8 +202,13 @@ def cached_tile_response(request: HttpRequest) -> HttpResponse | None:
 
 
 def _readable(role: str, layer: type[Layer]) -> bool:
-    """The rule the stack applies to the tile view (accounts/access.py), and the layer's own."""
-    return role in (roles_allowed(TILE_VIEW, "GET") or ()) and role in layer.read_roles
+    """The rule the stack applies to the tile view (accounts/access.py), and the layer's own.
+
+    A role that reads only its teams' rows goes to the full stack: its tiles are cached under
+    its teams (tiles.views), a key this shortcut cannot compute without another query.
+    """
+    allowed = role in (roles_allowed(TILE_VIEW, "GET") or ()) and role in layer.read_roles
+    return allowed and role not in layer.team_scoped_roles
 
 
 def _answer(request: HttpRequest, layer: type[Layer], z: int, held: Held) -> HttpResponse:

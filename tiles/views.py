@@ -5,6 +5,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.selectors import team_ids_of_member
+
 from .access import TileAccessError, tile_membership
 from .caching import tile_get, tile_response
 from .filters import FilterError, parse_filters
@@ -47,6 +49,10 @@ def tile(request: HttpRequest, layer: str, z: str, x: str, y: str) -> HttpRespon
         return _error(exc.status, exc.detail)
     except FilterError as exc:
         return _error(400, exc.message, exc.name)
+    if membership.role in found.team_scoped_roles:
+        filters = filters.only_teams(
+            team_ids_of_member(community_id=membership.community_id, user_id=membership.user_id)
+        )
     result = tile_get(layer=found, community_id=membership.community_id, z=zi, x=xi, y=yi, filters=filters)
     return tile_response(request, result)
 

@@ -95,6 +95,16 @@ def parse_list(raw: str, *, name: str, allowed: Iterable[str]) -> list[str]:
     return values
 
 
+# Dates a page or a tile may be asked for. Beyond, "the next day" of 9999-12-31 overflows and
+# a local midnight of year 1 has no UTC instant: a 400 naming the field, not a 500. (The REST
+# list filters below take 9999-12-31 as "no bound" instead: tests/api/test_schemathesis_findings.)
+EARLIEST_DAY, LATEST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def day_in_range(day: dt.date) -> bool:
+    return EARLIEST_DAY <= day <= LATEST_DAY
+
+
 def parse_date(raw: str, *, name: str) -> dt.date:
     try:
         return dt.date.fromisoformat(raw)

@@ -5,9 +5,10 @@ Rows are fetched with a server-side cursor in chunks, so a 1M-row export stays s
 """
 
 import datetime as dt
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.gis.db.models.functions import AsWKB, Transform
@@ -17,6 +18,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from accounts.models import Community
+from core.api.filters import day_in_range
 
 WHATS = ("assets", "zones", "reports", "interventions", "missions")
 FORMATS = ("geojson", "gpkg", "shp", "csv")
@@ -114,9 +116,12 @@ def parse_crs(value: str | None, default: int) -> int:
 
 def _date(field: str, value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value[:10])
+        day = dt.date.fromisoformat(value[:10])
     except ValueError as exc:
         raise ExportError(field, f"'{value}' is not a date (YYYY-MM-DD)") from exc
+    if not day_in_range(day):
+        raise ExportError(field, f"'{value}' is not between 1900-01-01 and 2999-12-31")
+    return day
 
 
 def export_queryset(*, community: Community, what: str, filters: dict[str, str]) -> QuerySet:
@@ -127,7 +132,14 @@ def export_queryset(*, community: Community, what: str, filters: dict[str, str])
         if not spec.has_category:
             raise ExportError("category", f"{what} have no category")
         codes = [c.strip() for c in filters["category"].split(",") if c.strip()]
-        ids = [int(c) for c in codes if c.isdigit()]
+        ids = [int(c) for c in codes if c.isascii() and c.isdigit()]  # "²".isdigit() is True
+        category_model = cast(type[Model], spec.model._meta.get_field("category").related_model)
+        categories = category_model._default_manager.filter(community=community)
+        found = categories.filter(Q(code__in=codes) | Q(id__in=ids)).values_list("code", "id")
+        known = {str(v) for pair in found for v in pair}
+        unknown = [c for c in codes if c not in known]
+        if unknown:  # a typo must not export an empty file as if nothing matched
+            raise ExportError("category", f"unknown category {', '.join(unknown)}")
         qs = qs.filter(Q(category__code__in=codes) | Q(category_id__in=ids))
     if filters.get("status"):
         if not spec.has_status:
@@ -145,6 +157,8 @@ def export_queryset(*, community: Community, what: str, filters: dict[str, str])
             minx, miny, maxx, maxy = (float(v) for v in filters["bbox"].split(","))
         except ValueError as exc:
             raise ExportError("bbox", "expected minx,miny,maxx,maxy in EPSG:4326") from exc
+        if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):  # float("nan") parses
+            raise ExportError("bbox", "expected four finite numbers minx,miny,maxx,maxy in EPSG:4326")
         if minx >= maxx or miny >= maxy:
             raise ExportError("bbox", "min must be below max")
         box = Polygon.from_bbox((minx, miny, maxx, maxy))

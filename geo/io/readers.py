@@ -93,7 +93,8 @@ def _resolve(path: Path, layer: str | None) -> tuple[str, str, str | None]:
 def list_layers(path: Path) -> list[str]:
     """Layer names of a multi-layer file (GeoPackage, KML); [] for single-layer sources."""
     gdal_path, kind, _ = _resolve(path, None)
-    if kind in (".csv", ".txt", ".shp", ".pbf", ".osm", ".osm.pbf"):
+    # GeoJSON is one layer too: asking GDAL would parse the whole file once more (~3 s for 20 MB).
+    if kind in (".csv", ".txt", ".shp", ".pbf", ".osm", ".osm.pbf", ".geojson", ".json"):
         return []
     try:
         return [str(name) for name, _geom in pyogrio.list_layers(gdal_path)]

@@ -62,8 +62,10 @@ def partner_key_create(*, community: Community, name: str, rate_limit: int = 60)
 def partner_key_throttle(*, partner: PartnerApiKey) -> bool:
     """Count one request in the key's current minute; True when over its rate limit.
 
-    A fixed one-minute window in the Django cache: shared by every worker when the cache
-    is (Redis/Memcached in production); per process with the local-memory default.
+    A fixed one-minute window in the Django cache: shared by every worker in production
+    (the database cache, settings.RONDE_SHARED_CACHE); per process with the local-memory
+    default of local runs. The database cache's incr is a read then a write, so two
+    requests at the same instant may count once: a limit, not an exact meter.
     """
     bucket = f"open311:rate:{partner.pk}:{int(time.time() // 60)}"
     cache.add(bucket, 0, timeout=120)

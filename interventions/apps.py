@@ -8,4 +8,8 @@ class InterventionsConfig(AppConfig):
 
     def ready(self) -> None:
         # The Open311 partner-key admin lives beside the Open311 code (interventions/open311/).
+        # geo/io imports and exports reports, interventions and missions through this registry.
+        from . import io
         from .open311 import admin as open311_admin  # noqa: F401
+
+        io.register()

@@ -31,6 +31,7 @@ from django.http import QueryDict
 from scipy import ndimage
 from threadpoolctl import ThreadpoolController
 
+from core.params import ParamError, parse_date_range, parse_id, parse_ids
 from core.sql import run_sql, sql_path
 from geo.models import Zone
 from interventions.models import InterventionStatus
@@ -55,11 +56,7 @@ FLOOR = 0.05
 RAMP = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
 
 
-class HeatmapFilterError(ValueError):
-    def __init__(self, name: str, message: str) -> None:
-        super().__init__(message)
-        self.name = name
-        self.message = message
+HeatmapFilterError = ParamError  # one error type for every query parameter (core/params.py)
 
 
 @dataclass(frozen=True)
@@ -103,21 +100,7 @@ class HeatmapFilters:
         return lo, hi
 
 
-def _ids(name: str, raw: str) -> tuple[int, ...]:
-    try:
-        values = tuple(sorted({int(p) for p in raw.split(",") if p.strip()}))
-    except ValueError:
-        raise HeatmapFilterError(name, f"'{name}' must be integer ids separated by commas.") from None
-    if not values or any(v <= 0 or v >= 2**31 for v in values):
-        raise HeatmapFilterError(name, f"'{name}' must be positive integer ids.")
-    return values
-
-
-def _one_id(name: str, raw: str) -> int:
-    values = _ids(name, raw)
-    if len(values) != 1:
-        raise HeatmapFilterError(name, f"'{name}' takes one id.")
-    return values[0]
+MAX_HEAT_ID = 2**31 - 1  # the point store keeps ids as int32
 
 
 def parse_heatmap_filters(query: QueryDict | dict[str, str], *, community_id: int) -> HeatmapFilters:
@@ -144,17 +127,10 @@ def parse_heatmap_filters(query: QueryDict | dict[str, str], *, community_id: in
             raise HeatmapFilterError("weight", "reports are weighted by count only.")
         kwargs["weight"] = given["weight"]
     if given.get("category"):
-        kwargs["categories"] = _ids("category", given["category"])
-    for name in ("date_from", "date_to"):
-        if given.get(name):
-            try:
-                kwargs[name] = dt.date.fromisoformat(given[name])
-            except ValueError:
-                raise HeatmapFilterError(name, f"'{name}' must be a date as YYYY-MM-DD.") from None
-    if kwargs.get("date_from") and kwargs.get("date_to") and kwargs["date_from"] > kwargs["date_to"]:  # type: ignore[operator]
-        raise HeatmapFilterError("date_to", "'date_to' is before 'date_from'.")
+        kwargs["categories"] = parse_ids("category", given["category"], high=MAX_HEAT_ID)
+    kwargs["date_from"], kwargs["date_to"] = parse_date_range(given)
     if given.get("zone"):
-        zone = _one_id("zone", given["zone"])
+        zone = parse_id("zone", given["zone"], high=MAX_HEAT_ID)
         edited = (
             Zone.objects.filter(pk=zone, community_id=community_id)
             .values_list("updated_at", flat=True)
@@ -167,7 +143,7 @@ def parse_heatmap_filters(query: QueryDict | dict[str, str], *, community_id: in
         # (ETag and PNG cache), so redrawing the district redraws the heatmap.
         given["zone"] = f"{zone}@{edited.timestamp():.6f}"
     if given.get("team"):
-        kwargs["team"] = _one_id("team", given["team"])
+        kwargs["team"] = parse_id("team", given["team"], high=MAX_HEAT_ID)
     if given.get("status"):
         statuses = tuple(sorted({s.strip() for s in given["status"].split(",") if s.strip()}))
         if not statuses or any(s not in InterventionStatus.values for s in statuses):

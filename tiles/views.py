@@ -5,9 +5,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from core.params import ParamError
+
 from .access import TileAccessError, tile_membership
 from .caching import tile_get, tile_response
-from .filters import FilterError, parse_filters
+from .filters import parse_filters
 from .layers import LAYERS, Layer
 from .styles import map_legend, style_document, tilejson_document
 from .tilemath import parse_tile
@@ -45,7 +47,7 @@ def tile(request: HttpRequest, layer: str, z: str, x: str, y: str) -> HttpRespon
         filters = parse_filters(found, request.GET)
     except TileAccessError as exc:
         return _error(exc.status, exc.detail)
-    except FilterError as exc:
+    except ParamError as exc:
         return _error(400, exc.message, exc.name)
     result = tile_get(layer=found, community_id=membership.community_id, z=zi, x=xi, y=yi, filters=filters)
     return tile_response(request, result)
@@ -61,7 +63,7 @@ def tilejson(request: HttpRequest, layer: str) -> HttpResponse:
         filters = parse_filters(found, request.GET)
     except TileAccessError as exc:
         return _error(exc.status, exc.detail)
-    except FilterError as exc:
+    except ParamError as exc:
         return _error(400, exc.message, exc.name)
     return JsonResponse(tilejson_document(request, found, membership.community, filters))
 

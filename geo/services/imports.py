@@ -17,16 +17,16 @@ from django.db import DatabaseError, connection, transaction
 from accounts.models import Community
 from core.sql import run_sql, sql_text
 from geo.io.errors import NOTE, SKIPPED, ImportFileError, ImportReport
-from geo.io.mapping import category_choices, category_codes, resolve_mapping, target_spec
+from geo.io.mapping import category_choices, category_codes, resolve_mapping
 from geo.io.readers import read_source
+from geo.io.targets import import_target, import_target_names
 from geo.io.validation import DIMENSION, build_rows, check_geometry_family
 
 Progress = Callable[[int, int], None]  # (features done, features in total)
-TARGETS = ("assets", "zones", "reports", "interventions")
 COPY_STAGING = "COPY import_staging (idx, ext_id, geom_src, f, attrs) FROM STDIN"
 
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"  # geo/sql/
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"  # geo/sql/ (each target's upsert: its app's)
 
 
 def _sql(name: str) -> Path:
@@ -58,9 +58,10 @@ def geodata_import(
     report = ImportReport(file=path.name, into=into, dry_run=dry_run)
     mapping = dict(mapping or {})
     try:
-        if into not in TARGETS:
-            raise ImportFileError(path.name, f"unknown target '{into}' ({', '.join(TARGETS)})")
-        spec = target_spec(into)
+        target = import_target(into)
+        if target is None:
+            raise ImportFileError(path.name, f"unknown target '{into}' ({', '.join(import_target_names())})")
+        spec = target.spec
         geometry_columns: dict[str, str] = {k: mapping.pop(k) for k in ("lon", "lat", "geom") if k in mapping}
         source = read_source(path, layer=layer, srid=srid, geometry_columns=geometry_columns)
         report.layer, report.crs, report.total = source.layer, source.crs_label, len(source.frame)
@@ -134,10 +135,10 @@ def geodata_import(
             transaction.set_rollback(True)
             return report
         mapped = [*field_map.keys(), *(["category"] if category_id else [])]
-        created, updated = run_sql(
-            _sql(f"import_upsert_{into}.sql"), {"community_id": community.pk, "mapped": mapped}
-        )[0]
+        created, updated = run_sql(target.upsert_sql, {"community_id": community.pk, "mapped": mapped})[0]
         report.created, report.updated = int(created), int(updated)
+        if target.after_import and (report.created or report.updated):
+            target.after_import(community.pk)
     if progress:
         progress(total, total)
     return report

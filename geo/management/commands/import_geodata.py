@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from accounts.models import Community
-from geo.services.imports import TARGETS, geodata_import
+from geo.io.targets import import_target_names
+from geo.services.imports import geodata_import
 
 
 def parse_map(items: list[str]) -> dict[str, str]:
@@ -28,7 +29,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path")
         parser.add_argument("--community", required=True, help="community slug")
-        parser.add_argument("--into", required=True, choices=TARGETS)
+        parser.add_argument("--into", required=True, choices=import_target_names())
         parser.add_argument("--layer", help="layer of a GeoPackage/KML, or shapefile name in a folder/zip")
         parser.add_argument(
             "--category",

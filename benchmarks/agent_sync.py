@@ -15,7 +15,6 @@ Scale with AGENT_BENCH_AGENTS (default 50) for a quick trial.
 import io
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -87,17 +86,7 @@ def seed(n_agents: int, n_stops: int) -> None:
 
 
 def _prepare() -> tuple[str, list[dict]]:
-    url = harness.database_url(DB_NAME)
-    with harness._admin_connection() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{DB_NAME}"')
-    harness._manage(url, "migrate", "--no-input", "-v", "0")
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
-    code = f"import django; django.setup(); from benchmarks.agent_sync import seed; seed({N_AGENTS}, {N_INTERVENTIONS})"
-    out = subprocess.run(
-        [sys.executable, "-c", code], check=True, env=env, cwd=harness.ROOT, capture_output=True, text=True
-    )
-    return url, json.loads(out.stdout.strip().splitlines()[-1])
+    return harness.seeded_database(DB_NAME, f"benchmarks.agent_sync:seed({N_AGENTS}, {N_INTERVENTIONS})")
 
 
 def _photo_pool() -> list[bytes]:

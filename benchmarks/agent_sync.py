@@ -50,7 +50,10 @@ def seed(n_agents: int, n_stops: int) -> None:
     territory = Polygon.from_bbox((cx - 5000, cy - 5000, cx + 5000, cy + 5000))
     territory.srid = 2154
     community = community_create(
-        slug="bench-agents", name="Bench agents", territory=MultiPolygon(territory, srid=2154)
+        slug="bench-agents",
+        name="Bench agents",
+        territory=MultiPolygon(territory, srid=2154),
+        default_categories=False,
     )
     category = Category.objects.create(community=community, code="tag", name="Tag", is_tag=True)
     agents = []

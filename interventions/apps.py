@@ -13,3 +13,10 @@ class InterventionsConfig(AppConfig):
         from .open311 import admin as open311_admin  # noqa: F401
 
         io.register()
+
+        # Every new community starts with the default taxonomy (accounts cannot import us).
+        from accounts.signals import community_created
+
+        from .services.taxonomy import on_community_created
+
+        community_created.connect(on_community_created, dispatch_uid="interventions-default-taxonomy")

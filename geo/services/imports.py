@@ -16,6 +16,7 @@ from django.db import DatabaseError, connection, transaction
 
 from accounts.models import Community
 from core.sql import run_sql, sql_text
+from geo.io.categories import column_values, resolve_category_values
 from geo.io.errors import NOTE, SKIPPED, ImportFileError, ImportReport
 from geo.io.mapping import category_choices, category_codes, resolve_mapping
 from geo.io.readers import read_source
@@ -45,16 +46,54 @@ def geodata_import(
     srid: int | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    create_categories: bool = False,
+    category_map: dict[str, str] | None = None,
 ) -> ImportReport:
     """Import `path` into `into` for `community`; the report says what happened, feature by feature.
 
     `category` is an asset category code (assets) or a work category code (reports,
     interventions) used for every feature; `mapping` {field: column} overrides the
     automatic mapping (`category` may map to a column of codes); `srid` declares the
-    source CRS when the file has none or a wrong one. Nothing is written when the report
-    has errors or `dry_run` is set.
+    source CRS when the file has none or a wrong one. `category_map` {value: code} translates
+    the category column's values; `create_categories` creates a category for each value that
+    matches none. Nothing is written (categories included) when the report has errors or
+    `dry_run` is set.
     """
-    path = Path(path)
+    with transaction.atomic():
+        report = _import(
+            community=community,
+            path=Path(path),
+            into=into,
+            layer=layer,
+            category=category,
+            mapping=mapping,
+            external_id=external_id,
+            srid=srid,
+            dry_run=dry_run,
+            progress=progress,
+            create_categories=create_categories,
+            category_map=category_map or {},
+        )
+        if not report.ok or dry_run:
+            transaction.set_rollback(True)
+    return report
+
+
+def _import(
+    *,
+    community: Community,
+    path: Path,
+    into: str,
+    layer: str | None,
+    category: str | None,
+    mapping: dict[str, str] | None,
+    external_id: str | None,
+    srid: int | None,
+    dry_run: bool,
+    progress: Progress | None,
+    create_categories: bool,
+    category_map: dict[str, str],
+) -> ImportReport:
     report = ImportReport(file=path.name, into=into, dry_run=dry_run)
     mapping = dict(mapping or {})
     try:
@@ -79,6 +118,21 @@ def geodata_import(
             raise ImportFileError(
                 path.name, f"{into} need a category: give --category CODE or --map category=COLUMN"
             )
+        if "category" in field_map:
+            column = field_map["category"]
+            created = resolve_category_values(
+                path.name,
+                target=target,
+                community_id=community.pk,
+                column=column,
+                values=column_values(source.frame, column),
+                categories=categories,
+                category_map=category_map,
+                create=create_categories,
+            )
+            if created:
+                report.created_categories = created
+                report.notes.append(f"{len(created)} categories created: {', '.join(created)}")
     except ImportFileError as exc:
         report.add(None, "", exc.problem)
         return report

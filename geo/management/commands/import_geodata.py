@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from accounts.models import Community
+from geo.io.categories import read_category_map
+from geo.io.errors import ImportFileError
 from geo.io.targets import import_target_names
 from geo.services.imports import geodata_import
 
@@ -45,6 +47,16 @@ class Command(BaseCommand):
         parser.add_argument("--external-id", metavar="COLUMN", help="column of stable ids: re-imports update")
         parser.add_argument("--srid", type=int, help="EPSG code of the source when the file lacks one")
         parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+        parser.add_argument(
+            "--create-categories",
+            action="store_true",
+            help="with --map category=COLUMN: create a category for each value matching no code or name",
+        )
+        parser.add_argument(
+            "--category-map",
+            metavar="FILE.csv",
+            help="'value;code' lines: the category column's values mapped to existing category codes",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         community = Community.objects.filter(slug=options["community"]).first()
@@ -57,6 +69,10 @@ class Command(BaseCommand):
             bar.n = done
             bar.refresh()
 
+        try:
+            category_map = read_category_map(options["category_map"]) if options["category_map"] else {}
+        except ImportFileError as exc:
+            raise CommandError(str(exc)) from exc
         report = geodata_import(
             community=community,
             path=options["path"],
@@ -68,6 +84,8 @@ class Command(BaseCommand):
             srid=options["srid"],
             dry_run=options["dry_run"],
             progress=progress,
+            create_categories=options["create_categories"],
+            category_map=category_map,
         )
         bar.close()
         for note in report.notes:
@@ -81,5 +99,8 @@ class Command(BaseCommand):
         )
         if not report.ok:
             raise CommandError(f"{summary}; {len(report.errors)} error(s): nothing was written")
+        if report.created_categories:
+            verb = "would create" if report.dry_run else "created"
+            summary += f"; {verb} {len(report.created_categories)} categories: {', '.join(report.created_categories)}"
         prefix = "dry run, nothing written: " if report.dry_run else ""
         self.stdout.write(self.style.SUCCESS(prefix + summary))

@@ -49,6 +49,9 @@ def target_spec(into: str) -> TargetSpec:
     return target.spec
 
 
+NAME_PREFIXES = ("nom_", "name_", "libelle_", "label_", "designation_")
+
+
 def _fold(text: str) -> str:
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_")
@@ -92,6 +95,12 @@ def resolve_mapping(
                 mapping[field_name] = found
                 taken.add(found)
                 break
+    if "name" in known and "name" not in mapping:
+        # Open-data layers qualify their name column: nom_quartier, nom_voie, libelle_site…
+        prefixed = [c for f, c in folded.items() if f.startswith(NAME_PREFIXES) and c not in taken]
+        if prefixed:
+            mapping["name"] = prefixed[0]
+            taken.add(prefixed[0])
     if external_id is None:
         # Our own exports carry `external_id`: a re-import of them updates in place.
         external_id = folded.get("external_id") or folded.get("external_i") or folded.get("id_externe")

@@ -127,9 +127,12 @@ def _read_gdal(name: str, gdal_path: str, layer: str | None, max_features: int |
     if not layer and len(layers) > 1:
         raise ImportFileError(name, f"several layers ({', '.join(layers)}): choose one with --layer")
     chosen = layer or (layers[0] if layers else None)
+    encoding = _dbf_utf8_without_cpg(gdal_path)
     try:
-        info = pyogrio.read_info(gdal_path, layer=chosen)
-        frame = pyogrio.read_dataframe(gdal_path, layer=chosen, force_2d=True, max_features=max_features)
+        info = pyogrio.read_info(gdal_path, layer=chosen, encoding=encoding)
+        frame = pyogrio.read_dataframe(
+            gdal_path, layer=chosen, force_2d=True, max_features=max_features, encoding=encoding
+        )
     except Exception as exc:
         raise ImportFileError(
             name, f"cannot read layer '{chosen}' ({_gdal_message(exc, gdal_path)})"
@@ -137,6 +140,31 @@ def _read_gdal(name: str, gdal_path: str, layer: str | None, max_features: int |
     if not isinstance(frame, gpd.GeoDataFrame):
         raise ImportFileError(name, f"layer '{chosen}' has no geometry")
     return frame, layers, chosen, str(info.get("driver", "")), int(info.get("features") or len(frame))
+
+
+def _dbf_utf8_without_cpg(gdal_path: str) -> str | None:
+    """ "UTF-8" for a Shapefile whose DBF is UTF-8 but says nothing (no .cpg, language byte 0).
+
+    GDAL reads a DBF's text by its .cpg, else its language byte (LDID, byte 29), else as
+    ISO-8859-1, which is right for the many Latin-1 files and turns a UTF-8 one's "É" into
+    "Ã‰". Such a DBF's bytes decode as UTF-8, which Latin-1 accented text practically never
+    does; None leaves GDAL's choice.
+    """
+    path = Path(gdal_path)
+    if gdal_path.startswith("/vsi") or path.suffix.lower() != ".shp":
+        return None
+    dbf = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None)
+    has_cpg = any(p.exists() for p in (path.with_suffix(".cpg"), path.with_suffix(".CPG")))
+    if dbf is None or has_cpg:
+        return None
+    data = dbf.read_bytes()
+    if len(data) < 32 or data[29] != 0 or data.isascii():
+        return None
+    try:
+        data[32:].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "UTF-8"
 
 
 def _gdal_message(exc: Exception, gdal_path: str = "") -> str:
@@ -243,4 +271,7 @@ def _source_crs(name: str, frame: gpd.GeoDataFrame, srid: int | None, notes: lis
     if -180 <= bounds[0] <= bounds[2] <= 180 and -90 <= bounds[1] <= bounds[3] <= 90:
         notes.append("no CRS in the file: coordinates read as longitude/latitude (EPSG:4326)")
         return CRS.from_epsg(4326)
-    raise ImportFileError(name, "the file has no CRS (missing .prj?): give it with --srid")
+    hint = ""
+    if 100_000 <= bounds[0] <= bounds[2] <= 1_300_000 and 6_000_000 <= bounds[1] <= bounds[3] <= 7_200_000:
+        hint = " (the coordinates fall in Lambert-93's range over France: --srid 2154?)"
+    raise ImportFileError(name, f"the file has no CRS (missing .prj?): give its EPSG code with --srid{hint}")

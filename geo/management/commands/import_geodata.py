@@ -98,7 +98,10 @@ class Command(BaseCommand):
             f"{report.skipped} skipped, {report.repaired} repaired"
         )
         if not report.ok:
-            raise CommandError(f"{summary}; {len(report.errors)} error(s): nothing was written")
+            first = report.errors[0].describe(report.file)
+            raise CommandError(
+                f"{summary}; {len(report.errors)} error(s), first: {first}; nothing was written"
+            )
         if report.created_categories:
             verb = "would create" if report.dry_run else "created"
             summary += f"; {verb} {len(report.created_categories)} categories: {', '.join(report.created_categories)}"

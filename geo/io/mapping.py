@@ -221,7 +221,9 @@ def clean_value(spec: FieldSpec, value: Any) -> Any:
         raise BadValue(f"'{text}' is not yes/no")
     if spec.kind in ("int", "decimal"):
         try:
-            number = Decimal(clean_text(value).replace(",", ".").replace(" ", ""))
+            # French decimals: "1 234,5" with a plain, no-break or narrow no-break space.
+            text = clean_text(value).replace(",", ".")
+            number = Decimal(re.sub(r"[ \u00a0\u202f]", "", text))
         except InvalidOperation as exc:
             raise BadValue(f"'{value}' is not a number") from exc
         if (spec.low is not None and number < Decimal(str(spec.low))) or (

@@ -18,10 +18,11 @@ from django.conf import settings
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from .csv import read_csv_frame
+from .csv import read_csv_frame, table_points
 from .errors import ImportFileError
 
-VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz", ".csv", ".txt")
+VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz", ".csv", ".txt", ".xlsx", ".ods")
+SPREADSHEET_SUFFIXES = (".xlsx", ".ods")  # a sheet is a table: geometry from its columns, as CSV
 OSM_SUFFIXES = (".osm", ".pbf", ".osm.pbf")
 
 
@@ -142,6 +143,39 @@ def _read_gdal(name: str, gdal_path: str, layer: str | None, max_features: int |
     return frame, layers, chosen, str(info.get("driver", "")), int(info.get("features") or len(frame))
 
 
+def _read_sheet(
+    name: str, gdal_path: str, layer: str | None, max_features: int | None, notes: list[str]
+) -> tuple:
+    """One sheet of an .xlsx/.ods workbook (GDAL's XLSX/ODS drivers) as a plain table.
+
+    The first row is the header. Dates typed as dates stay dates; text dates (dd/mm/yyyy)
+    and decimal commas are read by the field cleaners (geo/io/mapping.py).
+    """
+    try:
+        sheets = [str(n) for n, _g in pyogrio.list_layers(gdal_path)]
+    except Exception as exc:
+        raise ImportFileError(name, f"cannot read the workbook ({_gdal_message(exc, gdal_path)})") from exc
+    if layer and layer not in sheets:
+        raise ImportFileError(name, f"unknown sheet '{layer}' (sheets: {', '.join(sheets)})")
+    if not sheets:
+        raise ImportFileError(name, "the workbook has no sheet")
+    chosen = layer or sheets[0]
+    if not layer and len(sheets) > 1:
+        notes.append(f"sheet '{chosen}' read (others: {', '.join(sheets[1:])}; choose with --layer)")
+    try:
+        info = pyogrio.read_info(gdal_path, layer=chosen, HEADERS="FORCE")
+        frame = pyogrio.read_dataframe(
+            gdal_path, layer=chosen, read_geometry=False, max_features=max_features, HEADERS="FORCE"
+        )
+    except Exception as exc:
+        raise ImportFileError(
+            name, f"cannot read sheet '{chosen}' ({_gdal_message(exc, gdal_path)})"
+        ) from exc
+    frame = frame.astype(object).where(frame.notna(), None)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame, sheets, chosen, str(info.get("driver", "")), int(info.get("features") or len(frame))
+
+
 def _dbf_utf8_without_cpg(gdal_path: str) -> str | None:
     """ "UTF-8" for a Shapefile whose DBF is UTF-8 but says nothing (no .cpg, language byte 0).
 
@@ -211,6 +245,11 @@ def read_source(
         if max_features is not None:
             frame = frame.iloc[:max_features]
         layers, chosen, driver = [], None, "CSV"
+    elif kind in SPREADSHEET_SUFFIXES:
+        frame, layers, chosen, driver, total = _read_sheet(name, gdal_path, layer, max_features, notes)
+        frame, row_problems = table_points(
+            name, frame, srid=srid or 4326, srid_declared=srid is not None, columns=geometry_columns or {}
+        )
     else:
         bare = _bare_feature_array(gdal_path) if kind in (".json", ".geojson") else None
         if bare is not None:

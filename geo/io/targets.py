@@ -37,14 +37,12 @@ class ImportTarget:
     """An import target: its fields, the SQL that upserts the staged rows, its category model.
 
     `upsert_sql` reads the `import_staging` table (geo/sql/import_staging.sql) with
-    %(community_id)s and %(mapped)s and returns one row (created, updated). `after_import`
-    runs once in the import's transaction after a real (not dry-run) write that changed rows.
+    %(community_id)s and %(mapped)s and returns one row (created, updated).
     """
 
     spec: TargetSpec
     upsert_sql: Path
     category_model: type[Model] | None = None
-    after_import: Callable[[int], None] | None = None
 
     @property
     def name(self) -> str:
@@ -63,10 +61,16 @@ class ExportSpec:
     has_attributes: bool
 
 
+# A hook run after a bulk import wrote rows, in its transaction: (community id) -> a note for
+# the report, or None. Apps above geo register theirs (e.g. dashboards' site attribution).
+AfterImport = Callable[[int], str | None]
+
+
 @dataclass
 class _Registry:
     imports: dict[str, ImportTarget] = field(default_factory=dict)
     exports: dict[str, ExportSpec] = field(default_factory=dict)
+    after: dict[str, dict[str, AfterImport]] = field(default_factory=dict)
 
 
 _REGISTRY = _Registry()
@@ -95,3 +99,12 @@ def import_target(name: str) -> ImportTarget | None:
 
 def export_target(name: str) -> ExportSpec | None:
     return _REGISTRY.exports.get(name)
+
+
+def register_after_import(target: str, key: str, hook: AfterImport) -> None:
+    """Run `hook` after every import into `target` that wrote rows (registered once per key)."""
+    _REGISTRY.after.setdefault(target, {})[key] = hook
+
+
+def after_import_hooks(target: str) -> list[AfterImport]:
+    return list(_REGISTRY.after.get(target, {}).values())

@@ -20,7 +20,7 @@ from geo.io.categories import column_values, resolve_category_values
 from geo.io.errors import NOTE, SKIPPED, ImportFileError, ImportReport
 from geo.io.mapping import category_choices, category_codes, resolve_mapping
 from geo.io.readers import read_source
-from geo.io.targets import import_target, import_target_names
+from geo.io.targets import after_import_hooks, import_target, import_target_names
 from geo.io.validation import DIMENSION, build_rows, check_geometry_family
 
 Progress = Callable[[int, int], None]  # (features done, features in total)
@@ -191,8 +191,13 @@ def _import(
         mapped = [*field_map.keys(), *(["category"] if category_id else [])]
         created, updated = run_sql(target.upsert_sql, {"community_id": community.pk, "mapped": mapped})[0]
         report.created, report.updated = int(created), int(updated)
-        if target.after_import and (report.created or report.updated):
-            target.after_import(community.pk)
+        if report.created or report.updated:
+            # Bulk writes send no model signals: what follows a write runs here, in the same
+            # transaction (site attribution of imported history; tile caches are purged by
+            # the tables' triggers, tiles/triggers.py).
+            for hook in after_import_hooks(into):
+                if note := hook(community.pk):
+                    report.notes.append(note)
     if progress:
         progress(total, total)
     return report

@@ -78,6 +78,16 @@ def _manage(url: str, *args: str, settings_module: str = "config.settings.local"
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, env=env, cwd=ROOT)
 
 
+def migrated_database(name: str) -> str:
+    """Database `name` (created if missing, kept otherwise) with the migrations applied → url."""
+    url = database_url(name)
+    with _admin_connection() as admin:
+        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    _manage(url, "migrate", "--no-input", "-v", "0")
+    return url
+
+
 def seeded_database(name: str, seed_call: str) -> tuple[str, Any]:
     """A fresh, migrated database `name` seeded by `seed_call` (e.g. "benchmarks.load:seed(2, 1, 1)").
 

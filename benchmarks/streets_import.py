@@ -63,11 +63,7 @@ Community.objects.update_or_create(slug="bench-streets", defaults={{"name": "Ben
 
 
 def run() -> None:
-    url = harness.database_url(DB_NAME)
-    with harness._admin_connection() as admin:
-        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone() is None:
-            admin.execute(f'CREATE DATABASE "{DB_NAME}"')
-    harness._manage(url, "migrate", "--no-input", "-v", "0")
+    url = harness.migrated_database(DB_NAME)
     if not CITY.exists():
         started = time.monotonic()
         make_city(TILES)

@@ -118,13 +118,19 @@ def _bare_feature_array(gdal_path: str) -> list | None:
     return data if isinstance(data, list) else None
 
 
-def _read_gdal(name: str, gdal_path: str, layer: str | None, max_features: int | None) -> tuple:
+def _layers(name: str, gdal_path: str, layer: str | None, kind: str = "layer") -> list[str]:
+    """The file's layers (a workbook's sheets); `layer`, when given, must be one of them."""
     try:
         layers = [str(n) for n, _g in pyogrio.list_layers(gdal_path)]
     except Exception as exc:
         raise ImportFileError(name, f"cannot read the file ({_gdal_message(exc, gdal_path)})") from exc
     if layer and layer not in layers:
-        raise ImportFileError(name, f"unknown layer '{layer}' (layers: {', '.join(layers)})")
+        raise ImportFileError(name, f"unknown {kind} '{layer}' ({kind}s: {', '.join(layers)})")
+    return layers
+
+
+def _read_gdal(name: str, gdal_path: str, layer: str | None, max_features: int | None) -> tuple:
+    layers = _layers(name, gdal_path, layer)
     if not layer and len(layers) > 1:
         raise ImportFileError(name, f"several layers ({', '.join(layers)}): choose one with --layer")
     chosen = layer or (layers[0] if layers else None)
@@ -151,12 +157,7 @@ def _read_sheet(
     The first row is the header. Dates typed as dates stay dates; text dates (dd/mm/yyyy)
     and decimal commas are read by the field cleaners (geo/io/mapping.py).
     """
-    try:
-        sheets = [str(n) for n, _g in pyogrio.list_layers(gdal_path)]
-    except Exception as exc:
-        raise ImportFileError(name, f"cannot read the workbook ({_gdal_message(exc, gdal_path)})") from exc
-    if layer and layer not in sheets:
-        raise ImportFileError(name, f"unknown sheet '{layer}' (sheets: {', '.join(sheets)})")
+    sheets = _layers(name, gdal_path, layer, "sheet")
     if not sheets:
         raise ImportFileError(name, "the workbook has no sheet")
     chosen = layer or sheets[0]

@@ -17,7 +17,7 @@ from accounts.models import Community, User
 from geo.models import ImportJob, ImportStatus
 from geo.services.imports import geodata_import
 
-UPLOAD_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".csv", ".txt", ".kml")
+UPLOAD_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".csv", ".txt", ".kml", ".xlsx", ".ods")
 
 
 class UploadError(ValueError):

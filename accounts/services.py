@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 
 from .models import Community, Membership, Role, Team, User
+from .signals import community_created
 
 
 def as_multipolygon(geom: GEOSGeometry) -> MultiPolygon:
@@ -31,12 +32,17 @@ def as_multipolygon(geom: GEOSGeometry) -> MultiPolygon:
 
 
 @transaction.atomic
-def community_create(*, slug: str, name: str, territory: GEOSGeometry) -> Community:
+def community_create(
+    *, slug: str, name: str, territory: GEOSGeometry, default_categories: bool = True
+) -> Community:
+    """A new community; `default_categories`: it starts with the editable default taxonomy
+    (work and asset categories, created by the interventions app on `community_created`)."""
     if Community.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": f"A community with slug '{slug}' already exists."})
     community = Community(slug=slug, name=name, territory=as_multipolygon(territory))
     community.full_clean()
     community.save()
+    community_created.send(sender=Community, community=community, default_categories=default_categories)
     return community
 
 

@@ -15,7 +15,6 @@ Scale with AGENT_BENCH_AGENTS (default 50) for a quick trial.
 import io
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -51,7 +50,10 @@ def seed(n_agents: int, n_stops: int) -> None:
     territory = Polygon.from_bbox((cx - 5000, cy - 5000, cx + 5000, cy + 5000))
     territory.srid = 2154
     community = community_create(
-        slug="bench-agents", name="Bench agents", territory=MultiPolygon(territory, srid=2154)
+        slug="bench-agents",
+        name="Bench agents",
+        territory=MultiPolygon(territory, srid=2154),
+        default_categories=False,
     )
     category = Category.objects.create(community=community, code="tag", name="Tag", is_tag=True)
     agents = []
@@ -87,17 +89,7 @@ def seed(n_agents: int, n_stops: int) -> None:
 
 
 def _prepare() -> tuple[str, list[dict]]:
-    url = harness.database_url(DB_NAME)
-    with harness._admin_connection() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{DB_NAME}"')
-    harness._manage(url, "migrate", "--no-input", "-v", "0")
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
-    code = f"import django; django.setup(); from benchmarks.agent_sync import seed; seed({N_AGENTS}, {N_INTERVENTIONS})"
-    out = subprocess.run(
-        [sys.executable, "-c", code], check=True, env=env, cwd=harness.ROOT, capture_output=True, text=True
-    )
-    return url, json.loads(out.stdout.strip().splitlines()[-1])
+    return harness.seeded_database(DB_NAME, f"benchmarks.agent_sync:seed({N_AGENTS}, {N_INTERVENTIONS})")
 
 
 def _photo_pool() -> list[bytes]:

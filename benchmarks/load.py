@@ -78,17 +78,7 @@ def seed(n_agents: int, n_dispatchers: int, n_viewers: int) -> None:
 
 
 def _prepare() -> tuple[str, dict]:
-    url = harness.database_url(DB_NAME)
-    with harness._admin_connection() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{DB_NAME}"')
-    harness._manage(url, "migrate", "--no-input", "-v", "0")
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
-    code = ("import django; django.setup(); from benchmarks.load import seed; "
-            f"seed({N_AGENTS}, {N_DISPATCHERS}, {N_VIEWERS})")  # fmt: skip
-    out = subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=harness.ROOT,
-                         capture_output=True, text=True)  # fmt: skip
-    return url, json.loads(out.stdout.strip().splitlines()[-1])
+    return harness.seeded_database(DB_NAME, f"benchmarks.load:seed({N_AGENTS}, {N_DISPATCHERS}, {N_VIEWERS})")
 
 
 @dataclass

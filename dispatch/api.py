@@ -28,7 +28,8 @@ from rest_framework_gis.fields import GeometryField
 
 from accounts.models import Team
 from accounts.permissions import CommunityRole, request_membership
-from core.api.filters import day_in_range, parse_date
+from core.api.filters import parse_date
+from core.params import day_in_range
 from interventions.api.missions import mission_feature
 from interventions.models import InterventionStatus, MissionTemplate, NotDoneReason, RoutingProfile, Weekday
 from interventions.selectors_missions import mission_get_for_membership

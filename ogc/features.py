@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import Community
-from core.api.filters import day_in_range
+from core.params import day_in_range
 
 from .collections import Collection
 from .errors import OgcError

@@ -47,10 +47,11 @@ from django.utils.module_loading import import_string
 from accounts.access import COMMUNITY_HEADER, roles_allowed
 from accounts.models import User
 from accounts.selectors import caller_sql
+from core.params import ParamError
 from core.sql import fetch_prepared, sql_path, sql_text
 
 from .caching import Tile, cache_enabled, tile_response
-from .filters import FilterError, parse_filters
+from .filters import parse_filters
 from .hit_listener import HitListener
 from .hit_memory import HELD, Caller, Credential, Held, TileId
 from .layers import LAYERS, Layer
@@ -177,7 +178,7 @@ def cached_tile_response(request: HttpRequest) -> HttpResponse | None:
         return None
     try:
         filters = parse_filters(layer, request.GET)
-    except FilterError:
+    except ParamError:
         return None
     # Sessions first, as accounts.access.request_principal: a session cookie that does not
     # give a user is the stack's to judge (it may fall back to a token, or rotate the key).

@@ -57,6 +57,7 @@ class ImportReport:
     skipped: int = 0
     repaired: int = 0
     dry_run: bool = False
+    created_categories: list[str] = field(default_factory=list)  # "code (name)"
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 

@@ -29,8 +29,9 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from accounts.models import Community
+from core.params import ParamError
 
-from .export_queries import FORMATS, ExportError, export_queryset, export_rows, export_spec, parse_crs
+from .export_queries import FORMATS, export_queryset, export_rows, export_spec, parse_crs
 
 CONTENT_TYPES = {
     "geojson": "application/geo+json",
@@ -75,9 +76,9 @@ def export_prepare(
     crs: str | None = None,
     filters: dict[str, str] | None = None,
 ) -> Export:
-    """Check the request (ExportError names the bad parameter) before any byte is sent."""
+    """Check the request (ParamError names the bad parameter) before any byte is sent."""
     if fmt not in FORMATS:
-        raise ExportError("format", f"unknown '{fmt}' ({', '.join(FORMATS)})")
+        raise ParamError("format", f"unknown '{fmt}' ({', '.join(FORMATS)})")
     spec = export_spec(what)
     # GeoJSON (RFC 7946) and CSV default to lon/lat; GIS containers to the storage SRID.
     default = settings.RONDE_API_SRID if fmt in ("geojson", "csv") else settings.RONDE_SRID
@@ -258,4 +259,4 @@ def _main_family(what: str) -> str:
     return {"zones": "polygon", "missions": "polygon", "assets": "point"}.get(what, "point")
 
 
-__all__ = ["ExportError", "Export", "export_prepare"]
+__all__ = ["ParamError", "Export", "export_prepare"]

@@ -18,7 +18,7 @@ from geo.io.errors import without_paths
 from geo.models import ImportJob, ImportStatus
 from geo.services.imports import geodata_import
 
-UPLOAD_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".csv", ".txt", ".kml")
+UPLOAD_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".csv", ".txt", ".kml", ".xlsx", ".ods")
 
 
 class UploadError(ValueError):

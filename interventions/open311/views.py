@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from accounts.models import Community
-from core.api.filters import day_in_range
+from core.params import day_in_range
 from interventions.models import Open311Request, PartnerApiKey
 
 from . import selectors, serializers, services

@@ -155,7 +155,7 @@ def test_zones_and_missions_gpkg(community, tmp_path):
 
 
 def test_bad_parameters_name_the_field(community):
-    from geo.io.export_queries import ExportError
+    from core.params import ParamError
 
     for kwargs, field in (
         ({"what": "trees", "fmt": "csv"}, "what"),
@@ -165,7 +165,7 @@ def test_bad_parameters_name_the_field(community):
         ({"what": "reports", "fmt": "csv", "filters": {"date_from": "hier"}}, "date_from"),
         ({"what": "zones", "fmt": "csv", "filters": {"status": "new"}}, "status"),
     ):
-        with pytest.raises(ExportError) as caught:
+        with pytest.raises(ParamError) as caught:
             export_prepare(community=community, **kwargs)
         assert caught.value.field == field
 

@@ -110,3 +110,12 @@ def users_with_role(*, community: Community, roles: list[str] | None = None) -> 
 
 
 ROLE_RANK = {Role.VIEWER: 0, Role.AGENT: 1, Role.DISPATCHER: 2, Role.ADMIN: 3}
+
+
+def team_ids_of(*, user: User) -> frozenset[int]:
+    """The ids of the user's teams, read once per request (cached on the user object)."""
+    cached: frozenset[int] | None = getattr(user, "_ronde_team_ids", None)
+    if cached is None:
+        cached = frozenset(user.teams.values_list("pk", flat=True))
+        user._ronde_team_ids = cached  # type: ignore[attr-defined]
+    return cached

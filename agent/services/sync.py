@@ -35,6 +35,7 @@ from interventions.models import (
     Report,
     ReportSource,
 )
+from interventions.selectors import intervention_check_writable, user_in_team_of
 
 from ..models import AuditEntry, AuditKind, InterventionAlias, InterventionSync, MissionDelivery
 from ..selectors import (
@@ -42,8 +43,6 @@ from ..selectors import (
     intervention_alias_target,
     intervention_key_owner,
     mission_stops,
-    team_ids_of,
-    user_in_team_of,
 )
 
 # The fields an agent edits; everything else (category, position, mission) is the dispatcher's.
@@ -263,22 +262,6 @@ def _intervention_from_report(*, report: Report, mission: Mission) -> Interventi
     )
     audit_record(obj=intervention, action=AuditAction.CREATE)
     return intervention
-
-
-def intervention_check_writable(*, user: User, intervention: Intervention, stop_id: int | None) -> None:
-    """An agent writes work of their teams' missions, or of missions handed to them before."""
-    if intervention.mission is not None:
-        if user_in_team_of(user=user, mission=intervention.mission):
-            return
-    elif intervention.team_id is not None:
-        if intervention.team_id in team_ids_of(user=user):
-            return
-    elif intervention.agents.filter(pk=user.pk).exists():
-        # Unplanned work the agent recorded themselves.
-        return
-    if delivered_to(user=user, intervention_id=intervention.pk, stop_id=stop_id):
-        return
-    raise PermissionDenied("This intervention is not in one of your missions.")
 
 
 def _apply(

@@ -20,8 +20,8 @@ from django.utils import timezone
 from accounts.models import Membership, Role, User
 from agent.models import AuditEntry, AuditKind, InterventionSync
 from audit.models import AuditAction, AuditEvent, AuditSource
-from interventions.models import Report
 from core.admin import is_community_scoped
+from interventions.models import Report
 from tests.factories import StreetSegmentFactory, member
 from tests.security.world import LEAK, build_world
 
@@ -85,7 +85,17 @@ def other_rows(world) -> dict[Any, Any]:
             StreetSegmentFactory(community=other.community, name=f"Rue {LEAK}"),
         ]
     }
-    for kind in ("team", "category", "zone", "asset", "asset_category", "report", "mission", "intervention", "photo"):
+    for kind in (
+        "team",
+        "category",
+        "zone",
+        "asset",
+        "asset_category",
+        "report",
+        "mission",
+        "intervention",
+        "photo",
+    ):
         rows[type(other[kind])] = other[kind]
     return rows
 

@@ -156,6 +156,10 @@ RONDE_ALLOW_DEMO_SEED = True
 # Open311: download a request's media_url into a Photo. Off by default: the server then makes
 # no outbound request and only keeps the URL.
 RONDE_OPEN311_FETCH_MEDIA = env_bool("RONDE_OPEN311_FETCH_MEDIA", False)
+# Such outbound fetches (core/outbound.py) go to public addresses only, on ports 80 and 443;
+# these add ports, or allow private addresses (a photo host on the intranet).
+RONDE_OUTBOUND_PORTS = [int(p) for p in env_list("RONDE_OUTBOUND_PORTS", "")]
+RONDE_OUTBOUND_ALLOW_PRIVATE = env_bool("RONDE_OUTBOUND_ALLOW_PRIVATE", False)
 
 # Background work (imports…): rows in PostgreSQL, run by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -4,7 +4,6 @@ import io
 import logging
 import secrets
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,10 +13,12 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from accounts.models import Community
 from audit.models import AuditAction
 from audit.services import audit_record
+from core.outbound import fetch_public
 from interventions.models import Category, Open311Request, PartnerApiKey, Photo, PhotoKind, Report
 from interventions.models.partners import partner_key_hash
 
@@ -116,7 +117,8 @@ def open311_report_create(
         if partner is not None:
             PartnerApiKey.objects.filter(pk=partner.pk).update(last_used_at=timezone.now())
         if submission.media_url and settings.RONDE_OPEN311_FETCH_MEDIA:
-            transaction.on_commit(lambda: open311_media_fetch(open311_request=extra))
+            # In the background worker: a partner's slow or hostile host never holds a request.
+            transaction.on_commit(lambda: open311_media_fetch_task.enqueue(extra.pk))
     return report
 
 
@@ -124,22 +126,19 @@ def open311_media_fetch(*, open311_request: Open311Request) -> Photo | None:
     """Download media_url into a Photo of the report; logs and gives up on any problem.
 
     Runs only when settings.RONDE_OPEN311_FETCH_MEDIA is on (the server otherwise makes no
-    outbound request). Accepts http(s) images up to MEDIA_MAX_BYTES, checked by Pillow.
+    outbound request), in the background worker (open311_media_fetch_task). Fetches through
+    core.outbound (public addresses, ports 80/443, no redirect, MEDIA_MAX_BYTES within
+    MEDIA_TIMEOUT_S): images only, checked by Pillow.
     """
     from PIL import Image
 
     url = open311_request.media_url
-    if not url.startswith(("http://", "https://")):
-        return None
     try:
-        with urllib.request.urlopen(url, timeout=MEDIA_TIMEOUT_S) as response:  # noqa: S310 - scheme checked
-            data = response.read(MEDIA_MAX_BYTES + 1)
-        if len(data) > MEDIA_MAX_BYTES:
-            raise ValueError("larger than 10 MB")
+        data = fetch_public(url, max_bytes=MEDIA_MAX_BYTES, timeout_s=MEDIA_TIMEOUT_S).content
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
             extension = (image.format or "jpeg").lower()
-    except Exception as exc:  # network, HTTP or image errors: the report stays, without photo
+    except Exception as exc:  # refused, network, HTTP or image errors: the report stays, without photo
         logger.warning("Open311 media_url %s not fetched: %s", url, exc)
         return None
     report = open311_request.report
@@ -150,3 +149,10 @@ def open311_media_fetch(*, open311_request: Open311Request) -> Photo | None:
     photo.file.save(f"open311-{open311_request.token}.{extension}", ContentFile(data), save=False)
     photo.save()
     return photo
+
+
+@task()
+def open311_media_fetch_task(open311_request_id: int) -> bool:
+    """The background side of open311_media_fetch; True when a photo was stored."""
+    found = Open311Request.objects.select_related("report").filter(pk=open311_request_id).first()
+    return found is not None and open311_media_fetch(open311_request=found) is not None

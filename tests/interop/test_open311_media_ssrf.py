@@ -206,3 +206,20 @@ def test_a_name_with_any_private_answer_is_refused(settings, monkeypatch):
     )
     with pytest.raises(FetchRefused, match="non-public"):
         fetch_public("http://mixed.example/tag.png", max_bytes=10, timeout_s=1)
+
+
+def test_the_fetch_is_queued_for_the_background_worker(
+    fetching, partner, tag_service, servers, django_capture_on_commit_callbacks
+):
+    """The partner's request never waits for (or triggers inline) the download."""
+    from django_tasks import default_task_backend
+
+    host = servers()
+    fetching.RONDE_OUTBOUND_ALLOW_PRIVATE = True
+    fetching.RONDE_OUTBOUND_PORTS = [host.port]
+    fetching.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    default_task_backend.clear()
+    report = post_and_run(f"{host.url}/tag.png", django_capture_on_commit_callbacks)
+    [queued] = default_task_backend.results
+    assert queued.task.name == "open311_media_fetch_task" and queued.args == [report.open311.pk]
+    assert host.hits == [] and report.photos.count() == 0

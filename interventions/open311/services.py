@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.cache import cache
-from django.core.files.base import ContentFile
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
@@ -18,9 +18,10 @@ from django_tasks import task
 from accounts.models import Community
 from audit.models import AuditAction
 from audit.services import audit_record
-from core.outbound import fetch_public
+from core.outbound import FetchRefused, fetch_public
 from interventions.models import Category, Open311Request, PartnerApiKey, Photo, PhotoKind, Report
 from interventions.models.partners import partner_key_hash
+from interventions.services.photos import photo_create
 
 logger = logging.getLogger(__name__)
 
@@ -128,26 +129,28 @@ def open311_media_fetch(*, open311_request: Open311Request) -> Photo | None:
     Runs only when settings.RONDE_OPEN311_FETCH_MEDIA is on (the server otherwise makes no
     outbound request), in the background worker (open311_media_fetch_task). Fetches through
     core.outbound (public addresses, ports 80/443, no redirect, MEDIA_MAX_BYTES within
-    MEDIA_TIMEOUT_S): images only, checked by Pillow.
+    MEDIA_TIMEOUT_S), then the same pipeline as the field app's photos
+    (interventions/services/photos.py): checked, EXIF (GPS position, device) stripped,
+    downscaled, thumbnailed.
     """
-    from PIL import Image
-
     url = open311_request.media_url
+    report = open311_request.report
     try:
         data = fetch_public(url, max_bytes=MEDIA_MAX_BYTES, timeout_s=MEDIA_TIMEOUT_S).content
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-            extension = (image.format or "jpeg").lower()
-    except Exception as exc:  # refused, network, HTTP or image errors: the report stays, without photo
+        photo, _ = photo_create(
+            community=report.community,
+            data=io.BytesIO(data),
+            size=len(data),
+            kind=PhotoKind.DETAIL,
+            report=report,
+            # Where the partner says the problem is, not where the EXIF says the camera was.
+            position=report.geom,
+            name=f"open311-{open311_request.token}",
+        )
+    except (FetchRefused, OSError, ValueError, ValidationError) as exc:
+        # Refused address, network, HTTP or image errors: the report stays, without photo.
         logger.warning("Open311 media_url %s not fetched: %s", url, exc)
         return None
-    report = open311_request.report
-    photo = Photo(
-        community_id=report.community_id, report=report, kind=PhotoKind.DETAIL, taken_at=timezone.now()
-    )
-    photo.geom = report.geom
-    photo.file.save(f"open311-{open311_request.token}.{extension}", ContentFile(data), save=False)
-    photo.save()
     return photo
 
 

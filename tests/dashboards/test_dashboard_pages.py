@@ -225,7 +225,7 @@ def test_csv_exports_neutralise_formulas_including_public_links(client, communit
     """Issue 22: a district named `=HYPERLINK(…)` came out unchanged in the exports."""
     for name in FORMULAS:
         ZoneFactory(community=community, kind="district", name=name)  # around the sites
-    from dashboards.sharing import share_token_make
+    from accounts.sharing import share_token_make
 
     token = share_token_make(community=community)
     viewer = as_role(Role.VIEWER)

@@ -125,7 +125,9 @@ RULES: dict[str, Rule] = {
     "admin:*": ADMIN_SITE,
     # --- REST API /api/v1/ ---
     "api-root": api(),
-    "api-token": Rule(methods={"POST": EVERYONE}, note="public; throttled (django-axes)"),
+    "api-token": Rule(methods={"POST": EVERYONE}, note="public; throttled (django-axes); a new token each time"),
+    "api-tokens": Rule(read=MEMBERS, note="the caller's own tokens only"),
+    "api-token-detail": Rule(methods={"DELETE": MEMBERS}, note="revokes one of the caller's own tokens (404 otherwise)"),
     "schema": PUBLIC_READ,
     "api-docs": PUBLIC_READ,
     "asset-list": api(create=ADMINS),

@@ -40,10 +40,9 @@ def seed(n_agents: int, n_stops: int) -> None:
 
     from django.contrib.gis.geos import MultiPolygon, Point, Polygon
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import Role
-    from accounts.services import community_create, team_create, user_create
+    from accounts.services import api_token_create, community_create, team_create, user_create
     from interventions.models import Category, Intervention, InterventionStatus, Mission, MissionStatus
 
     cx, cy = 497_000.0, 6_613_000.0  # Poitiers centre, Lambert-93 (metres)
@@ -83,7 +82,7 @@ def seed(n_agents: int, n_stops: int) -> None:
             ).pk
             for i in range(n_stops)
         ]
-        token = Token.objects.create(user=user).key
+        token = api_token_create(user=user)[1]
         agents.append({"token": token, "mission": mission.pk, "interventions": ids})
     print(json.dumps(agents))
 

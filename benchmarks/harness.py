@@ -144,10 +144,10 @@ def bench_token(url: str, *, username: str = BENCH_USER) -> str:
     """An API token for a dispatcher of the demo community in the database at `url`."""
     code = (
         "from accounts.models import Community; from accounts.services import user_create; "
-        "from rest_framework.authtoken.models import Token; "
+        "from accounts.services import api_token_create; "
         f"u = user_create(username='{username}', community=Community.objects.get(slug='demo'), "
         f"role='dispatcher', password='{BENCH_PASSWORD}', validate=False); "
-        "print(Token.objects.get_or_create(user=u)[0].key)"
+        "print(api_token_create(user=u, name='bench')[1])"
     )
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
     out = subprocess.run(

@@ -50,10 +50,8 @@ def seed(n_agents: int, n_dispatchers: int, n_viewers: int) -> None:
     import contextlib
     import io
 
-    from rest_framework.authtoken.models import Token
-
     from accounts.models import Community, Role
-    from accounts.services import user_create
+    from accounts.services import api_token_create, user_create
     from benchmarks.agent_sync import seed as seed_agents
     from interventions.models import Category
 
@@ -63,8 +61,8 @@ def seed(n_agents: int, n_dispatchers: int, n_viewers: int) -> None:
     agents = json.loads(out.getvalue().strip().splitlines()[-1])
     community = Community.objects.get(slug="bench-agents")
     dispatchers = [
-        Token.objects.create(user=user_create(username=f"load-dispatcher-{i}", community=community,
-                                              role=Role.DISPATCHER, password=None, validate=False)).key
+        api_token_create(user=user_create(username=f"load-dispatcher-{i}", community=community,
+                                          role=Role.DISPATCHER, password=None, validate=False))[1]
         for i in range(n_dispatchers)
     ]  # fmt: skip
     viewers = []

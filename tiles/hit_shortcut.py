@@ -45,7 +45,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.module_loading import import_string
 
 from accounts.access import COMMUNITY_HEADER, roles_allowed
-from accounts.models import User
+from accounts.models import User, token_digest
 from accounts.selectors import caller_sql
 from core.params import ParamError
 from core.sql import fetch_prepared, sql_path, sql_text
@@ -250,7 +250,7 @@ def _from_database(
             return None
         user_id, session_hash, expires = session
     else:
-        key = credential[1]
+        key = token_digest(credential[1])
     held = HELD.tile(known.community_id, tile) if known is not None else None
     params = {"key": key, "user_id": user_id, "slug": credential[2], "layer": layer.id, "z": tile[1]}
     params |= {
@@ -263,7 +263,9 @@ def _from_database(
     row = fetch_prepared(_statement(), params, binary=True)  # binary: the tile's bytes as they are
     if row is None:
         return None
-    role, community_id, password, data, etag, features, entry_id, version = row
+    role, community_id, password, token_expires, data, etag, features, entry_id, version = row
+    if token_expires is not None:
+        expires = token_expires
     if not _readable(role, layer):
         return None
     if session_hash is not None:

@@ -23,7 +23,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "rest_framework",
-    "rest_framework.authtoken",
     "rest_framework_gis",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -161,7 +160,15 @@ RONDE_DEMO_OPEN311_KEY = env("RONDE_DEMO_OPEN311_KEY", "demo-open311-key")
 RONDE_ALLOW_DEMO_SEED = True
 # Open311: download a request's media_url into a Photo. Off by default: the server then makes
 # no outbound request and only keeps the URL.
+# API tokens (accounts.ApiToken) expire this many days after they are made.
+RONDE_API_TOKEN_TTL_DAYS = env_int("RONDE_API_TOKEN_TTL_DAYS", 90)
+# At most this many live tokens per user: making one more drops the oldest.
+RONDE_API_TOKENS_PER_USER = env_int("RONDE_API_TOKENS_PER_USER", 20)
 RONDE_OPEN311_FETCH_MEDIA = env_bool("RONDE_OPEN311_FETCH_MEDIA", False)
+# Such outbound fetches (core/outbound.py) go to public addresses only, on ports 80 and 443;
+# these add ports, or allow private addresses (a photo host on the intranet).
+RONDE_OUTBOUND_PORTS = [int(p) for p in env_list("RONDE_OUTBOUND_PORTS", "")]
+RONDE_OUTBOUND_ALLOW_PRIVATE = env_bool("RONDE_OUTBOUND_ALLOW_PRIVATE", False)
 
 # Background work (imports…): rows in PostgreSQL, run by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

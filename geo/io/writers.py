@@ -6,7 +6,6 @@ Column names and values are the ones import_geodata maps back, so import → exp
 gives the same features (coordinates at full double precision).
 """
 
-import csv
 import datetime as dt
 import io
 import json
@@ -30,6 +29,7 @@ from django.db.models import QuerySet
 
 from accounts.models import Community
 from core.params import ParamError
+from core.spreadsheet import csv_writer
 
 from .export_queries import FORMATS, export_queryset, export_rows, export_spec, parse_crs
 
@@ -160,14 +160,14 @@ def _csv(export: Export) -> Iterator[bytes]:
         k if k not in dict(spec.columns) else f"attr_{k}" for k in export.attr_types
     ]
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow([*header, "wkt"])
     yield buffer.getvalue().encode()
     for names, rows in export_rows(export.qs, what=export.what, srid=export.srid):
         records, geoms = _records(export, names, rows)
         wkts = shapely.to_wkt(geoms, rounding_precision=-1)
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv_writer(buffer)
         for props, wkt in zip(records, wkts, strict=True):
             writer.writerow(
                 [*("" if v is None else v for v in props.values()), f"{prefix}{wkt}" if wkt else ""]

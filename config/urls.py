@@ -22,6 +22,7 @@ urlpatterns = [
     path("agent/", include("agent.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("geo/", include("geo.web.urls")),
+    path("administration/", include("administration.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script under the CSP.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

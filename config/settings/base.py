@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "agent",
     "tiles",
     "dispatch",
+    "administration",
     "audit",
     "axes",  # login throttling (after the apps whose logins it watches)
 ]

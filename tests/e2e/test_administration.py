@@ -3,6 +3,8 @@ team with a depot picked on the map, creates a category; the agent logs in and s
 team's mission. Real browser (Debian chromium, French), desktop and phone widths."""
 
 import datetime as dt
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -18,7 +20,8 @@ from tests.e2e.conftest import _wait_for_server_idle, assert_accessible, login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-SHOTS = "/tmp/ronde-administration"
+# Screenshots to look at (desktop and phone), in the system's temporary folder.
+SHOTS = str(Path(tempfile.gettempdir()) / "ronde-administration")
 
 
 @pytest.fixture

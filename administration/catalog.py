@@ -1,8 +1,18 @@
 """Categories: the work categories (reports, interventions, Open311 services) and the asset
-categories of the registry. One in use is never deleted, only deactivated."""
+categories of the registry. One in use is never deleted, only deactivated.
 
+Both kinds share one edit page and one delete page; a CatalogKind says which model, form
+and services each uses.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -21,6 +31,42 @@ from .common import admin_membership, apply_errors, confirmed, page, redirect_to
 from .forms import AssetCategoryForm, CategoryForm
 
 
+@dataclass(frozen=True)
+class CatalogKind:
+    name: str  # "work" or "asset", what the templates show
+    model: type[Model]
+    form: Callable[[Any, Any], forms.BaseForm]  # (data, instance or None) -> bound/unbound form
+    create: Callable[..., Any]  # (community=, data=)
+    update: Callable[[Any, dict[str, Any]], Any]  # (instance, data)
+    delete: Callable[[Any], None]
+    in_use: Callable[[Any], bool]
+
+
+def _asset_form(data: Any, category: AssetCategory | None) -> forms.BaseForm:
+    initial = {"code": category.code, "name": category.name, "kind": category.kind} if category else None
+    return AssetCategoryForm(data, initial=initial)
+
+
+WORK = CatalogKind(
+    name="work",
+    model=Category,
+    form=lambda data, category: CategoryForm(data, instance=category),
+    create=category_create,
+    update=lambda category, data: category_update(category=category, data=data),
+    delete=lambda category: category_delete(category=category),
+    in_use=lambda category: category_in_use(category=category),
+)
+ASSET = CatalogKind(
+    name="asset",
+    model=AssetCategory,
+    form=_asset_form,
+    create=asset_category_create,
+    update=lambda category, data: asset_category_update(category=category, data=data),
+    delete=lambda category: asset_category_delete(category=category),
+    in_use=lambda category: category.assets.exists(),
+)
+
+
 @require_http_methods(["GET", "HEAD"])
 def category_list(request: HttpRequest) -> HttpResponse:
     own = admin_membership(request)
@@ -31,85 +77,60 @@ def category_list(request: HttpRequest) -> HttpResponse:
     return page(request, "categories_list.html", context)
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
-def category_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def _form_page(request: HttpRequest, kind: CatalogKind, pk: int | None) -> HttpResponse:
     own = admin_membership(request)
-    category = scoped_get(Category.objects.all(), own, pk) if pk is not None else None
-    form = CategoryForm(request.POST or None, instance=category)
+    category = scoped_get(kind.model.objects.all(), own, pk) if pk is not None else None  # type: ignore[attr-defined]
+    form = kind.form(request.POST or None, category)
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        data = dict(form.cleaned_data)
         try:
             if category is None:
-                category = category_create(community=own.community, data=data)
+                category = kind.create(community=own.community, data=data)
             else:
-                category = category_update(category=category, data=data)
+                category = kind.update(category, data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
             messages.success(request, _("The category %(name)s was saved.") % {"name": category.name})
             return redirect_to(request, "administration:categories")
     status = 400 if form.is_bound and form.errors else 200
-    return page(
-        request, "categories_form.html", {"form": form, "category": category, "kind": "work"}, status=status
-    )
+    context = {"form": form, "category": category, "kind": kind.name}
+    return page(request, "categories_form.html", context, status=status)
+
+
+def _delete_page(request: HttpRequest, kind: CatalogKind, pk: int) -> HttpResponse:
+    own = admin_membership(request)
+    category = scoped_get(kind.model.objects.all(), own, pk)  # type: ignore[attr-defined]
+    if request.method == "POST":
+        if (refused := confirmed(request)) is not None:
+            return refused
+        try:
+            kind.delete(category)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The category %(name)s was deleted.") % {"name": category.name})
+        return redirect_to(request, "administration:categories")
+    context = {"object": category, "in_use": kind.in_use(category), "kind": kind.name}
+    return page(request, "categories_delete.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def category_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    return _form_page(request, WORK, pk)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def category_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
-    own = admin_membership(request)
-    category = scoped_get(Category.objects.all(), own, pk)
-    in_use = category_in_use(category=category)
-    if request.method == "POST":
-        if (refused := confirmed(request)) is not None:
-            return refused
-        try:
-            category_delete(category=category)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("The category %(name)s was deleted.") % {"name": category.name})
-        return redirect_to(request, "administration:categories")
-    return page(request, "categories_delete.html", {"object": category, "in_use": in_use, "kind": "work"})
+    return _delete_page(request, WORK, pk)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def asset_category_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    own = admin_membership(request)
-    category = scoped_get(AssetCategory.objects.all(), own, pk) if pk is not None else None
-    initial = {"code": category.code, "name": category.name, "kind": category.kind} if category else None
-    form = AssetCategoryForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if category is None:
-                category = asset_category_create(community=own.community, data=form.cleaned_data)
-            else:
-                category = asset_category_update(category=category, data=form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The category %(name)s was saved.") % {"name": category.name})
-            return redirect_to(request, "administration:categories")
-    status = 400 if form.is_bound and form.errors else 200
-    return page(
-        request, "categories_form.html", {"form": form, "category": category, "kind": "asset"}, status=status
-    )
+    return _form_page(request, ASSET, pk)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def asset_category_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
-    own = admin_membership(request)
-    category = scoped_get(AssetCategory.objects.all(), own, pk)
-    in_use = category.assets.exists()
-    if request.method == "POST":
-        if (refused := confirmed(request)) is not None:
-            return refused
-        try:
-            asset_category_delete(category=category)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("The category %(name)s was deleted.") % {"name": category.name})
-        return redirect_to(request, "administration:categories")
-    return page(request, "categories_delete.html", {"object": category, "in_use": in_use, "kind": "asset"})
+    return _delete_page(request, ASSET, pk)

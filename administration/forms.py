@@ -115,6 +115,19 @@ class UserEditForm(forms.Form):
         ).order_by("name")
 
 
+def _degrees(label: Any, limit: int) -> forms.DecimalField:
+    """A longitude or latitude in WGS84 degrees, typed with a dot whatever the language."""
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=Decimal(-limit),
+        max_value=Decimal(limit),
+        decimal_places=7,
+        localize=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+
 class TeamForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
     members = forms.ModelMultipleChoiceField(
@@ -123,24 +136,8 @@ class TeamForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    depot_lon = forms.DecimalField(
-        label=gettext_lazy("Depot longitude (°E, WGS84)"),
-        required=False,
-        min_value=Decimal(-180),
-        max_value=Decimal(180),
-        decimal_places=7,
-        localize=False,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
-    depot_lat = forms.DecimalField(
-        label=gettext_lazy("Depot latitude (°N, WGS84)"),
-        required=False,
-        min_value=Decimal(-90),
-        max_value=Decimal(90),
-        decimal_places=7,
-        localize=False,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
+    depot_lon = _degrees(gettext_lazy("Depot longitude (°E, WGS84)"), 180)
+    depot_lat = _degrees(gettext_lazy("Depot latitude (°N, WGS84)"), 90)
     hourly_cost = forms.DecimalField(
         label=gettext_lazy("Hourly cost per agent (EUR)"),
         min_value=Decimal(0),

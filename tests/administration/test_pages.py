@@ -222,3 +222,14 @@ def test_audit_page_shows_only_this_communitys_changes(admin_client, community, 
     other.post("/administration/categories/new/", {"code": "labas", "name": "Là-bas", "service_minutes": "5"})
     text = admin_client.get("/administration/audit/").content.decode()
     assert "Ici" in text and "Là-bas" not in text and "chef" in text
+
+
+@pytest.mark.parametrize(
+    "url", ["/administration/", "/administration/users/new/", "/administration/teams/new/", "/administration/audit/"]
+)
+def test_pages_in_french_by_default_and_in_english(admin_client, url):
+    french = admin_client.get(url).content.decode()
+    assert '<html lang="fr">' in french and "Utilisateurs" in french
+    admin_client.cookies["django_language"] = "en"
+    english = admin_client.get(url).content.decode()
+    assert '<html lang="en">' in english and "Users" in english and "Utilisateurs" not in english

@@ -164,6 +164,8 @@ def test_districts_renamed_deleted_and_import_linked(admin_client, community):
     admin_client.post(f"/administration/districts/{zone.pk}/", {"name": "Gare", "kind": "sector"})
     zone.refresh_from_db()
     assert (zone.name, zone.kind) == ("Gare", "sector")
+    confirm = admin_client.get(f"/administration/districts/{zone.pk}/delete/").content.decode()
+    assert 'id="delete-confirm"' in confirm and 'href="/administration/districts/">' in confirm
     admin_client.post(f"/administration/districts/{zone.pk}/delete/", {"confirm": "yes"})
     assert not Zone.objects.filter(pk=zone.pk).exists()
     assert list(AuditEvent.objects.filter(object_id=zone.pk).values_list("action", flat=True)) == [

@@ -449,3 +449,22 @@ def member_edit(*, membership: Membership, data: dict[str, Any], role: str, team
     membership_set_role(membership=membership, role=role)
     member_set_teams(membership=membership, teams=teams)
     return user
+
+
+@transaction.atomic
+def community_set_second_factor(*, community: Community, required: bool) -> Community:
+    """Ask (or stop asking) the community's administrators and dispatchers for a TOTP code."""
+    locked = Community.objects.select_for_update().get(pk=community.pk)
+    before = bool((locked.settings or {}).get("require_totp"))
+    if before == required:
+        return locked
+    locked.settings = {**(locked.settings or {}), "require_totp": required}
+    locked.save(update_fields=["settings", "updated_at"])
+    audit_record(
+        obj=locked,
+        action=AuditAction.UPDATE,
+        changes={"require_totp": [before, required]},
+        community_id=locked.pk,
+    )
+    community.settings = locked.settings
+    return locked

@@ -30,4 +30,5 @@ urlpatterns = [
     path("districts/<int:pk>/delete/", geography.zone_delete_page, name="zone-delete"),
     path("territory/", geography.territory, name="territory"),
     path("audit/", views.audit_log, name="audit"),
+    path("security/", views.security, name="security"),
 ]

@@ -227,7 +227,13 @@ def test_audit_page_shows_only_this_communitys_changes(admin_client, community, 
 
 
 @pytest.mark.parametrize(
-    "url", ["/administration/", "/administration/users/new/", "/administration/teams/new/", "/administration/audit/"]
+    "url",
+    [
+        "/administration/",
+        "/administration/users/new/",
+        "/administration/teams/new/",
+        "/administration/audit/",
+    ],
 )
 def test_pages_in_french_by_default_and_in_english(admin_client, url):
     french = admin_client.get(url).content.decode()

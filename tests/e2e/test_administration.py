@@ -140,3 +140,30 @@ def test_demo_admin_sets_up_an_agent_who_then_sees_the_teams_mission(browser, pa
         phone.close()
         _wait_for_server_idle()
     assert Membership.objects.get(user=User.objects.get(username="nadia")).role == Role.AGENT
+
+
+def test_second_factor_enrolment_in_the_browser(page, live_server, community):
+    """A community that asks for a code: its administrator enrols on a phone-sized screen."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import PASSWORD, member
+
+    community.settings = {"require_totp": True}
+    community.save()
+    admin = member(community, Role.ADMIN, username="cheffe")
+    page.set_viewport_size({"width": 360, "height": 740})
+    login(page, live_server, "cheffe", PASSWORD)
+    page.goto(f"{live_server.url}/administration/")
+    expect(page).to_have_url(f"{live_server.url}/accounts/two-factor/?next=%2Fadministration%2F")
+    expect(page.locator("h1")).to_have_text("Second facteur")
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    device = TOTPDevice.objects.get(user=admin)
+    assert len(secret) == 32 and secret.isalnum()
+    assert_accessible(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    shot(page, "two-factor-phone")
+    page.get_by_label("Code à 6 chiffres").fill(f"{totp(device.bin_key):06d}")
+    page.locator("#two-factor-submit").click()
+    expect(page).to_have_url(f"{live_server.url}/administration/")
+    expect(page.locator("#totp-state")).to_have_attribute("data-required", "1")

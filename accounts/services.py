@@ -1,5 +1,7 @@
 """Writes for communities, users and teams. Each service owns its transaction."""
 
+import logging
+import smtplib
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +23,8 @@ from audit.models import AuditAction
 from audit.services import audit_record, diff, snapshot
 
 from .models import Community, Membership, Role, Team, User
+
+logger = logging.getLogger(__name__)
 
 # What the community's administration records of a person (no password hash, no flags).
 USER_AUDITED = ("username", "email", "first_name", "last_name", "is_active")
@@ -373,7 +377,16 @@ def password_link_send(*, membership: Membership, link_base: str, invitation: bo
         community_id=membership.community_id,
         label=_user_label(user),
     )
-    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]))
+    transaction.on_commit(lambda: _send_quietly(subject, body, user.email))
+
+
+def _send_quietly(subject: str, body: str, to: str) -> None:
+    """Send after commit; a mail server that is down is logged, not a 500 after the change
+    was saved (the administrator can send the link again from the users page)."""
+    try:
+        send_mail(subject, body, None, [to])
+    except (OSError, smtplib.SMTPException):
+        logger.exception("Could not send the password link to %s", to)
 
 
 @transaction.atomic

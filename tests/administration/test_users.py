@@ -153,3 +153,17 @@ def test_list_shows_role_team_last_login_and_status(admin_client, community):
 def test_only_administrators(client, community, role):
     client.force_login(member(community, role))
     assert client.get("/administration/users/").status_code == 403
+
+
+def test_a_mail_server_down_is_no_server_error(
+    admin_client, community, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens on the discard port
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/administration/users/new/",
+            {"username": "zoe", "email": "zoe@poitiers.example", "role": Role.AGENT, "how": "invite"},
+        )
+    assert response.status_code == 302
+    assert User.objects.filter(username="zoe").exists()

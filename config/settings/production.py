@@ -37,3 +37,5 @@ EMAIL_HOST_USER = env("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "ronde@localhost")
+# One cache for every gunicorn worker (the per-key Open311 rate limit), in PostgreSQL.
+CACHES = {"default": RONDE_SHARED_CACHE}  # noqa: F405

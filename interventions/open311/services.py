@@ -4,7 +4,6 @@ import io
 import logging
 import secrets
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,16 +11,18 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from accounts.models import Community
 from audit.models import AuditAction
 from audit.services import audit_record
+from core.outbound import FetchRefused, fetch_public
 from interventions.models import Category, Open311Request, PartnerApiKey, Photo, PhotoKind, Report
 from interventions.models.partners import partner_key_hash
+from interventions.services.photos import photo_create
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +84,10 @@ def partner_key_revoke(*, partner: PartnerApiKey) -> PartnerApiKey:
 def partner_key_throttle(*, partner: PartnerApiKey) -> bool:
     """Count one request in the key's current minute; True when over its rate limit.
 
-    A fixed one-minute window in the Django cache: shared by every worker when the cache
-    is (Redis/Memcached in production); per process with the local-memory default.
+    A fixed one-minute window in the Django cache: shared by every worker in production
+    (the database cache, settings.RONDE_SHARED_CACHE); per process with the local-memory
+    default of local runs. The database cache's incr is a read then a write, so two
+    requests at the same instant may count once: a limit, not an exact meter.
     """
     bucket = f"open311:rate:{partner.pk}:{int(time.time() // 60)}"
     cache.add(bucket, 0, timeout=120)
@@ -139,7 +142,8 @@ def open311_report_create(
         if partner is not None:
             PartnerApiKey.objects.filter(pk=partner.pk).update(last_used_at=timezone.now())
         if submission.media_url and settings.RONDE_OPEN311_FETCH_MEDIA:
-            transaction.on_commit(lambda: open311_media_fetch(open311_request=extra))
+            # In the background worker: a partner's slow or hostile host never holds a request.
+            transaction.on_commit(lambda: open311_media_fetch_task.enqueue(extra.pk))
     return report
 
 
@@ -147,29 +151,35 @@ def open311_media_fetch(*, open311_request: Open311Request) -> Photo | None:
     """Download media_url into a Photo of the report; logs and gives up on any problem.
 
     Runs only when settings.RONDE_OPEN311_FETCH_MEDIA is on (the server otherwise makes no
-    outbound request). Accepts http(s) images up to MEDIA_MAX_BYTES, checked by Pillow.
+    outbound request), in the background worker (open311_media_fetch_task). Fetches through
+    core.outbound (public addresses, ports 80/443, no redirect, MEDIA_MAX_BYTES within
+    MEDIA_TIMEOUT_S), then the same pipeline as the field app's photos
+    (interventions/services/photos.py): checked, EXIF (GPS position, device) stripped,
+    downscaled, thumbnailed.
     """
-    from PIL import Image
-
     url = open311_request.media_url
-    if not url.startswith(("http://", "https://")):
-        return None
+    report = open311_request.report
     try:
-        with urllib.request.urlopen(url, timeout=MEDIA_TIMEOUT_S) as response:  # noqa: S310 - scheme checked
-            data = response.read(MEDIA_MAX_BYTES + 1)
-        if len(data) > MEDIA_MAX_BYTES:
-            raise ValueError("larger than 10 MB")
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-            extension = (image.format or "jpeg").lower()
-    except Exception as exc:  # network, HTTP or image errors: the report stays, without photo
+        data = fetch_public(url, max_bytes=MEDIA_MAX_BYTES, timeout_s=MEDIA_TIMEOUT_S).content
+        photo, _ = photo_create(
+            community=report.community,
+            data=io.BytesIO(data),
+            size=len(data),
+            kind=PhotoKind.DETAIL,
+            report=report,
+            # Where the partner says the problem is, not where the EXIF says the camera was.
+            position=report.geom,
+            name=f"open311-{open311_request.token}",
+        )
+    except (FetchRefused, OSError, ValueError, ValidationError) as exc:
+        # Refused address, network, HTTP or image errors: the report stays, without photo.
         logger.warning("Open311 media_url %s not fetched: %s", url, exc)
         return None
-    report = open311_request.report
-    photo = Photo(
-        community_id=report.community_id, report=report, kind=PhotoKind.DETAIL, taken_at=timezone.now()
-    )
-    photo.geom = report.geom
-    photo.file.save(f"open311-{open311_request.token}.{extension}", ContentFile(data), save=False)
-    photo.save()
     return photo
+
+
+@task()
+def open311_media_fetch_task(open311_request_id: int) -> bool:
+    """The background side of open311_media_fetch; True when a photo was stored."""
+    found = Open311Request.objects.select_related("report").filter(pk=open311_request_id).first()
+    return found is not None and open311_media_fetch(open311_request=found) is not None

@@ -8,9 +8,9 @@ import pytest
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
 from accounts.models import Role
+from accounts.services import api_token_create
 from audit.models import AuditEvent
 from tests.factories import PASSWORD, member
 
@@ -75,8 +75,8 @@ def test_dispatchers_are_asked_agents_and_tokens_are_not(community):
     assert api.status_code == 403 and "second factor" in api.json()["detail"]
     assert logged_in(member(community, Role.AGENT)).get("/agent/").status_code == 200
     assert logged_in(member(community, Role.VIEWER)).get("/dashboards/").status_code == 200
-    token = Token.objects.create(user=dispatcher)
-    assert Client().get("/api/v1/teams/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200
+    _token, key = api_token_create(user=dispatcher)
+    assert Client().get("/api/v1/teams/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
 
 
 def test_a_code_is_not_asked_by_another_community(community, other_community):

@@ -99,3 +99,23 @@ def test_import_updates_computed_addresses_but_not_written_ones():
     assert report.updated and report.updated["interventions_intervention"] == 1
     assert Intervention.objects.get(pk=before.pk).address == "2 bis rue baron d'huart"
     assert Report.objects.get(pk=typed.pk).address == "Sous le pont"
+
+
+def test_api_geojson_and_mission_stop_show_the_address(community, street, api_as):
+    from interventions.models import MissionStop
+    from tests.factories import MissionFactory
+
+    intervention = InterventionFactory(community=community, geom=near(5, 0))
+    body = api_as(community).get(f"/api/v1/interventions/{intervention.pk}/").json()
+    assert body["properties"]["address"] == "9 Rue de la Cathédrale"
+    listed = api_as(community).get("/api/v1/interventions/").json()
+    assert [f["properties"]["address"] for f in listed["features"]] == ["9 Rue de la Cathédrale"]
+    report = ReportFactory(community=community, geom=near(-80, 0))
+    mission = MissionFactory(community=community)
+    stops = [
+        MissionStop.objects.create(mission=mission, intervention=intervention, sequence=1),
+        MissionStop.objects.create(mission=mission, report=report, sequence=2),
+    ]
+    assert [s.address for s in stops] == ["9 Rue de la Cathédrale", "1 Rue de la Cathédrale"]
+    sheet = api_as(community).get(f"/api/v1/missions/{mission.pk}/").json()
+    assert "9 Rue de la Cathédrale" in str(sheet)

@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import TeamViewSet, TokenView
+from geo.api.search import AddressSearchView
 from geo.api.views import AssetCategoryViewSet, AssetViewSet, ZoneViewSet
 from interventions.api.missions import MissionViewSet
 from interventions.api.views import CategoryViewSet, InterventionViewSet, ReportViewSet
@@ -20,5 +21,6 @@ router.register("missions", MissionViewSet, basename="mission")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("addresses/search/", AddressSearchView.as_view(), name="address-search"),
     path("", include(router.urls)),
 ]

@@ -1,0 +1,32 @@
+-- The search box: streets whose name (plus commune) contains words like the query's, typos
+-- and accents forgiven (pg_trgm word similarity on geo_street_key text, GIN index), then the
+-- address with the query's number on the best of them. Positions in EPSG:4326.
+-- Parameters: community_id, q (the words, without the number), number (or NULL), suffix, limit.
+WITH q AS (
+    SELECT geo_street_key(%(q)s) AS text
+),
+streets AS (
+    SELECT n.name, n.postcode, n.commune, n.street_key, n.geom,
+           word_similarity(q.text, n.search) AS score
+    FROM geo_streetname n, q
+    WHERE n.community_id = %(community_id)s AND q.text <%% n.search
+    ORDER BY score DESC, length(n.search), n.name
+    LIMIT 20
+),
+numbered AS (
+    SELECT 'address' AS kind, a.label, a.postcode, a.commune, a.geom, s.score,
+           (a.suffix = %(suffix)s) AS exact
+    FROM streets s
+    JOIN geo_address a
+      ON a.community_id = %(community_id)s AND a.street_key = s.street_key AND a.number = %(number)s
+)
+SELECT kind, label, postcode, commune, ST_X(p), ST_Y(p)
+FROM (
+    SELECT kind, label, postcode, commune, ST_Transform(geom, 4326) AS p, score, exact, 0 AS rank
+    FROM numbered
+    UNION ALL
+    SELECT 'street', name, postcode, commune, ST_Transform(geom, 4326), score, false, 1
+    FROM streets
+) hits
+ORDER BY score DESC, rank, exact DESC, label
+LIMIT %(limit)s;

@@ -658,6 +658,12 @@ async function start() {
   });
   state.map = map;
   window.rondeDispatch = state; // for debugging and browser tests
+  // The search box (geo/static/geo/address_search.js) picked a place: go there.
+  document.addEventListener("ronde:place", (event) => {
+    const { lon, lat, kind } = event.detail;
+    map.flyTo({ center: [lon, lat], zoom: kind === "address" ? 18 : 16 });
+    el.dataset.place = `${lon},${lat}`;
+  });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
   map.getCanvas().setAttribute("aria-label", el.dataset.label);

@@ -70,6 +70,12 @@ async function start() {
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
   map.getCanvas().setAttribute("aria-label", el.dataset.label);
+  // The search box (geo/static/geo/address_search.js) picked a place: go there.
+  document.addEventListener("ronde:place", (event) => {
+    const { lon, lat, kind } = event.detail;
+    map.flyTo({ center: [lon, lat], zoom: kind === "address" ? 18 : 16 });
+    el.dataset.place = `${lon},${lat}`;
+  });
 
   map.on("load", () => {
     for (const input of document.querySelectorAll("#layer-switcher input[data-layer]")) {

@@ -108,7 +108,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="asset",
             name="address",
-            field=geo.models.addresses.AddressField(blank=True, default="", max_length=300, verbose_name="address"),
+            field=geo.models.addresses.AddressField(
+                blank=True, db_default="", default="", max_length=300, verbose_name="address"
+            ),
         ),
         migrations.CreateModel(
             name="Address",

@@ -21,6 +21,8 @@ class AddressField(models.CharField):
         kwargs.setdefault("max_length", 300)
         kwargs.setdefault("blank", True)
         kwargs.setdefault("default", "")
+        # Also a database default: bulk imports INSERT with raw SQL that does not name it.
+        kwargs.setdefault("db_default", "")
         super().__init__(*args, **kwargs)
 
 

@@ -28,12 +28,16 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="intervention",
             name="address",
-            field=geo.models.addresses.AddressField(blank=True, default="", max_length=300, verbose_name="address"),
+            field=geo.models.addresses.AddressField(
+                blank=True, db_default="", default="", max_length=300, verbose_name="address"
+            ),
         ),
         migrations.AlterField(
             model_name="report",
             name="address",
-            field=geo.models.addresses.AddressField(blank=True, default="", max_length=300, verbose_name="address"),
+            field=geo.models.addresses.AddressField(
+                blank=True, db_default="", default="", max_length=300, verbose_name="address"
+            ),
         ),
         migrations.RunSQL(TRIGGERS, TRIGGERS_REVERSE),
     ]

@@ -1,6 +1,9 @@
 """The search box on /map/ and /dispatch/: typed with a typo, chosen by keyboard, the map
 goes there; accessible (axe), at desktop and phone size. Screenshots in /tmp."""
 
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from accounts.models import Role
@@ -10,6 +13,7 @@ from tests.e2e.conftest import assert_accessible, login
 from tests.factories import PASSWORD, member
 from tests.tiles.helpers import at
 
+SHOTS = Path(tempfile.gettempdir())
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
@@ -56,7 +60,7 @@ def test_map_search_finds_a_typo_and_zooms_there(page, live_server, community, s
     lon, lat = (float(v) for v in page.locator("#map").get_attribute("data-place").split(","))
     assert abs(lon - target.x) < 1e-5 and abs(lat - target.y) < 1e-5
     page.wait_for_timeout(1500)  # the flight
-    page.screenshot(path=f"/tmp/address-search-map-{size[0]}.png")
+    page.screenshot(path=SHOTS / f"address-search-map-{size[0]}.png")
     assert_accessible(page)
 
 
@@ -73,4 +77,4 @@ def test_dispatch_search_zooms_the_board_map(page, live_server, community):
     page.wait_for_selector("#dispatch-map[data-place]")
     page.wait_for_timeout(2000)  # the flight
     assert page.evaluate("() => window.rondeDispatch.map.getZoom()") > 15.5
-    page.screenshot(path="/tmp/address-search-dispatch.png")
+    page.screenshot(path=SHOTS / "address-search-dispatch.png")

@@ -16,7 +16,7 @@ from geo.selectors_addresses import MAX_LENGTH, address_search
 
 class SearchHitSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["address", "street"])
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the hit's label, not the field's
     postcode = serializers.CharField()
     commune = serializers.CharField()
     lon = serializers.FloatField()

@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from .errors import ImportFileError
 
@@ -82,7 +82,7 @@ def _open_text(path: Path) -> IO[str]:
     with path.open("rb") as raw:
         magic = raw.read(2)
     # Closed by the rows iterator (or on a header error): the file is streamed, not slurped.
-    binary: IO[bytes] = gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb")  # noqa: SIM115
+    binary: IO[bytes] = cast(IO[bytes], gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb"))  # noqa: SIM115
     try:
         sample = binary.read(65536)
         binary.seek(0)

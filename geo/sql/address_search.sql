@@ -5,7 +5,7 @@
 WITH q AS (
     SELECT geo_street_key(%(q)s) AS text
 ),
-streets AS (
+streets AS MATERIALIZED (  -- read twice below, computed once
     SELECT n.name, n.postcode, n.commune, n.street_key, n.geom,
            word_similarity(q.text, n.search) AS score
     FROM geo_streetname n, q

@@ -17,7 +17,7 @@ SHOTS = Path(tempfile.gettempdir())
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def add_addresses(community):
+def add_addresses(community, dy: float = 300):
     for number, dx in ((3, 0), (5, 20), (12, 40)):
         Address.objects.create(
             community=community,
@@ -29,7 +29,7 @@ def add_addresses(community):
             insee="86194",
             label=f"{number} Rue de l'Hôtel de Ville",
             street_key="rue de l hotel de ville|86194",
-            geom=at(dx, 300),
+            geom=at(dx, dy),
         )
     street_names_refresh(community=community)
 
@@ -78,3 +78,31 @@ def test_dispatch_search_zooms_the_board_map(page, live_server, community):
     page.wait_for_timeout(2000)  # the flight
     assert page.evaluate("() => window.rondeDispatch.map.getZoom()") > 15.5
     page.screenshot(path=SHOTS / "address-search-dispatch.png")
+
+
+def test_field_app_stop_shows_its_address_and_search_marks_the_mission_map(browser, live_server, community):
+    from tests.agent.conftest import make_field
+
+    add_addresses(community, dy=5)  # before the work: each stop gets its address on write
+    field = make_field(community, n_stops=2)
+    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        login(page, live_server, field.agent.username, PASSWORD)
+        page.goto(f"{live_server.url}/agent/#/m/{field.mission.pk}")
+        first = page.locator("#stops li").first
+        first.wait_for()
+        assert "3 Rue de l'Hôtel de Ville" in first.inner_text()
+        page.wait_for_selector("#mission-map[data-idle]", timeout=30_000)
+        first.locator("a.stop-open").click()
+        assert "3 Rue de l'Hôtel de Ville" in page.locator("h1").inner_text()  # the stop screen
+        page.go_back()
+        page.wait_for_selector("#mission-map[data-idle]", timeout=30_000)
+        search_and_pick(page, "12 rue hotel de ville")
+        page.wait_for_selector("#mission-map[data-place]")
+        page.wait_for_timeout(1500)  # the flight
+        page.screenshot(path=SHOTS / "address-search-agent.png", full_page=True)
+        assert_accessible(page)
+    finally:
+        context.close()

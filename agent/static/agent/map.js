@@ -8,6 +8,18 @@ import { mapLocale } from "../js/map_locale.js";
 export const TILE_CAP = 4000;
 const TILE_CACHE = "ronde-tiles";
 
+// The map on screen, for the search box (geo/static/geo/address_search.js): a picked address
+// or street is shown on it, marked. One listener for the page, whichever mission is open.
+let shown = null;
+document.addEventListener("ronde:place", (event) => {
+  if (!shown || !shown.map.getContainer().isConnected) return;
+  const { lon, lat, kind } = event.detail;
+  if (shown.marker) shown.marker.remove();
+  shown.marker = new shown.maplibre.Marker({ color: "#1d4f91" }).setLngLat([lon, lat]).addTo(shown.map);
+  shown.map.flyTo({ center: [lon, lat], zoom: kind === "address" ? 18 : 16 });
+  shown.map.getContainer().dataset.place = `${lon},${lat}`;
+});
+
 export async function showMissionMap(container, mission, { t, styleUrl, onStop, workerUrl = null, offlineMaxZoom = null }) {
   let maplibre;
   try {
@@ -43,6 +55,7 @@ export async function showMissionMap(container, mission, { t, styleUrl, onStop, 
     return null;
   }
   map.addControl(new maplibre.NavigationControl({ showCompass: false }));
+  shown = { map, maplibre, marker: null };
   // For people and tests alike: how many tiles were drawn and how many failed.
   let loads = 0;
   let errors = 0;

@@ -71,8 +71,11 @@ async function start() {
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
   map.getCanvas().setAttribute("aria-label", el.dataset.label);
   // The search box (geo/static/geo/address_search.js) picked a place: go there.
+  let placeMarker = null;
   document.addEventListener("ronde:place", (event) => {
     const { lon, lat, kind } = event.detail;
+    if (placeMarker) placeMarker.remove();
+    placeMarker = new maplibregl.Marker({ color: "#1d4f91" }).setLngLat([lon, lat]).addTo(map);
     map.flyTo({ center: [lon, lat], zoom: kind === "address" ? 18 : 16 });
     el.dataset.place = `${lon},${lat}`;
   });

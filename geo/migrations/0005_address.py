@@ -20,6 +20,16 @@ CREATE OR REPLACE FUNCTION geo_street_key(text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
 AS $$ SELECT btrim(regexp_replace(lower(geo_unaccent($1)), '[^a-z0-9]+', ' ', 'g')) $$;
 
+-- The words of a street that tell it apart, for the trigram index: its key without the
+-- street types and articles every street shares ("rue", "avenue", "de", "la"…). Searched
+-- on this, "avenue de la mairie" reads the streets of "mairie", not every "avenue de la …".
+CREATE OR REPLACE FUNCTION geo_street_core(text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+AS $$ SELECT btrim(regexp_replace(regexp_replace(geo_street_key($1),
+    '\\m(rue|r|avenue|av|ave|allee|all|chemin|ch|che|impasse|imp|place|pl|boulevard|bd|bld|route|rte|'
+    'quai|square|sq|cours|crs|passage|pas|sentier|sente|ruelle|voie|lieu|dit|lotissement|lot|residence|res|'
+    'hameau|ham|cite|de|la|le|les|du|des|d|l|au|aux|et|en|sur|sous|lès|les|a)\\M', ' ', 'g'), ' +', ' ', 'g')) $$;
+
 -- An address written by geo_address_near() when no BAN address is within 30 m; such a text
 -- is recomputed after an address import (a person's own words never are).
 CREATE OR REPLACE FUNCTION geo_address_is_auto(text) RETURNS boolean
@@ -85,6 +95,7 @@ FUNCTIONS_REVERSE = """
 DROP FUNCTION IF EXISTS geo_fill_address();
 DROP FUNCTION IF EXISTS geo_address_near(bigint, geometry);
 DROP FUNCTION IF EXISTS geo_address_is_auto(text);
+DROP FUNCTION IF EXISTS geo_street_core(text);
 DROP FUNCTION IF EXISTS geo_street_key(text);
 DROP FUNCTION IF EXISTS geo_unaccent(text);
 """
@@ -183,6 +194,7 @@ class Migration(migrations.Migration):
                 ),
                 ("street_key", models.CharField(max_length=320)),
                 ("search", models.TextField()),
+                ("core", models.TextField()),
                 (
                     "geom",
                     django.contrib.gis.db.models.fields.PointField(
@@ -203,7 +215,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "street names",
                 "indexes": [
                     django.contrib.postgres.indexes.GinIndex(
-                        fields=["search"], opclasses=["gin_trgm_ops"], name="street_name_search_trgm"
+                        fields=["core"], opclasses=["gin_trgm_ops"], name="street_name_core_trgm"
                     ),
                     models.Index(fields=["community", "street_key"], name="street_name_key"),
                 ],

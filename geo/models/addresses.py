@@ -81,8 +81,10 @@ class StreetName(models.Model):
     commune = models.CharField(_("commune"), max_length=100, blank=True, default="")
     source = models.CharField(_("source"), max_length=8, choices=StreetNameSource.choices)
     street_key = models.CharField(max_length=320)
-    # geo_unaccent(lower(name || ' ' || commune)): what the trigram index compares with.
+    # geo_street_key(name || ' ' || commune): what the results are ranked on.
     search = models.TextField()
+    # geo_street_core(name || ' ' || commune): the distinctive words, trigram-indexed.
+    core = models.TextField()
     # Where the search zooms: a point on the street (storage SRID).
     geom = models.PointField(_("position"), srid=settings.RONDE_SRID, spatial_index=False)
 
@@ -90,7 +92,7 @@ class StreetName(models.Model):
         verbose_name = _("street name")
         verbose_name_plural = _("street names")
         indexes = [
-            GinIndex(fields=["search"], opclasses=["gin_trgm_ops"], name="street_name_search_trgm"),
+            GinIndex(fields=["core"], opclasses=["gin_trgm_ops"], name="street_name_core_trgm"),
             models.Index(fields=["community", "street_key"], name="street_name_key"),
         ]
         constraints = [

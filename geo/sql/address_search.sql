@@ -1,15 +1,17 @@
--- The search box: streets whose name (plus commune) contains words like the query's, typos
--- and accents forgiven (pg_trgm word similarity on geo_street_key text, GIN index), then the
--- address with the query's number on the best of them. Positions in EPSG:4326.
+-- The search box: streets whose distinctive words (geo_street_core: no "rue", "de", "la"…)
+-- are like the query's, typos and accents forgiven (pg_trgm word similarity, GIN index), ranked
+-- on their whole name and commune; then the address with the query's number on the best of
+-- them. Positions in EPSG:4326.
 -- Parameters: community_id, q (the words, without the number), number (or NULL), suffix, limit.
 WITH q AS (
-    SELECT geo_street_key(%(q)s) AS text
+    SELECT geo_street_key(%(q)s) AS text,
+           coalesce(nullif(geo_street_core(%(q)s), ''), geo_street_key(%(q)s)) AS core
 ),
 streets AS MATERIALIZED (  -- read twice below, computed once
     SELECT n.name, n.postcode, n.commune, n.street_key, n.geom,
            word_similarity(q.text, n.search) AS score
     FROM geo_streetname n, q
-    WHERE n.community_id = %(community_id)s AND q.text <%% n.search
+    WHERE n.community_id = %(community_id)s AND q.core <%% n.core
     ORDER BY score DESC, length(n.search), n.name
     LIMIT 20
 ),

@@ -80,7 +80,6 @@ class Command(BaseCommand):
         slug = options["slug"]
         self.steps: list[Step] = []
         self.verbosity = options["verbosity"]
-        quiet = {"verbosity": 0}
 
         def community_step() -> str | None:
             existing = Community.objects.filter(slug=slug).first()
@@ -90,8 +89,7 @@ class Command(BaseCommand):
             where = (
                 f"--territory={options['territory']}" if options["territory"] else f"--bbox={options['bbox']}"
             )
-            call_command("create_community", slug, where, name=options["name"], **quiet)
-            return "created"
+            return self._call("create_community", slug, where, name=options["name"])
 
         self._run("community", community_step, skipped="already exists, kept as it is")
 
@@ -144,11 +142,13 @@ class Command(BaseCommand):
         start = time.monotonic()
         try:
             detail = action()
-        except CommandError as exc:
-            self.steps.append(Step(name, "failed", str(exc), time.monotonic() - start))
+        except Exception as exc:  # a command's own bug too: the step is named, the run stops
+            problem = str(exc) if isinstance(exc, CommandError) else f"{type(exc).__name__}: {exc}"
+            self.steps.append(Step(name, "failed", problem, time.monotonic() - start))
             self._summary("")
             raise CommandError(
-                f"step '{name}' failed, nothing of it was written (earlier steps are kept; fix and re-run): {exc}"
+                f"step '{name}' failed, nothing of it was written (earlier steps are kept; fix and re-run): "
+                f"{problem}"
             ) from exc
         outcome = "skipped" if detail is None else "done"
         self.steps.append(

@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 
 from accounts.models import Role
-from geo.models import Address
 from geo.services.addresses import street_names_refresh
 from tests.e2e.conftest import assert_accessible, login
-from tests.factories import PASSWORD, member
+from tests.factories import PASSWORD, AddressFactory, member
 from tests.tiles.helpers import at
 
 SHOTS = Path(tempfile.gettempdir())
@@ -19,18 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def add_addresses(community, dy: float = 300):
     for number, dx in ((3, 0), (5, 20), (12, 40)):
-        Address.objects.create(
-            community=community,
-            ban_id=f"86194_0100_{number:05d}",
-            number=number,
-            street="Rue de l'Hôtel de Ville",
-            postcode="86000",
-            commune="Poitiers",
-            insee="86194",
-            label=f"{number} Rue de l'Hôtel de Ville",
-            street_key="rue de l hotel de ville|86194",
-            geom=at(dx, dy),
-        )
+        AddressFactory(community=community, number=number, street="Rue de l'Hôtel de Ville", geom=at(dx, dy))
     street_names_refresh(community=community)
 
 

@@ -4,12 +4,12 @@
 import pytest
 from django.contrib.gis.geos import LineString, Point
 
-from geo.models import Address
 from geo.services.addresses import address_import
 from interventions.models import Intervention, Report
 from interventions.services.reports import report_create
 from tests.factories import (
     POITIERS,
+    AddressFactory,
     AssetFactory,
     CategoryFactory,
     CommunityFactory,
@@ -33,18 +33,7 @@ def street(community):
     """Rue de la Cathédrale, 200 m west-east through the centre, numbers 1 and 9 on it."""
     StreetSegmentFactory(community=community, geom=LineString((X - 100, Y), (X + 100, Y), srid=2154))
     for number, dx in ((1, -80), (9, 0)):
-        Address.objects.create(
-            community=community,
-            ban_id=f"86194_0420_{number:05d}",
-            number=number,
-            street="Rue de la Cathédrale",
-            postcode="86000",
-            commune="Poitiers",
-            insee="86194",
-            label=f"{number} Rue de la Cathédrale",
-            street_key="rue de la cathedrale|86194",
-            geom=near(dx, 8),
-        )
+        AddressFactory(community=community, number=number, geom=near(dx, 8))
 
 
 def test_a_new_report_gets_the_nearest_address_within_30_m(community, street):

@@ -8,10 +8,9 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Role
-from geo.models import Address
 from interventions.models import Open311Request, Report
 from interventions.open311.services import partner_key_ensure
-from tests.factories import POITIERS, CategoryFactory, ReportFactory
+from tests.factories import POITIERS, AddressFactory, CategoryFactory, ReportFactory
 
 from .conftest import PARTNER_KEY
 from .helpers import wgs84, xml
@@ -372,15 +371,10 @@ def test_the_dispatcher_role_sees_open311_reports_through_the_api(
 
 
 def test_a_request_posted_without_address_gets_its_ban_address(client_, community, partner, tag_service):
-    Address.objects.create(
+    AddressFactory(
         community=community,
         number=12,
         street="Rue Carnot",
-        postcode="86000",
-        commune="Poitiers",
-        insee="86194",
-        label="12 Rue Carnot",
-        street_key="rue carnot|86194",
         geom=Point(POITIERS[0] + 10, POITIERS[1], srid=2154),  # 10 m from where the citizen stood
     )
     lat, lon = wgs84(*POITIERS)

@@ -6,6 +6,7 @@
 import { api } from "./api.js";
 import { ZoneDraw } from "./draw.js";
 import { mapLocale } from "../js/map_locale.js";
+import { followPlaces } from "../geo/address_search.js";
 
 const el = document.getElementById("dispatch-map");
 const T = JSON.parse(document.getElementById("dispatch-strings").textContent);
@@ -658,15 +659,7 @@ async function start() {
   });
   state.map = map;
   window.rondeDispatch = state; // for debugging and browser tests
-  // The search box (geo/static/geo/address_search.js) picked a place: go there.
-  let placeMarker = null;
-  document.addEventListener("ronde:place", (event) => {
-    const { lon, lat, kind } = event.detail;
-    if (placeMarker) placeMarker.remove();
-    placeMarker = new maplibregl.Marker({ color: "#1d4f91" }).setLngLat([lon, lat]).addTo(map);
-    map.flyTo({ center: [lon, lat], zoom: kind === "address" ? 18 : 16 });
-    el.dataset.place = `${lon},${lat}`;
-  });
+  followPlaces(map, maplibregl); // the search box (geo/_address_search.html)
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
   map.getCanvas().setAttribute("aria-label", el.dataset.label);

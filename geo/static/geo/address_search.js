@@ -1,8 +1,28 @@
 // The search box: an address or a street of the community (GET /api/v1/addresses/search/),
 // WAI-ARIA combobox with a listbox popup. A pick is announced to the page's map as a
-// "ronde:place" event on document ({lon, lat, kind, label}); the map code zooms there.
-const root = document.querySelector(".address-search");
+// "ronde:place" event on document ({lon, lat, kind, label}); followPlaces() shows it there.
+
+// Fly `map` to each place picked in the search box and mark it; the container's data-place
+// says where (for people's scripts and the browser tests). Returns the listener's remover.
+export function followPlaces(map, maplibregl) {
+  let marker = null;
+  const go = (event) => {
+    if (!map.getContainer().isConnected) return;
+    const { lon, lat, kind } = event.detail;
+    if (marker) marker.remove();
+    marker = new maplibregl.Marker({ color: "#1d4f91" }).setLngLat([lon, lat]).addTo(map);
+    map.flyTo({ center: [lon, lat], zoom: kind === "address" ? 18 : 16 });
+    map.getContainer().dataset.place = `${lon},${lat}`;
+  };
+  document.addEventListener("ronde:place", go);
+  return () => document.removeEventListener("ronde:place", go);
+}
+
+// Once per page, even if this module is loaded under two URLs (a <script> tag and a
+// map's import, hashed differently by the static files storage).
+const root = document.querySelector(".address-search:not([data-ready])");
 if (root) {
+  root.dataset.ready = "true";
   const input = root.querySelector("input");
   const list = root.querySelector("[role=listbox]");
   const status = root.querySelector("[role=status]");

@@ -3,6 +3,7 @@
 // State for people and tests: #map[data-state] is "loading", "idle" or "error";
 // #map[data-visible-layers] lists the layers drawn.
 import { mapLocale } from "../js/map_locale.js";
+import { followPlaces } from "../geo/address_search.js";
 
 const el = document.getElementById("map");
 const status = document.getElementById("map-status");
@@ -70,15 +71,7 @@ async function start() {
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
   map.getCanvas().setAttribute("aria-label", el.dataset.label);
-  // The search box (geo/static/geo/address_search.js) picked a place: go there.
-  let placeMarker = null;
-  document.addEventListener("ronde:place", (event) => {
-    const { lon, lat, kind } = event.detail;
-    if (placeMarker) placeMarker.remove();
-    placeMarker = new maplibregl.Marker({ color: "#1d4f91" }).setLngLat([lon, lat]).addTo(map);
-    map.flyTo({ center: [lon, lat], zoom: kind === "address" ? 18 : 16 });
-    el.dataset.place = `${lon},${lat}`;
-  });
+  followPlaces(map, maplibregl); // the search box (geo/_address_search.html)
 
   map.on("load", () => {
     for (const input of document.querySelectorAll("#layer-switcher input[data-layer]")) {

@@ -7,12 +7,20 @@ WITH q AS (
     SELECT geo_street_key(%(q)s) AS text,
            coalesce(nullif(geo_street_core(%(q)s), ''), geo_street_key(%(q)s)) AS core
 ),
-streets AS MATERIALIZED (  -- read twice below, computed once
-    SELECT n.name, n.postcode, n.commune, n.street_key, n.geom,
-           word_similarity(q.text, n.search) AS score
+candidates AS MATERIALIZED (
+    -- Ranked first on the distinctive words alone (short texts: the cheap comparison runs on
+    -- every candidate), the best 40 then on the whole name and commune.
+    SELECT n.name, n.postcode, n.commune, n.street_key, n.geom, n.search
     FROM geo_streetname n, q
     WHERE n.community_id = %(community_id)s AND q.core <%% n.core
-    ORDER BY score DESC, length(n.search), n.name
+    ORDER BY word_similarity(q.core, n.core) DESC, length(n.core)
+    LIMIT 40
+),
+streets AS MATERIALIZED (  -- read twice below, computed once
+    SELECT c.name, c.postcode, c.commune, c.street_key, c.geom,
+           word_similarity(q.text, c.search) AS score
+    FROM candidates c, q
+    ORDER BY score DESC, length(c.search), c.name
     LIMIT 20
 ),
 numbered AS (

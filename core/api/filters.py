@@ -219,5 +219,5 @@ def apply_filters(
             raise ValidationError(
                 {"zone": [_("unknown zone: no zone {id} in your community.").format(id=zone_id)]}
             )
-        qs = qs.filter(**{f"{geom_field}__intersects": zone.geom})
+        qs = qs.filter(**{f"{geom_field}__intersects": getattr(zone, "geom")})  # noqa: B009 (any zone model: only its geom)
     return qs

@@ -21,7 +21,7 @@ DROP TRIGGER IF EXISTS interventions_report_fill_address ON interventions_report
 class Migration(migrations.Migration):
     dependencies = [
         ("geo", "0005_address"),
-        ("interventions", "0007_mission_template_weekdays"),
+        ("interventions", "0008_photo_thumbnail"),
     ]
 
     operations = [

@@ -98,3 +98,59 @@ def test_negative_bbox_as_typed_on_the_command_line(capsys):
         ]
     ).execute()
     assert Community.objects.filter(slug="lorient").exists()
+
+
+def needs_create_categories():
+    from geo.management.commands.onboard_community import command_options
+
+    if "create_categories" not in command_options("geo", "import_geodata"):
+        pytest.skip(
+            "import_geodata --create-categories is not in this version yet (issue 16, categories part)"
+        )
+
+
+def test_assets_and_history_with_their_category_columns(tmp_path, capsys):
+    needs_create_categories()
+    from geo.models import Asset
+    from interventions.models import Intervention
+
+    assets = tmp_path / "mobilier.geojson"
+    assets.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"id": f"M{i}", "type": kind},
+                        "geometry": {"type": "Point", "coordinates": [5.8320 + i * 1e-4, 49.3287]},
+                    }
+                    for i, kind in enumerate(["banc", "corbeille", "banc"])
+                ],
+            }
+        )
+    )
+    history = tmp_path / "historique.csv"
+    history.write_text(
+        "ref;nature;date;lon;lat\nH1;tag;12/03/2025;5,8320;49,3287\nH2;affichage sauvage;13/03/2025;5,8330;49,3290\n",
+        encoding="utf-8",
+    )
+    args = [
+        "landres3",
+        "--name=Landres",
+        "--bbox=5.77,49.30,5.86,49.34",
+        f"--addresses={real_file(BAN_54)}",
+        f"--assets={assets}",
+        "--asset-category-column=type",
+        "--assets-id=id",
+        f"--history={history}",
+        "--history-category-column=nature",
+        "--history-id=ref",
+    ]
+    call_command("onboard_community", *args)
+    call_command("onboard_community", *args)  # again: updated by id, nothing duplicated
+    community = Community.objects.get(slug="landres3")
+    assert Asset.objects.filter(community=community).count() == 3
+    assert Intervention.objects.filter(community=community).count() == 2
+    # Imported after the addresses: each got the nearest one on write.
+    assert "rue baron d'huart" in Asset.objects.get(community=community, external_id="M0").address

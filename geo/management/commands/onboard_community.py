@@ -70,6 +70,9 @@ class Command(BaseCommand):
         parser.add_argument("--addresses", type=Path, help="BAN or BAL CSV (.csv or .csv.gz)")
         parser.add_argument("--history", type=Path, help="past interventions (.xlsx, .ods, .csv)")
         parser.add_argument("--history-id", metavar="COL", help="column of stable intervention ids")
+        parser.add_argument(
+            "--history-category-column", metavar="COL", help="column naming each past intervention's category"
+        )
         parser.add_argument("--admin", metavar="USERNAME", help="the community's first administrator")
         parser.add_argument("--admin-email", metavar="EMAIL", default="")
         parser.add_argument(
@@ -118,13 +121,15 @@ class Command(BaseCommand):
                 lambda: self._call("import_addresses", str(options["addresses"]), community=slug),
             )
         if options["history"]:
-            from_history: dict[str, Any] = {}
-            if "create_categories" in command_options("geo", "import_geodata"):
-                from_history["create_categories"] = True
             self._run(
                 "history",
                 lambda: self._import_layer(
-                    options["history"], slug, "interventions", options["history_id"], None, extra=from_history
+                    options["history"],
+                    slug,
+                    "interventions",
+                    options["history_id"],
+                    None,
+                    extra=self._categories(options["history_category_column"]),
                 ),
                 skipped="the community already has interventions (give --history-id COL to update them)",
             )
@@ -178,16 +183,19 @@ class Command(BaseCommand):
             return bool(model.objects.filter(community=community).exists())
         return bool(community.interventions.exists())
 
+    def _categories(self, column: str | None) -> dict[str, Any]:
+        """import_geodata options for a category column: its values become categories."""
+        if not column:
+            return {}
+        if "create_categories" not in command_options("geo", "import_geodata"):
+            raise CommandError(
+                "import_geodata has no --create-categories option in this version: import this layer "
+                "with import_geodata --map category=COLUMN once its categories exist"
+            )
+        return {"map": [f"category={column}"], "create_categories": True}
+
     def _assets(self, options: dict[str, Any], slug: str) -> str | None:
-        extra: dict[str, Any] = {}
-        if options["asset_category_column"]:
-            extra["map"] = [f"category={options['asset_category_column']}"]
-            if "create_categories" not in command_options("geo", "import_geodata"):
-                raise CommandError(
-                    "import_geodata has no --create-categories option in this version: import the assets "
-                    "with import_geodata --map category=COLUMN once the categories exist"
-                )
-            extra["create_categories"] = True
+        extra = self._categories(options["asset_category_column"])
         return self._import_layer(options["assets"], slug, "assets", options["assets_id"], Asset, extra=extra)
 
     def _admin(self, options: dict[str, Any], slug: str) -> str | None:

@@ -29,6 +29,8 @@ def search_and_pick(page, text: str) -> None:
     assert box.get_attribute("aria-expanded") == "true"
     page.keyboard.press("ArrowDown")
     assert page.locator("#address-search-option-0").get_attribute("aria-selected") == "true"
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    page.screenshot(path=SHOTS / f"address-search-open-{width}.png")
     assert box.get_attribute("aria-activedescendant") == "address-search-option-0"
     page.keyboard.press("Enter")
     assert box.input_value() == "12 Rue de l'Hôtel de Ville"

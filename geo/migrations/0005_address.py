@@ -80,7 +80,8 @@ $$;
 -- person may have written).
 CREATE OR REPLACE FUNCTION geo_fill_address() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.address = ''
+    -- NULL: a raw COPY's empty CSV field (NOT NULL is checked after BEFORE triggers).
+    IF NEW.address IS NULL OR NEW.address = ''
        OR (TG_OP = 'UPDATE' AND NEW.address = OLD.address
            AND (TG_ARGV[0] = 'computed' OR geo_address_is_auto(NEW.address))
            AND NOT ST_OrderingEquals(NEW.geom, OLD.geom)) THEN

@@ -1,6 +1,7 @@
 """The search box's endpoint on the real BAN extract: typos, accents, numbers, tenancy."""
 
 import pytest
+from django.core.management import call_command
 
 from geo.selectors_addresses import address_search
 from geo.services.addresses import address_import
@@ -59,3 +60,16 @@ def test_api_names_the_bad_parameter(landres, api_as):
     response = api_as(landres).get(URL)
     assert response.status_code == 400 and '"q"' in response.content.decode()
     assert api_as(landres).get(URL, {"q": "x" * 500}).status_code == 400
+
+
+def test_streets_of_an_imported_network_are_searchable_without_addresses(community, tmp_path):
+    from tests.geo.test_import_streets import node, way, write_osm
+
+    path = write_osm(
+        tmp_path / "rues.osm",
+        [node(1, 0, 0), node(2, 150, 0)],
+        [way(10, [1, 2], highway="residential", name="Rue de la Tranchée")],
+    )
+    call_command("import_streets", str(path), community=community.slug, verbosity=0)
+    [hit] = address_search(community=community, q="rue de la tranche")
+    assert (hit.kind, hit.label) == ("street", "Rue de la Tranchée")

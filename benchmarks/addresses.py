@@ -195,11 +195,7 @@ def load(url: str) -> None:
 
 
 def run() -> None:
-    url = harness.database_url(DB_NAME)
-    with harness._admin_connection() as admin:
-        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone() is None:
-            admin.execute(f'CREATE DATABASE "{DB_NAME}"')
-    harness._manage(url, "migrate", "--no-input", "-v", "0")
+    url = harness.scratch_database(DB_NAME)
     pg = harness._libpq(url)
     with psycopg.connect(pg, autocommit=True) as conn:
         have = conn.execute("SELECT count(*) FROM geo_address").fetchone()

@@ -107,6 +107,16 @@ def bench_database(scale: float = 100, *, seed: int = BENCH_SEED, name: str = BE
     return url
 
 
+def scratch_database(name: str) -> str:
+    """DATABASE_URL of an unseeded database `name` (created once, migrated on every run)."""
+    url = database_url(name)
+    with _admin_connection() as admin:
+        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    _manage(url, "migrate", "--no-input", "-v", "0")
+    return url
+
+
 def bench_token(url: str, *, username: str = BENCH_USER) -> str:
     """An API token for a dispatcher of the demo community in the database at `url`."""
     code = (

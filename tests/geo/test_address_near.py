@@ -108,3 +108,12 @@ def test_api_geojson_and_mission_stop_show_the_address(community, street, api_as
     assert [s.address for s in stops] == ["9 Rue de la Cathédrale", "1 Rue de la Cathédrale"]
     sheet = api_as(community).get(f"/api/v1/missions/{mission.pk}/").json()
     assert "9 Rue de la Cathédrale" in str(sheet)
+    # The printed mission sheet, as a dispatcher opens it.
+    from django.test import Client
+
+    from tests.factories import member
+
+    browser = Client()
+    browser.force_login(member(community))
+    page = browser.get(f"/dispatch/missions/{mission.pk}/sheet/").content.decode()
+    assert "9 Rue de la Cathédrale" in page and "1 Rue de la Cathédrale" in page

@@ -156,3 +156,23 @@ def test_network_streets_without_addresses_are_searchable_names(landres):
     assert report.network_streets == 1
     name = StreetName.objects.get(community=landres, source="network")
     assert (name.search, name.core) == ("chemin des ecoliers", "ecoliers")
+
+
+def test_current_ban_layout_adresses_dep_csv(landres, tmp_path):
+    # The BAN's adresses-<dep>.csv since 2020 (adresse.data.gouv.fr), header as published.
+    header = (
+        "id;id_fantoir;numero;rep;nom_voie;code_postal;code_insee;nom_commune;code_insee_ancienne_commune;"
+        "nom_ancienne_commune;x;y;lon;lat;type_position;alias;nom_ld;libelle_acheminement;nom_afnor;"
+        "source_position;source_nom_voie;certification_commune;cad_parcelles"
+    )
+    row = (
+        "54295_0010_00004_b;54295_0010;4;b;Rue de la Gare;54990;54295;Landres;;;904500.1;6917400.2;"
+        "5.8102;49.3191;entrée;;;LANDRES;RUE DE LA GARE;commune;commune;1;"
+    )
+    path = tmp_path / "adresses-54.csv.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as out:
+        out.write(f"{header}\n{row}\n")
+    report = address_import(community=landres, path=path)
+    assert (report.layout, report.kept) == ("ban", 1)
+    a = Address.objects.get(community=landres, ban_id="54295_0010_00004_b")
+    assert (a.label, a.postcode, a.commune, a.insee) == ("4 b Rue de la Gare", "54990", "Landres", "54295")

@@ -161,7 +161,7 @@ def stop_json(stop: StopView) -> dict[str, Any]:
         "status": stop.status,
         "category": category.name,
         "position": lonlat(stop.geom),
-        "address": report.address if report else "",
+        "address": stop.address,
         "description": report.description if report else (intervention.notes if intervention else ""),
         # Defaults for the recording form: the intervention's values, else the report's.
         "defaults": {

@@ -223,7 +223,8 @@ async function stopScreen(missionId, stopKey) {
   if (!stop) { render(t("Stop not found in this mission."), h("p", {}, h("a", { href: `#/m/${missionId}` }, t("Back to the mission")))); return; }
   const work = await loadWork(missionId, stop);
   const back = h("p", {}, h("a", { href: `#/m/${missionId}` }, t("Back to the mission")));
-  const title = `${stop.sequence || ""}. ${stop.category}`;
+  // Where, on every step: the address (BAN or street, computed by the server) is in the title.
+  const title = `${stop.sequence || ""}. ${stop.category}${stop.address ? ` — ${stop.address}` : ""}`;
   const go = async (step) => { work.step = step; await put("work", work); stopScreen(missionId, stopKey); };
   const stepNo = STEPS.indexOf(work.step) + 1;
   const progress = h("p", { class: "step", "data-step": work.step }, t("Step %(n)s of %(t)s", { n: stepNo, t: STEPS.length }));

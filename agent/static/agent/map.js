@@ -4,9 +4,14 @@
 // ~190 tiles per source at z12–18 (~1,300 for the base map and 6 data layers), a 2 km
 // square ~3,800. Beyond, the highest zoom levels are dropped and the agent is told.
 import { mapLocale } from "../js/map_locale.js";
+import { followPlaces } from "../geo/address_search.js";
 
 export const TILE_CAP = 4000;
 const TILE_CACHE = "ronde-tiles";
+
+// The search box's picks go to the mission map on screen (one at a time: the previous
+// mission's listener is removed).
+let unfollow = null;
 
 export async function showMissionMap(container, mission, { t, styleUrl, onStop, workerUrl = null, offlineMaxZoom = null }) {
   let maplibre;
@@ -43,6 +48,8 @@ export async function showMissionMap(container, mission, { t, styleUrl, onStop, 
     return null;
   }
   map.addControl(new maplibre.NavigationControl({ showCompass: false }));
+  if (unfollow) unfollow();
+  unfollow = followPlaces(map, maplibre);
   // For people and tests alike: how many tiles were drawn and how many failed.
   let loads = 0;
   let errors = 0;

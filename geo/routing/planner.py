@@ -19,6 +19,7 @@ from django.contrib.gis.geos import LineString, MultiLineString
 from .graph import SNAP_TOLERANCE_M, Snap, graph_prepare, points_load, points_snap
 from .legs import route_legs
 from .matrix import cost_matrix
+from .preselect import MIN_JOBS, Candidate, preselect, refine
 from .profiles import Profile, profile_get
 from .solver import SolverJob, SolverVehicle, Visit, solve
 from .topology import topology_ensure
@@ -48,6 +49,9 @@ class PlanJob:
     service_s: int
     window: tuple[int, int] | None = None
     priority: int = 0
+    # For choosing what fits before the solve (preselect.py): offensive first, older first.
+    offensive: bool = False
+    reported_at: float = 0.0  # epoch seconds
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,9 @@ def plan(
     timings: dict[str, float] = {}
     profile = profile_get(options.profile)
     network = topology_ensure(community_id=community_id)
+    tick = time.perf_counter()
+    jobs, left_in_pool = jobs_that_may_fit(jobs=jobs, options=options, profile=profile)
+    timings["preselect_s"] = time.perf_counter() - tick
     has_end = options.end is not None and not options.open_round
     # Routing points: 1 = start, 2 = end (if any), then the jobs.
     points = [options.start] + ([options.end] if has_end and options.end else []) + [(j.x, j.y) for j in jobs]
@@ -163,7 +170,7 @@ def plan(
             "end_point", f"The end is more than {SNAP_TOLERANCE_M:.0f} m from the street network."
         )
 
-    unassigned: dict[int, str] = {}
+    unassigned: dict[int, str] = dict(left_in_pool)
     end_index = 1 if has_end else 0
     routable: list[tuple[int, PlanJob]] = []
     for offset, job in enumerate(jobs):
@@ -179,13 +186,16 @@ def plan(
     distances = np.rint(finite).astype(np.int64)
     durations = np.rint(finite / profile.speed_m_s).astype(np.int64)
 
+    if len(routable) + len(unassigned) > MIN_JOBS:  # the zone was pre-selected: now on the streets
+        routable = _routable_that_fit(routable, durations, options, has_end, unassigned)
     plan_ = _solve(profile, options, routable, distances, durations, has_end, unassigned, timings)
     tick = time.perf_counter()
     for round_ in plan_:
         round_.planned.legs = [leg.geom for leg in route_legs(pids=round_.legs_pids)]
     timings["legs_s"] = time.perf_counter() - tick
     timings["total_s"] = time.perf_counter() - clock
-    snap_by_key = {job.key: snaps[first_job + i] for i, job in enumerate(jobs)}
+    snap_by_key: dict[int, Snap | None] = dict.fromkeys(left_in_pool)
+    snap_by_key.update({job.key: snaps[first_job + i] for i, job in enumerate(jobs)})
     return Plan(
         rounds=[r.planned for r in plan_],
         unassigned=unassigned,
@@ -193,6 +203,60 @@ def plan(
         timings=timings,
         cache=new_cache,
     )
+
+
+def _candidates(jobs: list[PlanJob], options: PlanOptions) -> list[Candidate]:
+    must = set(options.previous_order or ()) | (
+        {options.fixed_first} if options.fixed_first is not None else set()
+    )
+    return [
+        Candidate(j.key, j.x, j.y, j.service_s, j.priority, j.offensive, j.reported_at, j.key in must)
+        for j in jobs
+    ]
+
+
+def _working_s(options: PlanOptions) -> int:
+    return options.shift[1] - options.shift[0] - (options.break_[2] if options.break_ else 0)
+
+
+def jobs_that_may_fit(
+    *, jobs: list[PlanJob], options: PlanOptions, profile: Profile
+) -> tuple[list[PlanJob], dict[int, str]]:
+    """The jobs worth routing (preselect.py) and the reason for each one left in the pool."""
+    working = _working_s(options)
+    kept, left = preselect(
+        candidates=_candidates(jobs, options),
+        start=options.start,
+        end=options.end if not options.open_round else None,
+        working_s=working,
+        agents=options.agents,
+        speed_m_s=profile.speed_m_s,
+    )
+    keep = set(kept)
+    return [j for j in jobs if j.key in keep], left
+
+
+def _routable_that_fit(
+    routable: list[tuple[int, PlanJob]],
+    durations: np.ndarray,
+    options: PlanOptions,
+    has_end: bool,
+    unassigned: dict[int, str],
+) -> list[tuple[int, PlanJob]]:
+    """The routable jobs that fit on the real travel times (preselect.refine); the others
+    join `unassigned` with the pool's reason."""
+    kept, left = refine(
+        candidates=_candidates([job for _, job in routable], options),
+        nodes=[index for index, _ in routable],
+        durations=durations,
+        start=0,
+        end=1 if has_end else (None if options.open_round else 0),
+        working_s=_working_s(options),
+        agents=options.agents,
+    )
+    unassigned.update(left)
+    keep = set(kept)
+    return [(index, job) for index, job in routable if job.key in keep]
 
 
 @dataclass

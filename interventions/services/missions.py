@@ -251,6 +251,23 @@ def _stop_point(stop: MissionStop) -> Point:
     return job.geom
 
 
+def _plan_job(stop: MissionStop, point: Point, window: tuple[int, int] | None) -> PlanJob:
+    """The planner's view of a stop: what the pre-selection ranks by (priority, offensive, age)."""
+    job = stop.intervention or stop.report
+    priority = {1: 100, 2: 50, 3: 0}.get(getattr(job, "priority", 2), 50)
+    reported = stop.report.reported_at if stop.report is not None else getattr(job, "created_at", None)
+    return PlanJob(
+        stop.pk,
+        point.x,
+        point.y,
+        stop.service_s,
+        window,
+        priority,
+        offensive=bool(getattr(job, "offensive", False)),
+        reported_at=reported.timestamp() if reported else 0.0,
+    )
+
+
 @transaction.atomic
 def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None) -> dict[str, Any]:
     """Order the stops on the street network and store the round; returns the plan summary."""
@@ -310,9 +327,7 @@ def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None
                 _seconds(stop.window_start) if stop.window_start else 0,
                 _seconds(stop.window_end) if stop.window_end else 24 * 3600,
             )
-        job = stop.intervention or stop.report
-        priority = {1: 100, 2: 50, 3: 0}.get(getattr(job, "priority", 2), 50)
-        jobs.append(PlanJob(stop.pk, point.x, point.y, stop.service_s, window, priority))
+        jobs.append(_plan_job(stop, point, window))
     previous_order = None
     if reoptimise and mission.agents == 1:
         # The order the agent follows now: kept unless the new round is clearly better.

@@ -268,6 +268,19 @@ def _plan_job(stop: MissionStop, point: Point, window: tuple[int, int] | None) -
     )
 
 
+PLANNED_FIELDS = (
+    "sequence", "round_index", "status", "reason", "planned_arrival", "planned_departure",
+    "leg_distance_m", "leg_duration_s", "snapped", "snap_distance_m", "window_start", "window_end",
+)  # fmt: skip
+
+
+def _stops_store(stops: list[MissionStop]) -> None:
+    """Save the planned fields, one UPDATE per stop: bulk_update's CASE WHEN over 12 fields took
+    9.8 s for 300 stops (resolving 7,200 conditions), one statement per stop ~50x less."""
+    for stop in stops:
+        MissionStop.objects.filter(pk=stop.pk).update(**{f: getattr(stop, f) for f in PLANNED_FIELDS})
+
+
 @transaction.atomic
 def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None) -> dict[str, Any]:
     """Order the stops on the street network and store the round; returns the plan summary."""
@@ -377,13 +390,7 @@ def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None
             _clock(mission, p.departure),
         )
         stop.leg_distance_m, stop.leg_duration_s = p.leg_distance_m, p.leg_duration_s
-    MissionStop.objects.bulk_update(
-        stops,
-        [
-            "sequence", "round_index", "status", "reason", "planned_arrival", "planned_departure",
-            "leg_distance_m", "leg_duration_s", "snapped", "snap_distance_m", "window_start", "window_end",
-        ],
-    )  # fmt: skip
+    _stops_store(stops)
     lines = [line for r in result.rounds if r.geom for line in r.geom]
     before = snapshot(mission, ["distance_m", "duration_s", "optimized_at"])
     mission.route = MultiLineString(lines, srid=settings.RONDE_SRID) if lines else None

@@ -17,7 +17,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import Community, Role, User
-from dashboards.sharing import share_token_make
+from accounts.sharing import share_token_make
 from geo.models.imports import ImportJob
 from interventions.models import Open311Request, Photo, PhotoKind
 from interventions.models.recurrence import MissionTemplate

@@ -8,19 +8,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from accounts.models import Community
+from accounts.sharing import share_community
 
-from .access import TileAccessError, tile_membership
-from .heatmaps import (
-    MAX_ZOOM,
-    HeatmapFilterError,
-    HeatmapFilters,
-    heatmap_etag,
-    heatmap_geotiff,
-    heatmap_tile,
-    legend,
-    parse_heatmap_filters,
-)
-from .tilemath import parse_tile, tile_size, url_int
+from ..access import TileAccessError, tile_membership
+from ..tilemath import parse_tile, tile_size, url_int
+from .filters import HeatmapFilterError, HeatmapFilters, parse_heatmap_filters
+from .render import MAX_ZOOM, heatmap_etag, heatmap_geotiff, heatmap_tile, legend
 
 
 def _error(status: int, detail: str, field: str | None = None) -> JsonResponse:
@@ -32,8 +25,6 @@ def _community(request: HttpRequest) -> tuple[Community, bool]:
     """(community, public): from a share token, else from the caller's membership."""
     token = request.GET.get("share")
     if token:
-        from dashboards.sharing import share_community
-
         community = share_community(token)
         if community is None:
             raise TileAccessError(403, "This share link is invalid or has been revoked.")

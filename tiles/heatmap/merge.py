@@ -7,13 +7,13 @@ at their binary-searched places (one search per zoom-16 column of the store's in
 the returns flag recomputed only at the sites the change touched: O(n) copies, no O(n log n).
 
 The result is exactly what a full stable sort of (kept rows, then new rows) gives, which is
-what heatmap_store._build did for every merge (tests/tiles/test_heatmap_refresher.py
+how every merge was done before (points.points_build; tests/tiles/heatmap/test_refresher.py
 compares both on random changes).
 """
 
 import numpy as np
 
-from .heatmap_store import _COLUMNS, COL_SHIFT, Points, _build, _returns, points_order
+from .points import COL_SHIFT, COLUMNS, Points, points_build, points_order, site_returns
 
 # Above this share of the store changed, a full sort is as cheap as many insertions.
 FULL_SORT_SHARE = 0.05
@@ -45,14 +45,14 @@ def points_combine(
     points: Points, drop: np.ndarray, fresh: dict[str, np.ndarray], high_water: float, *, full: bool = False
 ) -> Points:
     """`points` without the rows where `drop` is True, plus the `fresh` rows (columns as
-    heatmap_store._columns makes them, any order), in the store's order, with the returns
+    store._columns makes them, any order), in the store's order, with the returns
     flag up to date. full=True: the old way (one stable sort of everything)."""
     kept = len(points) - int(np.count_nonzero(drop))
     n_fresh = int(fresh["id"].size)
     if full or n_fresh + len(points) - kept > FULL_SORT_SHARE * len(points):
         keep = ~drop
         every = {name: np.concatenate([getattr(points, name)[keep], fresh[name]]) for name in fresh}
-        return _build(every, high_water)
+        return points_build(every, high_water)
     order = points_order(fresh["x"], fresh["y"])  # stable: ties keep the rows' read order
     new = {name: fresh[name][order] for name in fresh}
     dropped = np.flatnonzero(drop)
@@ -62,7 +62,7 @@ def points_combine(
     # side='right' in _positions.
     at = before - np.searchsorted(dropped, before, side="left") + np.arange(n_fresh)
     total = kept + n_fresh
-    cols = {name: np.empty(total, dtype=getattr(points, name).dtype) for name in _COLUMNS}
+    cols = {name: np.empty(total, dtype=getattr(points, name).dtype) for name in COLUMNS}
     # The kept old rows come in runs between the dropped rows and insertion points, each run
     # moved by a constant: one slice copy per run and column (a few hundred for a refresh).
     cuts = np.unique(np.concatenate([[0, len(points)], dropped, dropped + 1, before]))
@@ -92,7 +92,7 @@ def points_combine(
         table = np.zeros(max(int(cols["asset"].max()), int(sites[-1])) + 1, dtype=bool)
         table[sites] = True
         rows = np.flatnonzero(table[np.maximum(cols["asset"], 0)])
-        cols["ret"][rows] = _returns(
+        cols["ret"][rows] = site_returns(
             cols["asset"][rows], cols["tag"][rows], cols["day"][rows], cols["id"][rows]
         )
     return Points(high_water=high_water, **cols)

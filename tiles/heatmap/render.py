@@ -7,9 +7,9 @@ on a log ramp whose top (vmax) depends on the zoom. Pixel values before colourin
 kernel-weighted sum of weights around each pixel (a lone point of weight 1 peaks at 1), so
 the legend reads "about N interventions here".
 
-Points come from the worker's in-memory store (tiles/heatmap_store.py); filters it cannot
-answer (reports, statuses other than done) fall back to SQL binning (sql/heatmap_bins.sql),
-which produces the same grid.
+Points come from the worker's in-memory store (store.py), binned by bins.py; filters it
+cannot answer (reports, statuses other than done) fall back to SQL binning (sql/bins.sql),
+which produces the same grid. What to draw is a filters.HeatmapFilters.
 """
 
 import datetime as dt
@@ -20,179 +20,28 @@ import struct
 import threading
 import zlib
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, lru_cache
-from zoneinfo import ZoneInfo
 
 import numpy as np
-from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
-from django.http import QueryDict
 from scipy import ndimage
 from threadpoolctl import ThreadpoolController
 
 from core.sql import run_sql, sql_path
 from geo.models import Zone
-from interventions.models import InterventionStatus
 
-from .heatmap_bins import PAD, SIGMA_PX, TILE, Window, bin_memory, bin_sql, tile_window
-from .heatmap_store import EPOCH_OFFSET, STORE, ZREF, Points
-from .tilemath import HALF, tile_size
+from ..tilemath import HALF, tile_size
+from .bins import PAD, SIGMA_PX, TILE, Window, bin_memory, bin_sql, tile_window
+from .filters import HeatmapFilterError, HeatmapFilters
+from .points import ZREF, Points
+from .store import STORE
 
 MAX_ZOOM = ZREF
-WEIGHTS = ("count", "m2", "returns")
-SOURCES = ("interventions", "reports")
-ALLOWED = frozenset(
-    {"category", "date_from", "date_to", "zone", "team", "weight", "source", "status", "vmax", "engine"}
-)
-# Top of the colour ramp at zoom 16; each zoom level out multiplies it by VMAX_STEP (points
-# pile up as pixels grow; 3 fits clustered city data better than the uniform 4).
-VMAX16 = {"count": 20.0, "m2": 60.0, "returns": 10.0}
-VMAX_STEP = 3.0
 # Below this kernel-weighted value a pixel stays transparent (the tail of the kernel).
 FLOOR = 0.05
 # ColorBrewer YlOrRd (sequential, colour-blind safe), low → high.
 RAMP = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
-
-
-class HeatmapFilterError(ValueError):
-    def __init__(self, name: str, message: str) -> None:
-        super().__init__(message)
-        self.name = name
-        self.message = message
-
-
-@dataclass(frozen=True)
-class HeatmapFilters:
-    source: str = "interventions"
-    weight: str = "count"
-    categories: tuple[int, ...] = ()
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None  # inclusive
-    zone: int | None = None
-    team: int | None = None
-    statuses: tuple[str, ...] = (InterventionStatus.DONE,)
-    vmax: float | None = None
-    engine: str = "auto"  # "memory", "sql" (benchmarks, checks) or "auto"
-    given: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def key(self) -> str:
-        return "&".join(f"{k}={v}" for k, v in sorted(self.given.items()))
-
-    @property
-    def in_memory(self) -> bool:
-        """Whether the worker's store can answer (else SQL binning)."""
-        if self.engine != "auto":
-            return self.engine == "memory"
-        return self.source == "interventions" and self.statuses == (InterventionStatus.DONE,)
-
-    def vmax_at(self, z: int) -> float:
-        if self.vmax:
-            return self.vmax
-        return VMAX16[self.weight] * VMAX_STEP ** max(0, 16 - z)
-
-    def bounds(self) -> tuple[dt.datetime | None, dt.datetime | None]:
-        tz = ZoneInfo(settings.TIME_ZONE)
-        lo = dt.datetime.combine(self.date_from, dt.time(), tzinfo=tz) if self.date_from else None
-        hi = (
-            dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time(), tzinfo=tz)
-            if self.date_to
-            else None
-        )
-        return lo, hi
-
-
-def _ids(name: str, raw: str) -> tuple[int, ...]:
-    try:
-        values = tuple(sorted({int(p) for p in raw.split(",") if p.strip()}))
-    except ValueError:
-        raise HeatmapFilterError(name, f"'{name}' must be integer ids separated by commas.") from None
-    if not values or any(v <= 0 or v >= 2**31 for v in values):
-        raise HeatmapFilterError(name, f"'{name}' must be positive integer ids.")
-    return values
-
-
-def _one_id(name: str, raw: str) -> int:
-    values = _ids(name, raw)
-    if len(values) != 1:
-        raise HeatmapFilterError(name, f"'{name}' takes one id.")
-    return values[0]
-
-
-def parse_heatmap_filters(query: QueryDict | dict[str, str], *, community_id: int) -> HeatmapFilters:
-    """Validate the query string; raise HeatmapFilterError naming the parameter."""
-    given: dict[str, str] = {}
-    for name in query:
-        if name in ("community", "share"):
-            continue
-        if name not in ALLOWED:
-            raise HeatmapFilterError(
-                name, f"Unknown parameter '{name}' (allowed: {', '.join(sorted(ALLOWED))})."
-            )
-        value = query.get(name)
-        given[name] = str(value or "").strip()
-    kwargs: dict[str, object] = {}
-    if "source" in given:
-        if given["source"] not in SOURCES:
-            raise HeatmapFilterError("source", f"'source' must be one of {', '.join(SOURCES)}.")
-        kwargs["source"] = given["source"]
-    if "weight" in given:
-        if given["weight"] not in WEIGHTS:
-            raise HeatmapFilterError("weight", f"'weight' must be one of {', '.join(WEIGHTS)}.")
-        if kwargs.get("source") == "reports" and given["weight"] != "count":
-            raise HeatmapFilterError("weight", "reports are weighted by count only.")
-        kwargs["weight"] = given["weight"]
-    if given.get("category"):
-        kwargs["categories"] = _ids("category", given["category"])
-    for name in ("date_from", "date_to"):
-        if given.get(name):
-            try:
-                kwargs[name] = dt.date.fromisoformat(given[name])
-            except ValueError:
-                raise HeatmapFilterError(name, f"'{name}' must be a date as YYYY-MM-DD.") from None
-    if kwargs.get("date_from") and kwargs.get("date_to") and kwargs["date_from"] > kwargs["date_to"]:  # type: ignore[operator]
-        raise HeatmapFilterError("date_to", "'date_to' is before 'date_from'.")
-    if given.get("zone"):
-        zone = _one_id("zone", given["zone"])
-        edited = (
-            Zone.objects.filter(pk=zone, community_id=community_id)
-            .values_list("updated_at", flat=True)
-            .first()
-        )
-        if edited is None:
-            raise HeatmapFilterError("zone", f"Unknown district {zone}.")
-        kwargs["zone"] = zone
-        # The district's shape masks the picture: its version is part of the tile's identity
-        # (ETag and PNG cache), so redrawing the district redraws the heatmap.
-        given["zone"] = f"{zone}@{edited.timestamp():.6f}"
-    if given.get("team"):
-        kwargs["team"] = _one_id("team", given["team"])
-    if given.get("status"):
-        statuses = tuple(sorted({s.strip() for s in given["status"].split(",") if s.strip()}))
-        if not statuses or any(s not in InterventionStatus.values for s in statuses):
-            raise HeatmapFilterError(
-                "status", f"'status' must be among {', '.join(InterventionStatus.values)}."
-            )
-        kwargs["statuses"] = statuses
-    if given.get("vmax"):
-        try:
-            vmax = float(given["vmax"])
-        except ValueError:
-            vmax = -1.0
-        if not 0 < vmax < 1e9:
-            raise HeatmapFilterError("vmax", "'vmax' must be a positive number.")
-        kwargs["vmax"] = vmax
-    if given.get("engine"):
-        if given["engine"] not in ("memory", "sql", "auto"):
-            raise HeatmapFilterError("engine", "'engine' must be memory, sql or auto.")
-        kwargs["engine"] = given["engine"]
-    filters = HeatmapFilters(given=given, **kwargs)  # type: ignore[arg-type]
-    if filters.engine == "memory" and not (
-        filters.source == "interventions" and filters.statuses == (InterventionStatus.DONE,)
-    ):
-        raise HeatmapFilterError("engine", "these filters need engine=sql.")
-    return filters
 
 
 @lru_cache(maxsize=256)  # keyed by the zone's version: bounded, or every edit would stay in memory
@@ -446,7 +295,7 @@ def _sql_stamp(community_id: int, win: Window, filters: HeatmapFilters) -> str:
     """count and max(updated_at) of the rows under the window (SQL-path ETags)."""
     minx, miny, maxx, maxy = win.bounds_3857()
     params = {"community": community_id, "source": filters.source, "minx": minx, "miny": miny}
-    n, stamp = run_sql(sql_path(__file__, "heatmap_stamp.sql"), {**params, "maxx": maxx, "maxy": maxy})[0]
+    n, stamp = run_sql(sql_path(__file__, "stamp.sql"), {**params, "maxx": maxx, "maxy": maxy})[0]
     return f"{n}:{stamp.isoformat() if stamp else '-'}"
 
 
@@ -484,8 +333,3 @@ def heatmap_geotiff(
             dataset.write(values.astype(np.float32), 1)
             dataset.update_tags(1, weight=filters.weight, unit="kernel-weighted sum, sigma 6 px")
         return memfile.read()
-
-
-def day_index(day: dt.date) -> int:
-    """A date as stored in the point store (days since 2000-01-01)."""
-    return (day - dt.date(1970, 1, 1)).days - EPOCH_OFFSET

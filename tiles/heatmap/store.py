@@ -1,25 +1,18 @@
-"""Per-worker, in-memory store of the points heatmap tiles are binned from.
+"""Per-worker, in-memory store of the points heatmap tiles are binned from (points.Points).
 
 Why: binning 1M points in SQL costs 36 ms (z14) to 0.9 s (z10) per tile; numpy over points
 held in memory costs 1.5–13 ms. Each worker keeps, per community, the done interventions as
-small fixed-width numpy columns sorted by (column, y), a column being the width of a zoom-16
-tile (COL_SHIFT): a tile at z14–22 is a few binary searches on y, one per column it spans,
-and touches only its own points (not the whole north–south strip of the town).
-
-Columns (one entry per done intervention): x, y world pixel coordinates at zoom 22
-(uint32, EPSG:3857, y southwards), day (uint16, local date of ended_at, days since
-2000-01-01), category, team (int32, 0 = none), m2 (float32), ret (bool: a tag removal at a
-site cleaned before, i.e. a return), plus id and asset (for updates and returns).
-About 36 bytes per point: ~36 MB for 1M.
+small fixed-width numpy columns sorted by (column, y) (points.py says which columns and why
+that order), about 36 bytes per point: ~36 MB for 1M.
 
 Freshness: a request older than settings.RONDE_HEATMAP_REFRESH_S since the last refresh
 starts a background re-read of the rows updated since the high-water mark (index on
-community, updated_at), merged without a full sort (heatmap_merge.py); every
+community, updated_at), merged without a full sort (merge.py); every
 RONDE_HEATMAP_RELOAD_S everything is reloaded (this catches deletions). See PointStore.
 
 Cold start: loading a million rows by COPY costs ~1.3–1.8 s (2.1–2.3 s before the raw
-timestamps and no join of sql/heatmap_points.sql; 15–26 s at 10M), so a worker that loads from the
-interventions also stores the sorted columns in one row (dashboards_heatmapsnapshot); a
+timestamps and no join of sql/points.sql; 15–26 s at 10M), so a worker that loads from the
+interventions also stores the sorted columns in one row (tiles.HeatmapSnapshot); a
 worker starting (or reloading) within RONDE_HEATMAP_RELOAD_S of that reads the row (~0.1 s)
 and merges the changes since its high-water mark. Rows hard-deleted meanwhile show until the
 next load from the interventions (at most twice RONDE_HEATMAP_RELOAD_S); soft deletions and
@@ -33,8 +26,7 @@ import io
 import logging
 import threading
 import time
-from dataclasses import dataclass, replace
-from functools import cached_property
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -44,10 +36,13 @@ from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
 
 from core.sql import sql_path, sql_text
+from interventions.models import Category
 
-ZREF = 22  # zoom of the stored pixel coordinates (2^30 px across the world)
-COL_SHIFT = ZREF - 16 + 8  # x >> COL_SHIFT: the zoom-16 tile column (~611 m at the equator)
-EPOCH_OFFSET = 10957  # days from 1970-01-01 to 2000-01-01
+from .bins import town_pyramid
+from .filters import HeatmapFilters
+from .merge import points_combine
+from .points import Points, points_build
+
 # A transaction commits rows stamped with its start time, possibly before the high-water
 # mark another one already set: re-read this much (seconds) behind it; merging is idempotent.
 OVERLAP_S = 120.0
@@ -78,47 +73,6 @@ _PG_EPOCH_UNIX_US = 946_684_800 * _US
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Points:
-    """An immutable snapshot; a refresh swaps in a new one (readers never see a half merge)."""
-
-    id: np.ndarray  # int64
-    x: np.ndarray  # uint32; rows sorted by (x >> COL_SHIFT, y): see points_order
-    y: np.ndarray  # uint32
-    day: np.ndarray  # uint16
-    cat: np.ndarray  # int32
-    team: np.ndarray  # int32
-    asset: np.ndarray  # int32
-    m2: np.ndarray  # float32
-    tag: np.ndarray  # bool
-    ret: np.ndarray  # bool
-    high_water: float  # max updated_at seen (epoch seconds)
-
-    def __len__(self) -> int:
-        return int(self.x.shape[0])
-
-    @property
-    def nbytes(self) -> int:
-        return sum(getattr(self, name).nbytes for name in _COLUMNS)
-
-    @cached_property
-    def columns(self) -> tuple[int, np.ndarray]:
-        """(first column, starts): rows of column first + k are starts[k]:starts[k + 1]."""
-        if len(self) == 0:
-            return 0, np.zeros(1, dtype=np.int64)
-        cols = self.x >> COL_SHIFT
-        first, last = int(cols[0]), int(cols[-1])
-        return first, np.searchsorted(cols, np.arange(first, last + 2, dtype=cols.dtype)).astype(np.int64)
-
-    @property
-    def version(self) -> str:
-        """Same data, same version, in every worker (the heatmap ETag is built on it)."""
-        return f"{len(self)}:{self.high_water:.6f}"
-
-
-_COLUMNS = ("id", "x", "y", "day", "cat", "team", "asset", "m2", "tag", "ret")
-
-
 def _read(community_id: int, since: float | None) -> np.ndarray:
     """The raw rows (structured array) from COPY BINARY."""
     buf = io.BytesIO()
@@ -130,7 +84,7 @@ def _read(community_id: int, since: float | None) -> np.ndarray:
     with (
         connection.cursor() as cursor,
         # The psycopg cursor itself: Django's debug wrapper (DEBUG=True) drops COPY parameters.
-        cursor.cursor.copy(sql_text(sql_path(__file__, "heatmap_points.sql")), params) as copy,
+        cursor.cursor.copy(sql_text(sql_path(__file__, "points.sql")), params) as copy,
     ):
         # One message per row, a Python step each: off the main thread (the refresher), hand
         # the GIL over every YIELD_ROWS rows, or a request in the worker waits up to 5 ms
@@ -192,39 +146,11 @@ def local_days(us: np.ndarray, tz_name: str) -> np.ndarray:
 
 def _tag_categories() -> np.ndarray:
     """Ids of the tag categories (a few rows: cheaper than joining them to every intervention)."""
-    from interventions.models import Category
-
     return np.array(Category.objects.filter(is_tag=True).values_list("id", flat=True), dtype=np.int64)
 
 
 def _ts(epoch: float) -> str:
     return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).isoformat()
-
-
-def _returns(asset: np.ndarray, tag: np.ndarray, day: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """True for a tag removal at a site that had an earlier one (ties on a day: by id)."""
-    ret = np.zeros(asset.shape[0], dtype=bool)
-    on_site = np.flatnonzero(tag & (asset > 0))
-    if on_site.size == 0:
-        return ret
-    order = on_site[np.lexsort((ids[on_site], day[on_site], asset[on_site]))]
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = asset[order][1:] != asset[order][:-1]
-    ret[order[~first]] = True
-    return ret
-
-
-def points_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The row order Points expects: by zoom-16 column, then y (one argsort of a uint64 key)."""
-    key = ((x.astype(np.uint64) >> np.uint64(COL_SHIFT)) << np.uint64(32)) | y.astype(np.uint64)
-    return np.argsort(key, kind="stable")
-
-
-def _build(rows: dict[str, np.ndarray], high_water: float) -> Points:
-    order = points_order(rows["x"], rows["y"])
-    cols = {name: np.ascontiguousarray(rows[name][order]) for name in rows}
-    ret = _returns(cols["asset"], cols["tag"], cols["day"], cols["id"])
-    return Points(high_water=high_water, ret=ret, **cols)
 
 
 def _columns(raw: np.ndarray) -> dict[str, np.ndarray]:
@@ -259,7 +185,7 @@ def _snapshot_read(community_id: int) -> Points | None:
     # A server-binding psycopg cursor (Django's are client-side, which cannot), binary
     # results: the bytea arrives as raw bytes, not as twice as many hex digits to decode.
     with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql_text(sql_path(__file__, "heatmap_snapshot_get.sql")), params, binary=True)
+        cursor.execute(sql_text(sql_path(__file__, "snapshot_get.sql")), params, binary=True)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -288,7 +214,7 @@ def _snapshot_write(community_id: int, points: Points, loaded_at: dt.datetime) -
         # Server-side binding: the bytes travel as a binary parameter (Django's client-side
         # cursor would inline them as a hex literal twice their size).
         with transaction.atomic(), psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(sql_text(sql_path(__file__, "heatmap_snapshot_put.sql")), params)
+            cursor.execute(sql_text(sql_path(__file__, "snapshot_put.sql")), params)
     except DatabaseError:  # a read-only replica, say: workers then load from the interventions
         logger.warning("heatmap: could not store the point snapshot of community %s", community_id)
 
@@ -303,7 +229,7 @@ def points_load(community_id: int, *, use_snapshot: bool = True) -> Points:
     loaded_at = dt.datetime.now(tz=dt.UTC)
     raw = _read(community_id, None)
     high_water = float(_updated(raw).max()) if raw.size else 0.0
-    points = _build(_columns(raw), high_water)
+    points = points_build(_columns(raw), high_water)
     del raw
     release_freed_memory()
     if use_snapshot:
@@ -326,8 +252,6 @@ def points_merge(points: Points, community_id: int) -> Points:
         # Only rows already merged, or rows that are not done and were not here (a planned
         # intervention edited): same points; the mark moves on so they are not re-read.
         return points if high_water == points.high_water else replace(points, high_water=high_water)
-    from .heatmap_merge import points_combine  # it builds on this module
-
     return points_combine(points, np.isin(points.id, changed), _columns(raw[alive]), high_water)
 
 
@@ -342,9 +266,6 @@ def release_freed_memory() -> None:
 def _warm(points: Points) -> None:
     """Bin the default map's town grids (every done intervention, by count: what most tiles
     show) with the load, so that no low-zoom tile request pays the pass over every point."""
-    from .heatmap_bins import town_pyramid
-    from .heatmaps import HeatmapFilters
-
     town_pyramid(points, HeatmapFilters())
 
 

@@ -13,11 +13,12 @@ from django.db import connections
 from django.test import override_settings
 
 from tests.dashboards.helpers import cleaning
-from tests.dashboards.test_heatmap_tiles import Z, get_png, pixel_of, viewer  # noqa: F401
 from tests.factories import CategoryFactory
-from tiles import heatmap_merge, heatmap_store
-from tiles.heatmap_merge import points_combine
-from tiles.heatmap_store import COL_SHIFT, STORE, Points, _build
+from tests.tiles.heatmap.test_tiles import Z, get_png, pixel_of, viewer  # noqa: F401
+from tiles.heatmap import merge, store
+from tiles.heatmap.merge import points_combine
+from tiles.heatmap.points import COL_SHIFT, Points, points_build
+from tiles.heatmap.store import STORE
 
 NAMES = ("id", "x", "y", "day", "cat", "team", "asset", "m2", "tag", "ret")
 
@@ -50,10 +51,10 @@ def _rows(rng, ids: np.ndarray, base_x: int) -> dict[str, np.ndarray]:
 @pytest.mark.parametrize("seed", range(12))
 def test_merging_few_changes_without_resort_equals_the_full_sort(seed, monkeypatch):
     if seed >= 9:
-        monkeypatch.setattr(heatmap_merge, "MAX_RUNS", 3)  # the boolean-mask way
+        monkeypatch.setattr(merge, "MAX_RUNS", 3)  # the boolean-mask way
     rng = np.random.default_rng(seed)
     base = 5000
-    points = _build(_rows(rng, rng.permutation(np.arange(1, 3 * base, 3))[:4000], base), 1.0)
+    points = points_build(_rows(rng, rng.permutation(np.arange(1, 3 * base, 3))[:4000], base), 1.0)
     # ~100 changes: rows updated (same id, new place or day), removed, new; new rows also in
     # columns before and after the store's (the first and last insertion places).
     changed = rng.choice(points.id, size=60, replace=False)
@@ -69,7 +70,7 @@ def test_merging_few_changes_without_resort_equals_the_full_sort(seed, monkeypat
     def no_full_sort(*_args, **_kwargs):
         raise AssertionError("the merge sorted everything again")
 
-    monkeypatch.setattr(heatmap_merge, "_build", no_full_sort)
+    monkeypatch.setattr(merge, "points_build", no_full_sort)
     quick = points_combine(points, drop, fresh, 2.0)
     assert len(quick) == len(full) == len(points) - drop.sum() + fresh["id"].size
     for name in NAMES:
@@ -82,15 +83,15 @@ def test_merging_few_changes_without_resort_equals_the_full_sort(seed, monkeypat
 
 def test_many_changes_fall_back_to_the_full_sort(monkeypatch):
     rng = np.random.default_rng(5)
-    points = _build(_rows(rng, np.arange(1, 1001), 5000), 1.0)
+    points = points_build(_rows(rng, np.arange(1, 1001), 5000), 1.0)
     fresh = _rows(rng, np.arange(2000, 2200), 5000)  # 20 % of the store
     calls: list[float] = []
 
     def counted(rows: dict[str, np.ndarray], high_water: float) -> Points:
         calls.append(high_water)
-        return _build(rows, high_water)
+        return points_build(rows, high_water)
 
-    monkeypatch.setattr(heatmap_merge, "_build", counted)
+    monkeypatch.setattr(merge, "points_build", counted)
     merged = points_combine(points, np.zeros(len(points), dtype=bool), fresh, 3.0)
     assert calls == [3.0] and len(merged) == 1200
 
@@ -103,9 +104,9 @@ def removal(community):
 
 
 def _held(monkeypatch, name: str):
-    """Replace heatmap_store.<name> by a version that waits for `release` (and records the
+    """Replace store.<name> by a version that waits for `release` (and records the
     thread's connection), so a test sees what requests get while a build is under way."""
-    real = getattr(heatmap_store, name)
+    real = getattr(store, name)
     release, entered, used = threading.Event(), threading.Event(), []
 
     def held(*args, **kwargs):
@@ -114,7 +115,7 @@ def _held(monkeypatch, name: str):
         assert release.wait(20)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(heatmap_store, name, held)
+    monkeypatch.setattr(store, name, held)
     return release, entered, used
 
 
@@ -164,8 +165,8 @@ def test_a_failed_refresh_is_logged_and_the_old_points_stay(community, removal, 
     def broken(*_args, **_kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(heatmap_store, "points_merge", broken)
-    with caplog.at_level(logging.ERROR, logger="tiles.heatmap_store"):
+    monkeypatch.setattr(store, "points_merge", broken)
+    with caplog.at_level(logging.ERROR, logger="tiles.heatmap.store"):
         with override_settings(RONDE_HEATMAP_REFRESH_S=0):
             assert STORE.get(community.pk) is cold
         assert STORE.wait(30)

@@ -13,8 +13,11 @@ from accounts.models import Role
 from interventions.models import InterventionStatus
 from tests.dashboards.helpers import cleaning, point, surface_site
 from tests.factories import POITIERS, CategoryFactory, TeamFactory, ZoneFactory, member, square
-from tiles.heatmap_store import STORE
-from tiles.heatmaps import HALF, HeatmapFilters, density, tile_window
+from tiles.heatmap.bins import tile_window
+from tiles.heatmap.filters import HeatmapFilters
+from tiles.heatmap.render import density
+from tiles.heatmap.store import STORE
+from tiles.tilemath import HALF
 
 Z = 16
 
@@ -98,7 +101,17 @@ def test_filters_select_points(viewer, community):
     import datetime as dt
 
     assert total(date_from=dt.date(2025, 3, 1)) == pytest.approx(both / 2, rel=0.05)
-    assert total(date_to=dt.date(2024, 12, 31)) == 0
+    assert total(date_to=dt.date(2025, 1, 1)) == 0
+    # A period is [date_from, date_to), as on the dashboards: 10 January is in up to the 11th.
+    assert total(date_to=dt.date(2025, 1, 10)) == 0
+    assert total(date_to=dt.date(2025, 1, 11)) == pytest.approx(both / 2, rel=0.05)
+    # The query string's date_to is the last day shown, in memory and in SQL alike.
+    for engine in ("memory", "sql"):
+        last_day = {"date_to": "2025-01-10", "engine": engine, "vmax": "1.5"}
+        _response, image = get_png(viewer, Z, tx, ty, **last_day)
+        assert image[:, :, 3].any(), engine
+        _response, image = get_png(viewer, Z, tx, ty, **(last_day | {"date_to": "2025-01-09"}))
+        assert not image[:, :, 3].any(), engine
     assert total(zone=inside.pk) == pytest.approx(both / 2, rel=0.05)
     # Redrawing the district changes the tile's identity (ETag), not only its pixels.
     before = viewer.get(f"/tiles/heatmap/{Z}/{tx}/{ty}.png", {"zone": inside.pk})
@@ -113,6 +126,36 @@ def test_filters_select_points(viewer, community):
     assert response.status_code == 400 and response.json()["field"] == "weight"
     response = viewer.get(f"/tiles/heatmap/{Z}/{tx}/{ty}.png", {"colour": "red"})
     assert response.status_code == 400 and response.json()["field"] == "colour"
+
+
+def test_filters_written_as_a_query_read_back_the_same(community):
+    """Other pages (the dashboards) write tile URLs from HeatmapFilters: the query string's
+    date_to is the last day shown, the filters' the day after (a half-open period)."""
+    import datetime as dt
+    from dataclasses import replace
+
+    from tiles.heatmap.filters import HeatmapFilterError, parse_heatmap_filters
+
+    zone, team = ZoneFactory(community=community), TeamFactory(community=community)
+    march = HeatmapFilters(date_from=dt.date(2025, 3, 1), date_to=dt.date(2025, 4, 1))
+    assert march.query() == {"date_from": "2025-03-01", "date_to": "2025-03-31"}
+    every = HeatmapFilters(
+        weight="m2",
+        categories=(3, 7),
+        date_from=dt.date(2025, 3, 1),
+        date_to=dt.date(2025, 4, 1),
+        zone=zone.pk,
+        team=team.pk,
+        statuses=(InterventionStatus.DONE, InterventionStatus.SCHEDULED),
+        vmax=2.5,
+        engine="sql",
+    )
+    for filters in (march, every, HeatmapFilters(source="reports")):
+        again = parse_heatmap_filters(filters.query(), community_id=community.pk)
+        assert replace(again, given={}) == filters
+    with pytest.raises(HeatmapFilterError) as err:
+        parse_heatmap_filters({"date_to": "9999-12-31"}, community_id=community.pk)
+    assert err.value.name == "date_to"
 
 
 def test_returns_weight_counts_only_returns(community):
@@ -185,8 +228,8 @@ def test_legend_and_geotiff(viewer, community):
 def test_low_zoom_tiles_cut_from_the_town_grid_match_direct_binning(community):
     import datetime as dt
 
-    from tiles.heatmap_bins import bin_memory
-    from tiles.heatmap_store import points_load
+    from tiles.heatmap.bins import bin_memory
+    from tiles.heatmap.store import points_load
 
     tag, other = CategoryFactory(community=community), CategoryFactory(community=community)
     for i in range(40):
@@ -211,7 +254,7 @@ def test_low_zoom_tiles_cut_from_the_town_grid_match_direct_binning(community):
 
 def _synthetic_points(n, rng):
     """n points spread over ~6 zoom-16 columns and rows around Poitiers (zoom-22 pixels)."""
-    from tiles.heatmap_store import Points, points_order
+    from tiles.heatmap.points import Points, points_order
 
     x0, y0 = 527_000_000, 373_000_000  # ~ Poitiers at zoom 22 (2^30 px across the world)
     x = (x0 + rng.integers(0, 6 * 2**14, n)).astype(np.uint32)
@@ -228,7 +271,7 @@ def _synthetic_points(n, rng):
 def test_column_index_bins_exactly_the_points_of_the_window():
     """Windows straddling zoom-16 columns, at every zoom the column search serves (z14–20),
     bin the same points as a brute-force histogram over all of them."""
-    from tiles.heatmap_bins import bin_memory, window_rows
+    from tiles.heatmap.bins import bin_memory, window_rows
 
     rng = np.random.default_rng(3)
     points = _synthetic_points(20_000, rng)
@@ -254,8 +297,8 @@ def test_column_index_bins_exactly_the_points_of_the_window():
 def test_matrix_blur_is_the_gaussian_kernel():
     from scipy import ndimage
 
-    from tiles.heatmap_bins import PAD, SIGMA_PX
-    from tiles.heatmaps import _blur_matrix, _kernel_peak
+    from tiles.heatmap.bins import PAD, SIGMA_PX
+    from tiles.heatmap.render import _blur_matrix, _kernel_peak
 
     rng = np.random.default_rng(4)
     grid = np.zeros((256 + 2 * PAD, 256 + 2 * PAD), dtype=np.float32)
@@ -266,7 +309,7 @@ def test_matrix_blur_is_the_gaussian_kernel():
 
 
 def test_tiles_are_palette_pngs_served_again_from_the_cache(viewer, community):
-    from tiles.heatmaps import PNG_CACHE, colourise
+    from tiles.heatmap.render import PNG_CACHE, colourise
 
     PNG_CACHE.clear()
     tag = CategoryFactory(community=community)
@@ -295,9 +338,9 @@ def test_cold_start_reads_the_snapshot_and_merges_later_changes(community):
 
     from django.utils import timezone
 
-    from dashboards.models import HeatmapSnapshot
     from interventions.models import Intervention
-    from tiles.heatmap_store import points_load
+    from tiles.heatmap.store import points_load
+    from tiles.models import HeatmapSnapshot
 
     tag = CategoryFactory(community=community)
     site = surface_site(community)

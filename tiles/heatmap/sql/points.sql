@@ -1,5 +1,5 @@
 -- Heatmap point store: one fixed-width binary row per intervention (COPY BINARY, parsed by
--- numpy in tiles/heatmap_store.py; every column NOT NULL and of fixed size). x, y are world
+-- numpy in tiles/heatmap/store.py; every column NOT NULL and of fixed size). x, y are world
 -- pixel coordinates at zoom 22 (256-px tiles: 0 … 2^30, y southwards) from the stored
 -- EPSG:3857 copy. The rest is sent as stored, numpy does the conversions (measured at 1M
 -- rows: 1.6 → 1.1 s for this COPY): ended_at and updated_at as raw timestamps (the local day

@@ -1,26 +1,23 @@
 """Binning points into heatmap pixel windows: from the worker's store (numpy) or in SQL.
 
-Split from tiles/heatmaps.py (colouring, PNG, GeoTIFF, ETags).
+render.py blurs and colours the grids made here.
 """
 
 import datetime as dt
 import math
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.sql import run_sql, sql_path
 
-from .heatmap_store import COL_SHIFT, ZREF, Points
-from .tilemath import HALF, tile_size
-
-if TYPE_CHECKING:
-    from .heatmaps import HeatmapFilters
+from ..tilemath import HALF, tile_size
+from .filters import HeatmapFilters
+from .points import COL_SHIFT, ZREF, Points
 
 TILE = 256
-SIGMA_PX = 6.0  # Gaussian kernel (pixels); heatmaps.py blurs with it
+SIGMA_PX = 6.0  # Gaussian kernel (pixels); render.py blurs with it
 PAD = int(math.ceil(3 * SIGMA_PX))  # kernel truncated at 3 sigma: the margin binned around a window
 
 
@@ -59,15 +56,15 @@ def _weights(points: Points, index: np.ndarray, weight: str) -> np.ndarray | Non
     return None
 
 
-def _point_mask(points: Points, index: np.ndarray, filters: "HeatmapFilters") -> np.ndarray:
+def _point_mask(points: Points, index: np.ndarray, filters: HeatmapFilters) -> np.ndarray:
     """Which of the rows `index` pass the date, category, team and weight filters."""
     mask = np.ones(index.shape[0], dtype=bool)
     if filters.date_from or filters.date_to:
         days = points.day[index]
         if filters.date_from:
             mask &= days >= (filters.date_from - dt.date(2000, 1, 1)).days
-        if filters.date_to:
-            mask &= days <= (filters.date_to - dt.date(2000, 1, 1)).days
+        if filters.date_to:  # exclusive
+            mask &= days < (filters.date_to - dt.date(2000, 1, 1)).days
     if filters.categories:
         mask &= np.isin(points.cat[index], filters.categories)
     if filters.team:
@@ -77,7 +74,7 @@ def _point_mask(points: Points, index: np.ndarray, filters: "HeatmapFilters") ->
     return mask
 
 
-def _unfiltered(filters: "HeatmapFilters") -> bool:
+def _unfiltered(filters: HeatmapFilters) -> bool:
     return not (filters.date_from or filters.date_to or filters.categories or filters.team) and (
         filters.weight != "returns"
     )
@@ -111,7 +108,7 @@ def _pool(town: tuple[np.ndarray, int, int]) -> tuple[np.ndarray, int, int]:
     return pooled, x0 >> 1, y0 >> 1
 
 
-def town_pyramid(points: Points, filters: "HeatmapFilters") -> dict[int, Town]:
+def town_pyramid(points: Points, filters: HeatmapFilters) -> dict[int, Town]:
     """Town grids by zoom (0 … the finest that fits), from one binning pass over the store."""
     key = (id(points), points.version, filters.weight, filters.categories, filters.team,
            filters.date_from, filters.date_to)  # fmt: skip
@@ -199,7 +196,7 @@ def window_rows(points: Points, x_lo: int, x_hi: int, y_lo: int, y_hi: int) -> n
     return rows[(xs >= x_lo) & (xs < x_hi)]
 
 
-def bin_memory(points: Points, win: Window, filters: "HeatmapFilters", *, pyramid: bool = True) -> np.ndarray:
+def bin_memory(points: Points, win: Window, filters: HeatmapFilters, *, pyramid: bool = True) -> np.ndarray:
     """Weighted counts on the padded window grid (float32, rows southwards)."""
     if pyramid and win.z <= TOWN_GRID_MAX_ZOOM and win.width <= TILE:
         town = town_pyramid(points, filters).get(win.z)
@@ -226,7 +223,7 @@ def bin_memory(points: Points, win: Window, filters: "HeatmapFilters", *, pyrami
     return flat.astype(np.float32).reshape(h, w)
 
 
-def bin_sql(community_id: int, win: Window, filters: "HeatmapFilters") -> np.ndarray:
+def bin_sql(community_id: int, win: Window, filters: HeatmapFilters) -> np.ndarray:
     """The same grid as bin_memory, binned by PostgreSQL (reports, other statuses)."""
     w, h = win.width + 2 * win.pad, win.height + 2 * win.pad
     minx, _miny, _maxx, maxy = win.bounds_3857()
@@ -246,7 +243,7 @@ def bin_sql(community_id: int, win: Window, filters: "HeatmapFilters") -> np.nda
         "categories": list(filters.categories) or None,
         "team": filters.team,
     }
-    rows = run_sql(sql_path(__file__, "heatmap_bins.sql"), params)
+    rows = run_sql(sql_path(__file__, "bins.sql"), params)
     grid = np.zeros((h, w), dtype=np.float32)
     if rows:
         data = np.array(rows, dtype=np.float64)

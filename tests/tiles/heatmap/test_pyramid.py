@@ -5,10 +5,11 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from tiles import heatmap_bins
-from tiles.heatmap_bins import bin_memory, tile_window, town_pyramid
-from tiles.heatmap_store import STORE, Points, points_order
-from tiles.heatmaps import HeatmapFilters
+from tiles.heatmap import bins
+from tiles.heatmap.bins import bin_memory, tile_window, town_pyramid
+from tiles.heatmap.filters import HeatmapFilters
+from tiles.heatmap.points import Points, points_order
+from tiles.heatmap.store import STORE
 
 
 def _points(n: int, seed: int, *, spread: int) -> Points:
@@ -45,7 +46,7 @@ def _tiles_over(points: Points, z: int) -> list[tuple[int, int, int]]:
 def test_every_level_is_the_direct_binning(filters):
     points = _points(20_000, 1, spread=3 * 2**14)  # ~3 zoom-16 tiles wide
     pyramid = town_pyramid(points, filters)
-    assert set(pyramid) == set(range(0, heatmap_bins.TOWN_GRID_MAX_ZOOM + 1))
+    assert set(pyramid) == set(range(0, bins.TOWN_GRID_MAX_ZOOM + 1))
     for z in (8, 10, 12, 13, 14, 15):
         for t in _tiles_over(points, z):
             direct = bin_memory(points, tile_window(*t), filters, pyramid=False)
@@ -55,17 +56,17 @@ def test_every_level_is_the_direct_binning(filters):
             else:
                 assert np.allclose(direct, cut, rtol=1e-6), t
     every = np.arange(len(points))
-    passing = every[heatmap_bins._point_mask(points, every, filters)]
+    passing = every[bins._point_mask(points, every, filters)]
     weight = len(passing) if filters.weight == "count" else float(points.m2[passing].astype(np.float64).sum())
     assert pyramid[0][0].shape == (1, 1) and pyramid[0][0][0, 0] == pytest.approx(weight, rel=1e-6)
 
 
 def test_a_town_too_big_for_the_finest_grid_starts_lower(monkeypatch):
-    monkeypatch.setattr(heatmap_bins, "TOWN_GRID_CELLS", 5_000)
+    monkeypatch.setattr(bins, "TOWN_GRID_CELLS", 5_000)
     points = _points(5_000, 2, spread=2**17)  # ~8 zoom-16 tiles wide: 4 Mpx at z15
     pyramid = town_pyramid(points, HeatmapFilters())
     finest = max(pyramid)
-    assert finest < heatmap_bins.TOWN_GRID_MAX_ZOOM and pyramid[finest][0].size <= 5_000
+    assert finest < bins.TOWN_GRID_MAX_ZOOM and pyramid[finest][0].size <= 5_000
     for z in (finest - 1, finest, finest + 1):
         for t in _tiles_over(points, z):
             direct = bin_memory(points, tile_window(*t), HeatmapFilters(), pyramid=False)
@@ -82,6 +83,6 @@ def test_the_store_bins_the_default_pyramid_with_the_load(community):
     STORE.forget()
     points = STORE.get(community.pk, max_age=0)
     key = (id(points), points.version, "count", (), None, None, None)
-    assert key in heatmap_bins._town_grids  # no low-zoom tile will pay the pass over the points
-    assert heatmap_bins._town_grids[key][10][0].sum() == 5
+    assert key in bins._town_grids  # no low-zoom tile will pay the pass over the points
+    assert bins._town_grids[key][10][0].sum() == 5
     STORE.forget()

@@ -194,7 +194,7 @@ def _count(url: str) -> dict[str, int]:
                  (SELECT count(*) FROM interventions_intervention),
                  (SELECT count(*) FROM interventions_photo),
                  (SELECT count(DISTINCT client_uuid) FROM interventions_photo),
-                 (SELECT count(*) FROM agent_photothumbnail)"""
+                 (SELECT count(*) FROM interventions_photothumbnail)"""
         ).fetchone()
     assert row is not None
     return dict(zip(["done", "interventions", "photos", "photo_keys", "thumbnails"], row, strict=True))

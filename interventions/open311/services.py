@@ -1,5 +1,6 @@
 """Writes for Open311: partner keys and reports filed by partner applications."""
 
+import http.client
 import io
 import logging
 import secrets
@@ -11,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.cache import cache
-from django.core.files.base import ContentFile
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from interventions.models import Category, Open311Request, PartnerApiKey, Photo, PhotoKind, Report
 from interventions.models.partners import partner_key_hash
+from interventions.services.photos import photo_create
 
 logger = logging.getLogger(__name__)
 
@@ -124,29 +126,31 @@ def open311_media_fetch(*, open311_request: Open311Request) -> Photo | None:
     """Download media_url into a Photo of the report; logs and gives up on any problem.
 
     Runs only when settings.RONDE_OPEN311_FETCH_MEDIA is on (the server otherwise makes no
-    outbound request). Accepts http(s) images up to MEDIA_MAX_BYTES, checked by Pillow.
+    outbound request). Accepts http(s) images up to MEDIA_MAX_BYTES, then the same pipeline as
+    the field app's photos (interventions/services/photos.py): checked, EXIF (GPS position,
+    device) stripped, downscaled, thumbnailed.
     """
-    from PIL import Image
-
     url = open311_request.media_url
     if not url.startswith(("http://", "https://")):
         return None
+    report = open311_request.report
     try:
         with urllib.request.urlopen(url, timeout=MEDIA_TIMEOUT_S) as response:  # noqa: S310 - scheme checked
             data = response.read(MEDIA_MAX_BYTES + 1)
         if len(data) > MEDIA_MAX_BYTES:
             raise ValueError("larger than 10 MB")
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-            extension = (image.format or "jpeg").lower()
-    except Exception as exc:  # network, HTTP or image errors: the report stays, without photo
+        photo, _ = photo_create(
+            community=report.community,
+            data=io.BytesIO(data),
+            size=len(data),
+            kind=PhotoKind.DETAIL,
+            report=report,
+            # Where the partner says the problem is, not where the EXIF says the camera was.
+            position=report.geom,
+            name=f"open311-{open311_request.token}",
+        )
+    except (OSError, http.client.HTTPException, ValueError, ValidationError) as exc:
+        # Network, HTTP or image errors: the report stays, without photo.
         logger.warning("Open311 media_url %s not fetched: %s", url, exc)
         return None
-    report = open311_request.report
-    photo = Photo(
-        community_id=report.community_id, report=report, kind=PhotoKind.DETAIL, taken_at=timezone.now()
-    )
-    photo.geom = report.geom
-    photo.file.save(f"open311-{open311_request.token}.{extension}", ContentFile(data), save=False)
-    photo.save()
     return photo

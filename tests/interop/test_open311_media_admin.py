@@ -84,7 +84,8 @@ def test_media_url_is_fetched_when_the_setting_allows(
     # A signed, expiring link through the permission-checked photo view (no public media URL).
     assert f"/photos/{photo.pk}/full/?sig=" in body["media_url"]
     fetched = Client().get(body["media_url"].removeprefix("http://testserver"))
-    assert fetched.status_code == 200 and fetched["Content-Type"] == "image/png"
+    # Through the photo pipeline: re-encoded as JPEG (interventions/services/photos.py).
+    assert fetched.status_code == 200 and fetched["Content-Type"] == "image/jpeg"
 
 
 def test_admin_issues_a_key_shown_once_that_works(community, tag_service):

@@ -75,7 +75,9 @@ def test_agents_lose_nothing_when_the_primary_is_lost(formation):
     items = drill.outbox(agent, N_ITEMS)
     log = drill.SyncLog()
     with harness.ronde_server(url, workers=2) as base:
-        sender = threading.Thread(target=drill.sync, args=(base, agent["token"], items, log), kwargs={"seconds": 120})
+        sender = threading.Thread(
+            target=drill.sync, args=(base, agent["token"], items, log), kwargs={"seconds": 120}
+        )
         sender.start()
         assert log.halfway.wait(60), "the outbox never got halfway"
         lost_at = time.monotonic()

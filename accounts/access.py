@@ -125,7 +125,9 @@ RULES: dict[str, Rule] = {
     "admin:*": ADMIN_SITE,
     # --- REST API /api/v1/ ---
     "api-root": api(),
-    "api-token": Rule(methods={"POST": EVERYONE}, note="public; throttled (django-axes)"),
+    "api-token": Rule(methods={"POST": EVERYONE}, note="public; throttled (django-axes); a new token each time"),
+    "api-tokens": Rule(read=MEMBERS, note="the caller's own tokens only"),
+    "api-token-detail": Rule(methods={"DELETE": MEMBERS}, note="revokes one of the caller's own tokens (404 otherwise)"),
     "schema": PUBLIC_READ,
     "api-docs": PUBLIC_READ,
     "asset-list": api(create=ADMINS),
@@ -201,8 +203,10 @@ RULES: dict[str, Rule] = {
     "geodata:import-preview": page(ADMINS, ADMINS),
     "geodata:import-job": page(ADMINS),
     "geodata:import-status": Rule(read=ADMINS),
-    "geodata:exports": page(MEMBERS),
-    "geodata:export-download": Rule(read=MEMBERS),
+    # Full-layer exports are for the office (README): an agent's field app reads its own
+    # team's work through the agent API, never the whole community's layers.
+    "geodata:exports": page(MANAGERS),
+    "geodata:export-download": Rule(read=MANAGERS),
     # --- Interoperability ---
     "open311:discovery": PUBLIC_READ,
     "open311:services": Rule(read=EVERYONE, note="public (GeoReport v2)"),
@@ -210,7 +214,8 @@ RULES: dict[str, Rule] = {
     "open311:requests": Rule(read=EVERYONE, methods={"POST": EVERYONE},
                              note="POST needs a partner api_key; GET a key unless the community publishes requests"),
     "open311:request": Rule(read=EVERYONE, note="a partner api_key unless the community publishes requests"),
-    "open311:token": Rule(read=EVERYONE, note="a partner api_key unless the community publishes requests"),
+    "open311:token": Rule(read=EVERYONE, note="public (GeoReport v2: no api_key); the random token is "
+                          "the secret, and the answer is only the request id"),
     "open311:interventions.open311.views.not_found": Rule(read=EVERYONE, methods={"POST": EVERYONE},
                                                           note="404 in the Open311 format"),
     "ogc:*": Rule(read=EVERYONE, note="members see their community; anyone else only what a community publishes"),

@@ -1,5 +1,7 @@
 """Writes for communities, users and teams. Each service owns its transaction."""
 
+import datetime as dt
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -8,8 +10,10 @@ from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point, Polygon
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 
-from .models import Community, Membership, Role, Team, User
+from .models import ApiToken, Community, Membership, Role, Team, User, token_digest
+from .signals import community_created
 
 
 def as_multipolygon(geom: GEOSGeometry) -> MultiPolygon:
@@ -31,12 +35,17 @@ def as_multipolygon(geom: GEOSGeometry) -> MultiPolygon:
 
 
 @transaction.atomic
-def community_create(*, slug: str, name: str, territory: GEOSGeometry) -> Community:
+def community_create(
+    *, slug: str, name: str, territory: GEOSGeometry, default_categories: bool = True
+) -> Community:
+    """A new community; `default_categories`: it starts with the editable default taxonomy
+    (work and asset categories, created by the interventions app on `community_created`)."""
     if Community.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": f"A community with slug '{slug}' already exists."})
     community = Community(slug=slug, name=name, territory=as_multipolygon(territory))
     community.full_clean()
     community.save()
+    community_created.send(sender=Community, community=community, default_categories=default_categories)
     return community
 
 
@@ -135,3 +144,38 @@ def team_delete(*, team: Team) -> None:
         raise ValidationError(
             {"non_field_errors": ["This team has missions; set it inactive instead of deleting it."]}
         ) from exc
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new API token of `user`, valid RONDE_API_TOKEN_TTL_DAYS; (the row, the key shown once).
+
+    Beyond RONDE_API_TOKENS_PER_USER live tokens, the oldest go; expired ones are dropped.
+    """
+    now = timezone.now()
+    key = secrets.token_hex(20)  # 160 bits, the length DRF's keys had
+    token = ApiToken.objects.create(
+        user=user,
+        name=name[:100],
+        key_hash=token_digest(key),
+        prefix=key[:8],
+        expires_at=now + dt.timedelta(days=settings.RONDE_API_TOKEN_TTL_DAYS),
+    )
+    ApiToken.objects.filter(user=user, expires_at__lte=now).delete()
+    keep = ApiToken.objects.filter(user=user).order_by("-created_at", "-id")[
+        : settings.RONDE_API_TOKENS_PER_USER
+    ]
+    ApiToken.objects.filter(user=user).exclude(pk__in=keep.values("pk")).delete()
+    return token, key
+
+
+def api_token_revoke(*, user: User, token_id: int) -> bool:
+    """Revoke one of `user`'s own tokens; False when they have no such token."""
+    deleted, _rows = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    return deleted > 0
+
+
+def api_tokens_revoke_all(*, user_id: int) -> int:
+    """Revoke every token of a user (password changed, deactivated, a role removed); how many."""
+    deleted, _rows = ApiToken.objects.filter(user_id=user_id).delete()
+    return deleted

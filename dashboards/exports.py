@@ -3,7 +3,6 @@
 No personal data in any of them: sites, districts, streets and months only.
 """
 
-import csv
 import io
 import tempfile
 from pathlib import Path
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from shapely.geometry import Point
 
 from accounts.models import Community
+from core.spreadsheet import csv_writer
 
 from .filters import Filters
 from .models import RecurrenceState
@@ -83,7 +83,7 @@ def table_rows(
 
 def table_csv(*, community: Community, filters: Filters, table: str, state: RecurrenceState) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf)
+    writer = csv_writer(buf)
     writer.writerows(table_rows(community=community, filters=filters, table=table, state=state))
     return buf.getvalue()
 

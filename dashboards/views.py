@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Community, Role, Team
 from accounts.selectors import NoCommunity, membership_get_for_user
 from accounts.sharing import share_community, share_links_revoke, share_token_make
+from core.params import ParamError
 from geo.models import Zone, ZoneKind
 from interventions.models import Category
 from tiles.heatmap.filters import HeatmapFilters
@@ -25,7 +26,7 @@ from tiles.heatmap.render import legend
 
 from .charts import trend_svg
 from .exports import TABLES, export_title, hotspots_gpkg, table_csv
-from .filters import FilterError, Filters, filters_from_query
+from .filters import Filters, filters_from_query
 from .maps import dashboard_map
 from .selectors import dashboard_figures
 from .services.freshness import recurrence_ensure_fresh
@@ -65,7 +66,7 @@ def _filters(request: HttpRequest, access: Access) -> Filters:
     return filters_from_query(request.GET, community=access.community, allow_team=not access.public)
 
 
-def _bad_filter(request: HttpRequest, exc: FilterError) -> HttpResponse:
+def _bad_filter(request: HttpRequest, exc: ParamError) -> HttpResponse:
     return render(request, "dashboards/bad_filter.html", {"error": exc}, status=400)
 
 
@@ -162,7 +163,7 @@ def index(request: HttpRequest) -> HttpResponse:
     access = _access(request)
     try:
         filters = _filters(request, access)
-    except FilterError as exc:
+    except ParamError as exc:
         return _bad_filter(request, exc)
     return render(request, "dashboards/index.html", _context(request, access, filters))
 
@@ -172,7 +173,7 @@ def public(request: HttpRequest, token: str) -> HttpResponse:
     access = _access(request, token)
     try:
         filters = _filters(request, access)
-    except FilterError as exc:
+    except ParamError as exc:
         return _bad_filter(request, exc)
     response = render(request, "dashboards/index.html", _context(request, access, filters))
     response["X-Robots-Tag"] = "noindex"
@@ -182,7 +183,7 @@ def public(request: HttpRequest, token: str) -> HttpResponse:
 def _report(request: HttpRequest, access: Access) -> HttpResponse:
     try:
         filters = _filters(request, access)
-    except FilterError as exc:
+    except ParamError as exc:
         return _bad_filter(request, exc)
     context = _context(request, access, filters, with_map=False)
     context["generated"] = timezone.localtime()
@@ -203,7 +204,7 @@ def public_report(request: HttpRequest, token: str) -> HttpResponse:
 def _export(request: HttpRequest, access: Access, table: str, fmt: str) -> HttpResponse:
     try:
         filters = _filters(request, access)
-    except FilterError as exc:
+    except ParamError as exc:
         return JsonResponse({"detail": exc.message, "field": exc.field}, status=400)
     gpkg, csv = fmt == "gpkg" and table == "hotspots", fmt == "csv" and table in TABLES
     if not (gpkg or csv):

@@ -36,6 +36,7 @@ from interventions.models import (
     Report,
     ReportSource,
 )
+from interventions.selectors import intervention_check_writable, user_in_team_of
 from interventions.services.interventions import (
     intervention_create,
     intervention_key_assign,
@@ -50,8 +51,6 @@ from ..selectors import (
     intervention_alias_target,
     intervention_key_owner,
     mission_stops,
-    team_ids_of,
-    user_in_team_of,
 )
 
 
@@ -248,22 +247,6 @@ def _resolve_new_key(*, community: Community, user: User, edit: InterventionEdit
         )
     except ValidationError as exc:
         raise _for_the_app(exc) from exc
-
-
-def intervention_check_writable(*, user: User, intervention: Intervention, stop_id: int | None) -> None:
-    """An agent writes work of their teams' missions, or of missions handed to them before."""
-    if intervention.mission is not None:
-        if user_in_team_of(user=user, mission=intervention.mission):
-            return
-    elif intervention.team_id is not None:
-        if intervention.team_id in team_ids_of(user=user):
-            return
-    elif intervention.agents.filter(pk=user.pk).exists():
-        # Unplanned work the agent recorded themselves.
-        return
-    if delivered_to(user=user, intervention_id=intervention.pk, stop_id=stop_id):
-        return
-    raise PermissionDenied("This intervention is not in one of your missions.")
 
 
 def _apply(

@@ -29,3 +29,5 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 # nginx in front: the client address for login throttling is the last X-Forwarded-For hop.
 RONDE_PROXY_COUNT = env_int("RONDE_PROXY_COUNT", 1)
 RONDE_ACCESS_STRICT = True
+# One cache for every gunicorn worker (the per-key Open311 rate limit), in PostgreSQL.
+CACHES = {"default": RONDE_SHARED_CACHE}  # noqa: F405

@@ -1,11 +1,9 @@
 """Writes for Open311: partner keys and reports filed by partner applications."""
 
-import http.client
 import io
 import logging
 import secrets
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,10 +13,12 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from accounts.models import Community
 from audit.models import AuditAction
 from audit.services import audit_record
+from core.outbound import FetchRefused, fetch_public
 from interventions.models import Category, Open311Request, PartnerApiKey, Photo, PhotoKind, Report
 from interventions.models.partners import partner_key_hash
 from interventions.services.photos import photo_create
@@ -62,8 +62,10 @@ def partner_key_create(*, community: Community, name: str, rate_limit: int = 60)
 def partner_key_throttle(*, partner: PartnerApiKey) -> bool:
     """Count one request in the key's current minute; True when over its rate limit.
 
-    A fixed one-minute window in the Django cache: shared by every worker when the cache
-    is (Redis/Memcached in production); per process with the local-memory default.
+    A fixed one-minute window in the Django cache: shared by every worker in production
+    (the database cache, settings.RONDE_SHARED_CACHE); per process with the local-memory
+    default of local runs. The database cache's incr is a read then a write, so two
+    requests at the same instant may count once: a limit, not an exact meter.
     """
     bucket = f"open311:rate:{partner.pk}:{int(time.time() // 60)}"
     cache.add(bucket, 0, timeout=120)
@@ -118,7 +120,8 @@ def open311_report_create(
         if partner is not None:
             PartnerApiKey.objects.filter(pk=partner.pk).update(last_used_at=timezone.now())
         if submission.media_url and settings.RONDE_OPEN311_FETCH_MEDIA:
-            transaction.on_commit(lambda: open311_media_fetch(open311_request=extra))
+            # In the background worker: a partner's slow or hostile host never holds a request.
+            transaction.on_commit(lambda: open311_media_fetch_task.enqueue(extra.pk))
     return report
 
 
@@ -126,19 +129,16 @@ def open311_media_fetch(*, open311_request: Open311Request) -> Photo | None:
     """Download media_url into a Photo of the report; logs and gives up on any problem.
 
     Runs only when settings.RONDE_OPEN311_FETCH_MEDIA is on (the server otherwise makes no
-    outbound request). Accepts http(s) images up to MEDIA_MAX_BYTES, then the same pipeline as
-    the field app's photos (interventions/services/photos.py): checked, EXIF (GPS position,
-    device) stripped, downscaled, thumbnailed.
+    outbound request), in the background worker (open311_media_fetch_task). Fetches through
+    core.outbound (public addresses, ports 80/443, no redirect, MEDIA_MAX_BYTES within
+    MEDIA_TIMEOUT_S), then the same pipeline as the field app's photos
+    (interventions/services/photos.py): checked, EXIF (GPS position, device) stripped,
+    downscaled, thumbnailed.
     """
     url = open311_request.media_url
-    if not url.startswith(("http://", "https://")):
-        return None
     report = open311_request.report
     try:
-        with urllib.request.urlopen(url, timeout=MEDIA_TIMEOUT_S) as response:  # noqa: S310 - scheme checked
-            data = response.read(MEDIA_MAX_BYTES + 1)
-        if len(data) > MEDIA_MAX_BYTES:
-            raise ValueError("larger than 10 MB")
+        data = fetch_public(url, max_bytes=MEDIA_MAX_BYTES, timeout_s=MEDIA_TIMEOUT_S).content
         photo, _ = photo_create(
             community=report.community,
             data=io.BytesIO(data),
@@ -149,8 +149,15 @@ def open311_media_fetch(*, open311_request: Open311Request) -> Photo | None:
             position=report.geom,
             name=f"open311-{open311_request.token}",
         )
-    except (OSError, http.client.HTTPException, ValueError, ValidationError) as exc:
-        # Network, HTTP or image errors: the report stays, without photo.
+    except (FetchRefused, OSError, ValueError, ValidationError) as exc:
+        # Refused address, network, HTTP or image errors: the report stays, without photo.
         logger.warning("Open311 media_url %s not fetched: %s", url, exc)
         return None
     return photo
+
+
+@task()
+def open311_media_fetch_task(open311_request_id: int) -> bool:
+    """The background side of open311_media_fetch; True when a photo was stored."""
+    found = Open311Request.objects.select_related("report").filter(pk=open311_request_id).first()
+    return found is not None and open311_media_fetch(open311_request=found) is not None

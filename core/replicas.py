@@ -45,7 +45,7 @@ from django.db import DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse
 
-from core.sql import sql_text
+from core.sql import run_sql, sql_text
 
 PRIMARY = "default"
 REPLICA_PREFIX = "replica_"
@@ -172,6 +172,11 @@ def read_connection() -> BaseDatabaseWrapper:
     return connections[read_alias()]
 
 
+def read_sql(path: str | Path, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    """core.sql.run_sql for a read that tolerates lag: on the request's replica when allowed."""
+    return run_sql(path, params, using=read_alias())
+
+
 @contextmanager
 def replica_reads() -> Iterator[None]:
     """Let the reads inside go to a replica (one chosen for the whole block)."""
@@ -202,11 +207,29 @@ class ReplicaReadsMiddleware:
         token = _request.set(choice)
         try:
             response = self.get_response(request)
+            if response.streaming:  # rows read while streaming (exports): decided now, read below
+                read_alias()
         finally:
             _request.reset(token)
+        if response.streaming:
+            response.streaming_content = _streamed_with(choice, response.streaming_content)
         if choice.decided:  # which database answered, for operators and tests
             response["X-Ronde-Read-From"] = "replica" if choice.alias else "primary"
         return response
+
+
+def _streamed_with(choice: _Choice, content: Iterator[bytes]) -> Iterator[bytes]:
+    """A streamed body read under the request's replica choice (after the view has returned)."""
+    iterator = iter(content)
+    while True:
+        token = _request.set(choice)
+        try:
+            chunk = next(iterator, None)
+        finally:
+            _request.reset(token)
+        if chunk is None:
+            return
+        yield chunk
 
 
 class ReadReplicaRouter:

@@ -44,7 +44,8 @@ def bouncer(tmp_path_factory):
         # What the `options` startup parameter would have set (PgBouncer drops it).
         admin.execute(f"ALTER DATABASE {DATABASE} SET jit = off")
         admin.execute(f"ALTER DATABASE {DATABASE} SET max_parallel_workers_per_gather = 0")
-    directory = Path("/var/tmp") / f"ronde-pgbouncer-{port}"
+    # Not pytest's tmp_path: PgBouncer runs as postgres, who cannot enter /tmp/pytest-of-root.
+    directory = Path("/var/tmp") / f"ronde-pgbouncer-{port}"  # noqa: S108
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(mode=0o755)
     listen = harness.free_port()

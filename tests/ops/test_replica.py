@@ -18,9 +18,9 @@ import pytest
 from django.conf import settings
 from django.db import connections
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from accounts.models import Role, User
+from accounts.services import api_token_create
 from core import replicas
 from interventions.models import Report
 from tests.factories import CategoryFactory, CommunityFactory, member
@@ -118,11 +118,9 @@ def _wait_replayed(port: int, timeout: float = 20) -> None:
 def _viewer_and_dispatcher():
     community = CommunityFactory(slug="poitiers", name="Poitiers")
     tag = CategoryFactory(community=community, code="tag", name="Tag", is_tag=True)
-    viewer = Client(
-        HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=member(community, Role.VIEWER)).key}"
-    )
+    viewer = Client(HTTP_AUTHORIZATION=f"Token {api_token_create(user=member(community, Role.VIEWER))[1]}")
     dispatcher = member(community, Role.DISPATCHER)
-    api = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=dispatcher).key}")
+    api = Client(HTTP_AUTHORIZATION=f"Token {api_token_create(user=dispatcher)[1]}")
     return tag, viewer, api
 
 
@@ -249,3 +247,29 @@ def test_tiles_are_built_on_the_replica_and_a_stale_one_is_never_cached(replica,
     # ...and not cached: the next request sees the new report.
     ids, _source, _cache = _tile_ids(viewer, tile)
     assert {first, second} <= ids
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dashboards/",
+        "/geo/exports/download/?what=reports&format=csv",
+        "/ogc/collections/reports/items?f=json",
+        "/open311/v2/services.json?jurisdiction_id=poitiers",
+    ],
+)
+def test_lag_tolerant_pages_read_the_replica(replica, fast_checks, path):
+    tag, _viewer, _api = _viewer_and_dispatcher()
+    browser = Client()
+    browser.force_login(member(tag.community, Role.VIEWER))
+    _wait_replayed(replica.port)
+    response = browser.get(path)
+    assert response.status_code == 200, response.content[:300]
+    assert response["X-Ronde-Read-From"] == "replica"
+
+
+def test_the_rest_api_and_writes_read_the_primary(replica, fast_checks):
+    _tag, _viewer, api = _viewer_and_dispatcher()
+    response = api.get("/api/v1/reports/")
+    assert response.status_code == 200
+    assert "X-Ronde-Read-From" not in response  # never asked: the primary, as without replicas

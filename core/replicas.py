@@ -43,7 +43,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from core.sql import run_sql, sql_text
 
@@ -211,7 +211,7 @@ class ReplicaReadsMiddleware:
                 read_alias()
         finally:
             _request.reset(token)
-        if response.streaming:
+        if isinstance(response, StreamingHttpResponse):
             response.streaming_content = _streamed_with(choice, response.streaming_content)
         if choice.decided:  # which database answered, for operators and tests
             response["X-Ronde-Read-From"] = "replica" if choice.alias else "primary"

@@ -48,6 +48,8 @@ MSGIDS = [
     gettext_noop("%(d)s away, towards %(b)s"),
     gettext_noop("Position unknown"),
     gettext_noop("Start"),
+    gettext_noop("Started at"),
+    gettext_noop("Ended at"),
     gettext_noop("Before photo"),
     gettext_noop("After photo"),
     gettext_noop("Take or choose a photo"),

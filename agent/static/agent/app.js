@@ -1,6 +1,6 @@
 // Ronde field app: missions → ordered stops (list first, map second) → record an
 // intervention in a few steps; report a new tag; everything goes through the outbox.
-import { get, put } from "./db.js";
+import { get, getAll, put } from "./db.js";
 import * as outbox from "./outbox.js";
 import { bearingDeg, compass, currentPosition, distanceM, formatDistance, geoUri, onPosition, watchPosition, webMapUrl } from "./geo.js";
 import { TILE_CAP, precacheTiles, showMissionMap } from "./map.js";
@@ -73,10 +73,47 @@ async function fetchJson(path, storeKey) {
 }
 
 const workKey = (missionId, stopKey) => `${missionId}:${stopKey}`;
+const STEPS = ["start", "before", "form", "after", "done"];
+
+// Where a stop stands on the server (another device, or this one after its store was
+// cleared): done/not done → the summary; in progress → the first step not yet recorded.
+function serverStep(stop) {
+  const rec = stop.recorded || { photos: { before: 0, after: 0 }, form: false };
+  if (stop.status === "done" || stop.status === "not_done") return "done";
+  if (stop.status !== "in_progress") return "start";
+  if (rec.photos.after || rec.form) return "after";
+  return rec.photos.before ? "form" : "before";
+}
+
+// The device's copy of a stop's work, merged with what the server already has: the
+// furthest step, the larger photo count per kind, and no value the server has is
+// replaced by an empty one (a reload must never erase what an earlier step recorded).
 async function loadWork(missionId, stop) {
-  return (await get("work", workKey(missionId, stop.key))) || {
-    key: workKey(missionId, stop.key), uuid: stop.client_uuid || outbox.uuid(), step: "start",
-    values: { ...stop.defaults }, photos: { before: 0, after: 0 }, status: stop.status,
+  const key = workKey(missionId, stop.key);
+  let work = await get("work", key);
+  if (!work && (stop.intervention_id || stop.client_uuid)) {
+    // The stop's key changed (re-planned): the same intervention under its old key.
+    const all = await getAll("work");
+    const same = all.find((w) => (stop.client_uuid && w.uuid === stop.client_uuid) || (stop.intervention_id && w.intervention_id === stop.intervention_id));
+    if (same) work = { ...same, key };
+  }
+  const rec = stop.recorded || { photos: { before: 0, after: 0 } };
+  const fromServer = Object.fromEntries(Object.entries(stop.defaults || {}).filter(([, v]) => v !== "" && v !== null && v !== undefined && v !== false));
+  if (!work) {
+    return {
+      key, uuid: stop.client_uuid || outbox.uuid(), intervention_id: stop.intervention_id, step: serverStep(stop),
+      values: { ...fromServer }, photos: { before: rec.photos.before, after: rec.photos.after },
+      status: stop.status === "in_progress" || stop.status === "done" || stop.status === "not_done" ? stop.status : undefined,
+    };
+  }
+  const values = { ...work.values };
+  for (const [k, v] of Object.entries(fromServer)) if (values[k] === "" || values[k] === null || values[k] === undefined) values[k] = v;
+  // The agent's own navigation on this device wins (they may have gone back a step), unless
+  // this device never got past "start" and another one did.
+  const step = work.step === "start" ? serverStep(stop) : work.step;
+  return {
+    ...work, values, step, intervention_id: work.intervention_id || stop.intervention_id,
+    photos: { before: Math.max(work.photos.before, rec.photos.before), after: Math.max(work.photos.after, rec.photos.after) },
   };
 }
 
@@ -214,10 +251,10 @@ async function photoInput(kind, work, mission) {
   return [h("label", { for: id, class: "button file-label" }, t("Take or choose a photo")), input, count];
 }
 
-const STEPS = ["start", "before", "form", "after", "done"];
-
-async function stopScreen(missionId, stopKey) {
-  const saved = await get("missions", `m${missionId}`);
+async function stopScreen(missionId, stopKey, fresh = false) {
+  // Opened from the router: the server's latest (the device's copy offline); between steps
+  // the copy already on the device.
+  const saved = fresh ? null : await get("missions", `m${missionId}`);
   const mission = saved ? saved.data : (await fetchJson(`missions/${missionId}/`, `m${missionId}`)).data;
   const stop = mission && mission.stops.find((s) => s.key === stopKey);
   if (!stop) { render(t("Stop not found in this mission."), h("p", {}, h("a", { href: `#/m/${missionId}` }, t("Back to the mission")))); return; }
@@ -243,7 +280,8 @@ async function stopScreen(missionId, stopKey) {
     render(title, back, progress, stop.description ? h("p", {}, stop.description) : "", goThere(stop),
       h("button", { type: "button", id: "btn-start", class: "primary big", onclick: async () => {
         work.status = "in_progress"; work.step = "before";
-        await saveWork(work, mission, stop, { started_at: new Date().toISOString() });
+        // Started once: a second tap (or a stop re-opened) keeps the first start time.
+        await saveWork(work, mission, stop, { started_at: work.values.started_at || new Date().toISOString() });
         stopScreen(missionId, stopKey);
       } }, t("Start")), notDone);
   } else if (work.step === "before" || work.step === "after") {
@@ -260,14 +298,24 @@ async function stopScreen(missionId, stopKey) {
         } else go("form");
       }, finish ? t("Finish: work done") : t("Next"), finish ? "btn-finish" : "btn-next"));
   } else if (work.step === "form") {
-    const v = work.values;
-    const form = h("form", { class: "form", id: "work-form", onsubmit: async (e) => {
+    const v = { ...work.values, ...(work.draft || {}) };
+    const val = (id) => document.getElementById(id).value;
+    const typed = () => ({
+      support: val("f-support"), method: val("f-method"), product: val("f-product"), notes: val("f-notes"),
+      surface_m2: val("f-surface").trim().replace(",", ".") || null, offensive: document.getElementById("f-offensive").checked,
+    });
+    // What is typed is kept on the device as it is typed: a reload or a call keeps the draft.
+    let draftTimer = null;
+    const keepDraft = () => {
+      clearTimeout(draftTimer);
+      work.draft = typed(); // "Previous" saves it with the step
+      draftTimer = setTimeout(() => put("work", work), 250);
+    };
+    const form = h("form", { class: "form", id: "work-form", oninput: keepDraft, onchange: keepDraft, onsubmit: async (e) => {
       e.preventDefault();
-      const val = (id) => document.getElementById(id).value;
-      await saveWork(work, mission, stop, {
-        support: val("f-support"), method: val("f-method"), product: val("f-product"), notes: val("f-notes"),
-        surface_m2: val("f-surface").trim().replace(",", ".") || null, offensive: document.getElementById("f-offensive").checked,
-      });
+      clearTimeout(draftTimer);
+      delete work.draft;
+      await saveWork(work, mission, stop, typed());
       go("after");
     } },
       h("h2", {}, t("What was done")),
@@ -282,7 +330,20 @@ async function stopScreen(missionId, stopKey) {
       nav("before", null));
     render(title, back, progress, form);
   } else {
+    const v = work.values;
+    const time = (iso) => (iso ? new Date(iso).toLocaleTimeString(LANG, { hour: "2-digit", minute: "2-digit" }) : "–");
+    const line = (label, value) => (value ? h("div", {}, h("dt", {}, label), h("dd", {}, value)) : "");
+    const reason = (CONFIG.choices.reason.find(([k]) => k === v.not_done_reason) || [])[1];
+    // What was recorded, as it was recorded: nothing here is reset by re-opening the stop.
+    const summary = h("dl", { class: "recorded", id: "recorded" },
+      line(t("Started at"), v.started_at ? time(v.started_at) : ""),
+      line(t("Ended at"), v.ended_at ? time(v.ended_at) : ""),
+      line(t("Reason"), work.status === "not_done" ? reason : ""),
+      line(t("Before photo"), work.photos.before ? tn("photos", work.photos.before) : ""),
+      line(t("After photo"), work.photos.after ? tn("photos", work.photos.after) : ""),
+      line(t("Notes"), v.notes || ""));
     render(title, back, h("p", { class: "message", "data-done": work.status, role: "status" }, `${statusLabel(work.status)} — ${t("Intervention saved; it will be sent with the next sync.")}`),
+      summary,
       h("p", {}, h("a", { href: `#/m/${missionId}`, class: "button primary", id: "btn-back-mission" }, t("Back to the mission"))));
   }
 }
@@ -374,7 +435,7 @@ async function syncNow(quiet = false) {
 async function route() {
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
   app.dataset.ready = "false";
-  if (parts[0] === "m" && parts[2] === "s") await stopScreen(Number(parts[1]), parts[3]);
+  if (parts[0] === "m" && parts[2] === "s") await stopScreen(Number(parts[1]), parts[3], true);
   else if (parts[0] === "m") await missionScreen(Number(parts[1]));
   else if (parts[0] === "report") await reportScreen();
   else if (parts[0] === "outbox") await outboxScreen();

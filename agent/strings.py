@@ -29,6 +29,7 @@ MSGIDS = [
     gettext_noop("Today"),
     gettext_noop("Coming"),
     gettext_noop("No mission for today or the coming days."),
+    gettext_noop("No mission today."),
     gettext_noop("Mission list saved on this device (offline)."),
     gettext_noop("Could not load the missions and none are saved on this device."),
     gettext_noop("Cancelled"),

@@ -17,7 +17,14 @@ export const formatNumber = (x, digits = 2) => new Intl.NumberFormat(LANG, { max
 const app = document.getElementById("app");
 outbox.configure({ api: CONFIG.api });
 
-const fill = (text, params) => text.replace(/%\((\w+)\)s/g, (_, k) => String(params[k] ?? ""));
+// French typography: a no-break space before ":" ";" "!" "?" (some translations have a plain
+// space or none), so a label never ends a line with its colon on the next one.
+const FRENCH = LANG.startsWith("fr");
+export const typo = (text) => (FRENCH ? text.replace(/(\S)[ \u00a0]?([:;!?])(?=\s|$)/g, "$1\u00a0$2") : text);
+const fill = (text, params) => typo(text.replace(/%\((\w+)\)s/g, (_, k) => String(params[k] ?? "")));
+// "samedi 6 décembre" for an ISO day (read as a local date, not UTC midnight).
+const DAY = new Intl.DateTimeFormat(LANG, { weekday: "long", day: "numeric", month: "long" });
+export const formatDay = (iso) => { const [y, m, d] = iso.split("-").map(Number); return DAY.format(new Date(y, m - 1, d)); };
 export function t(msgid, params = {}) {
   return fill(STRINGS[msgid] || msgid, params);
 }
@@ -48,7 +55,8 @@ function announce(text) {
 }
 
 function render(title, ...content) {
-  app.replaceChildren(h("h1", { tabindex: "-1", id: "screen-title" }, title), ...content);
+  // Nested arrays (a heading and its list) are flattened: never "[object HTMLHeadingElement]".
+  app.replaceChildren(h("h1", { tabindex: "-1", id: "screen-title" }, title), ...content.flat(Infinity).filter((c) => c !== "" && c !== null && c !== undefined && c !== false));
   app.dataset.ready = "true";
   document.title = `${title} · Ronde`;
   document.getElementById("screen-title").focus();
@@ -124,14 +132,15 @@ async function missionsScreen() {
   const today = data.today;
   const item = (m) => h("li", { class: "card mission-card" },
     h("a", { href: `#/m/${m.id}`, "data-mission-id": m.id, class: "block-link" }, m.name),
-    h("p", {}, `${m.date} · ${m.team}`, m.status === "cancelled" ? h("strong", { class: "error" }, ` · ${t("Cancelled")}`) : ""));
+    h("p", {}, h("time", { datetime: m.date }, formatDay(m.date)), ` · ${m.team}`, m.status === "cancelled" ? h("strong", { class: "error" }, ` · ${t("Cancelled")}`) : ""));
   const todays = data.missions.filter((m) => m.date === today);
   const coming = data.missions.filter((m) => m.date > today);
   render(t("My missions"),
     offline ? h("p", { class: "notice" }, t("Mission list saved on this device (offline).")) : "",
     h("h2", {}, t("Today")),
-    todays.length ? h("ul", { class: "cards" }, todays.map(item)) : h("p", {}, t("No mission for today or the coming days.")),
-    coming.length ? [h("h2", {}, t("Coming")), h("ul", { class: "cards" }, coming.map(item))] : "",
+    todays.length ? h("ul", { class: "cards", id: "missions-today" }, todays.map(item))
+      : h("p", {}, coming.length ? t("No mission today.") : t("No mission for today or the coming days.")),
+    coming.length ? [h("h2", {}, t("Coming")), h("ul", { class: "cards", id: "missions-coming" }, coming.map(item))] : "",
     h("p", {}, h("a", { href: "#/report", class: "button", id: "report-link" }, t("Report a new tag"))),
   );
 }
@@ -385,17 +394,30 @@ async function reportScreen() {
   render(t("Report a new tag"), h("p", {}, h("a", { href: "#/" }, t("Back to missions"))), form);
 }
 
-async function outboxScreen() {
+// The details screen: what waits and what went, kept current while it is open (a sync
+// moves items from one list to the other) without moving the focus.
+async function fillOutboxLists() {
+  const waitingBox = document.getElementById("outbox-waiting");
+  const sentBox = document.getElementById("sent-list");
+  if (!waitingBox || !sentBox) return;
   const [waiting, sent] = await Promise.all([outbox.pending(), outbox.recentlySent()]);
   const label = { intervention: t("Intervention"), photo: t("Photo"), report: t("Report") };
-  const row = (i) => h("li", { "data-type": i.type }, `${label[i.type]} · ${new Date(i.created).toLocaleString()}`, i.error ? h("span", { class: "error" }, ` — ${t("Error")}: ${i.error}`) : "");
+  const when = (ms) => new Date(ms).toLocaleString(LANG, { dateStyle: "short", timeStyle: "short" });
+  const row = (i, at) => h("li", { "data-type": i.type }, `${label[i.type]} · ${when(at)}`, i.error ? h("span", { class: "error" }, typo(` — ${t("Error")}: ${i.error}`)) : "");
+  waitingBox.replaceChildren(waiting.length ? h("ul", { id: "outbox-list" }, waiting.map((i) => row(i, i.created))) : h("p", { id: "outbox-empty" }, t("Nothing waiting")));
+  sentBox.replaceChildren(...sent.sort((a, b) => b.sentAt - a.sentAt).slice(0, 200).map((i) => row(i, i.sentAt)));
+  sentBox.dataset.count = String(sent.length);
+}
+
+async function outboxScreen() {
   render(t("Waiting to be sent"),
     h("p", {}, h("a", { href: "#/" }, t("Back to missions"))),
-    waiting.length ? h("ul", { id: "outbox-list" }, waiting.map(row)) : h("p", {}, t("Nothing waiting")),
+    h("div", { id: "outbox-waiting" }),
     h("h2", {}, t("Sent in the last two days")),
-    h("ul", { id: "sent-list" }, sent.sort((a, b) => b.sentAt - a.sentAt).slice(0, 200).map(row)),
+    h("ul", { id: "sent-list" }),
     h("p", {}, t("Resending is safe: the server ignores what it already has.")),
-    h("button", { type: "button", id: "btn-resend", onclick: async () => { await outbox.requeue(); await syncNow(); outboxScreen(); } }, t("Send again")));
+    h("button", { type: "button", id: "btn-resend", onclick: async () => { await outbox.requeue(); await fillOutboxLists(); await syncNow(); } }, t("Send again")));
+  await fillOutboxLists();
 }
 
 // ---------- sync and status bar ----------
@@ -442,7 +464,7 @@ async function route() {
   else await missionsScreen();
 }
 
-outbox.onChange((c) => showCounts(c));
+outbox.onChange((c) => { showCounts(c); fillOutboxLists(); });
 document.getElementById("sync-now").addEventListener("click", () => syncNow());
 window.addEventListener("online", () => { showNet(); syncNow(true); });
 window.addEventListener("offline", showNet);

@@ -102,3 +102,26 @@ def _shot(name: str):
     from pathlib import Path
 
     return Path(tempfile.gettempdir()) / f"{name}.png"
+
+
+def test_the_stop_screen_names_the_address_and_the_distance(day, live_server):
+    page, _context, field, _tomorrow = day
+    report = field.stops[0].report
+    report.address = "12 rue de la Cathédrale"
+    report.save(update_fields=["address"])
+    page.goto(f"{live_server.url}/agent/#/m/{field.mission.pk}/s/i{field.stops[0].pk}")
+    page.locator("#btn-start").wait_for()
+    title = page.get_by_role("heading", level=1)
+    assert title.inner_text() == "1. 12 rue de la Cathédrale"
+    assert page.locator(".stop-category").inner_text() == field.stops[0].category.name
+    # The agent stands about 1 km away (the context's geolocation): a distance and a direction.
+    page.wait_for_function(
+        "() => /\\d.*(m|km), direction/.test(document.querySelector('#stop-distance').textContent)"
+    )
+    assert french_text_problems(page) == []
+    page.screenshot(path=str(_shot("agent-stop-address")))
+    # Without an address the category names the stop.
+    page.goto(f"{live_server.url}/agent/#/m/{field.mission.pk}/s/i{field.stops[1].pk}")
+    page.wait_for_function("() => document.title.startsWith('2.')")
+    assert title.inner_text() == f"2. {field.stops[1].category.name}"
+    assert page.locator(".stop-category").count() == 0

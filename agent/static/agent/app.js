@@ -151,12 +151,12 @@ function distanceText(position) {
   return t("%(d)s away, towards %(b)s", { d: formatDistance(distanceM(me.lonlat, position), LANG), b: t(compass(bearingDeg(me.lonlat, position))) });
 }
 
-function goThere(stop) {
+function goThere(stop, withDistance = true) {
   const label = `${stop.sequence || ""} ${stop.category}`.trim();
   return h("div", { class: "go-there" },
     h("a", { href: geoUri(stop.position, label), class: "button primary", "data-go": "geo" }, t("Go there")),
     h("a", { href: webMapUrl(stop.position), class: "button", rel: "noopener", target: "_blank", "data-go": "web" }, t("Open in the browser map")),
-    h("p", { class: "distance", "data-position": stop.position.join(",") }, distanceText(stop.position)));
+    withDistance ? h("p", { class: "distance", "data-position": stop.position.join(",") }, distanceText(stop.position)) : "");
 }
 
 async function missionScreen(id) {
@@ -269,7 +269,14 @@ async function stopScreen(missionId, stopKey, fresh = false) {
   if (!stop) { render(t("Stop not found in this mission."), h("p", {}, h("a", { href: `#/m/${missionId}` }, t("Back to the mission")))); return; }
   const work = await loadWork(missionId, stop);
   const back = h("p", {}, h("a", { href: `#/m/${missionId}` }, t("Back to the mission")));
-  const title = `${stop.sequence || ""}. ${stop.category}`;
+  // The address names the place to go; the category says what is there.
+  const title = `${stop.sequence || ""}. ${stop.address || stop.category}`;
+  const where = h("p", { class: "stop-where" },
+    stop.address ? h("span", { class: "stop-category" }, stop.category) : "",
+    stop.address ? " · " : "",
+    h("span", { class: "distance", id: "stop-distance", "data-position": stop.position.join(",") }, distanceText(stop.position)));
+  const unsubscribe = onPosition(() => { where.querySelector(".distance").textContent = distanceText(stop.position); });
+  window.addEventListener("hashchange", unsubscribe, { once: true });
   const go = async (step) => { work.step = step; await put("work", work); stopScreen(missionId, stopKey); };
   const stepNo = STEPS.indexOf(work.step) + 1;
   const progress = h("p", { class: "step", "data-step": work.step }, t("Step %(n)s of %(t)s", { n: stepNo, t: STEPS.length }));
@@ -286,7 +293,7 @@ async function stopScreen(missionId, stopKey, fresh = false) {
       announce(t("Intervention saved; it will be sent with the next sync."));
       stopScreen(missionId, stopKey);
     } }, h("h2", {}, t("Not done")), reason, h("button", { type: "submit", id: "btn-not-done", class: "danger" }, t("Save: not done")));
-    render(title, back, progress, stop.description ? h("p", {}, stop.description) : "", goThere(stop),
+    render(title, back, where, progress, stop.description ? h("p", {}, stop.description) : "", goThere(stop, false),
       h("button", { type: "button", id: "btn-start", class: "primary big", onclick: async () => {
         work.status = "in_progress"; work.step = "before";
         // Started once: a second tap (or a stop re-opened) keeps the first start time.
@@ -296,7 +303,7 @@ async function stopScreen(missionId, stopKey, fresh = false) {
   } else if (work.step === "before" || work.step === "after") {
     const kind = work.step;
     const finish = kind === "after";
-    render(title, back, progress, h("h2", {}, kind === "before" ? t("Before photo") : t("After photo")),
+    render(title, back, where, progress, h("h2", {}, kind === "before" ? t("Before photo") : t("After photo")),
       h("div", { class: "form" }, ...(await photoInput(kind, work, mission))),
       nav(kind === "before" ? null : "form", async () => {
         if (finish) {
@@ -337,7 +344,7 @@ async function stopScreen(missionId, stopKey, fresh = false) {
       h("div", { class: "check" }, h("input", { id: "f-offensive", type: "checkbox", checked: !!v.offensive }), h("label", { for: "f-offensive" }, t("Offensive content"))),
       h("label", { for: "f-notes" }, t("Notes")), h("textarea", { id: "f-notes", rows: "3" }, v.notes || ""),
       nav("before", null));
-    render(title, back, progress, form);
+    render(title, back, where, progress, form);
   } else {
     const v = work.values;
     const time = (iso) => (iso ? new Date(iso).toLocaleTimeString(LANG, { hour: "2-digit", minute: "2-digit" }) : "–");
@@ -351,7 +358,7 @@ async function stopScreen(missionId, stopKey, fresh = false) {
       line(t("Before photo"), work.photos.before ? tn("photos", work.photos.before) : ""),
       line(t("After photo"), work.photos.after ? tn("photos", work.photos.after) : ""),
       line(t("Notes"), v.notes || ""));
-    render(title, back, h("p", { class: "message", "data-done": work.status, role: "status" }, `${statusLabel(work.status)} — ${t("Intervention saved; it will be sent with the next sync.")}`),
+    render(title, back, where, h("p", { class: "message", "data-done": work.status, role: "status" }, `${statusLabel(work.status)} — ${t("Intervention saved; it will be sent with the next sync.")}`),
       summary,
       h("p", {}, h("a", { href: `#/m/${missionId}`, class: "button primary", id: "btn-back-mission" }, t("Back to the mission"))));
   }

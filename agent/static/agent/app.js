@@ -2,7 +2,7 @@
 // intervention in a few steps; report a new tag; everything goes through the outbox.
 import { get, getAll, put } from "./db.js";
 import * as outbox from "./outbox.js";
-import { bearingDeg, compass, currentPosition, distanceM, formatDistance, geoUri, onPosition, watchPosition, webMapUrl } from "./geo.js";
+import { bearingDeg, buildGraph, compass, currentPosition, distanceM, formatDistance, geoUri, onPosition, walkTo, walkTree, watchPosition } from "./geo.js";
 import { TILE_CAP, precacheTiles, showMissionMap } from "./map.js";
 import { downscale } from "./photos.js";
 
@@ -145,23 +145,44 @@ async function missionsScreen() {
   );
 }
 
+// The walking graph of the mission open on screen, and the shortest-path tree from where the
+// agent stands (recomputed when they move): every distance shown is along the streets.
+let walking = { missionId: null, graph: null, tree: null, at: null };
+function useMissionNetwork(mission) {
+  if (walking.missionId !== mission.id) {
+    walking = { missionId: mission.id, graph: mission.network && mission.network.edges.length ? buildGraph(mission.network) : null, tree: null, at: null };
+  }
+}
+function walkFromHere(position) {
+  const me = currentPosition();
+  if (!me || !walking.graph) return null;
+  if (walking.at !== me.lonlat) walking = { ...walking, tree: walkTree(walking.graph, me.lonlat), at: me.lonlat };
+  return walkTo(walking.tree, position);
+}
+
 function distanceText(position) {
   const me = currentPosition();
   if (!me || !position) return t("Position unknown");
-  return t("%(d)s away, towards %(b)s", { d: formatDistance(distanceM(me.lonlat, position), LANG), b: t(compass(bearingDeg(me.lonlat, position))) });
+  const b = t(compass(bearingDeg(me.lonlat, position)));
+  const walk = walkFromHere(position);
+  if (walk) return t("%(d)s on foot, towards %(b)s", { d: formatDistance(walk.lengthM, LANG), b });
+  return t("%(d)s away, towards %(b)s", { d: formatDistance(distanceM(me.lonlat, position), LANG), b });
 }
 
-function goThere(stop, withDistance = true) {
+function goThere(stop, missionId, withDistance = true) {
   const label = `${stop.sequence || ""} ${stop.category}`.trim();
   return h("div", { class: "go-there" },
-    h("a", { href: geoUri(stop.position, label), class: "button primary", "data-go": "geo" }, t("Go there")),
-    h("a", { href: webMapUrl(stop.position), class: "button", rel: "noopener", target: "_blank", "data-go": "web" }, t("Open in the browser map")),
+    // In the app, offline: the walking route on the mission map.
+    h("a", { href: `#/m/${missionId}/go/${stop.key}`, class: "button primary", "data-go": "app" }, t("Go there")),
+    h("a", { href: geoUri(stop.position, label), class: "button", "data-go": "geo" }, t("Open in the maps app")),
     withDistance ? h("p", { class: "distance", "data-position": stop.position.join(",") }, distanceText(stop.position)) : "");
 }
 
-async function missionScreen(id) {
+async function missionScreen(id, goKey = null) {
   const { data: mission, offline, notFound } = await fetchJson(`missions/${id}/`, `m${id}`);
   if (!mission) { render(t("Mission not found on this device."), h("p", {}, h("a", { href: "#/" }, t("Back to missions")))); return; }
+  useMissionNetwork(mission);
+  const target = goKey ? mission.stops.find((s) => s.key === goKey) : null;
   const works = await Promise.all(mission.stops.map((s) => loadWork(id, s)));
   const list = h("ol", { class: "stops", id: "stops" }, mission.stops.map((stop, i) => {
     const status = works[i].status || stop.status;
@@ -171,24 +192,40 @@ async function missionScreen(id) {
         h("a", { href: `#/m/${id}/s/${stop.key}`, class: "block-link stop-open" }, `${stop.category}${stop.address ? ` — ${stop.address}` : ""}`),
         h("span", { class: `badge status-${status}` }, statusLabel(status))),
       stop.description ? h("p", {}, stop.description) : "",
-      goThere(stop));
+      goThere(stop, id));
   }));
   const mapBox = h("div", { class: "map", id: "mission-map", role: "region", "aria-label": t("Map") });
   render(mission.name,
     h("p", {}, h("a", { href: "#/" }, t("Back to missions"))),
     mission.status === "cancelled" ? h("p", { class: "message error", role: "alert" }, t("Mission cancelled: work you record is kept and flagged to the dispatcher.")) : "",
+    target ? h("p", { id: "walk-status", class: "notice", "aria-live": "polite" }) : "",
+    target ? mapBox : "",
     h("h2", {}, t("Stops")), list,
-    h("h2", {}, t("Map")), mapBox,
+    target ? "" : [h("h2", {}, t("Map")), mapBox],
     h("p", { id: "tile-status", class: "muted", "aria-live": "polite" }));
   const saved = await get("missions", `tiles:m${id}`);
   const handle = await showMissionMap(mapBox, mission, {
     t, styleUrl: CONFIG.tiles && CONFIG.tiles.style, workerUrl: CONFIG.maplibreWorker, offlineMaxZoom: saved ? saved.savedMaxZoom : null,
     onStop: (s) => { location.hash = `#/m/${id}/s/${s.key}`; },
   });
+  const showWalk = () => {
+    const status = document.getElementById("walk-status");
+    if (!target || !status) return;
+    const name = `${target.sequence || ""}. ${target.address || target.category}`;
+    const me = currentPosition();
+    const walk = me ? walkFromHere(target.position) : null;
+    if (handle) handle.setWalk(walk ? walk.coords : me ? [me.lonlat, target.position] : null);
+    status.dataset.state = walk ? "route" : me ? "straight" : "position";
+    status.textContent = walk ? t("Walking route to %(stop)s: %(d)s.", { stop: name, d: formatDistance(walk.lengthM, LANG) })
+      : me ? t("No walking route to %(stop)s on the saved streets: straight line shown.", { stop: name })
+        : t("Position unknown");
+  };
   const update = (p) => {
     if (handle) handle.setPosition(p.lonlat);
     document.querySelectorAll(".distance[data-position]").forEach((el) => { el.textContent = distanceText(el.dataset.position.split(",").map(Number)); });
+    showWalk();
   };
+  showWalk();
   if (currentPosition()) update(currentPosition());
   const stop = onPosition(update);
   window.addEventListener("hashchange", stop, { once: true });
@@ -293,7 +330,7 @@ async function stopScreen(missionId, stopKey, fresh = false) {
       announce(t("Intervention saved; it will be sent with the next sync."));
       stopScreen(missionId, stopKey);
     } }, h("h2", {}, t("Not done")), reason, h("button", { type: "submit", id: "btn-not-done", class: "danger" }, t("Save: not done")));
-    render(title, back, where, progress, stop.description ? h("p", {}, stop.description) : "", goThere(stop, false),
+    render(title, back, where, progress, stop.description ? h("p", {}, stop.description) : "", goThere(stop, missionId, false),
       h("button", { type: "button", id: "btn-start", class: "primary big", onclick: async () => {
         work.status = "in_progress"; work.step = "before";
         // Started once: a second tap (or a stop re-opened) keeps the first start time.
@@ -465,6 +502,7 @@ async function route() {
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
   app.dataset.ready = "false";
   if (parts[0] === "m" && parts[2] === "s") await stopScreen(Number(parts[1]), parts[3], true);
+  else if (parts[0] === "m" && parts[2] === "go") await missionScreen(Number(parts[1]), parts[3]);
   else if (parts[0] === "m") await missionScreen(Number(parts[1]));
   else if (parts[0] === "report") await reportScreen();
   else if (parts[0] === "outbox") await outboxScreen();

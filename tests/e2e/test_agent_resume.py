@@ -13,7 +13,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 NOTES = "Tag repeint en partie, reste une trace au bas du mur"
 
 
-def phone(browser):
+def phone(browser, geolocation: dict | None = None):
+    """A 390 × 844 touch phone in French; by default about 1 km from the test stops."""
     return browser.new_context(
         locale="fr-FR",
         viewport={"width": 390, "height": 844},
@@ -21,7 +22,7 @@ def phone(browser):
         is_mobile=True,
         service_workers="allow",
         permissions=["geolocation"],
-        geolocation={"longitude": 0.3400, "latitude": 46.5795},
+        geolocation=geolocation or {"longitude": 0.3400, "latitude": 46.5795},
     )
 
 
@@ -51,18 +52,33 @@ def at(page, name: str) -> None:
     page.locator(f"p.step[data-step='{name}']").wait_for()
 
 
+def start_with_a_photo(page, url: str) -> None:
+    page.goto(url)
+    page.locator("#btn-start").tap()
+    page.locator("#photo-before").set_input_files(photo_file("before.jpg", (200, 30, 30)))
+    page.wait_for_function("() => document.querySelector('#photo-before-count')?.textContent.includes('1')")
+
+
+def back_then_finish(page) -> None:
+    """From the "after" screen: back to the notes and the before photo (both still there), then finish."""
+    page.locator("#btn-prev").tap()
+    assert page.locator("#f-notes").input_value() == NOTES
+    page.locator("#btn-prev").tap()
+    assert "1 photo" in page.locator("#photo-before-count").inner_text()
+    page.locator("#btn-next").tap()
+    page.locator("#btn-next").tap()
+    page.locator("#photo-after").set_input_files(photo_file("after.jpg", (30, 200, 30)))
+    page.wait_for_function("() => document.querySelector('#photo-after-count')?.textContent.includes('1')")
+    page.locator("#btn-finish").tap()
+
+
 def test_a_stop_resumes_where_it_was_after_reloads_online_and_offline(browser, live_server, community):
     field = make_field(community, n_stops=2)
     context = phone(browser)
     try:
         page = open_app(context, live_server, field.agent.username)
         stop = field.stops[0]
-        page.goto(f"{live_server.url}/agent/#/m/{field.mission.pk}/s/i{stop.pk}")
-        page.locator("#btn-start").tap()
-        page.locator("#photo-before").set_input_files(photo_file("before.jpg", (200, 30, 30)))
-        page.wait_for_function(
-            "() => document.querySelector('#photo-before-count')?.textContent.includes('1')"
-        )
+        start_with_a_photo(page, f"{live_server.url}/agent/#/m/{field.mission.pk}/s/i{stop.pk}")
 
         # Reloaded on the "before" screen: the photo is still counted, no new start.
         reopen(page)
@@ -87,17 +103,7 @@ def test_a_stop_resumes_where_it_was_after_reloads_online_and_offline(browser, l
         at(page, "after")
         reopen(page)
         at(page, "after")
-        page.locator("#btn-prev").tap()
-        assert page.locator("#f-notes").input_value() == NOTES
-        page.locator("#btn-prev").tap()
-        assert "1 photo" in page.locator("#photo-before-count").inner_text()
-        page.locator("#btn-next").tap()
-        page.locator("#btn-next").tap()
-        page.locator("#photo-after").set_input_files(photo_file("after.jpg", (30, 200, 30)))
-        page.wait_for_function(
-            "() => document.querySelector('#photo-after-count')?.textContent.includes('1')"
-        )
-        page.locator("#btn-finish").tap()
+        back_then_finish(page)
         page.locator("[data-done='done']").wait_for()
         reopen(page)
         page.locator("[data-done='done']").wait_for()
@@ -125,12 +131,7 @@ def test_a_stop_started_on_one_phone_resumes_on_another_from_the_server(browser,
     try:
         page = open_app(first, live_server, field.agent.username)
         stop = field.stops[0]
-        page.goto(f"{live_server.url}/agent/#/m/{field.mission.pk}/s/i{stop.pk}")
-        page.locator("#btn-start").tap()
-        page.locator("#photo-before").set_input_files(photo_file("before.jpg", (200, 30, 30)))
-        page.wait_for_function(
-            "() => document.querySelector('#photo-before-count')?.textContent.includes('1')"
-        )
+        start_with_a_photo(page, f"{live_server.url}/agent/#/m/{field.mission.pk}/s/i{stop.pk}")
         page.locator("#btn-next").tap()
         page.locator("#f-notes").fill(NOTES)
         page.locator("#btn-next").tap()
@@ -151,17 +152,7 @@ def test_a_stop_started_on_one_phone_resumes_on_another_from_the_server(browser,
         page.goto(f"{live_server.url}/agent/#/m/{field.mission.pk}/s/i{stop.pk}")
         page.locator("#app[data-ready='true']").wait_for()
         at(page, "after")
-        page.locator("#btn-prev").tap()
-        assert page.locator("#f-notes").input_value() == NOTES
-        page.locator("#btn-prev").tap()
-        assert "1 photo" in page.locator("#photo-before-count").inner_text()
-        page.locator("#btn-next").tap()
-        page.locator("#btn-next").tap()
-        page.locator("#photo-after").set_input_files(photo_file("after.jpg", (30, 200, 30)))
-        page.wait_for_function(
-            "() => document.querySelector('#photo-after-count')?.textContent.includes('1')"
-        )
-        page.locator("#btn-finish").tap()
+        back_then_finish(page)
         page.locator("#sync-now").tap()
         page.wait_for_function(
             "() => document.querySelector('#outbox-summary').dataset.photos === '0'"

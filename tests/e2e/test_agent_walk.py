@@ -9,6 +9,7 @@ from django.contrib.gis.geos import Point
 
 from tests.agent.conftest import make_field
 from tests.e2e.conftest import _wait_for_server_idle, login
+from tests.e2e.test_agent_resume import phone
 from tests.factories import PASSWORD, CommunityFactory
 from tests.geo.routing_grids import at, grid
 
@@ -30,15 +31,8 @@ def test_go_there_draws_the_walk_along_the_streets_offline(browser, live_server,
     field = make_field(community, n_stops=2)  # stops on the grid's south street, 0 and 40 m east
     grid(community, n=6, step=100.0)
     grid(CommunityFactory(), n=2, step=100.0)  # another town's streets: never shipped
-    context = browser.new_context(
-        locale="fr-FR",
-        viewport={"width": 390, "height": 844},
-        has_touch=True,
-        is_mobile=True,
-        service_workers="allow",
-        permissions=["geolocation"],
-        geolocation=lonlat(200, 200),  # at a crossing two blocks north-east of stop 1
-    )
+    # At a crossing two blocks north-east of stop 1.
+    context = phone(browser, geolocation=lonlat(200, 200))
     try:
         page = context.new_page()
         page.set_default_timeout(20_000)

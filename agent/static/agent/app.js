@@ -297,12 +297,14 @@ async function photoInput(kind, work, mission) {
   return [h("label", { for: id, class: "button file-label" }, t("Take or choose a photo")), input, count];
 }
 
+let stopPositionOff = null;
 async function stopScreen(missionId, stopKey, fresh = false) {
   // Opened from the router: the server's latest (the device's copy offline); between steps
   // the copy already on the device.
   const saved = fresh ? null : await get("missions", `m${missionId}`);
   const mission = saved ? saved.data : (await fetchJson(`missions/${missionId}/`, `m${missionId}`)).data;
   const stop = mission && mission.stops.find((s) => s.key === stopKey);
+  if (mission) useMissionNetwork(mission);
   if (!stop) { render(t("Stop not found in this mission."), h("p", {}, h("a", { href: `#/m/${missionId}` }, t("Back to the mission")))); return; }
   const work = await loadWork(missionId, stop);
   const back = h("p", {}, h("a", { href: `#/m/${missionId}` }, t("Back to the mission")));
@@ -312,8 +314,9 @@ async function stopScreen(missionId, stopKey, fresh = false) {
     stop.address ? h("span", { class: "stop-category" }, stop.category) : "",
     stop.address ? " · " : "",
     h("span", { class: "distance", id: "stop-distance", "data-position": stop.position.join(",") }, distanceText(stop.position)));
-  const unsubscribe = onPosition(() => { where.querySelector(".distance").textContent = distanceText(stop.position); });
-  window.addEventListener("hashchange", unsubscribe, { once: true });
+  // One position listener for the stop on screen (this function re-renders at every step).
+  if (stopPositionOff) stopPositionOff();
+  stopPositionOff = onPosition(() => { where.querySelector(".distance").textContent = distanceText(stop.position); });
   const go = async (step) => { work.step = step; await put("work", work); stopScreen(missionId, stopKey); };
   const stepNo = STEPS.indexOf(work.step) + 1;
   const progress = h("p", { class: "step", "data-step": work.step }, t("Step %(n)s of %(t)s", { n: stepNo, t: STEPS.length }));
@@ -501,6 +504,7 @@ async function syncNow(quiet = false) {
 async function route() {
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
   app.dataset.ready = "false";
+  if (stopPositionOff) { stopPositionOff(); stopPositionOff = null; }
   if (parts[0] === "m" && parts[2] === "s") await stopScreen(Number(parts[1]), parts[3], true);
   else if (parts[0] === "m" && parts[2] === "go") await missionScreen(Number(parts[1]), parts[3]);
   else if (parts[0] === "m") await missionScreen(Number(parts[1]));

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
+from django.utils.formats import date_format
 from rest_framework import serializers
 
 from geo.models import Support
@@ -140,7 +141,9 @@ def photo_json(photo: Photo) -> dict[str, Any]:
 def mission_summary_json(mission: Mission) -> dict[str, Any]:
     return {
         "id": mission.pk,
-        "name": str(mission),
+        # An unnamed mission: its team and day in the page's language ("Brigade 2 · samedi
+        # 5 décembre"), not the model's ISO date.
+        "name": mission.name or f"{mission.team.name} · {date_format(mission.date, 'l j F')}",
         "date": mission.date.isoformat(),
         "status": mission.status,
         "team": mission.team.name,

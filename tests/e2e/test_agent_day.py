@@ -52,6 +52,7 @@ def test_home_lists_today_and_coming_missions_in_french(day):
     # Days in words ("dimanche 6 décembre"), not ISO dates.
     day = page.locator(f"#missions-coming time[datetime='{tomorrow.date.isoformat()}']").inner_text()
     assert re.fullmatch(r"[a-z]+ \d{1,2} [a-zéû]+", day), day
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text)  # no ISO date, in names either
     assert french_text_problems(page) == []
     page.screenshot(path=str(_shot("agent-home")))
 

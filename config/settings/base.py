@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "tiles",
     "dispatch",
     "audit",
+    "django_otp",  # optional second factor (accounts/twofactor.py)
+    "django_otp.plugins.otp_totp",
+    "administration",  # after otp_totp: its admin.py replaces that app's device admin
     "axes",  # login throttling (after the apps whose logins it watches)
 ]
 
@@ -52,6 +55,7 @@ MIDDLEWARE = [
     "geo.web.upload_limit.ImportUploadLimitMiddleware",  # before CSRF reads the upload
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified() for the second factor
     "audit.context.AuditContextMiddleware",  # who and which device, for the audit trail
     "accounts.access.AccessMiddleware",  # the permission matrix (accounts/access.py)
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -30,9 +30,12 @@ from interventions.models import (
 from interventions.selectors_missions import (
     ACTIVE_MISSION_STATUSES,
     OPEN_REPORT_STATUSES,
+    job_bookings,
     open_interventions_within_zone,
     open_reports_within_zone,
 )
+from interventions.services.bookings import booking_json
+from interventions.stop_reasons import stop_reason_text
 
 logger = logging.getLogger(__name__)
 
@@ -172,27 +175,21 @@ def zone_polygon(*, community: Community, zone_id: int) -> Polygon | None:
 def zone_preview(
     *, community: Community, zone: Polygon, date: dt.date | None, team: Team | None = None
 ) -> dict[str, Any]:
-    """What a mission drawn on `zone` would hold, which of it is already booked that day, and
+    """What a mission drawn on `zone` would hold, which of it another mission already plans, and
     the missions `team` already has that day (warned before the mission is created)."""
     reports = list(open_reports_within_zone(community=community, zone=zone).values_list("pk", flat=True))
     interventions = list(
         open_interventions_within_zone(community=community, zone=zone).values_list("pk", flat=True)
     )
+    # Jobs another active mission plans (any date: a job is planned at most once); creating
+    # the mission leaves them out. Each names the mission that has it.
     booked: dict[str, list[dict[str, Any]]] = {"reports": [], "interventions": []}
-    if date is not None:
-        stops = MissionStop.objects.filter(
-            mission__community=community,
-            mission__date=date,
-            mission__status__in=ACTIVE_MISSION_STATUSES,
-        )
-        for report_id, mission_id in stops.filter(report_id__in=reports).values_list(
-            "report_id", "mission_id"
-        ):
-            booked["reports"].append({"id": report_id, "mission": mission_id})
-        for job_id, mission_id in stops.filter(intervention_id__in=interventions).values_list(
-            "intervention_id", "mission_id"
-        ):
-            booked["interventions"].append({"id": job_id, "mission": mission_id})
+    for stop in job_bookings(community_id=community.pk, interventions=interventions, reports=reports):
+        entry = booking_json(stop)
+        if stop.intervention_id:
+            booked["interventions"].append({"id": stop.intervention_id, **entry})
+        else:
+            booked["reports"].append({"id": stop.report_id, **entry})
     team_missions: list[int] = []
     if date is not None and team is not None:
         team_missions = list(
@@ -242,6 +239,7 @@ class SheetStop:
     support: str
     surface_m2: Any
     thumbnail: str  # data: URI (works in print and in the PDF without a media server) or ""
+    reason: str = ""  # why it is out of the round, translated
 
 
 def _thumbnail(photo: Photo | None) -> str:
@@ -315,6 +313,7 @@ def sheet_stops(*, mission: Mission) -> list[SheetStop]:
                 support=job.get_support_display() if job.support else "",
                 surface_m2=getattr(job, "surface_m2", None),
                 thumbnail=_thumbnail(photo),
+                reason=stop_reason_text(stop.reason),
             )
         )
     return out

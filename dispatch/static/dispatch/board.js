@@ -245,8 +245,9 @@ function renderPreview() {
   $("template-create").disabled = !state.zone;
   if (!state.preview) return;
   const booked = new Map();
-  for (const b of state.preview.booked.reports) booked.set(`r${b.id}`, b.mission);
-  for (const b of state.preview.booked.interventions) booked.set(`i${b.id}`, b.mission);
+  // A job another active mission plans stays there: shown, not selectable, with where it is.
+  for (const b of state.preview.booked.reports) booked.set(`r${b.id}`, b);
+  for (const b of state.preview.booked.interventions) booked.set(`i${b.id}`, b);
   const keys = [...state.preview.interventions.map((pk) => `i${pk}`), ...state.preview.reports.map((pk) => `r${pk}`)];
   for (const key of keys) {
     const f = jobByKey(key);
@@ -257,7 +258,8 @@ function renderPreview() {
     const box = document.createElement("input");
     box.type = "checkbox";
     box.id = `preview-${key}`;
-    box.checked = !state.excluded.has(key);
+    box.checked = !state.excluded.has(key) && !booked.has(key);
+    box.disabled = booked.has(key);
     box.addEventListener("change", () => {
       if (box.checked) state.excluded.delete(key);
       else state.excluded.add(key);
@@ -269,8 +271,10 @@ function renderPreview() {
     li.append(box, label);
     if (booked.has(key)) {
       const warn = document.createElement("span");
-      warn.className = "warning";
-      warn.textContent = fmt(T.already_in_mission, { m: booked.get(key) });
+      warn.className = "warning already-planned";
+      warn.dataset.mission = booked.get(key).mission;
+      warn.textContent = booked.get(key).detail;
+      box.setAttribute("aria-describedby", (warn.id = `booked-${key}`));
       li.append(warn);
     }
     list.append(li);
@@ -293,7 +297,9 @@ function renderPreview() {
 function updatePreviewCount() {
   if (!state.preview) return;
   const total = state.preview.reports.length + state.preview.interventions.length;
-  say("preview-count", fmt(T.preview_count, { n: total - state.excluded.size, total }));
+  const booked = state.preview.booked.reports.length + state.preview.booked.interventions.length;
+  const excluded = [...state.excluded].filter((k) => !state.preview.booked[k[0] === "r" ? "reports" : "interventions"].some((b) => `${k[0]}${b.id}` === k)).length;
+  say("preview-count", fmt(T.preview_count, { n: total - excluded - booked, total }) + (booked ? ` ${fmt(T.preview_booked, { n: booked })}` : ""));
 }
 
 function rectangleAround(coords, marginDeg = 0.0004) {
@@ -441,7 +447,9 @@ function drawRound(mission, progress) {
   for (const m of state.markers) m.remove();
   state.markers = [];
   const states = new Map((progress ? progress.stops : []).map((s) => [s.id, s.state]));
-  for (const s of p.stops) {
+  // Dropped stops first, and below: a numbered stop metres away stays visible on top.
+  const dropped = (s) => (states.get(s.id) || s.status) === "unassigned";
+  for (const s of [...p.stops].sort((a, b) => dropped(b) - dropped(a))) {
     const st = states.get(s.id) || s.status;
     const div = document.createElement("div");
     div.className = `stop-marker stop-${st}`;
@@ -449,6 +457,7 @@ function drawRound(mission, progress) {
     div.setAttribute("aria-hidden", "true"); // the stop list is the accessible version
     div.style.background = STATE_COLORS[st] || STATE_COLORS.planned;
     const marker = new state.maplibregl.Marker({ element: div }).setLngLat(s.geometry.coordinates).addTo(map);
+    marker.getElement().style.zIndex = st === "unassigned" ? "1" : "2";
     state.markers.push(marker);
   }
 }

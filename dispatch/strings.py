@@ -33,6 +33,12 @@ def board_strings() -> dict[str, Any]:
         "zone_loading": _("Looking for jobs in the zone…"),
         "zone_summary": _("In the zone: %(r)s open reports and %(i)s interventions."),
         "zone_outside": _("Part of the zone is outside the community."),
+        "fit": _(
+            "%(n)s of %(total)s jobs fit in the round (%(start)s–%(end)s, %(agents)s round(s)); "
+            "%(u)s stay in the pool, free for another mission."
+        ),
+        "left_in_pool": _("The jobs left out are back in the pool."),
+        "pool": _("back in the pool"),
         "preview_booked": _("%(n)s already planned in another mission (left out)."),
         "preview_count": _("%(n)s of %(total)s jobs will be in the mission."),
         "draw_rectangle_help": _(

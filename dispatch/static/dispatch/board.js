@@ -327,6 +327,9 @@ async function createMission(event) {
     name: $("plan-name").value,
     profile: $("plan-profile").value,
     open_round: $("plan-open").checked,
+    shift_start: $("plan-shift-start").value,
+    shift_end: $("plan-shift-end").value,
+    agents: Number($("plan-agents").value) || 1,
   };
   say("plan-status", T.working);
   try {
@@ -339,6 +342,8 @@ async function createMission(event) {
     state.draw.clear();
     await loadBoard();
     showMission(mission);
+    // The work goes on in the mission panel (optimise, dispatch): focus its heading.
+    $("mission-heading").focus();
   } catch (error) {
     say("plan-status", String(error.message));
   }
@@ -410,6 +415,7 @@ function renderStops(mission, progress) {
     if (s.planned_arrival) bits.push(s.planned_arrival.slice(11, 16));
     if (s.leg_distance_m !== null) bits.push(`${km(s.leg_distance_m)}, ${minutes(s.leg_duration_s || 0)}`);
     if (s.reason) bits.push(s.reason);
+    if (st === "unassigned") bits.push(T.pool);
     detail.textContent = bits.join(" · ");
     li.append(number, text, detail);
     if (p.status === "draft") {
@@ -431,12 +437,24 @@ function renderSummary(mission) {
   if (p.distance_m === null || p.distance_m === undefined) {
     summary.textContent = p.stops.length ? T.not_optimised : T.no_stops;
     delete summary.dataset.distance;
+    $("plan-fit").hidden = true;
     return;
   }
   summary.dataset.distance = p.distance_m;
   summary.dataset.duration = p.duration_s;
   const unassigned = p.stops.filter((s) => s.status === "unassigned").length;
   summary.textContent = fmt(T.summary, { d: km(p.distance_m), t: minutes(p.duration_s), n: p.stops.length - unassigned, u: unassigned });
+  // Before dispatching: how many jobs fit, and the ways out for the others.
+  const fit = $("plan-fit");
+  fit.hidden = !unassigned || !["draft", "dispatched"].includes(p.status);
+  fit.dataset.unassigned = unassigned;
+  $("fit-leave").hidden = p.status !== "draft";
+  say("plan-fit-text", fmt(T.fit, { n: p.stops.length - unassigned, total: p.stops.length, u: unassigned, start: p.shift_start.slice(0, 5), end: p.shift_end.slice(0, 5), agents: p.agents }));
+}
+
+function laterBy(time, hours) {
+  const [h, m] = time.split(":").map(Number);
+  return `${String(Math.min(h + hours, 23)).padStart(2, "0")}:${String(m).padStart(2, "0")}`;
 }
 
 function drawRound(mission, progress) {
@@ -477,11 +495,11 @@ function addToMission(f) {
   return editStops({ [key]: [f.properties.pk] });
 }
 
-async function optimise() {
+async function optimise(body = {}) {
   say("plan-status", T.optimising);
   $("mission-optimize").disabled = true;
   try {
-    const mission = await api(`${URLS.missions}${state.mission.id}/optimize/`, { method: "POST", body: {} });
+    const mission = await api(`${URLS.missions}${state.mission.id}/optimize/`, { method: "POST", body });
     showMission(mission);
     say("plan-status", T.optimised);
     await loadBoard();
@@ -638,7 +656,15 @@ function bindPanel() {
   $("plan-form").addEventListener("submit", createMission);
   // The preview's warnings depend on the team and the date: ask again when they change.
   for (const id of ["plan-team", "plan-date"]) $(id).addEventListener("change", () => { if (state.zone) preview({ zone: state.zone }); });
-  $("mission-optimize").addEventListener("click", optimise);
+  $("mission-optimize").addEventListener("click", () => optimise());
+  $("fit-agent").addEventListener("click", () => optimise({ agents: state.mission.properties.agents + 1 }));
+  $("fit-longer").addEventListener("click", () => optimise({ shift_end: laterBy(state.mission.properties.shift_end, 1) }));
+  $("fit-leave").addEventListener("click", async () => {
+    const remove = state.mission.properties.stops.filter((s) => s.status === "unassigned").map((s) => s.id);
+    await editStops({ remove });
+    say("plan-status", T.left_in_pool);
+    await optimise();
+  });
   $("mission-dispatch").addEventListener("click", () => setStatus("dispatched"));
   $("mission-cancel").addEventListener("click", () => setStatus("cancelled"));
   $("bulk-form").addEventListener("submit", applyBulk);

@@ -53,7 +53,7 @@ def tabs_until(page, selector: str, limit: int = 80) -> int:
     raise AssertionError(f"{selector} not reached in {limit} Tab presses")
 
 
-def test_a_dispatchers_day_by_keyboard(page, live_server, community, day):
+def test_a_dispatchers_day_by_keyboard(page, live_server, community, day, tmp_path):
     team, reports, planned, other, user = day
     login(page, live_server, user.username, PASSWORD)
     page.goto(f"{live_server.url}/dispatch/")
@@ -115,7 +115,7 @@ def test_a_dispatchers_day_by_keyboard(page, live_server, community, day):
         "() => [...document.querySelectorAll('.stop-marker')].map(m => [m.textContent, getComputedStyle(m).zIndex])"
     )
     assert all(int(zi) == (1 if text == "–" else 2) for text, zi in z), z
-    page.screenshot(path="/tmp/dispatch_day_fit.png", full_page=True)
+    page.screenshot(path=tmp_path / "dispatch_day_fit.png", full_page=True)
 
     # Another agent: the dropped jobs get a round of their own.
     page.locator("#fit-agent").click()

@@ -24,9 +24,9 @@ from interventions.models import (
     MissionStop,
     MissionTemplate,
     Photo,
-    PhotoKind,
     Report,
 )
+from interventions.photo_access import photo_url
 from interventions.selectors_missions import (
     ACTIVE_MISSION_STATUSES,
     OPEN_REPORT_STATUSES,
@@ -208,8 +208,13 @@ def zone_preview(
 
 
 def mission_progress(*, mission: Mission) -> dict[str, Any]:
-    """Per stop: planned / in progress / done / not done, for the live map (polled)."""
-    stops = mission.stops.select_related("intervention").order_by("round_index", "sequence", "pk")
+    """Per stop: planned / in progress / done / not done, for the live map (polled), and what
+    the agent recorded (reason, times, notes, every photo) so the dispatcher sees it."""
+    stops = (
+        mission.stops.select_related("intervention")
+        .prefetch_related(Prefetch("intervention__photos", queryset=Photo.objects.order_by("taken_at", "pk")))
+        .order_by("round_index", "sequence", "pk")
+    )
     out = []
     counts = {"planned": 0, "in_progress": 0, "done": 0, "not_done": 0, "unassigned": 0}
     for stop in stops:
@@ -221,7 +226,15 @@ def mission_progress(*, mission: Mission) -> dict[str, Any]:
             elif job.status == InterventionStatus.IN_PROGRESS:
                 state = "in_progress"
         counts[state] = counts.get(state, 0) + 1
-        out.append({"id": stop.pk, "sequence": stop.sequence, "round": stop.round_index, "state": state})
+        out.append(
+            {
+                "id": stop.pk,
+                "sequence": stop.sequence,
+                "round": stop.round_index,
+                "state": state,
+                **stop_record(job),
+            }
+        )
     return {
         "mission": mission.pk,
         "status": mission.status,
@@ -229,6 +242,35 @@ def mission_progress(*, mission: Mission) -> dict[str, Any]:
         "counts": counts,
         "stops": out,
     }
+
+
+def _clock(value: dt.datetime | None) -> str | None:
+    return timezone.localtime(value).strftime("%H:%M") if value else None
+
+
+def stop_record(job: Intervention | None) -> dict[str, Any]:
+    """What the agent recorded on a job: outcome reason, start and end (local HH:MM), notes,
+    and every photo (thumbnail and full size, through the permission-checked photo view)."""
+    if job is None:
+        return {"not_done_reason": "", "started_at": None, "ended_at": None, "notes": "", "photos": []}
+    return {
+        "not_done_reason": job.get_not_done_reason_display() if job.not_done_reason else "",
+        "started_at": _clock(job.started_at),
+        "ended_at": _clock(job.ended_at),
+        "notes": job.notes,
+        "photos": [
+            {
+                "id": photo.pk,
+                "kind": photo.get_kind_display(),
+                "thumb": photo_url(photo, size="thumb"),
+                "full": photo_url(photo, size="full"),
+            }
+            for photo in job.photos.all()
+        ],
+    }
+
+
+SHEET_PHOTOS_MAX = 6
 
 
 @dataclass
@@ -240,6 +282,8 @@ class SheetStop:
     surface_m2: Any
     thumbnail: str  # data: URI (works in print and in the PDF without a media server) or ""
     reason: str = ""  # why it is out of the round, translated
+    photos: tuple[str, ...] = ()  # every photo of the job as data: URIs (the first is `thumbnail`)
+    record: dict[str, Any] | None = None  # stop_record(): what the agent recorded
 
 
 def _thumbnail(photo: Photo | None) -> str:
@@ -279,7 +323,7 @@ def nearest_street_names(*, community: Community, points: dict[int, Point]) -> d
 
 def sheet_stops(*, mission: Mission) -> list[SheetStop]:
     """The stops in round order (unassigned last) with what the crew needs on paper."""
-    photos = Photo.objects.filter(kind__in=(PhotoKind.BEFORE, PhotoKind.DETAIL)).order_by("taken_at", "pk")
+    photos = Photo.objects.order_by("taken_at", "pk")
     stops = list(
         mission.stops.select_related("intervention__category", "report__category", "intervention__report")
         .prefetch_related(
@@ -300,11 +344,13 @@ def sheet_stops(*, mission: Mission) -> list[SheetStop]:
         address = report.address if report and report.address else ""
         if not address and streets.get(stop.pk):
             address = streets[stop.pk]
-        photo = None
-        if report is not None:
-            photo = next(iter(report.photos.all()), None)
-        if photo is None and stop.intervention is not None:
-            photo = next(iter(stop.intervention.photos.all()), None)
+        # The report's photos, then the agent's (before, after, detail): all of them, capped
+        # so that a sheet stays a few pages.
+        shots = [
+            *(report.photos.all() if report else ()),
+            *(stop.intervention.photos.all() if stop.intervention else ()),
+        ]
+        pictures = tuple(uri for uri in (_thumbnail(p) for p in shots[:SHEET_PHOTOS_MAX]) if uri)
         out.append(
             SheetStop(
                 stop=stop,
@@ -312,8 +358,10 @@ def sheet_stops(*, mission: Mission) -> list[SheetStop]:
                 address=address,
                 support=job.get_support_display() if job.support else "",
                 surface_m2=getattr(job, "surface_m2", None),
-                thumbnail=_thumbnail(photo),
+                thumbnail=pictures[0] if pictures else "",
                 reason=stop_reason_text(stop.reason),
+                photos=pictures,
+                record=stop_record(stop.intervention),
             )
         )
     return out

@@ -39,6 +39,7 @@ def board_strings() -> dict[str, Any]:
         ),
         "left_in_pool": _("The jobs left out are back in the pool."),
         "pool": _("back in the pool"),
+        "photo_n": _("Photo %(n)s (%(kind)s)"),
         "preview_booked": _("%(n)s already planned in another mission (left out)."),
         "preview_count": _("%(n)s of %(total)s jobs will be in the mission."),
         "draw_rectangle_help": _(

@@ -395,6 +395,7 @@ function showMission(mission) {
 function renderStops(mission, progress) {
   const p = mission.properties;
   const states = new Map((progress ? progress.stops : []).map((s) => [s.id, s.state]));
+  const records = new Map((progress ? progress.stops : []).map((s) => [s.id, s]));
   const list = $("stop-list");
   list.replaceChildren();
   const ordered = [...p.stops].sort((a, b) => (a.sequence === null) - (b.sequence === null) || a.round - b.round || (a.sequence || 0) - (b.sequence || 0));
@@ -416,8 +417,29 @@ function renderStops(mission, progress) {
     if (s.leg_distance_m !== null) bits.push(`${km(s.leg_distance_m)}, ${minutes(s.leg_duration_s || 0)}`);
     if (s.reason) bits.push(s.reason);
     if (st === "unassigned") bits.push(T.pool);
+    // What the agent recorded: the reason it was not done, start and end times, notes.
+    const rec = records.get(s.id);
+    if (rec && rec.not_done_reason) bits.push(rec.not_done_reason);
+    if (rec && rec.started_at) bits.push(rec.ended_at ? `${rec.started_at}–${rec.ended_at}` : rec.started_at);
+    if (rec && rec.notes) bits.push(rec.notes);
     detail.textContent = bits.join(" · ");
     li.append(number, text, detail);
+    if (rec && rec.photos.length) {
+      const photos = document.createElement("span");
+      photos.className = "stop-photos";
+      for (const [i, ph] of rec.photos.entries()) {
+        const a = document.createElement("a");
+        a.href = ph.full;
+        a.target = "_blank";
+        const img = document.createElement("img");
+        img.src = ph.thumb;
+        img.alt = fmt(T.photo_n, { n: i + 1, kind: ph.kind });
+        img.loading = "lazy";
+        a.append(img);
+        photos.append(a);
+      }
+      li.append(photos);
+    }
     if (p.status === "draft") {
       const remove = document.createElement("button");
       remove.type = "button";
@@ -525,7 +547,11 @@ async function setStatus(status) {
 function startPolling() {
   clearInterval(state.pollTimer);
   const live = ["dispatched", "in_progress"].includes(state.mission.properties.status);
-  if (!live) return;
+  if (!live) {
+    // A finished round does not change any more: read what the agents recorded once.
+    if (["completed", "cancelled"].includes(state.mission.properties.status)) poll();
+    return;
+  }
   state.pollTimer = setInterval(poll, POLL_MS);
   poll();
 }

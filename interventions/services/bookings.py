@@ -50,16 +50,14 @@ def booking_json(stop: MissionStop) -> dict[str, Any]:
     }
 
 
-def bookings_elsewhere(
-    *, mission: Mission, interventions: list[int], reports: list[int]
-) -> dict[str, MissionStop]:
-    """Job key ("i5", "r12") → the stop of another mission that books it."""
+def bookings_elsewhere(*, mission: Mission, stops: list[MissionStop]) -> dict[str, MissionStop]:
+    """Job key ("i5", "r12") → the stop of another mission that books the job of one of `stops`."""
     return {
         job_key(stop): stop
         for stop in job_bookings(
             community_id=mission.community_id,
-            interventions=interventions,
-            reports=reports,
+            interventions=[s.intervention_id for s in stops if s.intervention_id],
+            reports=[s.report_id for s in stops if s.report_id and not s.intervention_id],
             exclude_mission_id=mission.pk,
         )
     }
@@ -83,11 +81,7 @@ def mission_stops_hold(*, mission: Mission) -> None:
     )
     if not wanted:
         return
-    taken = bookings_elsewhere(
-        mission=mission,
-        interventions=[s.intervention_id for s in wanted if s.intervention_id],
-        reports=[s.report_id for s in wanted if s.report_id and not s.intervention_id],
-    )
+    taken = bookings_elsewhere(mission=mission, stops=wanted)
     for stop in wanted:
         other = taken.get(job_key(stop))
         if other is None:

@@ -41,6 +41,7 @@ from interventions.services.bookings import (
     stop_drop,
 )
 from interventions.services.interventions import mission_stop_intervention
+from interventions.stop_reasons import stop_reason_text
 
 # Allowed status changes; anything else is a 400 naming `status`.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -139,11 +140,7 @@ def mission_create(
         )
         for report in open_reports_within_zone(community=community, zone=zone)
     ]
-    taken = bookings_elsewhere(
-        mission=mission,
-        interventions=[s.intervention_id for s in stops if s.intervention_id],
-        reports=[s.report_id for s in stops if s.report_id and not s.intervention_id],
-    )
+    taken = bookings_elsewhere(mission=mission, stops=stops)
     MissionStop.objects.bulk_create([s for s in stops if job_key(s) not in taken])
     audit_record(obj=mission, action=AuditAction.CREATE)
     left_out = [
@@ -291,11 +288,7 @@ def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None
     reoptimise = options.position is not None
     # A dropped stop whose job another mission has planned since stays out of this round.
     free = [s for s in stops if not s.holds_job]
-    taken = bookings_elsewhere(
-        mission=mission,
-        interventions=[s.intervention_id for s in free if s.intervention_id],
-        reports=[s.report_id for s in free if s.report_id and not s.intervention_id],
-    )
+    taken = bookings_elsewhere(mission=mission, stops=free)
     booked = [s for s in free if job_key(s) in taken]
     for stop in booked:
         stop_drop(stop, ALREADY_PLANNED.format(mission=taken[job_key(stop)].mission_id))
@@ -417,7 +410,10 @@ def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None
             }
             for r in result.rounds
         ],
-        "unassigned": [{"stop": key, "reason": reason} for key, reason in sorted(result.unassigned.items())],
+        "unassigned": [
+            {"stop": key, "reason": stop_reason_text(reason)}
+            for key, reason in sorted(result.unassigned.items())
+        ],
         "timings_s": {k: round(v, 4) for k, v in result.timings.items()},
     }
 
@@ -494,11 +490,7 @@ def mission_stops_edit(
             for pk, report in reports.items()
             if pk not in have
         ]
-    taken = bookings_elsewhere(
-        mission=locked,
-        interventions=[s.intervention_id for s in new if s.intervention_id],
-        reports=[s.report_id for s in new if s.report_id and not s.intervention_id],
-    )
+    taken = bookings_elsewhere(mission=locked, stops=new)
     if taken:
         raise JobAlreadyPlanned([booking_json(stop) for stop in taken.values()])
     MissionStop.objects.bulk_create(new)

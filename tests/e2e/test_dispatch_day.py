@@ -156,3 +156,41 @@ def test_leaving_dropped_jobs_in_the_pool(page, live_server, community, day):
     assert mission.stops.count() == 4 - left_out
     # The jobs left out are free: a second mission takes them.
     assert MissionStop.objects.filter(holds_job=True, report__in=reports).count() == 4 - left_out
+
+
+def test_the_board_shows_what_the_agent_recorded(page, live_server, community, day, settings, tmp_path):
+    from django.utils import timezone
+
+    from interventions.models import InterventionStatus, MissionStatus
+    from tests.dispatch.test_stop_records import recorded_job
+
+    settings.MEDIA_ROOT = tmp_path
+    team, reports, planned, other, user = day
+    mission = MissionFactory(
+        community=community,
+        team=team,
+        name="Jeudi gare",
+        date=timezone.localdate(),
+        status=MissionStatus.IN_PROGRESS,
+    )
+    job = recorded_job(
+        community, status=InterventionStatus.NOT_DONE, not_done_reason="inaccessible", notes="Portail fermé"
+    )
+    MissionStop.objects.create(mission=mission, intervention=job, sequence=1)
+    login(page, live_server, user.username, PASSWORD)
+    page.goto(f"{live_server.url}/dispatch/")
+    page.wait_for_selector("#dispatch-map[data-state=idle]", timeout=30_000)
+
+    page.locator(f"#mission-list button[data-mission='{mission.pk}']").click()
+    row = page.locator("#stop-list li").first
+    expect(row.locator(".stop-photos img")).to_have_count(3, timeout=20_000)
+    expect(row).to_contain_text("Inaccessible")
+    expect(row).to_contain_text("09:05–09:30")
+    expect(row).to_contain_text("Portail fermé")
+    row.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.stop-photos img')].every(i => i.complete && i.naturalWidth > 0)",
+        timeout=15_000,
+    )
+    page.locator("#mission-panel").screenshot(path=tmp_path / "board_record.png")
+    assert_accessible(page)

@@ -121,6 +121,7 @@ def test_a_dispatchers_day_by_keyboard(page, live_server, community, day, tmp_pa
     page.locator("#fit-agent").click()
     expect(page.locator("#plan-fit")).to_have_attribute("data-unassigned", "0", timeout=30_000)
     expect(page.locator("#plan-fit")).to_be_hidden()
+    expect(page.locator("#plan-summary")).to_be_focused()  # not the top of the page
     mission.refresh_from_db()
     assert mission.agents == 2
 

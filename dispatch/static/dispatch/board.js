@@ -525,6 +525,10 @@ async function optimise(body = {}) {
     showMission(mission);
     say("plan-status", T.optimised);
     await loadBoard();
+    // The button pressed may be disabled or hidden now: keep the focus on the result
+    // (how many jobs fit), not at the top of the page.
+    const active = document.activeElement;
+    if (!active || active === document.body || active.disabled || active.closest("[hidden]")) $("plan-summary").focus();
   } catch (error) {
     say("plan-status", String(error.message));
     $("mission-optimize").disabled = false;

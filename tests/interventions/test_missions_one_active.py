@@ -113,7 +113,7 @@ def test_the_database_refuses_a_second_active_booking(community):
 def test_the_migration_keeps_one_booking_per_job_deterministically(community):
     from importlib import import_module
 
-    migration = import_module("interventions.migrations.0009_mission_stop_one_active")
+    migration = import_module("interventions.migrations.0010_mission_stop_one_active")
     job = InterventionFactory(community=community)
     draft = MissionFactory(community=community, date=dt.date(2025, 6, 1))
     dispatched = MissionFactory(

@@ -23,6 +23,7 @@ def maplibre_strings() -> dict[str, str]:
         "GeolocateControl.FindMyLocation": _("Find my location"),
         "GeolocateControl.LocationNotAvailable": _("Location not available"),
         "LogoControl.Title": _("MapLibre logo"),
+        "Map.Title": _("Map"),
         "Marker.Title": _("Map marker"),
         "NavigationControl.ResetBearing": _("Drag to rotate the map, click to point north again"),
         "NavigationControl.ZoomIn": _("Zoom in"),

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from accounts.models import Role
 from tests.agent.conftest import make_field
 from tests.e2e import test_dispatch
-from tests.e2e.conftest import _wait_for_server_idle, login
+from tests.e2e.conftest import _wait_for_server_idle, assert_accessible, login
 from tests.factories import PASSWORD, member
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -26,7 +26,7 @@ city = test_dispatch.city  # a street grid, a team, jobs and a dispatcher (a fix
 
 # The pages of the axe-core tests, as the people who use them.
 DISPATCHER_PAGES = ["/", "/map/", "/dispatch/", "/dispatch/templates/", "/dispatch/templates/new/"]
-ADMIN_PAGES = ["/geo/imports/", "/geo/export/"]
+ADMIN_PAGES = ["/geo/imports/", "/geo/export/", "/accessibilite/"]
 
 MISSING_DESCRIBEDBY = """() => [...document.querySelectorAll('[aria-describedby]')].flatMap((el) =>
   el.getAttribute('aria-describedby').split(/\\s+/).filter((id) => id && !document.getElementById(id))
@@ -49,6 +49,8 @@ def test_help_and_errors_are_tied_to_their_fields_and_get_the_focus(page, live_s
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")
         assert missing_describedby(page) == [], path
+        # Every page links to the accessibility statement from its footer (RGAA obligation).
+        expect(page.locator("footer a[href='/accessibilite/']")).to_have_text("Accessibilité : non conforme")
 
     # A recurring mission with no name and no day: the errors are read with their fields and
     # the focus lands on the first of them, not on <body> at the top of the page.
@@ -231,3 +233,14 @@ def test_the_agent_app_turns_with_the_phone(client, community):
     manifest = client.get("/agent/manifest.webmanifest").json()
     assert "orientation" not in manifest
     assert manifest["display"] == "standalone"
+
+
+def test_the_accessibility_statement_is_public_and_lists_what_is_tested_and_what_is_not(page, live_server):
+    page.goto(f"{live_server.url}/accessibilite/")
+    expect(page.locator("h1")).to_have_text("Déclaration d’accessibilité")
+    assert page.locator("#statement").get_attribute("lang") == "fr"
+    assert page.locator("#tested li").count() >= 5
+    assert page.locator("#not-compliant li").count() >= 5
+    expect(page.locator("#statement")).to_contain_text("Défenseur des droits")
+    assert missing_describedby(page) == []
+    assert_accessible(page)

@@ -196,6 +196,17 @@ def test_agent_targets_are_44_px_and_going_offline_is_announced(phone, live_serv
         page.goto(f"{base}/agent/{hash_}")
         page.locator(ready).first.wait_for()
         assert page.evaluate(SMALL_TARGETS) == [], hash_
+    # The mission map, reached with the keyboard, shows its focus ring like the desk maps.
+    page.goto(f"{base}/agent/#/m/{mission}")
+    page.locator("#mission-map[data-idle='true']").wait_for(timeout=30_000)
+    box = page.locator("#mission-map")
+    box.scroll_into_view_if_needed()
+    before = box.screenshot(animations="disabled")
+    tab_to(page, "#mission-map canvas.maplibregl-canvas")
+    after = box.screenshot(animations="disabled")
+    assert ring_share(before, after) >= 0.95
+    assert page.locator("#mission-map canvas").get_attribute("aria-label") == "Carte"
+
     # The stop's form: "Offensive content" checkbox and the surface with its format hint.
     page.goto(f"{base}/agent/#/m/{mission}/s/{stop}")
     page.locator("#btn-start").click()

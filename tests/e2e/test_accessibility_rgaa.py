@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Role
 from tests.agent.conftest import make_field
+from tests.dashboards.helpers import make_history
 from tests.e2e import test_dispatch
 from tests.e2e.conftest import _wait_for_server_idle, assert_accessible, login
 from tests.factories import PASSWORD, member
@@ -255,3 +256,29 @@ def test_the_accessibility_statement_is_public_and_lists_what_is_tested_and_what
     expect(page.locator("#statement")).to_contain_text("Défenseur des droits")
     assert missing_describedby(page) == []
     assert_accessible(page)
+
+
+def test_the_dashboard_map_speaks_french_and_closes_with_escape(page, live_server, community):
+    make_history(community)
+    login(page, live_server, member(community, Role.VIEWER).username, PASSWORD)
+    page.goto(f"{live_server.url}/dashboards/?period=month&date_from=2025-01-01")
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "Zoom avant"
+    assert page.locator(".leaflet-control-zoom-out").get_attribute("title") == "Zoom arrière"
+    zoom = page.locator(".leaflet-control-zoom-in").bounding_box()
+    assert zoom["width"] >= 44 and zoom["height"] >= 44
+    page.locator("path.leaflet-interactive[fill='#7a0177']").first.click(force=True)
+    close = page.locator(".leaflet-popup-close-button")
+    close.wait_for()
+    assert close.get_attribute("aria-label") == "Fermer la fenêtre"
+    box = close.bounding_box()
+    assert box["width"] >= 44 and box["height"] >= 44
+    # A tooltip opened by hovering a shape closes with Escape (WCAG 1.4.13).
+    close.click()
+    expect(close).to_have_count(0)
+    site = page.locator("path.leaflet-interactive[fill='#7a0177']").first.bounding_box()
+    page.mouse.move(site["x"] + site["width"] / 2, site["y"] + site["height"] / 2)
+    expect(page.locator(".leaflet-tooltip")).to_have_count(1)
+    page.locator(".leaflet-container").focus()
+    page.keyboard.press("Escape")
+    expect(page.locator(".leaflet-tooltip")).to_have_count(0)

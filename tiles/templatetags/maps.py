@@ -28,7 +28,7 @@ def maplibre_strings() -> dict[str, str]:
         "NavigationControl.ResetBearing": _("Drag to rotate the map, click to point north again"),
         "NavigationControl.ZoomIn": _("Zoom in"),
         "NavigationControl.ZoomOut": _("Zoom out"),
-        "Popup.Close": _("Close"),
+        "Popup.Close": _("Close the popup"),
         "ScaleControl.Meters": "m",
         "ScaleControl.Kilometers": "km",
         "CooperativeGesturesHandler.WindowsHelpText": _("Use Ctrl + scroll to zoom the map"),

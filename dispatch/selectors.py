@@ -118,7 +118,7 @@ def board_interventions(*, community: Community, date: dt.date) -> list[dict[str
                 "status": i.status,
                 "priority": i.priority,
                 "age_days": _age_days(i.created_at, now),
-                "address": i.report.address if i.report else "",
+                "address": i.address or (i.report.address if i.report else ""),
                 "team": i.team.name if i.team else "",
                 "mission": i.mission_id,
                 "planned_date": i.planned_date.isoformat() if i.planned_date else None,
@@ -299,7 +299,7 @@ def sheet_stops(*, mission: Mission) -> list[SheetStop]:
         job = jobs[stop.pk]
         assert job is not None  # the mission_stop_has_job constraint
         report = stop.report or (stop.intervention.report if stop.intervention else None)
-        address = report.address if report and report.address else ""
+        address = stop.address
         if not address and streets.get(stop.pk):
             address = streets[stop.pk]
         photo = None

@@ -97,7 +97,7 @@ def stop_json(stop: MissionStop) -> dict[str, Any]:
         "report": stop.report_id,
         "category": category.code if category else None,
         "category_name": category.name if category else None,
-        "address": stop.report.address if stop.report else "",
+        "address": stop.address,
         "service_s": stop.service_s,
         "window": [
             stop.window_start.isoformat() if stop.window_start else None,

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GistIndex
@@ -168,3 +170,16 @@ class MissionStop(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mission} #{self.sequence}"
+
+    @property
+    def address(self) -> str:
+        """Where to go, for people: the intervention's address, else the report's (both
+        written, or computed from the BAN and street names by geo_fill_address)."""
+        return job_address(self.intervention, self.report)
+
+
+def job_address(intervention: Any, report: Any) -> str:
+    """The address of a job: its intervention's, else (or if empty) its report's."""
+    return (intervention.address if intervention is not None else "") or (
+        report.address if report is not None else ""
+    )

@@ -251,6 +251,45 @@ def _stop_point(stop: MissionStop) -> Point:
     return job.geom
 
 
+def _plan_job(stop: MissionStop, point: Point, window: tuple[int, int] | None) -> PlanJob:
+    """The planner's view of a stop: what the pre-selection ranks by (priority, offensive, age)."""
+    job = stop.intervention or stop.report
+    priority = {1: 100, 2: 50, 3: 0}.get(getattr(job, "priority", 2), 50)
+    reported = stop.report.reported_at if stop.report is not None else getattr(job, "created_at", None)
+    return PlanJob(
+        stop.pk,
+        point.x,
+        point.y,
+        stop.service_s,
+        window,
+        priority,
+        offensive=bool(getattr(job, "offensive", False)),
+        reported_at=reported.timestamp() if reported else 0.0,
+    )
+
+
+PLANNED_FIELDS = (
+    "sequence", "round_index", "status", "reason", "planned_arrival", "planned_departure",
+    "leg_distance_m", "leg_duration_s", "snapped", "snap_distance_m", "window_start", "window_end",
+)  # fmt: skip
+
+
+def _stops_store(stops: list[MissionStop]) -> None:
+    """Save the planned fields, one UPDATE per distinct set of values: bulk_update's CASE WHEN
+    over 12 fields took 9.8 s for 300 stops (resolving 7,200 conditions); the stops left in
+    the pool of a big zone share their values and go in one statement."""
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    by_pk = {stop.pk: stop for stop in stops}
+    for stop in stops:
+        key = tuple(
+            (v.ewkb.hex() if isinstance(v, Point) else v) for v in (getattr(stop, f) for f in PLANNED_FIELDS)
+        )
+        groups.setdefault(key, []).append(stop.pk)
+    for pks in groups.values():
+        first = by_pk[pks[0]]
+        MissionStop.objects.filter(pk__in=pks).update(**{f: getattr(first, f) for f in PLANNED_FIELDS})
+
+
 @transaction.atomic
 def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None) -> dict[str, Any]:
     """Order the stops on the street network and store the round; returns the plan summary."""
@@ -310,9 +349,7 @@ def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None
                 _seconds(stop.window_start) if stop.window_start else 0,
                 _seconds(stop.window_end) if stop.window_end else 24 * 3600,
             )
-        job = stop.intervention or stop.report
-        priority = {1: 100, 2: 50, 3: 0}.get(getattr(job, "priority", 2), 50)
-        jobs.append(PlanJob(stop.pk, point.x, point.y, stop.service_s, window, priority))
+        jobs.append(_plan_job(stop, point, window))
     previous_order = None
     if reoptimise and mission.agents == 1:
         # The order the agent follows now: kept unless the new round is clearly better.
@@ -362,13 +399,7 @@ def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None
             _clock(mission, p.departure),
         )
         stop.leg_distance_m, stop.leg_duration_s = p.leg_distance_m, p.leg_duration_s
-    MissionStop.objects.bulk_update(
-        stops,
-        [
-            "sequence", "round_index", "status", "reason", "planned_arrival", "planned_departure",
-            "leg_distance_m", "leg_duration_s", "snapped", "snap_distance_m", "window_start", "window_end",
-        ],
-    )  # fmt: skip
+    _stops_store(stops)
     lines = [line for r in result.rounds if r.geom for line in r.geom]
     before = snapshot(mission, ["distance_m", "duration_s", "optimized_at"])
     mission.route = MultiLineString(lines, srid=settings.RONDE_SRID) if lines else None

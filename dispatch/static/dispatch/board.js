@@ -6,6 +6,7 @@
 import { api } from "./api.js";
 import { ZoneDraw } from "./draw.js";
 import { startMap } from "../js/map_start.js";
+import { followPlaces } from "../geo/address_search.js";
 
 const el = document.getElementById("dispatch-map");
 const T = JSON.parse(document.getElementById("dispatch-strings").textContent);
@@ -646,6 +647,7 @@ async function start() {
   state.maplibregl = maplibregl;
   state.map = map;
   window.rondeDispatch = state; // for debugging and browser tests
+  followPlaces(map, maplibregl); // the search box (geo/_address_search.html)
   await new Promise((resolve) => map.on("load", resolve));
   addLayers(map);
   state.draw = new ZoneDraw(map, {

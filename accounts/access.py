@@ -114,6 +114,7 @@ RULES: dict[str, Rule] = {
     # --- Pages and account ---
     "home": page(MEMBERS),
     "health": PUBLIC_READ,
+    "accessibility": Rule(read=EVERYONE, page=True, note="public: the accessibility statement (RGAA)"),
     "login": page(EVERYONE, EVERYONE, note="public; throttled (django-axes)"),
     "logout": page(EVERYONE, EVERYONE, note="public"),
     "two-factor": page(MEMBERS, MEMBERS, note="the caller's own authenticator (TOTP)"),

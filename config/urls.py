@@ -12,6 +12,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("accounts/two-factor/", twofactor.two_factor, name="two-factor"),
+    # The accessibility statement French law requires, linked from every page's footer.
+    path("accessibilite/", views.accessibility, name="accessibility"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -31,7 +31,7 @@ const state = {
 
 function say(id, text) {
   const node = $(id);
-  if (node) node.textContent = text;
+  if (node && node.textContent !== text) node.textContent = text; // a live region: only changes are announced
 }
 
 function fmt(template, values) {

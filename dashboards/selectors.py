@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from django.utils import timezone
+
 from accounts.models import Community
 from core.sql import run_sql
 from geo.models import Zone
@@ -150,11 +152,18 @@ class Comparison:
     current: Kpis
     previous: Kpis
     last_year: Kpis
+    # The period is still running: this many days of it, compared with as many days of the
+    # previous period and of last year (like with like).
+    partial_days: int | None = None
 
 
 def kpis_compare(*, community: Community, filters: Filters) -> Comparison:
-    """This period, the previous one, and the same period a year earlier."""
+    """This period, the previous one, and the same period a year earlier; a period still
+    running is compared with the same number of first days of the others."""
     previous, last_year = filters.shifted(previous=True), filters.shifted(years=1)
+    partial = filters.elapsed_days(timezone.localdate())
+    if partial is not None:
+        previous, last_year = previous.clipped(days=partial), last_year.clipped(days=partial)
     current = kpis_for_period(community=community, filters=filters)
     before = kpis_for_period(community=community, filters=previous)
     # A year's previous period is last year: one query (seconds at 1M interventions), not two.
@@ -163,6 +172,7 @@ def kpis_compare(*, community: Community, filters: Filters) -> Comparison:
         current=current,
         previous=before,
         last_year=replace(before) if same else kpis_for_period(community=community, filters=last_year),
+        partial_days=partial,
     )
 
 

@@ -34,6 +34,7 @@ from .services.recurrence import figures_precomputed
 
 READ_ROLES = (Role.ADMIN, Role.DISPATCHER, Role.VIEWER)
 SHARE_ROLES = (Role.ADMIN,)
+SHARED_PARAMS = ("period", "date_from", "date_to", "category", "zone")
 # The figures only change when the facts are rebuilt (the cache key holds their stamp); this
 # bounds how long a worker keeps them anyway (seconds).
 FIGURES_CACHE_S = 600
@@ -141,6 +142,8 @@ def _context(request: HttpRequest, access: Access, filters: Filters, *, with_map
         "teams": [] if access.public else Team.objects.filter(community=community).order_by("name"),
         "tables": [(name, export_title(name)) for name in TABLES],
         "can_share": access.role in SHARE_ROLES,
+        # What a public link may carry: the period and filters on screen, minus the team.
+        "share_fields": [(k, v) for k, v in query.items() if k != "team"],
         "token": access.token,
     }
     if with_map:
@@ -248,5 +251,15 @@ def share(request: HttpRequest) -> HttpResponse:
     if request.POST.get("revoke"):
         community = share_links_revoke(community=community)
     token = share_token_make(community=community)
-    url = request.build_absolute_uri(reverse("dashboards:public", args=[token]))
-    return render(request, "dashboards/share.html", {"share_url": url, "community": community})
+    # The link opens on exactly the period and filters that were on screen (a team is not
+    # public: dropped). Checked like any query, so a forged form is a 400, not a dead link.
+    shown = {k: v for k, v in request.POST.items() if k in SHARED_PARAMS and v}
+    try:
+        filters = filters_from_query(shown, community=community, allow_team=False)
+    except ParamError as exc:
+        return _bad_filter(request, exc)
+    path = reverse("dashboards:public", args=[token]) + "?" + urlencode(filters.query())
+    url = request.build_absolute_uri(path)
+    return render(
+        request, "dashboards/share.html", {"share_url": url, "community": community, "filters": filters}
+    )

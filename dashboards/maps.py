@@ -16,7 +16,9 @@ import folium
 from branca.element import MacroElement
 from django.contrib.gis.geos import Point
 from django.templatetags.static import static
+from django.utils.formats import date_format
 from django.utils.html import escape
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from jinja2 import Template
 
@@ -110,9 +112,9 @@ def districts_geojson(districts: list[DistrictFigures], shade: str) -> dict[str,
 
 
 def hotspot_popup(spot: Hotspot, visits: list[Visit]) -> str:
-    title = spot.name or spot.street or _("Site %(id)s") % {"id": spot.site_id}
+    title = spot.label
     rows = "".join(
-        f"<tr><td>{v.ended_at:%Y-%m-%d}</td><td>{escape(v.method or '–')}</td>"
+        f"<tr><td>{date_format(localtime(v.ended_at), 'SHORT_DATE_FORMAT')}</td><td>{escape(v.method_label or '–')}</td>"
         f"<td>{'' if v.surface_m2 is None else f'{v.surface_m2} m²'}</td></tr>"
         for v in visits[:10]
     )
@@ -141,7 +143,7 @@ def hotspots_geojson(spots: list[Hotspot], histories: dict[int, list[Visit]]) ->
                         "fillColor": "#7a0177",
                         "fillOpacity": 0.85,
                     },
-                    "tooltip": escape(f"{s.street or s.name or s.site_id}: {s.returns} {_('returns')}"),
+                    "tooltip": escape(f"{s.label}: {s.returns} {_('returns')}"),
                     "popup": hotspot_popup(s, histories.get(s.site_id, [])),
                 },
             }

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Community
 from core.sql import run_sql
 from geo.models import Zone
+from interventions.labels import method_label, site_label
 
 from .filters import Filters
 from .models import RecurrenceState
@@ -231,6 +232,18 @@ class Hotspot:
     lon: float
     lat: float
     district: str | None
+    address: str = ""  # filled once sites carry a postal address
+
+    @property
+    def label(self) -> str:
+        """The site as a person names it, in the user's language."""
+        return site_label(
+            site_id=self.site_id,
+            name=self.name,
+            street=self.street,
+            support=self.support,
+            address=self.address,
+        )
 
 
 def hotspots(*, community: Community, filters: Filters, limit: int = 20) -> list[Hotspot]:
@@ -331,6 +344,10 @@ class Visit:
     support: str
     offensive: bool
     minutes: float
+
+    @property
+    def method_label(self) -> str:
+        return method_label(self.method)
 
 
 def site_history(*, community: Community, site_id: int, limit: int = 50) -> list[Visit]:

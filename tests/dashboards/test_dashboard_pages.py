@@ -300,3 +300,19 @@ def test_the_share_link_opens_on_what_was_on_screen(client, community, history):
     assert client.post("/dashboards/share/", {"period": "decade"}).status_code == 302  # logged out
     client.force_login(admin)
     assert client.post("/dashboards/share/", {"period": "decade"}).status_code == 400
+
+
+def test_sites_and_methods_are_named_in_french(as_role, community, history):
+    """The recurrent sites read "<street or address> (mur)", never the stored code "(wall)";
+    a site's history in its popup names the method in French."""
+    from dashboards.selectors import site_history
+
+    history["a"].support = "door"
+    history["a"].save(update_fields=["support"])
+    visit = site_history(community=community, site_id=history["a"].pk)[0]
+    visit.method = "washing/painting"
+    assert visit.method_label == "Nettoyage / Recouvrement par peinture"  # French by default
+    page = as_role(Role.VIEWER).get("/dashboards/", JANUARY, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    sites = page.split('id="sites-title"')[1].split("</table>")[0] if 'id="sites-title"' in page else page
+    assert "(wall)" not in sites and "(door)" not in sites
+    assert "(mur)" in sites

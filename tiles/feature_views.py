@@ -1,6 +1,8 @@
 """The map page's details panel and list: HTML fragments (for the panel) or whole pages (the
 list alternative to the map, and a feature's own page without JavaScript)."""
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -25,6 +27,14 @@ def _layer_param(request: HttpRequest) -> str:
     if layer not in DESCRIBED:
         raise ParamError("layer", _("Expected one of: %(names)s.") % {"names": ", ".join(DESCRIBED)})
     return layer
+
+
+def _bbox_message(exc: ValidationError) -> str:
+    """core.api.filters.parse_bbox's message ({"bbox": [message]})."""
+    detail: Any = exc.detail
+    if isinstance(detail, dict):
+        detail = detail.get("bbox", detail)
+    return str(detail[0] if isinstance(detail, list) and detail else detail)
 
 
 @login_required
@@ -60,7 +70,7 @@ def feature_list(request: HttpRequest) -> HttpResponse:
         try:
             box = parse_bbox(raw)
         except ValidationError as exc:
-            raise ParamError("bbox", str(exc.detail["bbox"][0])) from exc  # type: ignore[index]
+            raise ParamError("bbox", _bbox_message(exc)) from exc
         found = features_in_box(membership=membership, layer=layer, box=box)
     except TileAccessError as exc:
         return _problem(request, exc.status, "", exc.detail)

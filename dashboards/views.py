@@ -19,6 +19,7 @@ from accounts.models import Community, Role, Team
 from accounts.selectors import NoCommunity, membership_get_for_user
 from accounts.sharing import share_community, share_links_revoke, share_token_make
 from core.params import ParamError
+from core.spreadsheet import BadExcelOption, excel_fr_requested
 from geo.models import Zone, ZoneKind
 from interventions.models import Category
 from tiles.heatmap.filters import HeatmapFilters
@@ -207,8 +208,11 @@ def public_report(request: HttpRequest, token: str) -> HttpResponse:
 def _export(request: HttpRequest, access: Access, table: str, fmt: str) -> HttpResponse:
     try:
         filters = _filters(request, access)
+        excel_fr = excel_fr_requested(request.GET)
     except ParamError as exc:
         return JsonResponse({"detail": exc.message, "field": exc.field}, status=400)
+    except BadExcelOption as exc:
+        return JsonResponse({"detail": str(exc), "field": "excel"}, status=400)
     gpkg, csv = fmt == "gpkg" and table == "hotspots", fmt == "csv" and table in TABLES
     if not (gpkg or csv):
         raise Http404(f"No export {table}.{fmt}.")
@@ -222,10 +226,11 @@ def _export(request: HttpRequest, access: Access, table: str, fmt: str) -> HttpR
         response["Content-Disposition"] = f'attachment; filename="hotspots-{stamp}.gpkg"'
         return response
     response = HttpResponse(
-        table_csv(community=access.community, filters=filters, table=table, state=state),
+        table_csv(community=access.community, filters=filters, table=table, state=state, excel_fr=excel_fr),
         content_type="text/csv; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="{table}-{stamp}.csv"'
+    suffix = "-excel" if excel_fr else ""
+    response["Content-Disposition"] = f'attachment; filename="{table}-{stamp}{suffix}.csv"'
     return response
 
 

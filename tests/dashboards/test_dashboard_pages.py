@@ -316,3 +316,25 @@ def test_sites_and_methods_are_named_in_french(as_role, community, history):
     sites = page.split('id="sites-title"')[1].split("</table>")[0] if 'id="sites-title"' in page else page
     assert "(wall)" not in sites and "(door)" not in sites
     assert "(mur)" in sites
+
+
+def test_csv_exports_open_in_french_excel(as_role, history):
+    """?excel=fr: byte-order mark, `;`, decimal commas, French headers and supports; the
+    plain CSV stays machine-readable; another flavour is a 400 naming the field."""
+    client = as_role(Role.VIEWER)
+    page = client.get("/dashboards/", JANUARY, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'data-export="sites-excel"' in page and "pour Excel (français)" in page
+    response = client.get(
+        "/dashboards/export/sites.csv", {**JANUARY, "excel": "fr"}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert response.status_code == 200 and response.content.startswith(b"\xef\xbb\xbf")
+    assert "excel" in response["Content-Disposition"]
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0][:4] == ["N° de site", "Rue", "Quartier", "Support"]
+    assert rows[1][3] == "Mur" and rows[1][6] == "4,00"  # 2 removals of 2 m² at site A
+    assert [int(r[4]) for r in rows[1:]] == [2, 1, 1]
+    plain = client.get("/dashboards/export/sites.csv", JANUARY).content.decode()
+    assert plain.startswith("site_id,street") and "4.00" in plain
+    bad = client.get("/dashboards/export/sites.csv", {**JANUARY, "excel": "de"})
+    assert bad.status_code == 400 and bad.json()["field"] == "excel"

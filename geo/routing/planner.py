@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.contrib.gis.geos import LineString, MultiLineString
+from django.utils.translation import gettext_noop
 
 from .graph import SNAP_TOLERANCE_M, Snap, graph_prepare, points_load, points_snap
 from .legs import route_legs
@@ -23,7 +24,9 @@ from .profiles import Profile, profile_get
 from .solver import SolverJob, SolverVehicle, Visit, solve
 from .topology import topology_ensure
 
-UNREACHABLE = "unreachable: no street of the network's main part within {tol:.0f} m"
+# The reasons are stored in English (MissionStop.reason) and translated where they are shown
+# (interventions.labels.reason_label): gettext_noop only marks them for the catalogue.
+UNREACHABLE = gettext_noop("unreachable: no street of the network's main part within {tol:.0f} m")
 # Rounds up to this many jobs also go through VROOM's general path (slower; see solver.py):
 # a single free round is solved both ways and the cheaper one polished, which beat the
 # fast path alone on small walking rounds too. Larger ones keep the fast TSP path plus the
@@ -345,9 +348,9 @@ def _why_unassigned(
     arrival = shift_start + int(durations[0, index])
     if job.window:
         if arrival > job.window[1]:
-            return "time window cannot be met: it closes before the team can get there"
+            return gettext_noop("time window cannot be met: it closes before the team can get there")
         arrival = max(arrival, job.window[0])
     back = int(durations[index, end_index]) if end_index is not None else 0
     if arrival + job.service_s + back > shift_end:
-        return "does not fit in the shift, even alone"
-    return "no time left in the shift"
+        return gettext_noop("does not fit in the shift, even alone")
+    return gettext_noop("no time left in the shift")

@@ -51,6 +51,8 @@ from interventions.services.missions import (
     mission_update,
 )
 
+from ..labels import reason_label
+
 
 def _geojson(geom: GEOSGeometry | None) -> dict[str, Any] | None:
     if geom is None:
@@ -92,7 +94,7 @@ def stop_json(stop: MissionStop) -> dict[str, Any]:
         "sequence": stop.sequence,
         "round": stop.round_index,
         "status": stop.status,
-        "reason": stop.reason,
+        "reason": reason_label(stop.reason),
         "intervention": stop.intervention_id,
         "report": stop.report_id,
         "category": category.code if category else None,

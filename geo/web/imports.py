@@ -93,7 +93,8 @@ def _field_labels(into: str, fields: list[str]) -> list[tuple[str, str]]:
     out = []
     for name in fields:
         try:
-            label = str(model._meta.get_field(name).verbose_name) if model is not None else name
+            found = model._meta.get_field(name) if model is not None else None
+            label = str(getattr(found, "verbose_name", "") or name)
         except FieldDoesNotExist:
             label = name
         out.append((name, capfirst(label)))

@@ -111,10 +111,8 @@ def test_the_import_pages_speak_french(admin_client, tmp_path):
     result is a "Compte rendu", not a "Signalement"."""
     response = upload(admin_client, tmp_path, [feature(point(0, 0), ref="B0", nom="Banc")])
     html = admin_client.get(response.url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
-    labels = dict(
-        (field, label.strip())
-        for field, label in re.findall(r'<label for="id_map_(\w+)">([^<]+)</label>', html)
-    )
+    found = re.findall(r'<label for="id_map_(\w+)">([^<]+)</label>', html)
+    labels = {field: label.strip() for field, label in found}
     assert labels["name"] == "Nom" and labels["support"] == "Support"
     assert all(label != field for field, label in labels.items() if field not in ("support",))
     job = ImportJob.objects.get()

@@ -23,8 +23,10 @@ from django.utils.translation import gettext as _
 from jinja2 import Template
 
 from accounts.models import Community
+from core.sql import run_sql
 
 from .selectors import DistrictFigures, Hotspot, Visit
+from .sqlfiles import sql_file
 
 # ColorBrewer Blues (5 classes) for districts: recurrence or volume.
 DISTRICT_RAMP = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
@@ -56,6 +58,47 @@ class GeoJsonLayer(MacroElement):
         self.data = data
         self.layer_name = name
         self.show = show
+
+
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in metres only (its default adds feet and miles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
+# Width in pixels of a street by road class on the dashboard's base map (others: 1).
+STREET_WIDTHS = {"motorway": 4, "trunk": 4, "primary": 3.5, "secondary": 3, "tertiary": 2.5, "residential": 2}
+BASEMAP_STREETS_MAX = 20_000  # lines (one per street name and class): bounds the page's weight
+
+
+def basemap_geojson(community: Community) -> dict[str, Any]:
+    """The offline base map under the heatmap: the community's streets, named on hover."""
+    rows = run_sql(sql_file("basemap_streets.sql"), {"community": community.pk, "limit": BASEMAP_STREETS_MAX})
+    features = []
+    for name, highway, geometry in rows:
+        if not geometry:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(geometry),
+                "properties": {
+                    "style": {"color": "#8b8f97", "weight": STREET_WIDTHS.get(highway, 1), "opacity": 0.7},
+                    **({"tooltip": escape(name)} if name else {}),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
 
 
 class OverlayControl(MacroElement):
@@ -181,8 +224,9 @@ def dashboard_map(
         zoom_start=13,
         tiles=None,
         height=480,
-        control_scale=True,
+        control_scale=False,
     )
+    fmap.add_child(MetricScale())
     # Our static copies only (see module docstring); instance lists, never the class's.
     fmap.default_js = [("leaflet", static("vendor/leaflet/leaflet.js"))]
     fmap.default_css = [("leaflet_css", static("vendor/leaflet/leaflet.css"))]
@@ -196,6 +240,9 @@ def dashboard_map(
         _("Territory"),
     )
     fmap.add_child(outline)
+    # The offline base map (our own streets, names on hover) under everything else.
+    streets = GeoJsonLayer(basemap_geojson(community), _("Streets"))
+    fmap.add_child(streets)
     district_layer = GeoJsonLayer(districts_geojson(districts, shade), _("Districts"))
     fmap.add_child(district_layer)
     heat = folium.TileLayer(

@@ -338,3 +338,15 @@ def test_csv_exports_open_in_french_excel(as_role, history):
     assert plain.startswith("site_id,street") and "4.00" in plain
     bad = client.get("/dashboards/export/sites.csv", {**JANUARY, "excel": "de"})
     assert bad.status_code == 400 and bad.json()["field"] == "excel"
+
+
+def test_the_heatmap_sits_on_the_streets_with_a_metric_scale(as_role, community, history):
+    """#18: the dashboard map draws the community's own streets (named) under the heatmap,
+    offline, and its scale bar is in metres only."""
+    from tests.factories import StreetSegmentFactory
+
+    StreetSegmentFactory(community=community, name="Rue de la Cloche Perse")
+    page = as_role(Role.VIEWER).get("/dashboards/", JANUARY).content.decode()
+    assert "Rue de la Cloche Perse" in page
+    assert "imperial: false" in page and "control.scale({metric: true" in page
+    assert "imperial: true" not in page

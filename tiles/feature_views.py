@@ -1,6 +1,7 @@
 """The map page's details panel and list: HTML fragments (for the panel) or whole pages (the
 list alternative to the map, and a feature's own page without JavaScript)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from rest_framework.exceptions import ValidationError
 
+from accounts.models import Membership
 from core.api.filters import parse_bbox
 from core.params import ParamError, parse_id
 
@@ -37,33 +39,42 @@ def _bbox_message(exc: ValidationError) -> str:
     return str(detail[0] if isinstance(detail, list) and detail else detail)
 
 
-@login_required
-@require_GET
-def feature(request: HttpRequest) -> HttpResponse:
-    """?layer=assets&id=12: the feature's details; &partial=1 for the map's panel."""
+def _answer(
+    request: HttpRequest, read: Callable[[Membership, str], HttpResponse], hidden: str
+) -> HttpResponse:
+    """Check who and which layer, then `read`; every refusal is a page naming its cause."""
     try:
-        membership = tile_membership(request)
-        layer = _layer_param(request)
-        found = feature_detail(
-            membership=membership, layer=layer, pk=parse_id("id", request.GET.get("id", ""))
-        )
+        return read(tile_membership(request), _layer_param(request))
     except TileAccessError as exc:
         return _problem(request, exc.status, "", exc.detail)
     except ParamError as exc:
         return _problem(request, 400, exc.field, exc.message)
     except NotVisible:
+        if hidden == "layer":
+            return _problem(request, 403, "layer", _("This layer is not available to you."))
         return _problem(request, 404, "id", _("No such feature on this map."))
-    template = "tiles/_feature.html" if request.GET.get("partial") else "tiles/feature.html"
-    return render(request, template, {"feature": found, "layer_title": LAYERS[layer].title})
+
+
+@login_required
+@require_GET
+def feature(request: HttpRequest) -> HttpResponse:
+    """?layer=assets&id=12: the feature's details; &partial=1 for the map's panel."""
+
+    def read(membership: Membership, layer: str) -> HttpResponse:
+        pk = parse_id("id", request.GET.get("id", ""))
+        found = feature_detail(membership=membership, layer=layer, pk=pk)
+        template = "tiles/_feature.html" if request.GET.get("partial") else "tiles/feature.html"
+        return render(request, template, {"feature": found, "layer_title": LAYERS[layer].title})
+
+    return _answer(request, read, hidden="id")
 
 
 @login_required
 @require_GET
 def feature_list(request: HttpRequest) -> HttpResponse:
     """?layer=reports&bbox=minlon,minlat,maxlon,maxlat: the features in view, as a table."""
-    try:
-        membership = tile_membership(request)
-        layer = _layer_param(request)
+
+    def read(membership: Membership, layer: str) -> HttpResponse:
         raw = request.GET.get("bbox", "")
         if not raw:
             raise ParamError("bbox", _("Expected four numbers: minlon,minlat,maxlon,maxlat (EPSG:4326)."))
@@ -72,12 +83,7 @@ def feature_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             raise ParamError("bbox", _bbox_message(exc)) from exc
         found = features_in_box(membership=membership, layer=layer, box=box)
-    except TileAccessError as exc:
-        return _problem(request, exc.status, "", exc.detail)
-    except ParamError as exc:
-        return _problem(request, 400, exc.field, exc.message)
-    except NotVisible:
-        return _problem(request, 403, "layer", _("This layer is not available to you."))
-    return render(
-        request, "tiles/feature_list.html", {"found": found, "layer_title": LAYERS[layer].title, "bbox": raw}
-    )
+        context = {"found": found, "layer_title": LAYERS[layer].title, "bbox": raw}
+        return render(request, "tiles/feature_list.html", context)
+
+    return _answer(request, read, hidden="layer")

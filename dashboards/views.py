@@ -4,16 +4,20 @@ filters, call the selectors, render. Public share links reuse the same pages rea
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
+from PIL import ImageFile
 
 from accounts.models import Community, Role, Team
 from accounts.selectors import NoCommunity, membership_get_for_user
@@ -191,7 +195,27 @@ def _report(request: HttpRequest, access: Access) -> HttpResponse:
         return _bad_filter(request, exc)
     context = _context(request, access, filters, with_map=False)
     context["generated"] = timezone.localtime()
+    if request.GET.get("format") == "pdf":
+        return _report_pdf(request, context, filters)
     return render(request, "dashboards/report.html", context)
+
+
+def _report_pdf(request: HttpRequest, context: dict, filters: Filters) -> HttpResponse:
+    """The report as a PDF for a council meeting: the same figures and tables, rendered by
+    WeasyPrint with the CSS inlined and no URL fetched (only data:), so nothing goes out."""
+    from weasyprint import HTML  # noqa: PLC0415 — heavy import, only for this view
+    from weasyprint.urls import URLFetcher  # noqa: PLC0415
+
+    # Importing WeasyPrint turns Pillow's LOAD_TRUNCATED_IMAGES on for the whole process.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    css_path = finders.find("dashboards/dashboards.css")
+    css = Path(str(css_path)).read_text(encoding="utf-8") if css_path else ""
+    html = render_to_string("dashboards/report_pdf.html", {**context, "inline_css": css}, request=request)
+    pdf = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"{context['community'].slug}-{filters.date_from:%Y%m%d}"
+    response["Content-Disposition"] = f'attachment; filename="rapport-{name}.pdf"'
+    return response
 
 
 @login_required

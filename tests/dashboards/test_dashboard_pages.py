@@ -350,3 +350,17 @@ def test_the_heatmap_sits_on_the_streets_with_a_metric_scale(as_role, community,
     assert "Rue de la Cloche Perse" in page
     assert "imperial: false" in page and "control.scale({metric: true" in page
     assert "imperial: true" not in page
+
+
+def test_the_report_downloads_as_a_pdf(as_role, client, community, history):
+    """#18: a PDF of the report for a council meeting, from the dashboard and the public link."""
+    from pypdf import PdfReader
+
+    viewer = as_role(Role.VIEWER)
+    page = viewer.get("/dashboards/", JANUARY, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'data-export="report-pdf"' in page and "Rapport (PDF)" in page
+    response = viewer.get("/dashboards/report/", {**JANUARY, "format": "pdf"}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Poitiers" in text or community.name in text
+    assert "Tags effacés" in text and "01/01/2025" in text

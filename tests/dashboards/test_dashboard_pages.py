@@ -364,3 +364,16 @@ def test_the_report_downloads_as_a_pdf(as_role, client, community, history):
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
     assert "Poitiers" in text or community.name in text
     assert "Tags effacés" in text and "01/01/2025" in text
+
+
+def test_a_running_month_says_what_it_is_compared_with(as_role, history):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    page = (
+        as_role(Role.VIEWER)
+        .get("/dashboards/", {"period": "month", "date_from": today.isoformat()}, HTTP_ACCEPT_LANGUAGE="fr")
+        .content.decode()
+    )
+    note = re.search(r'<p id="partial-note">([^<]+)', page).group(1)
+    assert note.startswith("Période en cours") and (str(today.day) in note or "premier jour" in note)

@@ -29,13 +29,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from rest_framework.exceptions import AuthenticationFailed
 
 from .authentication import MembershipTokenAuthentication
 from .models import Membership, Role
 from .selectors import NoCommunity, membership_get_for_user
+from .twofactor import code_page_url, needs_code
 
 logger = logging.getLogger("ronde.access")
 
@@ -55,6 +56,8 @@ EVERYONE = MEMBERS | {ANONYMOUS}
 NOBODY: frozenset[str] = frozenset()
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 COMMUNITY_HEADER = "HTTP_X_RONDE_COMMUNITY"
+# Pages a member who still owes a second-factor code may reach (the code page, leaving).
+NO_CODE_NEEDED = frozenset({"two-factor", "logout", "password_change", "password_change_done"})
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,7 @@ RULES: dict[str, Rule] = {
     "health": PUBLIC_READ,
     "login": page(EVERYONE, EVERYONE, note="public; throttled (django-axes)"),
     "logout": page(EVERYONE, EVERYONE, note="public"),
+    "two-factor": page(MEMBERS, MEMBERS, note="the caller's own authenticator (TOTP)"),
     "password_change": page(MEMBERS, MEMBERS),
     "password_change_done": page(MEMBERS),
     "password_reset": page(EVERYONE, EVERYONE, note="public"),
@@ -136,6 +140,7 @@ RULES: dict[str, Rule] = {
     "asset-detail": api(update=ADMINS, delete=ADMINS),
     "asset-category-list": api(),
     "asset-category-detail": api(),
+    "address-search": Rule(read=MEMBERS, note="addresses and streets of the caller's community"),
     "zone-list": api(create=ADMINS),
     "zone-detail": api(update=ADMINS, delete=ADMINS),
     "category-list": api(),
@@ -209,6 +214,31 @@ RULES: dict[str, Rule] = {
     # team's work through the agent API, never the whole community's layers.
     "geodata:exports": page(MANAGERS),
     "geodata:export-download": Rule(read=MANAGERS),
+    # --- Community administration /administration/ (the community's administrators only) ---
+    "administration:index": page(ADMINS),
+    "administration:users": page(ADMINS),
+    "administration:user-new": page(ADMINS, ADMINS),
+    "administration:user-edit": page(ADMINS, ADMINS, note="members of the caller's community"),
+    "administration:user-active": page(NOBODY, ADMINS, note="members of the caller's community; never the last administrator"),
+    "administration:user-password": page(NOBODY, ADMINS, note="members of the caller's community"),
+    "administration:teams": page(ADMINS),
+    "administration:team-new": page(ADMINS, ADMINS),
+    "administration:team-edit": page(ADMINS, ADMINS, note="teams of the caller's community"),
+    "administration:categories": page(ADMINS),
+    "administration:category-new": page(ADMINS, ADMINS),
+    "administration:category-edit": page(ADMINS, ADMINS, note="categories of the caller's community"),
+    "administration:category-delete": page(ADMINS, ADMINS, note="only an unused category"),
+    "administration:asset-category-new": page(ADMINS, ADMINS),
+    "administration:asset-category-edit": page(ADMINS, ADMINS, note="categories of the caller's community"),
+    "administration:asset-category-delete": page(ADMINS, ADMINS, note="only an unused category"),
+    "administration:partners": page(ADMINS, ADMINS, note="a new key is shown once"),
+    "administration:partner-revoke": page(NOBODY, ADMINS, note="keys of the caller's community"),
+    "administration:zones": page(ADMINS),
+    "administration:zone-edit": page(ADMINS, ADMINS, note="districts of the caller's community"),
+    "administration:zone-delete": page(ADMINS, ADMINS, note="districts of the caller's community"),
+    "administration:territory": page(ADMINS, ADMINS),
+    "administration:audit": page(ADMINS, note="the caller's community's trail"),
+    "administration:security": page(NOBODY, ADMINS, note="second factor for administrators and dispatchers"),
     # --- Interoperability ---
     "open311:discovery": PUBLIC_READ,
     "open311:services": Rule(read=EVERYONE, note="public (GeoReport v2)"),
@@ -346,6 +376,11 @@ class AccessMiddleware:
             return _deny(request, rule, 403, "You are not a member of this community.")
         if role not in allowed:
             return _deny(request, rule, 403, f"The role '{role}' may not do this.")
+        if view_name not in NO_CODE_NEEDED and needs_code(request, request_principal(request).membership):
+            # The community asks this role for a second factor (accounts/twofactor.py).
+            if rule.page and request.method in SAFE_METHODS:
+                return HttpResponseRedirect(code_page_url(request))
+            return JsonResponse({"detail": "A second factor is required: /accounts/two-factor/"}, status=403)
         return None
 
 

@@ -86,9 +86,9 @@ class TeamViewSet(viewsets.ModelViewSet):
             name=data.pop("name"),
             members=data.pop("members", []),
             depot=data.pop("depot", None),
+            hourly_cost=data.pop("hourly_cost", None),
+            active=data.pop("active", True),
         )
-        if data:
-            team_update(team=team, data=data)
         serializer.instance = self.get_queryset().get(pk=team.pk)
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:

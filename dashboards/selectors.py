@@ -13,7 +13,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Community
-from core.sql import run_sql
+
+# Lag-tolerant: on a replica within RONDE_REPLICA_MAX_LAG_S when one is configured.
+from core.replicas import read_sql as run_sql
 from geo.models import Zone
 from interventions.labels import method_label, site_label
 

@@ -2,8 +2,6 @@
 ("door" reads "Porte"), a removal method ("washing/painting" reads "Nettoyage / Recouvrement par peinture"),
 and a site's name (its address or street before a generated name such as "Porte 8400")."""
 
-import re
-
 from django.utils.translation import gettext as _
 
 from geo.models import Support
@@ -31,17 +29,3 @@ def site_label(
     place = (address or street or name or "").strip() or _("Site %(id)s") % {"id": site_id}
     what = support_label(support)
     return f"{place} ({what.lower()})" if what and what.lower() not in place.lower() else place
-
-
-# The optimiser's reasons (geo/routing/planner.py), stored in English on MissionStop.reason.
-_UNREACHABLE = re.compile(r"unreachable: no street of the network's main part within (\d+) m")
-
-
-def reason_label(reason: str) -> str:
-    """Why the optimiser left a job out, in the user's language (an unknown text as stored)."""
-    found = _UNREACHABLE.fullmatch(reason or "")
-    if found:
-        return _("unreachable: no street of the network's main part within {tol:.0f} m").format(
-            tol=float(found.group(1))
-        )
-    return _(reason) if reason else ""

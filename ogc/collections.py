@@ -1,4 +1,4 @@
-"""The published collections, declared (CONVENTIONS §14): id, source rows, properties, time.
+"""The published collections, declared as data (like tiles/layers.py): id, source rows, properties, time.
 
 Assets are offered twice: one `assets` collection with a `category` property (one layer for
 the whole registry, what an export or a join wants) and one `assets-<category code>` per

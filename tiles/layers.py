@@ -1,4 +1,4 @@
-"""The published tile layers, declared (CONVENTIONS §14): one small class per layer.
+"""The published tile layers, declared: one small class per layer (a stable id, explicit fields, zooms).
 
 A layer names its id, the .sql files that select its rows (tiles/sql/layer_<id>.sql: one
 SELECT of `id`, `geom` in EPSG:3857, `updated_at` and the declared fields, scoped by

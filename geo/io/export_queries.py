@@ -1,6 +1,6 @@
 """What an export reads: one community's rows, the API's filters, geometry in the asked CRS.
 
-Bad requests raise core.params.ParamError naming the parameter. Selectors for the export writers (CONVENTIONS §2): every query starts from the community.
+Bad requests raise core.params.ParamError naming the parameter. Selectors for the export writers: every query starts from the community.
 Rows are fetched with a server-side cursor in chunks, so a 1M-row export stays small in memory.
 """
 

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from accounts.models import Community
@@ -32,7 +33,7 @@ MEDIA_TIMEOUT_S = 10
 def partner_key_ensure(*, community: Community, name: str, key: str) -> PartnerApiKey:
     """Create or update the key called `name` so that `key` is accepted (seed_demo uses it)."""
     with transaction.atomic():
-        partner, _ = PartnerApiKey.objects.update_or_create(
+        partner, _created = PartnerApiKey.objects.update_or_create(
             community=community,
             name=name,
             defaults={"key_hash": partner_key_hash(key), "key_prefix": key[:8], "active": True},
@@ -47,6 +48,8 @@ def new_key_value() -> str:
 
 def partner_key_create(*, community: Community, name: str, rate_limit: int = 60) -> tuple[PartnerApiKey, str]:
     """A new key with a random value; the value is returned once and never stored."""
+    if PartnerApiKey.objects.filter(community=community, name=name).exists():
+        raise ValidationError({"name": [_("A partner key with this name already exists.")]})
     key = new_key_value()
     with transaction.atomic():
         partner = PartnerApiKey.objects.create(
@@ -56,7 +59,26 @@ def partner_key_create(*, community: Community, name: str, rate_limit: int = 60)
             key_prefix=key[:8],
             rate_limit=rate_limit,
         )
+        audit_record(
+            obj=partner,
+            action=AuditAction.CREATE,
+            changes={
+                "name": [None, name],
+                "key_prefix": [None, partner.key_prefix],
+                "rate_limit": [None, rate_limit],
+            },
+        )
     return partner, key
+
+
+def partner_key_revoke(*, partner: PartnerApiKey) -> PartnerApiKey:
+    """Refuse the key from now on (kept, not deleted: the reports it filed still name it)."""
+    with transaction.atomic():
+        if partner.active:
+            partner.active = False
+            partner.save(update_fields=["active"])
+            audit_record(obj=partner, action=AuditAction.UPDATE, changes={"active": [True, False]})
+    return partner
 
 
 def partner_key_throttle(*, partner: PartnerApiKey) -> bool:

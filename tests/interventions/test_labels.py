@@ -22,15 +22,3 @@ def test_a_site_is_its_address_then_its_street_then_its_name():
         )
         assert site_label(site_id=8400, name="Porte 8400", support="door") == "Porte 8400"
         assert site_label(site_id=3) == "Site 3"
-
-
-def test_the_optimisers_reasons_read_in_french():
-    from interventions.labels import reason_label
-
-    with translation.override("fr"):
-        assert reason_label("no time left in the shift") == "plus de temps dans la journée de travail"
-        assert (
-            reason_label("unreachable: no street of the network's main part within 250 m")
-            == "inaccessible : aucune rue du réseau principal à moins de 250 m"
-        )
-        assert reason_label("") == ""

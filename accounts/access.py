@@ -127,6 +127,8 @@ RULES: dict[str, Rule] = {
     "set_language": PUBLIC,
     "csp-report": Rule(methods={"POST": EVERYONE}, note="public; browsers post CSP violations"),
     "map": page(MEMBERS),
+    "map-feature": page(MEMBERS, note="a feature of the caller's community; agents: their teams' missions"),
+    "map-list": page(MEMBERS, note="features of the caller's community in a box; agents: their teams' missions"),
     "admin:*": ADMIN_SITE,
     # --- REST API /api/v1/ ---
     "api-root": api(),

@@ -6,6 +6,7 @@ from accounts import twofactor
 from config import views
 from core import security
 from interventions import photo_access
+from tiles import feature_views as tiles_feature_views
 from tiles import views as tiles_views
 
 urlpatterns = [
@@ -23,6 +24,8 @@ urlpatterns = [
     path("dashboards/", include("dashboards.urls")),
     path("tiles/", include("tiles.urls")),
     path("map/", tiles_views.map_page, name="map"),
+    path("map/feature/", tiles_feature_views.feature, name="map-feature"),
+    path("map/list/", tiles_feature_views.feature_list, name="map-list"),
     path("agent/", include("agent.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("geo/", include("geo.web.urls")),

@@ -214,6 +214,8 @@ RULES: dict[str, Rule] = {
     "open311:interventions.open311.views.not_found": Rule(read=EVERYONE, methods={"POST": EVERYONE},
                                                           note="404 in the Open311 format"),
     "ogc:*": Rule(read=EVERYONE, note="members see their community; anyone else only what a community publishes"),
+    "wfs": Rule(read=EVERYONE, methods={"POST": EVERYONE},
+                note="WFS 2.0, read-only (POST carries XML queries); the collections of ogc:*"),
 }
 # fmt: on
 

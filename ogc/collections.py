@@ -32,6 +32,9 @@ class Collection:
     temporal: str | None = None
     # The id a community lists in settings["publish_ogc"] to open it to anonymous callers.
     publish_id: str = ""
+    # The one geometry type of every feature ("Point", "LineString", "Polygon", "MultiPolygon"),
+    # which WFS declares and GDAL types its layer with; None: mixed.
+    geometry_type: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -59,6 +62,7 @@ STATIC_COLLECTIONS = [
         rows=lambda c: Zone.objects.filter(community=c),
         properties={"name": "name", "kind": "kind", "external_id": "external_id", "updated_at": "updated_at"},
         publish_id="zones",
+        geometry_type="MultiPolygon",
     ),
     Collection(
         id="assets",
@@ -87,6 +91,7 @@ STATIC_COLLECTIONS = [
         },
         temporal="reported_at",
         publish_id="reports",
+        geometry_type="Point",
     ),
     Collection(
         id="interventions",
@@ -115,6 +120,7 @@ STATIC_COLLECTIONS = [
         },
         temporal="when",
         publish_id="interventions",
+        geometry_type="Point",
     ),
 ]
 

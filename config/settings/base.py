@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "gisserver",  # WFS 2.0 (ogc/wfs.py): its templates
     "django_tasks",
     "django_tasks_db",
     "core",

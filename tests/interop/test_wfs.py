@@ -17,7 +17,16 @@ from tests.factories import POITIERS, member
 from tests.interop.test_ogc_clients import gdal_env, run, wgs84_bbox
 
 WFS = "{http://www.opengis.net/wfs/2.0}"
-LAYERS = {"zones", "assets", "reports", "interventions", "assets-bench", "assets-wall"}
+LAYERS = {
+    "zones",
+    "assets-points",
+    "assets-lines",
+    "assets-polygons",
+    "reports",
+    "interventions",
+    "assets-bench",
+    "assets-wall",
+}
 
 
 @pytest.fixture
@@ -68,12 +77,12 @@ def test_tenancy_and_publication(client, data, community, other_community):
         "zones",
         "reports",
     }
-    hidden = get(client, REQUEST="GetFeature", TYPENAMES="assets", community="poitiers")
-    assert hidden.status_code == 400 and "assets" in text(hidden)
+    hidden = get(client, REQUEST="GetFeature", TYPENAMES="assets-points", community="poitiers")
+    assert hidden.status_code == 400 and "assets-points" in text(hidden)
     # A member of the other community sees its 3 assets, never Poitiers'.
     other = Token.objects.create(user=member(other_community, Role.VIEWER)).key
     page = json.loads(
-        text(get(client, other, REQUEST="GetFeature", TYPENAMES="assets", OUTPUTFORMAT="geojson"))
+        text(get(client, other, REQUEST="GetFeature", TYPENAMES="assets-points", OUTPUTFORMAT="geojson"))
     )
     assert page["numberMatched"] == 3
 
@@ -83,7 +92,16 @@ def test_get_feature_bbox_filter_paging_crs(client, token, community):
     # bbox in Lambert-93 around the 2 western columns, rows 0–1 of the grid: 4 assets.
     bbox = f"{POITIERS[0] - 50},{POITIERS[1] - 50},{POITIERS[0] + 150},{POITIERS[1] + 150},EPSG:2154"
     page = json.loads(
-        text(get(client, token, REQUEST="GetFeature", TYPENAMES="assets", BBOX=bbox, OUTPUTFORMAT="geojson"))
+        text(
+            get(
+                client,
+                token,
+                REQUEST="GetFeature",
+                TYPENAMES="assets-points",
+                BBOX=bbox,
+                OUTPUTFORMAT="geojson",
+            )
+        )
     )
     assert page["numberMatched"] == 4
     # FES 2.0 filter on a property.
@@ -93,7 +111,16 @@ def test_get_feature_bbox_filter_paging_crs(client, token, community):
         "</fes:PropertyIsEqualTo></fes:Filter>"
     )
     walls = json.loads(
-        text(get(client, token, REQUEST="GetFeature", TYPENAMES="assets", FILTER=fes, OUTPUTFORMAT="geojson"))
+        text(
+            get(
+                client,
+                token,
+                REQUEST="GetFeature",
+                TYPENAMES="assets-points",
+                FILTER=fes,
+                OUTPUTFORMAT="geojson",
+            )
+        )
     )
     assert walls["numberMatched"] == 4 and {f["properties"]["category"] for f in walls["features"]} == {
         "wall"
@@ -105,7 +132,7 @@ def test_get_feature_bbox_filter_paging_crs(client, token, community):
                 client,
                 token,
                 REQUEST="GetFeature",
-                TYPENAMES="assets",
+                TYPENAMES="assets-points",
                 COUNT="5",
                 STARTINDEX="10",
                 OUTPUTFORMAT="geojson",
@@ -132,19 +159,21 @@ def test_owslib_reads_every_layer(live_server, token, community):
     )
     names = {name.split(":")[-1] for name in wfs.contents}
     assert names >= LAYERS
-    everything = json.loads(wfs.getfeature(typename=["ronde:assets"], outputFormat="geojson").read())
+    everything = json.loads(wfs.getfeature(typename=["ronde:assets-points"], outputFormat="geojson").read())
     assert len(everything["features"]) == rest_count(token, "/api/v1/assets/") == 12
     bbox = wgs84_bbox(POITIERS[0] - 50, POITIERS[1] - 50, POITIERS[0] + 150, POITIERS[1] + 150)
     inside = json.loads(
         wfs.getfeature(
-            typename=["ronde:assets"], bbox=(*bbox, "urn:ogc:def:crs:OGC:1.3:CRS84"), outputFormat="geojson"
+            typename=["ronde:assets-points"],
+            bbox=(*bbox, "urn:ogc:def:crs:OGC:1.3:CRS84"),
+            outputFormat="geojson",
         ).read()
     )
     assert len(inside["features"]) == 4
     # An FES 2.0 filter built by OWSLib, in an XML GetFeature sent by POST (its GET sends a
     # `query` parameter WFS 2.0 does not have).
     fes = ET.tostring(Filter(PropertyIsEqualTo(propertyname="category", literal="wall")).toXML()).decode()
-    walls = ET.fromstring(wfs.getfeature(typename=["ronde:assets"], filter=fes, method="POST").read())  # noqa: S314
+    walls = ET.fromstring(wfs.getfeature(typename=["ronde:assets-points"], filter=fes, method="POST").read())  # noqa: S314
     categories = [el.text for el in walls.iter("{https://ronde.fr/ns/wfs}category")]
     assert categories == ["wall"] * 4
     assert len(
@@ -159,7 +188,7 @@ def test_gdal_wfs_driver_lists_and_reads_every_layer(live_server, token, communi
     for layer in LAYERS:
         assert f"ronde:{layer}" in listing or f": {layer}" in listing, listing
     counts = {
-        "assets": "/api/v1/assets/",
+        "assets-points": "/api/v1/assets/",
         "reports": "/api/v1/reports/",
         "zones": "/api/v1/zones/",
         "interventions": "/api/v1/interventions/",
@@ -169,6 +198,18 @@ def test_gdal_wfs_driver_lists_and_reads_every_layer(live_server, token, communi
         assert f"Feature Count: {rest_count(token, path)}" in summary, summary
     # Every feature read, page after page (GDAL pages with STARTINDEX/COUNT).
     dump = run(
-        ["ogrinfo", "-ro", "-oo", "PAGE_SIZE=5", "-oo", "PAGING_ALLOWED=ON", url, "assets"], gdal_env(token)
+        [
+            "ogrinfo",
+            "-ro",
+            "--config",
+            "OGR_WFS_PAGING_ALLOWED",
+            "ON",
+            "--config",
+            "OGR_WFS_PAGE_SIZE",
+            "5",
+            url,
+            "assets-points",
+        ],
+        gdal_env(token),
     )
     assert dump.count("OGRFeature(") == Asset.objects.filter(community=community).count() == 12

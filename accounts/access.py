@@ -34,6 +34,7 @@ from django.shortcuts import render
 from rest_framework.exceptions import AuthenticationFailed
 
 from .authentication import MembershipTokenAuthentication
+from .basic import basic_paths_match, challenge
 from .models import Membership, Role
 from .selectors import NoCommunity, membership_get_for_user
 
@@ -299,7 +300,10 @@ def _deny(request: HttpRequest, rule: Rule, status: int, detail: str) -> HttpRes
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
     if rule.page and request.method in SAFE_METHODS:  # a person at a browser: a page, not JSON
         return render(request, "403.html", {"detail": detail}, status=status)
-    return JsonResponse({"detail": detail}, status=status)
+    response = JsonResponse({"detail": detail}, status=status)
+    if status == 401 and basic_paths_match(request.path_info):
+        challenge(response)  # GIS clients answer a Basic challenge with their credentials
+    return response
 
 
 class AccessMiddleware:

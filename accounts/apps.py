@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Communities and users")
+
+    def ready(self) -> None:
+        from corsheaders.signals import check_request_enabled
+
+        from .cors import community_allows_origin
+
+        check_request_enabled.connect(community_allows_origin, dispatch_uid="ronde-community-cors")

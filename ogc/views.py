@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from accounts.basic import challenge
 from accounts.models import Community
 
 from .access import caller_get
@@ -67,7 +68,7 @@ def ogc_view(view: View) -> View:
                 {"code": error.code, "description": error.description}, status=error.status
             )
             if error.status == 401:
-                response["WWW-Authenticate"] = 'Token realm="ronde"'
+                challenge(response)  # Basic (GDAL USERPWD, QGIS) or `Authorization: Token`
             return response
         except Http404 as error:
             return JsonResponse({"code": "NotFound", "description": str(error)}, status=404)
@@ -146,7 +147,7 @@ def _collection_dict(request: HttpRequest, collection: Collection, community: Co
 def landing(request: HttpRequest) -> HttpResponse:
     check_params(request.GET, COMMON_PARAMS)
     fmt = _format(request)
-    caller = caller_get(request)
+    caller = caller_get(request, required=False)
     title = f"Ronde – {caller.community.name}" if caller.community else "Ronde"
     body = {
         "title": title,

@@ -24,6 +24,7 @@ from gisserver.operations import wfs20
 from gisserver.types import XsdTypes
 from gisserver.views import WFSView
 
+from accounts.basic import challenge
 from accounts.models import Community
 
 from .access import Caller, caller_get
@@ -103,7 +104,8 @@ class RondeWFSView(WFSView):
         try:
             self.caller = caller_get(request)
         except OgcError as error:
-            return PermissionDenied(error.description, status_code=error.status).as_response()
+            response = PermissionDenied(error.description, status_code=error.status).as_response()
+            return challenge(response) if error.status == 401 else response
         return super().dispatch(request, *args, **kwargs)
 
     def get_service_description(self, service: str | None = None) -> ServiceDescription:

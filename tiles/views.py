@@ -5,6 +5,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.basic import challenge
+
 from .access import TileAccessError, tile_membership
 from .caching import tile_get, tile_response
 from .filters import FilterError, parse_filters
@@ -17,7 +19,7 @@ def _error(status: int, detail: str, field: str | None = None) -> JsonResponse:
     body = {"detail": detail} | ({"field": field} if field else {})
     response = JsonResponse(body, status=status)
     if status == 401:
-        response["WWW-Authenticate"] = "Token"
+        challenge(response)  # Basic (GDAL, QGIS) or `Authorization: Token`
     return response
 
 

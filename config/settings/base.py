@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "gisserver",  # WFS 2.0 (ogc/wfs.py): its templates
+    "corsheaders",
     "django_tasks",
     "django_tasks_db",
     "core",
@@ -48,11 +49,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.security.SecurityHeadersMiddleware",  # CSP with nonces, Permissions-Policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware (accounts/cors.py)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.basic.BasicAuthMiddleware",  # HTTP Basic on /ogc/, /wfs/, /tiles/ (GIS clients)
     "audit.context.AuditContextMiddleware",  # who and which device, for the audit trail
     "accounts.access.AccessMiddleware",  # the permission matrix (accounts/access.py)
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -130,6 +133,15 @@ RONDE_PROXY_COUNT = env_int("RONDE_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
 # Undeclared URLs (no rule in accounts/access.py) are refused; local.py only warns.
 RONDE_ACCESS_STRICT = True
+# HTTP Basic (password or API token) is accepted on these read-only map services only
+# (accounts/basic.py): what GDAL, QGIS and curl -u send.
+RONDE_BASIC_AUTH_PATHS = ["/ogc/", "/wfs/", "/tiles/"]
+# CORS (django-cors-headers) on the public read-only endpoints; the allowed origins are per
+# community, in community.settings["cors_origins"] (accounts/cors.py), none globally.
+CORS_URLS_REGEX = r"^/(ogc|wfs|open311/v2)/"
+CORS_ALLOWED_ORIGINS: list[str] = []
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
 # Signed photo links (Open311 media_url) stay valid this long (seconds).
 RONDE_PHOTO_LINK_MAX_AGE = env_int("RONDE_PHOTO_LINK_MAX_AGE", 3600)
 # Behind nginx: after the permission check, nginx sends the file from this internal location.

@@ -5,6 +5,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -104,7 +105,14 @@ class TokenSerializer(serializers.Serializer):
 class TokenView(ObtainAuthToken):
     """Exchange a username and password for an API token: `Authorization: Token <token>`."""
 
-    @extend_schema(responses={200: TokenSerializer}, auth=[])
+    # Documented as JSON: one body type per operation, which generated clients need; a login
+    # form body (form-encoded or multipart) is accepted as well, as DRF's view always did.
+    @extend_schema(
+        request={"application/json": AuthTokenSerializer},
+        responses={200: TokenSerializer},
+        auth=[],
+        description="Exchange a username and password (JSON; a form body is accepted too) for an API token.",
+    )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         try:
             response = super().post(request, *args, **kwargs)

@@ -51,6 +51,8 @@ def basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
     except (binascii.Error, UnicodeDecodeError):
         raise ValueError("Invalid basic header: not base64 of UTF-8 'user:password'.") from None
     username, sep, password = decoded.partition(":")
+    if "\x00" in decoded:
+        raise ValueError("Invalid basic header: a NUL character in the credentials.")
     if not sep:
         raise ValueError("Invalid basic header: no ':' between user name and password.")
     return username, password

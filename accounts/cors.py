@@ -28,6 +28,8 @@ def community_allows_origin(sender: Any, request: HttpRequest, **kwargs: Any) ->
         return False
     communities = Community.objects.filter(**{f"settings__{SETTING}__contains": [origin]})
     slug = request.GET.get("community") or request.META.get(COMMUNITY_HEADER)
+    if slug and "\x00" in slug:
+        return False
     if slug:
         communities = communities.filter(slug=slug)
     return communities.exists()

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Polygon
-from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -23,11 +22,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_gis.fields import GeometryField
 
-from accounts.models import Team
 from accounts.permissions import CommunityRole, request_membership
 from core.api.filters import parse_date
+from interventions.api.mission_schema import PolygonField, TeamIdField
 from interventions.api.missions import mission_feature
 from interventions.models import InterventionStatus, MissionTemplate, NotDoneReason, RoutingProfile, Weekday
 from interventions.selectors_missions import mission_get_for_membership
@@ -38,6 +36,7 @@ from interventions.services.recurrence import (
     mission_template_update,
 )
 
+from . import schema
 from .selectors import (
     board_interventions,
     board_missions,
@@ -66,6 +65,7 @@ def _day(request: Request) -> dt.date:
 
 
 class BoardView(PlannerView):
+    @extend_schema(parameters=[schema.DATE_PARAMETER], responses={200: schema.BoardSerializer})
     def get(self, request: Request) -> Response:
         community = request_membership(request).community
         date = _day(request)
@@ -88,16 +88,11 @@ class BoardView(PlannerView):
         )
 
 
-class TeamField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self) -> QuerySet[Team]:
-        return Team.objects.filter(community=self.context["community"])
-
-
 class PreviewSerializer(serializers.Serializer):
-    zone = GeometryField(required=False)
+    zone = PolygonField(required=False)
     zone_id = serializers.IntegerField(required=False)
     date = serializers.DateField(required=False)
-    team = TeamField(required=False, allow_null=True)
+    team = TeamIdField(required=False, allow_null=True)
 
     def validate_zone(self, value: GEOSGeometry) -> GEOSGeometry:
         if not isinstance(value, Polygon):
@@ -115,7 +110,7 @@ class PreviewSerializer(serializers.Serializer):
 
 
 class PreviewView(PlannerView):
-    @extend_schema(request=PreviewSerializer)
+    @extend_schema(request=PreviewSerializer, responses={200: schema.PreviewAnswerSerializer})
     def post(self, request: Request) -> Response:
         community = request_membership(request).community
         serializer = PreviewSerializer(data=request.data, context={"community": community})
@@ -136,6 +131,7 @@ class ProgressView(APIView):
 
     permission_classes = [IsAuthenticated, CommunityRole]
 
+    @extend_schema(responses={200: schema.ProgressSerializer})
     def get(self, request: Request, pk: int) -> Response:
         mission = mission_get_for_membership(membership=request_membership(request), mission_id=pk)
         if mission is None:
@@ -146,7 +142,7 @@ class ProgressView(APIView):
 class BulkSerializer(serializers.Serializer):
     ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=1000)
     action = serializers.ChoiceField(choices=BULK_ACTIONS)
-    team = TeamField(required=False, allow_null=True)
+    team = TeamIdField(required=False, allow_null=True)
     date = serializers.DateField(required=False, allow_null=True)
     outcome = serializers.ChoiceField(
         choices=(InterventionStatus.DONE, InterventionStatus.NOT_DONE), required=False
@@ -155,7 +151,7 @@ class BulkSerializer(serializers.Serializer):
 
 
 class BulkView(PlannerView):
-    @extend_schema(request=BulkSerializer)
+    @extend_schema(request=BulkSerializer, responses={200: schema.BulkAnswerSerializer})
     def post(self, request: Request) -> Response:
         community = request_membership(request).community
         serializer = BulkSerializer(data=request.data, context={"community": community})
@@ -177,8 +173,8 @@ class TemplateSerializer(serializers.Serializer):
     """A recurring mission. `weekday` (one day) is the original field; `weekdays` takes several."""
 
     name = serializers.CharField(max_length=200)
-    team = TeamField()
-    zone = GeometryField(required=False)
+    team = TeamIdField()
+    zone = PolygonField(required=False)
     zone_id = serializers.IntegerField(required=False)
     weekday = serializers.ChoiceField(choices=Weekday.choices, required=False)
     weekdays = serializers.ListField(
@@ -241,12 +237,15 @@ def template_json(template: MissionTemplate) -> dict[str, Any]:
 
 
 class TemplatesView(PlannerView):
+    @extend_schema(
+        operation_id="dispatch_api_mission_templates_list", responses={200: schema.TemplateListSerializer}
+    )
     def get(self, request: Request) -> Response:
         community = request_membership(request).community
         templates = mission_templates_for_community(community=community)
         return Response({"results": [template_json(t) for t in templates]})
 
-    @extend_schema(request=TemplateSerializer)
+    @extend_schema(request=TemplateSerializer, responses={201: schema.TemplateAnswerSerializer})
     def post(self, request: Request) -> Response:
         membership = request_membership(request)
         serializer = TemplateSerializer(data=request.data, context={"community": membership.community})
@@ -269,10 +268,11 @@ class TemplateView(PlannerView):
             raise Http404
         return template
 
+    @extend_schema(responses={200: schema.TemplateAnswerSerializer})
     def get(self, request: Request, pk: int) -> Response:
         return Response(template_json(self._template(request, pk)))
 
-    @extend_schema(request=TemplateSerializer)
+    @extend_schema(request=TemplateSerializer, responses={200: schema.TemplateAnswerSerializer})
     def patch(self, request: Request, pk: int) -> Response:
         template = self._template(request, pk)
         serializer = TemplateSerializer(
@@ -282,6 +282,7 @@ class TemplateView(PlannerView):
         template = mission_template_update(template=template, **serializer.validated_data)
         return Response(template_json(template))
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         mission_template_delete(template=self._template(request, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)

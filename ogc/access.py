@@ -60,7 +60,7 @@ def caller_get(request: HttpRequest, *, required: bool = True) -> Caller:
             if not slug:
                 return Caller(None, member=False)
     if slug:
-        community = Community.objects.filter(slug=slug).first()
+        community = Community.objects.filter(slug=slug).first() if "\x00" not in slug else None
         if community is None:
             raise OgcError(404, "NotFound", f"community: unknown community '{slug}'.")
         if not is_published(community):

@@ -203,8 +203,8 @@ def cached_tile_response(request: HttpRequest) -> HttpResponse | None:
         kind, secret = "session", _session_key(request)
     else:
         kind, secret = "token", _token(request)
-    if not secret:
-        return None
+    if not secret or "\x00" in (slug or "") or "\x00" in secret:
+        return None  # the stack answers what PostgreSQL text cannot hold
     credential: Credential = (kind, secret, slug)
     tile = (layer.id, zi, xi, yi, filters.variant)
     if settings.RONDE_TILE_HIT_MEMORY_MB <= 0:

@@ -192,6 +192,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_FILTER_BACKENDS": [],
+    # JSON bodies only (GeoJSON features, nested lists): forms make no sense there, and a body
+    # advertised as JSON, form and multipart at once breaks generated clients. Views that take
+    # files or forms say so (agent photo upload: multipart; the token endpoint: a login form).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -209,12 +214,15 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MissionStatusEnum": "interventions.models.MissionStatus",
         "StopStatusEnum": "interventions.models.StopStatus",
+        "WeekdayEnum": "interventions.models.Weekday",
+        "NotDoneReasonEnum": "interventions.models.NotDoneReason",
     },
     # The error answers (400/401/403/404) are part of every operation's contract.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.openapi.fix_geojson_pages",
         "core.api.openapi.document_errors",
+        "config.openapi.document_plain_views",  # /health/, /tiles/, the export download
     ],
 }
 

@@ -134,3 +134,16 @@ def test_gdal_reads_ogc_and_wfs_with_userpwd(live_server, viewer, community):
         assert "Feature Count: 7" in summary, summary
         wfs = run(["ogrinfo", "-ro", "-so", f"WFS:{live_server.url}/wfs/", "reports"], env)
         assert "Feature Count: 7" in wfs, wfs
+
+
+@pytest.mark.django_db
+def test_nul_characters_are_refused_not_crashed_on(client: Client, viewer):
+    """PostgreSQL text cannot hold NUL: found by schemathesis on ?community= (a 500)."""
+    assert client.get("/ogc/collections", {"community": "\x00x"}).status_code == 404
+    assert client.get("/ogc/collections", **basic(viewer.username + "\x00", PASSWORD)).status_code == 401
+    assert (
+        client.get("/tiles/style.json", {"community": "\x00"}, **basic(viewer.username, PASSWORD)).status_code
+        == 403
+    )
+    cors = client.get("/ogc/collections", {"community": "\x00"}, HTTP_ORIGIN="https://www.poitiers.fr")
+    assert cors.status_code == 404 and "Access-Control-Allow-Origin" not in cors

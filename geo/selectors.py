@@ -6,7 +6,7 @@ from accounts.models import Community
 from core.api.fields import GEOJSON_ANNOTATION, geojson_4326
 
 from .functions import GeometryType, PointGeoJSONFrom3857
-from .models import Asset, AssetCategory, Zone
+from .models import Asset, AssetCategory, StreetSegment, Zone
 
 
 def point_geojson_4326(field: str = "geom_3857") -> PointGeoJSONFrom3857:
@@ -49,3 +49,9 @@ def asset_geometry_types(*, community: Community) -> dict[str, list[str]]:
     for code, postgis_type in rows:
         found.setdefault(code, []).append(postgis_type)
     return found
+
+
+def streets_from_openstreetmap(*, community: Community) -> bool:
+    """Whether any street of the community came from OpenStreetMap (geo/io/streets.py gives
+    those the external id "osm:way/<id>"): maps drawing them must credit it (ODbL)."""
+    return StreetSegment.objects.filter(community=community, external_id__startswith="osm:").exists()

@@ -60,7 +60,7 @@ def test_map_fits_a_phone(page, live_server, community):
     assert_accessible(page)
 
 
-def test_maps_credit_openstreetmap_when_the_streets_come_from_it(browser, live_server, community):
+def test_maps_credit_openstreetmap_when_the_streets_come_from_it(browser, live_server, community, tmp_path):
     """ODbL: the map page and the agent's mission map show "© OpenStreetMap contributors"
     (MapLibre's attribution control, from the style's sources) when the streets are OSM's."""
     from tests.agent.conftest import make_field
@@ -75,12 +75,12 @@ def test_maps_credit_openstreetmap_when_the_streets_come_from_it(browser, live_s
     page.wait_for_selector("#map[data-state=idle]", timeout=30_000)
     credit = page.locator("#map .maplibregl-ctrl-attrib a[href='https://www.openstreetmap.org/copyright']")
     assert credit.inner_text() == "© OpenStreetMap contributors"
-    page.screenshot(path="/tmp/map-attribution.png")
+    page.screenshot(path=tmp_path / "map-attribution.png")
     page.goto(f"{live_server.url}/agent/#/m/{field.mission.pk}")
     page.locator("#mission-map[data-idle='true']").wait_for(timeout=60_000)
     agent_credit = page.locator("#mission-map .maplibregl-ctrl-attrib-inner")
     assert "© OpenStreetMap contributors" in agent_credit.inner_text()
-    page.locator("#mission-map").screenshot(path="/tmp/agent-map-attribution.png")
+    page.locator("#mission-map").screenshot(path=tmp_path / "agent-map-attribution.png")
     # Compact (a phone): shown at first, then folded behind its ⓘ button, which unfolds it.
     button = page.locator("#mission-map .maplibregl-ctrl-attrib-button")
     if not agent_credit.is_visible():

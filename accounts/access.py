@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -37,6 +37,7 @@ from .authentication import MembershipTokenAuthentication
 from .basic import basic_paths_match, challenge
 from .models import Membership, Role
 from .selectors import NoCommunity, membership_get_for_user
+from .twofactor import code_page_url, needs_code
 
 logger = logging.getLogger("ronde.access")
 
@@ -56,6 +57,8 @@ EVERYONE = MEMBERS | {ANONYMOUS}
 NOBODY: frozenset[str] = frozenset()
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 COMMUNITY_HEADER = "HTTP_X_RONDE_COMMUNITY"
+# Pages a member who still owes a second-factor code may reach (the code page, leaving).
+NO_CODE_NEEDED = frozenset({"two-factor", "logout", "password_change", "password_change_done"})
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ RULES: dict[str, Rule] = {
     "health": PUBLIC_READ,
     "login": page(EVERYONE, EVERYONE, note="public; throttled (django-axes)"),
     "logout": page(EVERYONE, EVERYONE, note="public"),
+    "two-factor": page(MEMBERS, MEMBERS, note="the caller's own authenticator (TOTP)"),
     "password_change": page(MEMBERS, MEMBERS),
     "password_change_done": page(MEMBERS),
     "password_reset": page(EVERYONE, EVERYONE, note="public"),
@@ -126,7 +130,9 @@ RULES: dict[str, Rule] = {
     "admin:*": ADMIN_SITE,
     # --- REST API /api/v1/ ---
     "api-root": api(),
-    "api-token": Rule(methods={"POST": EVERYONE}, note="public; throttled (django-axes)"),
+    "api-token": Rule(methods={"POST": EVERYONE}, note="public; throttled (django-axes); a new token each time"),
+    "api-tokens": Rule(read=MEMBERS, note="the caller's own tokens only"),
+    "api-token-detail": Rule(methods={"DELETE": MEMBERS}, note="revokes one of the caller's own tokens (404 otherwise)"),
     "schema": PUBLIC_READ,
     "api-docs": PUBLIC_READ,
     "asset-list": api(create=ADMINS),
@@ -202,8 +208,35 @@ RULES: dict[str, Rule] = {
     "geodata:import-preview": page(ADMINS, ADMINS),
     "geodata:import-job": page(ADMINS),
     "geodata:import-status": Rule(read=ADMINS),
-    "geodata:exports": page(MEMBERS),
-    "geodata:export-download": Rule(read=MEMBERS),
+    # Full-layer exports are for the office (README): an agent's field app reads its own
+    # team's work through the agent API, never the whole community's layers.
+    "geodata:exports": page(MANAGERS),
+    "geodata:export-download": Rule(read=MANAGERS),
+    # --- Community administration /administration/ (the community's administrators only) ---
+    "administration:index": page(ADMINS),
+    "administration:users": page(ADMINS),
+    "administration:user-new": page(ADMINS, ADMINS),
+    "administration:user-edit": page(ADMINS, ADMINS, note="members of the caller's community"),
+    "administration:user-active": page(NOBODY, ADMINS, note="members of the caller's community; never the last administrator"),
+    "administration:user-password": page(NOBODY, ADMINS, note="members of the caller's community"),
+    "administration:teams": page(ADMINS),
+    "administration:team-new": page(ADMINS, ADMINS),
+    "administration:team-edit": page(ADMINS, ADMINS, note="teams of the caller's community"),
+    "administration:categories": page(ADMINS),
+    "administration:category-new": page(ADMINS, ADMINS),
+    "administration:category-edit": page(ADMINS, ADMINS, note="categories of the caller's community"),
+    "administration:category-delete": page(ADMINS, ADMINS, note="only an unused category"),
+    "administration:asset-category-new": page(ADMINS, ADMINS),
+    "administration:asset-category-edit": page(ADMINS, ADMINS, note="categories of the caller's community"),
+    "administration:asset-category-delete": page(ADMINS, ADMINS, note="only an unused category"),
+    "administration:partners": page(ADMINS, ADMINS, note="a new key is shown once"),
+    "administration:partner-revoke": page(NOBODY, ADMINS, note="keys of the caller's community"),
+    "administration:zones": page(ADMINS),
+    "administration:zone-edit": page(ADMINS, ADMINS, note="districts of the caller's community"),
+    "administration:zone-delete": page(ADMINS, ADMINS, note="districts of the caller's community"),
+    "administration:territory": page(ADMINS, ADMINS),
+    "administration:audit": page(ADMINS, note="the caller's community's trail"),
+    "administration:security": page(NOBODY, ADMINS, note="second factor for administrators and dispatchers"),
     # --- Interoperability ---
     "open311:discovery": PUBLIC_READ,
     "open311:services": Rule(read=EVERYONE, note="public (GeoReport v2)"),
@@ -211,7 +244,8 @@ RULES: dict[str, Rule] = {
     "open311:requests": Rule(read=EVERYONE, methods={"POST": EVERYONE},
                              note="POST needs a partner api_key; GET open unless the community closes requests"),
     "open311:request": Rule(read=EVERYONE, note="open unless the community closes requests (then a partner api_key)"),
-    "open311:token": Rule(read=EVERYONE, note="open unless the community closes requests (then a partner api_key)"),
+    "open311:token": Rule(read=EVERYONE, note="public (GeoReport v2: no api_key); the random token is "
+                          "the secret, and the answer is only the request id"),
     "open311:interventions.open311.views.not_found": Rule(read=EVERYONE, methods={"POST": EVERYONE},
                                                           note="404 in the Open311 format"),
     "ogc:*": Rule(read=EVERYONE, note="members see their community; anyone else only what a community publishes"),
@@ -345,6 +379,11 @@ class AccessMiddleware:
             return _deny(request, rule, 403, "You are not a member of this community.")
         if role not in allowed:
             return _deny(request, rule, 403, f"The role '{role}' may not do this.")
+        if view_name not in NO_CODE_NEEDED and needs_code(request, request_principal(request).membership):
+            # The community asks this role for a second factor (accounts/twofactor.py).
+            if rule.page and request.method in SAFE_METHODS:
+                return HttpResponseRedirect(code_page_url(request))
+            return JsonResponse({"detail": "A second factor is required: /accounts/two-factor/"}, status=403)
         return None
 
 

@@ -1,23 +1,25 @@
-"""/api/v1/teams/ and /api/v1/auth/token/ (roles: accounts.permissions)."""
+"""/api/v1/teams/, /api/v1/auth/token/ and /api/v1/auth/tokens/ (roles: accounts.permissions)."""
 
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import parsers, renderers, serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from core.api.base import scope_related_fields
 from core.api.fields import GeoJSONGeometryField, geojson_4326
 from core.api.pagination import JsonPagination
 
-from .models import Team, User
+from .models import ApiToken, Team, User
 from .permissions import CommunityRole, request_membership
-from .selectors import teams_for_community
-from .services import team_create, team_delete, team_update
+from .selectors import api_tokens_for_user, teams_for_community
+from .services import api_token_create, api_token_revoke, team_create, team_delete, team_update
 from .throttling import lockout_response
 
 
@@ -84,9 +86,9 @@ class TeamViewSet(viewsets.ModelViewSet):
             name=data.pop("name"),
             members=data.pop("members", []),
             depot=data.pop("depot", None),
+            hourly_cost=data.pop("hourly_cost", None),
+            active=data.pop("active", True),
         )
-        if data:
-            team_update(team=team, data=data)
         serializer.instance = self.get_queryset().get(pk=team.pk)
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
@@ -99,28 +101,86 @@ class TeamViewSet(viewsets.ModelViewSet):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="The key, shown this once: `Authorization: Token <token>`.")
+    id = serializers.IntegerField()
+    expires_at = serializers.DateTimeField()
 
 
-class TokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token: `Authorization: Token <token>`."""
+class TokenRequestSerializer(AuthTokenSerializer):
+    name = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text="What the token is for (QGIS, a script…)."
+    )
+
+
+class TokenView(APIView):
+    """Exchange a username and password for a new API token: `Authorization: Token <token>`.
+
+    Each call makes a new token, valid RONDE_API_TOKEN_TTL_DAYS days (90 by default); list and
+    revoke them at /api/v1/auth/tokens/.
+    """
+
+    throttle_classes = ()
+    permission_classes = ()
+    parser_classes = (parsers.FormParser, parsers.MultiPartParser, parsers.JSONParser)
+    renderer_classes = (renderers.JSONRenderer,)
 
     # Documented as JSON: one body type per operation, which generated clients need; a login
-    # form body (form-encoded or multipart) is accepted as well, as DRF's view always did.
+    # form body (form-encoded or multipart) is accepted as well.
     @extend_schema(
-        request={"application/json": AuthTokenSerializer},
+        request={"application/json": TokenRequestSerializer},
         responses={200: TokenSerializer},
         auth=[],
         description="Exchange a username and password (JSON; a form body is accepted too) for an API token.",
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         try:
-            response = super().post(request, *args, **kwargs)
+            serializer.is_valid(raise_exception=True)
         except serializers.ValidationError:
             # django-axes flags a locked-out attempt on the request it saw: DRF's wrapper,
             # which its middleware never looks at (accounts/throttling.py).
             if getattr(request, "axes_locked_out", False):
                 return lockout_response(request._request)
             raise
-        response.status_code = status.HTTP_200_OK
-        return response
+        token, key = api_token_create(
+            user=serializer.validated_data["user"], name=serializer.validated_data.get("name", "")
+        )
+        return Response(
+            {"token": key, "id": token.pk, "expires_at": token.expires_at}, status=status.HTTP_200_OK
+        )
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField(help_text="The token this request was made with.")
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "expires_at", "current"]
+
+    def get_current(self, token: ApiToken) -> bool:
+        auth = self.context.get("auth")
+        return isinstance(auth, ApiToken) and auth.key_hash == token.key_hash
+
+
+class TokenListView(APIView):
+    """The caller's own API tokens (never their keys): GET lists, DELETE <id>/ revokes one."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: ApiTokenSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        assert isinstance(request.user, User)
+        tokens = api_tokens_for_user(user=request.user)
+        return Response(ApiTokenSerializer(tokens, many=True, context={"auth": request.auth}).data)
+
+
+class TokenDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, token_id: int) -> Response:
+        """Revoke one of the caller's tokens (404 for anyone else's): it stops working at once."""
+        assert isinstance(request.user, User)
+        if not api_token_revoke(user=request.user, token_id=token_id):
+            raise NotFound("You have no such token.")
+        return Response(status=status.HTTP_204_NO_CONTENT)

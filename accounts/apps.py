@@ -7,6 +7,11 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Communities and users")
 
     def ready(self) -> None:
+        # Receivers import the services: connected once the app registry is ready.
+        from . import receivers
+
+        receivers.connect()
+
         from corsheaders.signals import check_request_enabled
 
         from .cors import community_allows_origin

@@ -2,7 +2,9 @@
 on the read-only map services: /ogc/, /wfs/ and /tiles/ (settings.RONDE_BASIC_AUTH_PATHS).
 
 The password is the user's password or one of their API tokens (then the user name is not
-checked: the token alone identifies its user, as with `Authorization: Token`). A password goes
+checked: the token alone identifies its user, as with `Authorization: Token`). Where a
+community requires a second factor of the user's role (accounts/twofactor.py), only a token
+is accepted: Basic has no way to carry the code. A password goes
 through django.contrib.auth.authenticate, so the django-axes lockout counts Basic attempts like
 the login form's (accounts/throttling.py): a locked-out pair gets 429, bad credentials 401.
 
@@ -23,10 +25,12 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 
 from .models import User
+from .selectors import api_token_get
 from .throttling import LOCKED_STATUS, lockout_message
+from .twofactor import communities_requiring
 
 REALM = "Ronde"
 CHALLENGE = f'Basic realm="{REALM}", charset="UTF-8"'
@@ -93,15 +97,15 @@ def _remember(digest: str, user: User) -> None:
         _verified.popitem(last=False)
 
 
+def _is_token(password: str) -> bool:
+    return len(password) == TOKEN_LENGTH and api_token_get(key=password) is not None
+
+
 def basic_user(request: HttpRequest, username: str, password: str) -> User | None:
     """The user these credentials sign in, or None (the failure is recorded by axes)."""
-    token = (
-        Token.objects.select_related("user").filter(key=password).first()
-        if len(password) == TOKEN_LENGTH
-        else None
-    )
-    if token is not None:
-        return token.user if token.user.is_active else None
+    token = api_token_get(key=password) if len(password) == TOKEN_LENGTH else None
+    if token is not None:  # an API token as the password: an active user's, not expired
+        return token.user if token.user.is_active and token.expires_at > timezone.now() else None
     digest = _digest(username, password)
     user = _remembered(digest)
     if user is not None:
@@ -135,6 +139,10 @@ class BasicAuthMiddleware:
             return JsonResponse(locked, status=LOCKED_STATUS)
         if user is None:
             return _unauthorized("Invalid user name or password.")
+        if not _is_token(credentials[1]) and communities_requiring(user=user):
+            # A password alone is not enough where the community asks this role for a second
+            # factor (accounts/twofactor.py); an API token is a separate credential.
+            return _unauthorized("Your community requires a second factor: use an API token as the password.")
         request.user = user
         request._ronde_basic = True  # type: ignore[attr-defined]
         return self.get_response(request)

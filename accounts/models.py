@@ -1,4 +1,6 @@
-"""Tenants (communities), users, their one role per community, and teams."""
+"""Tenants (communities), users, their one role per community, teams and API tokens."""
+
+import hashlib
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -89,3 +91,35 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def token_digest(key: str) -> str:
+    """What is stored of an API token key: its SHA-256, hex (a stolen table gives no key)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """An API key of one user: `Authorization: Token <key>`, until it expires or is revoked.
+
+    Only the digest of the key is stored; the key is shown once, when it is made. A user may
+    hold several (a script, QGIS…), lists them and revokes any (accounts/api.py). Every token
+    of a user is revoked when their password changes, they are deactivated or a role of theirs
+    is removed or changed (accounts/signals.py).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True, default="")
+    key_hash = models.CharField(max_length=64, unique=True)
+    # The first characters of the key, to tell tokens apart in a list.
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "created_at"], name="api_token_user_created")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

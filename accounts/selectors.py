@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from core.sql import fetch_prepared, sql_path, sql_text
 
-from .models import Community, Membership, Role, Team, User
+from .models import ApiToken, Community, Membership, Role, Team, User, token_digest
 
 
 class NoCommunity(Exception):
@@ -36,7 +36,17 @@ def membership_get_for_token(*, key: str, community_slug: str | None = None) -> 
     None when the key is unknown, the user inactive, or not a member of the requested (or
     any) community: the caller then tells a bad token (401) from a non-member (403) itself.
     """
-    return _membership_of_caller(key=key, community_slug=community_slug)
+    return _membership_of_caller(key=token_digest(key), community_slug=community_slug)
+
+
+def api_token_get(*, key: str) -> ApiToken | None:
+    """The token of this key with its user, expired or not (None: no such key)."""
+    return ApiToken.objects.select_related("user").filter(key_hash=token_digest(key)).first()
+
+
+def api_tokens_for_user(*, user: User) -> QuerySet[ApiToken]:
+    """The user's tokens, newest first (expired ones too, until the next token is made)."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
 
 
 # Every authenticated request needs its membership: one hand-written statement (in
@@ -104,6 +114,12 @@ def teams_for_community(*, community: Community) -> QuerySet[Team]:
     return Team.objects.filter(community=community).prefetch_related("members")
 
 
+def team_ids_of_member(*, community_id: int, user_id: int) -> tuple[int, ...]:
+    """The ids of the caller's teams in one community (what an agent's reads are scoped to)."""
+    ids = Team.objects.filter(community_id=community_id, members__id=user_id).values_list("id", flat=True)
+    return tuple(sorted(set(ids)))
+
+
 def users_with_role(*, community: Community, roles: list[str] | None = None) -> QuerySet[User]:
     qs = User.objects.filter(memberships__community=community)
     if roles:
@@ -112,3 +128,12 @@ def users_with_role(*, community: Community, roles: list[str] | None = None) -> 
 
 
 ROLE_RANK = {Role.VIEWER: 0, Role.AGENT: 1, Role.DISPATCHER: 2, Role.ADMIN: 3}
+
+
+def team_ids_of(*, user: User) -> frozenset[int]:
+    """The ids of the user's teams, read once per request (cached on the user object)."""
+    cached: frozenset[int] | None = getattr(user, "_ronde_team_ids", None)
+    if cached is None:
+        cached = frozenset(user.teams.values_list("pk", flat=True))
+        user._ronde_team_ids = cached  # type: ignore[attr-defined]
+    return cached

@@ -1,17 +1,25 @@
 """Login throttling (django-axes): after RONDE_LOGIN_FAILURE_LIMIT failures for one username
-from one IP address, that pair is locked out for AXES_COOLOFF_TIME.
+from one IP address, that pair is locked out for AXES_COOLOFF_TIME; after
+RONDE_LOGIN_ADDRESS_FAILURE_LIMIT failures from one address, whatever the usernames, the whole
+address is (someone trying many usernames). The address limit is higher because a town hall's
+agents share one NAT address.
 
 Covers every way in that takes a password: the login form, the Django admin login and
 POST /api/v1/auth/token/ (DRF wraps the request, so the token view asks axes itself).
 """
 
+from datetime import timedelta
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
 from django.conf import settings
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 LOCKED_STATUS = 429
@@ -32,8 +40,45 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
+class LoginThrottleHandler(AxesDatabaseHandler):
+    """AXES_HANDLER: two limits, one per (username, address) pair and one per address.
+
+    AXES_LOCKOUT_PARAMETERS lists the pair first, the address second; axes compares one
+    count with one limit, so an address over its own limit reports the pair limit.
+    """
+
+    def get_failures(self, request: Any, credentials: dict | None = None) -> int:
+        pair, address = (
+            attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        )
+        if address >= settings.RONDE_LOGIN_ADDRESS_FAILURE_LIMIT:
+            return max(pair, settings.AXES_FAILURE_LIMIT)
+        return int(pair)
+
+    def address_locked(self, request: HttpRequest) -> bool:
+        cool_off = get_cool_off(request) or timedelta(0)
+        address_attempts = AccessAttempt.objects.filter(
+            ip_address=client_ip(request), attempt_time__gte=timezone.now() - cool_off
+        )
+        total = address_attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+        return bool(total >= settings.RONDE_LOGIN_ADDRESS_FAILURE_LIMIT)
+
+    def reset_user_attempts(self, request: Any, credentials: dict | None = None) -> int:
+        """A success resets its own pair only: logging into one's own account must not
+        clear the failures the same address piled up on other usernames."""
+        pair_attempts = self.filter_user_attempts(request, credentials)[0]
+        count, _ = pair_attempts.delete()
+        return int(count)
+
+
 def lockout_message(request: HttpRequest) -> str:
     minutes = int(get_cool_off(request).total_seconds() // 60) if get_cool_off(request) else 0
+    if LoginThrottleHandler().address_locked(request):
+        return _(
+            "Too many failed log-in attempts from your address. Try again in %(minutes)d minutes, "
+            "or ask your administrator."
+        ) % {"minutes": minutes}
     return _(
         "Too many failed log-in attempts for this user name from your address. "
         "Try again in %(minutes)d minutes, or ask your administrator to unlock the account."

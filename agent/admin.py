@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from core.admin import CommunityScopedAdmin
+
 from .models import AuditEntry, InterventionSync
 
 
 @admin.register(InterventionSync)
-class InterventionSyncAdmin(admin.ModelAdmin):
+class InterventionSyncAdmin(CommunityScopedAdmin):
     """Flagged field work (cancelled or reassigned missions) for the dispatcher to check."""
 
     list_display = ("intervention", "community", "flagged", "flag_reason", "client_updated_at", "updated_by")
@@ -13,7 +15,7 @@ class InterventionSyncAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(CommunityScopedAdmin):
     list_display = ("created_at", "kind", "community", "intervention", "mission", "user")
     list_filter = ("kind", "community")
     raw_id_fields = ("intervention", "mission", "user")

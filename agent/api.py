@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from accounts.models import Membership, Role
 from accounts.permissions import request_membership
 from interventions.models import Category, Mission
+from interventions.services.photos import max_bytes
 
 from . import schema
 from .selectors import mission_get_for_agent, mission_stops, missions_for_agent
@@ -34,7 +35,7 @@ from .serializers import (
     photo_json,
     stop_json,
 )
-from .services.photos import max_bytes, photo_upload
+from .services.photos import photo_upload
 from .services.sync import InterventionEdit, intervention_record, mission_deliver, report_submit
 
 FIELD_ROLES = (Role.AGENT, Role.DISPATCHER, Role.ADMIN)

@@ -8,3 +8,10 @@ class AgentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "agent"
     verbose_name = _("Field app")
+
+    def ready(self) -> None:
+        from interventions.selectors import register_write_grant
+
+        from .selectors import delivered_grant
+
+        register_write_grant(delivered_grant)

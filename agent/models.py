@@ -1,4 +1,4 @@
-"""What the sync needs beside the interventions' own tables: edit state, audit, deliveries, thumbnails.
+"""What the sync protocol needs beside the interventions' own tables: edit state, audit, deliveries, keys.
 
 Kept in this app (not in `interventions`) so the field app's bookkeeping never collides with
 the dispatch models; every row still belongs to one community.
@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Community, Team
-from interventions.models import Intervention, Mission, Photo
+from interventions.models import Intervention, Mission
 
 
 class InterventionSync(models.Model):
@@ -111,28 +111,6 @@ class MissionDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"mission {self.mission_id} → user {self.user_id}"
-
-
-def thumbnail_path(instance: "PhotoThumbnail", filename: str) -> str:
-    return f"thumbs/{instance.photo.community_id}/{instance.photo.taken_at:%Y/%m}/{filename}"
-
-
-class PhotoThumbnail(models.Model):
-    """A small JPEG for lists (longest side settings.RONDE_PHOTO_THUMB_PX)."""
-
-    photo = models.OneToOneField(Photo, on_delete=models.CASCADE, related_name="thumbnail")
-    file = models.ImageField(_("file"), upload_to=thumbnail_path, max_length=300)
-    # Pixel size of the stored (downscaled) photo, and its byte size.
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    size_bytes = models.PositiveIntegerField()
-
-    class Meta:
-        verbose_name = _("photo thumbnail")
-        verbose_name_plural = _("photo thumbnails")
-
-    def __str__(self) -> str:
-        return f"thumbnail of photo {self.photo_id}"
 
 
 class InterventionAlias(models.Model):

@@ -160,14 +160,6 @@ def delivered_to(*, user: User, intervention_id: int | None = None, stop_id: int
     return stop_id is not None and deliveries.filter(stop_ids__contains=[stop_id]).exists()
 
 
-def team_ids_of(*, user: User) -> frozenset[int]:
-    """The ids of the user's teams, read once per request (cached on the user object)."""
-    cached: frozenset[int] | None = getattr(user, "_ronde_team_ids", None)
-    if cached is None:
-        cached = frozenset(user.teams.values_list("pk", flat=True))
-        user._ronde_team_ids = cached  # type: ignore[attr-defined]
-    return cached
-
-
-def user_in_team_of(*, user: User, mission: Mission) -> bool:
-    return mission.team_id in team_ids_of(user=user)
+def delivered_grant(user: User, intervention: Intervention, stop_id: int | None) -> bool:
+    """interventions.selectors' write grant: work handed to the agent in a mission they had."""
+    return delivered_to(user=user, intervention_id=intervention.pk, stop_id=stop_id)

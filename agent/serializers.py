@@ -10,6 +10,7 @@ from rest_framework import serializers
 from geo.models import Support
 from interventions.models import Intervention, InterventionStatus, Method, Mission, NotDoneReason, Photo
 from interventions.photo_access import photo_url
+from interventions.services.interventions import AGENT_FIELDS
 
 from .selectors import StopView
 
@@ -58,19 +59,6 @@ class InterventionEditSerializer(PositionMixin):
     started_at = serializers.DateTimeField(required=False, allow_null=True)
     ended_at = serializers.DateTimeField(required=False, allow_null=True)
 
-    EDIT_FIELDS = (
-        "status",
-        "not_done_reason",
-        "support",
-        "surface_m2",
-        "method",
-        "product",
-        "offensive",
-        "notes",
-        "started_at",
-        "ended_at",
-    )
-
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
         if attrs.get("status") == InterventionStatus.NOT_DONE and not attrs.get("not_done_reason"):
@@ -83,7 +71,7 @@ class InterventionEditSerializer(PositionMixin):
         return attrs
 
     def values(self) -> dict[str, Any]:
-        return {k: v for k, v in self.validated_data.items() if k in self.EDIT_FIELDS}
+        return {k: v for k, v in self.validated_data.items() if k in AGENT_FIELDS}
 
 
 class ReportSubmitSerializer(PositionMixin):

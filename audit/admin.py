@@ -11,7 +11,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import admin_communities
+from core.admin import CommunityScopeMixin
 
 from .models import AuditAction, AuditEvent
 from .selectors import history_for_object
@@ -19,7 +19,7 @@ from .services import audit_record, diff, snapshot
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(CommunityScopeMixin, admin.ModelAdmin):
     list_display = ["created_at", "action", "content_type", "object_id", "username", "source", "community"]
     list_filter = ["action", "source", "content_type", "community"]
     search_fields = ["object_repr", "username", "user_agent"]
@@ -27,11 +27,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
-        qs = super().get_queryset(request)
-        communities = admin_communities(request)
-        return qs if communities is None else qs.filter(community__in=communities)
 
     # The trail is written by the application only, and never edited.
     def has_add_permission(self, request: HttpRequest) -> bool:

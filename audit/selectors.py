@@ -18,3 +18,12 @@ def history_for_object(*, obj: models.Model) -> QuerySet[AuditEvent]:
         .select_related("content_type")
         .order_by("-created_at", "-id")
     )
+
+
+def events_for_community(*, community_id: int) -> QuerySet[AuditEvent]:
+    """The community's whole trail, newest first (for its administrators' audit page)."""
+    return (
+        AuditEvent.objects.filter(community_id=community_id)
+        .select_related("content_type")
+        .order_by("-created_at", "-id")
+    )

@@ -69,9 +69,14 @@ def audit_record(
     changes: dict[str, Any] | None = None,
     client_uuid: uuid.UUID | None = None,
     username: str | None = None,
+    community_id: int | None = None,
+    label: str | None = None,
 ) -> AuditEvent | None:
     """Add one event about `obj` (which has a `community_id`); the actor comes from the context
     (`username` names a caller without a user account, e.g. an Open311 partner app).
+
+    An object that belongs to no one community (a user, the community itself) names the
+    community the change was made in with `community_id`; `label` replaces its "#id name" text.
 
     An update that changed nothing records nothing (returns None).
     """
@@ -81,10 +86,10 @@ def audit_record(
         changes = {name: [None, value] for name, value in snapshot(obj).items() if value not in (None, "")}
     actor = current_actor()
     return AuditEvent.objects.create(
-        community_id=obj.community_id,  # type: ignore[attr-defined]
+        community_id=community_id if community_id is not None else obj.community_id,  # type: ignore[attr-defined]
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
         object_id=obj.pk,
-        object_repr=_repr(obj),
+        object_repr=(label or _repr(obj))[:200],
         action=action,
         changes=changes or {},
         user_id=actor.user_id,

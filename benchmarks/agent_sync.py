@@ -15,7 +15,6 @@ Scale with AGENT_BENCH_AGENTS (default 50) for a quick trial.
 import io
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -41,17 +40,19 @@ def seed(n_agents: int, n_stops: int) -> None:
 
     from django.contrib.gis.geos import MultiPolygon, Point, Polygon
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import Role
-    from accounts.services import community_create, team_create, user_create
+    from accounts.services import api_token_create, community_create, team_create, user_create
     from interventions.models import Category, Intervention, InterventionStatus, Mission, MissionStatus
 
     cx, cy = 497_000.0, 6_613_000.0  # Poitiers centre, Lambert-93 (metres)
     territory = Polygon.from_bbox((cx - 5000, cy - 5000, cx + 5000, cy + 5000))
     territory.srid = 2154
     community = community_create(
-        slug="bench-agents", name="Bench agents", territory=MultiPolygon(territory, srid=2154)
+        slug="bench-agents",
+        name="Bench agents",
+        territory=MultiPolygon(territory, srid=2154),
+        default_categories=False,
     )
     category = Category.objects.create(community=community, code="tag", name="Tag", is_tag=True)
     agents = []
@@ -81,23 +82,13 @@ def seed(n_agents: int, n_stops: int) -> None:
             ).pk
             for i in range(n_stops)
         ]
-        token = Token.objects.create(user=user).key
+        token = api_token_create(user=user)[1]
         agents.append({"token": token, "mission": mission.pk, "interventions": ids})
     print(json.dumps(agents))
 
 
 def _prepare() -> tuple[str, list[dict]]:
-    url = harness.database_url(DB_NAME)
-    with harness._admin_connection() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{DB_NAME}"')
-    harness._manage(url, "migrate", "--no-input", "-v", "0")
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
-    code = f"import django; django.setup(); from benchmarks.agent_sync import seed; seed({N_AGENTS}, {N_INTERVENTIONS})"
-    out = subprocess.run(
-        [sys.executable, "-c", code], check=True, env=env, cwd=harness.ROOT, capture_output=True, text=True
-    )
-    return url, json.loads(out.stdout.strip().splitlines()[-1])
+    return harness.seeded_database(DB_NAME, f"benchmarks.agent_sync:seed({N_AGENTS}, {N_INTERVENTIONS})")
 
 
 def _photo_pool() -> list[bytes]:
@@ -194,7 +185,7 @@ def _count(url: str) -> dict[str, int]:
                  (SELECT count(*) FROM interventions_intervention),
                  (SELECT count(*) FROM interventions_photo),
                  (SELECT count(DISTINCT client_uuid) FROM interventions_photo),
-                 (SELECT count(*) FROM agent_photothumbnail)"""
+                 (SELECT count(*) FROM interventions_photothumbnail)"""
         ).fetchone()
     assert row is not None
     return dict(zip(["done", "interventions", "photos", "photo_keys", "thumbnails"], row, strict=True))

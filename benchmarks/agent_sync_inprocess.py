@@ -36,12 +36,14 @@ def measure(n: int, profile: bool) -> None:
     from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
+    from accounts.models import ApiToken
+    from accounts.services import api_token_create
     from interventions.models import Category, Intervention, InterventionStatus, Mission
 
-    token = Token.objects.select_related("user").order_by("pk").first()
-    assert token is not None, "run `python -m benchmarks agent_sync` once to seed the database"
+    seeded = ApiToken.objects.select_related("user").order_by("pk").first()
+    assert seeded is not None, "run `python -m benchmarks agent_sync` once to seed the database"
+    token, key = api_token_create(user=seeded.user)  # keys are stored as digests: a new one
     mission = Mission.objects.filter(team__members=token.user).order_by("pk").first()
     assert mission is not None
     category = Category.objects.get(community=mission.community)
@@ -59,7 +61,7 @@ def measure(n: int, profile: bool) -> None:
         for i in range(n)
     ]
     pool = agent_sync._photo_pool()[:4]
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client = Client(HTTP_AUTHORIZATION=f"Token {key}")
     client.get("/agent/api/missions/")  # warm imports, connection, caches
     keys = [str(uuid.uuid4()) for _ in fresh]
     now = timezone.now()

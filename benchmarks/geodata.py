@@ -78,11 +78,7 @@ def _timed(cmd: list[str], env: dict[str, str]) -> float:
 
 
 def run() -> None:
-    url = harness.database_url(DB_NAME)
-    with harness._admin_connection() as admin:
-        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone() is None:
-            admin.execute(f'CREATE DATABASE "{DB_NAME}"')
-    harness._manage(url, "migrate", "--no-input", "-v", "0")
+    url = harness.migrated_database(DB_NAME)
     if not GPKG.exists():
         started = time.monotonic()
         make_gpkg(N_FEATURES)

@@ -13,6 +13,7 @@ Every server listens on loopback only, on a free port in 18000–18999, and is s
 
 import contextlib
 import fcntl
+import json
 import os
 import random
 import socket
@@ -24,6 +25,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -76,6 +78,37 @@ def _manage(url: str, *args: str, settings_module: str = "config.settings.local"
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, env=env, cwd=ROOT)
 
 
+def migrated_database(name: str) -> str:
+    """Database `name` (created if missing, kept otherwise) with the migrations applied → url."""
+    url = database_url(name)
+    with _admin_connection() as admin:
+        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    _manage(url, "migrate", "--no-input", "-v", "0")
+    return url
+
+
+def seeded_database(name: str, seed_call: str) -> tuple[str, Any]:
+    """A fresh, migrated database `name` seeded by `seed_call` (e.g. "benchmarks.load:seed(2, 1, 1)").
+
+    The seed runs in a child process with Django set up on that database and prints JSON as its
+    last line; returns (database url, that JSON). Shared by load.py, agent_sync.py and
+    schemathesis_run.py.
+    """
+    url = database_url(name)
+    with _admin_connection() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    _manage(url, "migrate", "--no-input", "-v", "0")
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
+    module, _, call = seed_call.partition(":")
+    code = f"import django; django.setup(); import {module} as m; m.{call}"
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    return url, json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def bench_database(scale: float = 100, *, seed: int = BENCH_SEED, name: str = BENCH_DB) -> str:
     """DATABASE_URL of a database migrated and seeded with `seed_demo --scale` (100 = 1M interventions).
 
@@ -111,10 +144,10 @@ def bench_token(url: str, *, username: str = BENCH_USER) -> str:
     """An API token for a dispatcher of the demo community in the database at `url`."""
     code = (
         "from accounts.models import Community; from accounts.services import user_create; "
-        "from rest_framework.authtoken.models import Token; "
+        "from accounts.services import api_token_create; "
         f"u = user_create(username='{username}', community=Community.objects.get(slug='demo'), "
         f"role='dispatcher', password='{BENCH_PASSWORD}', validate=False); "
-        "print(Token.objects.get_or_create(user=u)[0].key)"
+        "print(api_token_create(user=u, name='bench')[1])"
     )
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
     out = subprocess.run(

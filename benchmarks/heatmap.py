@@ -109,10 +109,10 @@ def point_store_timings(community_id: int, tiles: list, *, sql_limit: int) -> tu
     import gc
 
     from benchmarks.heatmap_refresh import refresh_timings
-    from tiles import heatmaps
-    from tiles.heatmap_store import _snapshot_write, points_load
+    from tiles.heatmap.render import empty_png
+    from tiles.heatmap.store import _snapshot_write, points_load
 
-    heatmaps.empty_png()
+    empty_png()
     gc.collect()
     rss0 = status_mb(os.getpid(), "VmRSS")
     t0 = time.perf_counter()
@@ -139,26 +139,27 @@ def point_store_timings(community_id: int, tiles: list, *, sql_limit: int) -> tu
 def tile_timings(community_id: int, points, tiles: list, *, sql_limit: int) -> dict:
     """In-process, per tile (s): the bare numpy binning floor, the full render (bin, blur,
     colour, PNG) and its stages, and the SQL-binning query alone (first `sql_limit` tiles)."""
-    from tiles import heatmaps
+    from tiles.heatmap import bins, render
+    from tiles.heatmap.filters import HeatmapFilters
 
-    filters = heatmaps.HeatmapFilters()
+    filters = HeatmapFilters()
     floor, full, sql = [], [], []
     stages: dict[str, list[float]] = {"bin": [], "blur": [], "colour": [], "png": []}
     for z, x, y in tiles:
-        win = heatmaps.tile_window(z, x, y)
+        win = bins.tile_window(z, x, y)
         t0 = time.perf_counter()
-        heatmaps.bin_memory(points, win, filters, pyramid=False)
+        bins.bin_memory(points, win, filters, pyramid=False)
         floor.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        values = heatmaps.density(community_id, win, filters, points)
+        values = render.density(community_id, win, filters, points)
         t1 = time.perf_counter()
-        index = heatmaps.ramp_index(values, filters.vmax_at(z))
+        index = render.ramp_index(values, filters.vmax_at(z))
         t2 = time.perf_counter()
-        heatmaps.png_indexed(index)
+        render.png_indexed(index)
         t3 = time.perf_counter()
         full.append(t3 - t0)
         t4 = time.perf_counter()
-        heatmaps.bin_memory(points, win, filters)
+        bins.bin_memory(points, win, filters)
         binned = time.perf_counter() - t4
         stages["bin"].append(binned)
         stages["blur"].append(max(t1 - t0 - binned, 0.0))
@@ -166,7 +167,7 @@ def tile_timings(community_id: int, points, tiles: list, *, sql_limit: int) -> d
         stages["png"].append(t3 - t2)
     for z, x, y in tiles[:sql_limit]:
         t0 = time.perf_counter()
-        heatmaps.bin_sql(community_id, heatmaps.tile_window(z, x, y), filters)
+        bins.bin_sql(community_id, bins.tile_window(z, x, y), filters)
         sql.append(time.perf_counter() - t0)
     return {"floor": floor, "full": full, "sql": sql, "stages": stages}
 
@@ -178,7 +179,7 @@ def inner_main() -> None:
     from django.test import Client
 
     from accounts.models import Community, User
-    from tiles.heatmap_store import STORE
+    from tiles.heatmap.store import STORE
 
     tiles = [tuple(t) for t in json.loads(sys.stdin.read())["tiles"]]
     community = Community.objects.get(slug="demo")
@@ -245,8 +246,9 @@ def inner_main() -> None:
 
 def synthetic_10m() -> dict[str, float]:
     """10M points around the demo town (numpy only): binning floor and full render p95."""
-    from tiles import heatmaps
-    from tiles.heatmap_store import Points, points_order
+    from tiles.heatmap import bins, render
+    from tiles.heatmap.filters import HeatmapFilters
+    from tiles.heatmap.points import Points, points_order
 
     rng = np.random.default_rng(5)
     n = 10_000_000
@@ -259,19 +261,19 @@ def synthetic_10m() -> dict[str, float]:
     points = Points(id=np.arange(n, dtype=np.int64), x=x, y=y, day=np.full(n, 9000, dtype=np.uint16), cat=zeros32 + 1,
                     team=zeros32, asset=zeros32, m2=np.ones(n, dtype=np.float32), tag=np.ones(n, dtype=bool),
                     ret=np.zeros(n, dtype=bool), high_water=0.0)  # fmt: skip
-    filters = heatmaps.HeatmapFilters()
+    filters = HeatmapFilters()
     floor, full = [], []
     for z in range(10, 17):
         cx, cy = int(centre_x) >> (22 - z) >> 8, int(centre_y) >> (22 - z) >> 8
         for dx in range(-2, 3):
             for dy in range(-2, 3):
-                win = heatmaps.tile_window(z, cx + dx, cy + dy)
+                win = bins.tile_window(z, cx + dx, cy + dy)
                 t0 = time.perf_counter()
-                heatmaps.bin_memory(points, win, filters, pyramid=False)
+                bins.bin_memory(points, win, filters, pyramid=False)
                 floor.append(time.perf_counter() - t0)
                 t0 = time.perf_counter()
-                values = heatmaps.density(0, win, filters, points)
-                heatmaps.png_indexed(heatmaps.ramp_index(values, filters.vmax_at(z)))
+                values = render.density(0, win, filters, points)
+                render.png_indexed(render.ramp_index(values, filters.vmax_at(z)))
                 full.append(time.perf_counter() - t0)
     return {
         "floor_p95_ms": harness.latency_stats(floor).p95_ms,

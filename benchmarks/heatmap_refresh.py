@@ -36,14 +36,15 @@ def _touch(community_id: int, ids: np.ndarray) -> None:
 
 
 def _render(community_id: int, tiles: list) -> list[float]:
-    from tiles import heatmaps
+    from tiles.heatmap.filters import HeatmapFilters
+    from tiles.heatmap.render import PNG_CACHE, heatmap_tile
 
-    filters = heatmaps.HeatmapFilters()
+    filters = HeatmapFilters()
     out = []
     for z, x, y in tiles:
-        heatmaps.PNG_CACHE.clear()  # a render every time, not a cache hit
+        PNG_CACHE.clear()  # a render every time, not a cache hit
         t0 = time.perf_counter()
-        heatmaps.heatmap_tile(community_id=community_id, z=z, x=x, y=y, filters=filters)
+        heatmap_tile(community_id=community_id, z=z, x=x, y=y, filters=filters)
         out.append(time.perf_counter() - t0)
     return out
 
@@ -51,23 +52,24 @@ def _render(community_id: int, tiles: list) -> list[float]:
 def refresh_timings(community_id: int, points: Any, tiles: list) -> dict:
     from django.test import override_settings
 
-    from tiles import heatmap_merge, heatmap_store
-    from tiles.heatmap_store import STORE, points_merge
+    from tiles.heatmap import merge, store
+    from tiles.heatmap.points import COLUMNS
+    from tiles.heatmap.store import STORE, points_merge
 
     rng = np.random.default_rng(7)
     _touch(community_id, rng.choice(points.id, size=CHANGED, replace=False))
     t0 = time.perf_counter()
     quick = points_merge(points, community_id)
     merge_s = time.perf_counter() - t0
-    share, heatmap_merge.FULL_SORT_SHARE = heatmap_merge.FULL_SORT_SHARE, -1.0
+    share, merge.FULL_SORT_SHARE = merge.FULL_SORT_SHARE, -1.0
     try:
         t0 = time.perf_counter()
         full = points_merge(points, community_id)  # the same rows, merged the old way
         full_s = time.perf_counter() - t0
     finally:
-        heatmap_merge.FULL_SORT_SHARE = share
-    same = all(np.array_equal(getattr(quick, n), getattr(full, n)) for n in heatmap_store._COLUMNS)
-    read = int(heatmap_store._read(community_id, points.high_water - heatmap_store.OVERLAP_S).size)
+        merge.FULL_SORT_SHARE = share
+    same = all(np.array_equal(getattr(quick, n), getattr(full, n)) for n in COLUMNS)
+    read = int(store._read(community_id, points.high_water - store.OVERLAP_S).size)
     del full
 
     sample = [tiles[i] for i in rng.choice(len(tiles), size=min(RELOAD_TILES, len(tiles)), replace=False)]
@@ -75,12 +77,12 @@ def refresh_timings(community_id: int, points: Any, tiles: list) -> dict:
     STORE._loaded[community_id] = time.monotonic()
     _render(community_id, sample[:5])  # town grids, caches
     before = _render(community_id, sample)
-    real_load = heatmap_store.points_load
+    real_load = store.points_load
 
     def from_interventions(community: int, *, use_snapshot: bool = True) -> Any:
         return real_load(community, use_snapshot=False)  # the worst case: no snapshot to read
 
-    heatmap_store.points_load = from_interventions  # type: ignore[assignment]
+    store.points_load = from_interventions  # type: ignore[assignment]
     during: list[float] = []
     try:
         with override_settings(RONDE_HEATMAP_BACKGROUND=True, RONDE_HEATMAP_RELOAD_S=0):
@@ -92,7 +94,7 @@ def refresh_timings(community_id: int, points: Any, tiles: list) -> dict:
             assert STORE.wait(600)
             reload_s = time.perf_counter() - t0
     finally:
-        heatmap_store.points_load = real_load  # type: ignore[assignment]
+        store.points_load = real_load  # type: ignore[assignment]
     swapped = STORE.get(community_id, max_age=3600)
     STORE.forget(community_id)
     return {

@@ -50,10 +50,8 @@ def seed(n_agents: int, n_dispatchers: int, n_viewers: int) -> None:
     import contextlib
     import io
 
-    from rest_framework.authtoken.models import Token
-
     from accounts.models import Community, Role
-    from accounts.services import user_create
+    from accounts.services import api_token_create, user_create
     from benchmarks.agent_sync import seed as seed_agents
     from interventions.models import Category
 
@@ -63,8 +61,8 @@ def seed(n_agents: int, n_dispatchers: int, n_viewers: int) -> None:
     agents = json.loads(out.getvalue().strip().splitlines()[-1])
     community = Community.objects.get(slug="bench-agents")
     dispatchers = [
-        Token.objects.create(user=user_create(username=f"load-dispatcher-{i}", community=community,
-                                              role=Role.DISPATCHER, password=None, validate=False)).key
+        api_token_create(user=user_create(username=f"load-dispatcher-{i}", community=community,
+                                          role=Role.DISPATCHER, password=None, validate=False))[1]
         for i in range(n_dispatchers)
     ]  # fmt: skip
     viewers = []
@@ -78,17 +76,7 @@ def seed(n_agents: int, n_dispatchers: int, n_viewers: int) -> None:
 
 
 def _prepare() -> tuple[str, dict]:
-    url = harness.database_url(DB_NAME)
-    with harness._admin_connection() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{DB_NAME}"')
-    harness._manage(url, "migrate", "--no-input", "-v", "0")
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
-    code = ("import django; django.setup(); from benchmarks.load import seed; "
-            f"seed({N_AGENTS}, {N_DISPATCHERS}, {N_VIEWERS})")  # fmt: skip
-    out = subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=harness.ROOT,
-                         capture_output=True, text=True)  # fmt: skip
-    return url, json.loads(out.stdout.strip().splitlines()[-1])
+    return harness.seeded_database(DB_NAME, f"benchmarks.load:seed({N_AGENTS}, {N_DISPATCHERS}, {N_VIEWERS})")
 
 
 @dataclass

@@ -10,7 +10,6 @@ which drf-spectacular cannot describe) must not answer a 5xx. A database of its 
 seeded small (benchmarks.load.seed: two agents' missions), since the run writes.
 """
 
-import json
 import os
 import subprocess
 import sys
@@ -38,16 +37,7 @@ RUNS = [
 
 def _prepare() -> tuple[str, str]:
     """A fresh database with a community of agents and one dispatcher (benchmarks.load.seed) → url, token."""
-    url = harness.database_url(DB_NAME)
-    with harness._admin_connection() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{DB_NAME}"')
-    harness._manage(url, "migrate", "--no-input", "-v", "0")
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
-    code = "import django; django.setup(); from benchmarks.load import seed; seed(2, 1, 1)"
-    out = subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=harness.ROOT,
-                         capture_output=True, text=True)  # fmt: skip
-    data = json.loads(out.stdout.strip().splitlines()[-1])
+    url, data = harness.seeded_database(DB_NAME, "benchmarks.load:seed(2, 1, 1)")
     return url, data["dispatchers"][0]
 
 

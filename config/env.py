@@ -1,4 +1,4 @@
-"""The one place settings read the environment (CONVENTIONS §9)."""
+"""The one place settings read the environment: every value through one helper, production secrets without a default."""
 
 import os
 

@@ -58,7 +58,9 @@ NAV_ITEMS: list[NavItem] = [
         (Role.ADMIN, Role.DISPATCHER, Role.VIEWER),
         _("Download data as GeoJSON, GeoPackage, Shapefile or CSV."),
     ),
-    NavItem("admin:index", _("Administration"), (Role.ADMIN,), _("Users, teams, categories, assets.")),
+    NavItem(
+        "administration:index", _("Administration"), (Role.ADMIN,), _("Users, teams, categories, assets.")
+    ),
 ]
 
 

@@ -6,7 +6,8 @@ the URL wiring, from the apps' own declarations (layers, filters, export formats
 
 from typing import Any
 
-from geo.io.export_queries import FORMATS, WHATS
+from geo.io.export_queries import FORMATS
+from geo.io.targets import export_target_names
 from tiles.layers import LAYERS
 
 ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
@@ -161,7 +162,7 @@ def plain_paths() -> dict[str, Any]:
                         "name": "what",
                         "in": "query",
                         "required": True,
-                        "schema": {"type": "string", "enum": list(WHATS)},
+                        "schema": {"type": "string", "enum": list(export_target_names())},
                     },
                     {
                         "name": "format",

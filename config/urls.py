@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import twofactor
 from config import views
 from core import security
 from interventions import photo_access
@@ -11,6 +12,7 @@ from tiles import views as tiles_views
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("accounts/two-factor/", twofactor.two_factor, name="two-factor"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -24,6 +26,7 @@ urlpatterns = [
     path("agent/", include("agent.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("geo/", include("geo.web.urls")),
+    path("administration/", include("administration.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script under the CSP.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -107,7 +107,7 @@ def csp_report(request: HttpRequest) -> HttpResponse:
     """Browsers post violations here (report-uri); they are logged, never stored."""
     try:
         report = json.loads(request.body[:10_000] or b"{}").get("csp-report", {})
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # RecursionError: nested ~1,000 deep
         return HttpResponse(status=400)
     logger.warning(
         "CSP violation: %s blocked %s on %s",

@@ -1,4 +1,4 @@
-"""The one helper that runs the named .sql files kept beside the code (CONVENTIONS §7)."""
+"""The one helper that runs the named .sql files kept beside the code, with %(name)s parameters (SQL lives in .sql files, not in strings)."""
 
 import time
 from functools import cache

@@ -11,3 +11,11 @@ class DashboardsConfig(AppConfig):
         from . import signals
 
         signals.connect()
+
+        # Bulk imports (geo/io, raw SQL) send no signals: attribute sites after each one.
+        from geo.io.targets import register_after_import
+
+        from .services.sites import sites_after_import
+
+        for target in ("interventions", "reports"):
+            register_after_import(target, "dashboards.sites", sites_after_import)

@@ -3,7 +3,6 @@
 No personal data in any of them: sites, districts, streets and months only.
 """
 
-import csv
 import io
 import tempfile
 from pathlib import Path
@@ -13,8 +12,10 @@ from django.utils.translation import gettext as _
 from shapely.geometry import Point
 
 from accounts.models import Community
+from core.spreadsheet import csv_writer
 
 from .filters import Filters
+from .models import RecurrenceState
 from .selectors import districts_figures, hotspots, monthly_trend, streets_figures
 
 TABLES = ("districts", "sites", "streets", "months")
@@ -24,8 +25,10 @@ def _rate(value: float | None) -> str:
     return "" if value is None else f"{value:.4f}"
 
 
-def table_rows(*, community: Community, filters: Filters, table: str) -> list[list[object]]:
-    """Header + rows of one dashboard table."""
+def table_rows(
+    *, community: Community, filters: Filters, table: str, state: RecurrenceState
+) -> list[list[object]]:
+    """Header + rows of one dashboard table, from the facts `state` describes."""
     if table == "districts":
         rows: list[list[object]] = [
             [
@@ -73,15 +76,15 @@ def table_rows(*, community: Community, filters: Filters, table: str) -> list[li
             rows.append([st.name, st.sites, st.cleanings, st.returns, f"{st.m2:.2f}"])
         return rows
     rows = [["month", "removals", "returns", "m2", "cost_eur"]]
-    for m in monthly_trend(community=community, filters=filters):
+    for m in monthly_trend(community=community, filters=filters, state=state):
         rows.append([m.month, m.cleanings, m.returns, f"{m.m2:.2f}", f"{m.cost:.2f}"])
     return rows
 
 
-def table_csv(*, community: Community, filters: Filters, table: str) -> str:
+def table_csv(*, community: Community, filters: Filters, table: str, state: RecurrenceState) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerows(table_rows(community=community, filters=filters, table=table))
+    writer = csv_writer(buf)
+    writer.writerows(table_rows(community=community, filters=filters, table=table, state=state))
     return buf.getvalue()
 
 

@@ -1,6 +1,6 @@
 """Dashboard filters (period, category, district, team), parsed from a query string.
 
-Bad input raises FilterError naming the field, which views turn into a 400.
+Bad input raises core.params.ParamError naming the field, which views turn into a 400.
 """
 
 import datetime as dt
@@ -13,17 +13,15 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import Community, Team
+from core.params import EARLIEST_DAY, LATEST_DAY, ParamError, parse_date, parse_id, parse_ids
 from geo.models import Zone
 from interventions.models import Category
 
 PERIODS = ("month", "quarter", "year", "custom")
 
 
-class FilterError(ValueError):
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(f"{field_name}: {message}")
-        self.field = field_name
-        self.message = message
+# Periods are shifted back a year and forward a quarter: stay well inside the calendar.
+EARLIEST, LATEST = EARLIEST_DAY, LATEST_DAY
 
 
 @dataclass(frozen=True)
@@ -106,21 +104,12 @@ def _add_years(day: dt.date, years: int) -> dt.date:
 
 def _parse_date(params: QueryDict | dict, name: str) -> dt.date | None:
     raw = params.get(name) or ""
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError as exc:
-        raise FilterError(name, f"'{raw}' is not a date (YYYY-MM-DD).") from exc
+    return parse_date(name, raw, earliest=EARLIEST, latest=LATEST) if raw else None
 
 
 def _parse_id(params: QueryDict | dict, name: str) -> int | None:
     raw = params.get(name) or ""
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise FilterError(name, f"'{raw}' is not an id.")
-    return int(raw)
+    return parse_id(name, raw) if raw else None
 
 
 def filters_from_query(
@@ -130,7 +119,7 @@ def filters_from_query(
     today = today or timezone.localdate()
     period = params.get("period") or "month"
     if period not in PERIODS:
-        raise FilterError("period", f"'{period}' is not one of {', '.join(PERIODS)}.")
+        raise ParamError("period", f"'{period}' is not one of {', '.join(PERIODS)}.")
     start = _parse_date(params, "date_from")
     if period == "month":
         start = (start or today).replace(day=1)
@@ -145,34 +134,28 @@ def filters_from_query(
     else:
         last = _parse_date(params, "date_to")
         if start is None or last is None:
-            raise FilterError("date_from", "a custom period needs date_from and date_to.")
+            raise ParamError("date_from", "a custom period needs date_from and date_to.")
         if last < start:
-            raise FilterError("date_to", "is before date_from.")
+            raise ParamError("date_to", "is before date_from.")
         if (last - start).days > 3660:
-            raise FilterError("date_to", "the period is longer than ten years.")
+            raise ParamError("date_to", "the period is longer than ten years.")
         end = last + dt.timedelta(days=1)
-    categories: list[int] = []
-    for raw in (params.get("category") or "").split(","):
-        raw = raw.strip()
-        if not raw:
-            continue
-        if not raw.isdigit():
-            raise FilterError("category", f"'{raw}' is not an id.")
-        categories.append(int(raw))
+    raw_categories = (params.get("category") or "").strip(", ")
+    categories = list(parse_ids("category", raw_categories)) if raw_categories else []
     if categories:
         known = set(
             Category.objects.filter(community=community, pk__in=categories).values_list("pk", flat=True)
         )
         if missing := [c for c in categories if c not in known]:
-            raise FilterError("category", f"unknown category {missing[0]}.")
+            raise ParamError("category", f"unknown category {missing[0]}.")
     zone = _parse_id(params, "zone")
     if zone is not None and not Zone.objects.filter(community=community, pk=zone).exists():
-        raise FilterError("zone", f"unknown district {zone}.")
+        raise ParamError("zone", f"unknown district {zone}.")
     if not allow_team and params.get("team"):
-        raise FilterError("team", "not available on a public link.")
+        raise ParamError("team", "not available on a public link.")
     team = _parse_id(params, "team")
     if team is not None and not Team.objects.filter(community=community, pk=team).exists():
-        raise FilterError("team", f"unknown team {team}.")
+        raise ParamError("team", f"unknown team {team}.")
     return Filters(
         date_from=start, date_to=end, period=period, categories=tuple(categories), zone=zone, team=team
     )

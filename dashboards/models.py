@@ -66,28 +66,12 @@ class RecurrenceState(models.Model):
     # after a rebuild reads them instead.
     figures = models.BinaryField(null=True, editable=False)
     figures_date = models.DateField(null=True)
+    # Not stored: set by services/freshness.py when these facts are served while a background
+    # task takes newer data in (the page says so).
+    pending = False
 
     def __str__(self) -> str:
         return f"{self.community_id} @ {self.refreshed_at}"
-
-
-class HeatmapSnapshot(models.Model):
-    """The heatmap point store of a community (tiles/heatmap_store.py) as its workers last
-    loaded it: fixed-width numpy columns, already sorted. A worker's cold start reads this
-    one row (~32 MB at 1M points, ~0.1 s) and merges the rows changed since `high_water`,
-    instead of decoding a million COPY rows (~2.5 s); any worker that loads from the
-    interventions writes it back. Read and written by raw SQL (tiles/sql/heatmap_snapshot_*).
-    """
-
-    community_id = models.BigIntegerField(primary_key=True)
-    loaded_at = models.DateTimeField()  # when the points were read from the interventions
-    high_water = models.FloatField()  # max(updated_at) of those rows, epoch seconds
-    rows = models.PositiveIntegerField()
-    # One byte string per column, native byte order (names and dtypes: heatmap_store._COLUMNS).
-    columns = models.BinaryField()
-
-    def __str__(self) -> str:
-        return f"heatmap points of {self.community_id} @ {self.loaded_at}"
 
 
 # Monthly rollups of the facts, rebuilt with them (sql/refresh_rollups.sql, same transaction):

@@ -2,6 +2,8 @@
 
 Every function takes the community explicitly and passes it to SQL: figures are never
 computed across tenants. SQL lives in dashboards/sql/ (see dashboards_tag_cleanings).
+They only read: whether the facts are fresh enough is decided once per page, before them
+(services/freshness.py), and the state it returns is passed to those that need it.
 """
 
 import datetime as dt
@@ -13,7 +15,7 @@ from core.sql import run_sql
 from geo.models import Zone
 
 from .filters import Filters
-from .services.recurrence import recurrence_ensure_fresh
+from .models import RecurrenceState
 from .sqlfiles import sql_file
 
 RECURRENCE_DAYS = (7, 30, 90)
@@ -117,7 +119,6 @@ class Kpis:
 
 
 def kpis_for_period(*, community: Community, filters: Filters) -> Kpis:
-    recurrence_ensure_fresh(community=community)
     params = rollup_params(community=community, filters=filters)
     if params is None:
         row = run_sql(sql_file("kpis.sql"), filters.sql_params(community))[0]
@@ -180,7 +181,6 @@ class DistrictFigures:
 
 
 def districts_figures(*, community: Community, filters: Filters) -> list[DistrictFigures]:
-    recurrence_ensure_fresh(community=community)
     params = rollup_params(community=community, filters=filters)
     if params is None:
         rows = run_sql(sql_file("by_zone.sql"), filters.sql_params(community))
@@ -224,7 +224,6 @@ class Hotspot:
 
 
 def hotspots(*, community: Community, filters: Filters, limit: int = 20) -> list[Hotspot]:
-    recurrence_ensure_fresh(community=community)
     rollup = rollup_params(community=community, filters=filters)
     params = {**(rollup or filters.sql_params(community)), "limit": limit}
     return [
@@ -256,7 +255,6 @@ class StreetFigures:
 
 
 def streets_figures(*, community: Community, filters: Filters, limit: int = 20) -> list[StreetFigures]:
-    recurrence_ensure_fresh(community=community)
     rollup = rollup_params(community=community, filters=filters)
     params = {**(rollup or filters.sql_params(community)), "limit": limit}
     return [
@@ -274,8 +272,11 @@ class Month:
     cost: float
 
 
-def monthly_trend(*, community: Community, filters: Filters, months: int = 12) -> list[Month]:
-    """The `months` calendar months ending with the period's last month, zeros included."""
+def monthly_trend(
+    *, community: Community, filters: Filters, state: RecurrenceState, months: int = 12
+) -> list[Month]:
+    """The `months` calendar months ending with the period's last month, zeros included
+    (`state`: the facts read, whose rebuild stored the unfiltered months)."""
     last = filters.date_to - dt.timedelta(days=1)
     index = last.year * 12 + last.month - 1 - (months - 1)
     start = dt.date(index // 12, index % 12 + 1, 1)
@@ -286,7 +287,6 @@ def monthly_trend(*, community: Community, filters: Filters, months: int = 12) -
         zone=filters.zone,
         team=filters.team,
     )
-    state = recurrence_ensure_fresh(community=community)
     rollup = rollup_params(community=community, filters=window)
     if rollup is not None:
         # Whole months (the window always starts on the 1st): a sum over the monthly rollup.
@@ -347,15 +347,16 @@ def site_histories(*, community: Community, site_ids: list[int], limit: int = 10
     return out
 
 
-def dashboard_figures(*, community: Community, filters: Filters) -> dict:
-    """Every figure of the dashboard page for one set of filters (views cache it; the facts'
-    background rebuild precomputes the default periods: services.recurrence)."""
+def dashboard_figures(*, community: Community, filters: Filters, state: RecurrenceState) -> dict:
+    """Every figure of the dashboard page for one set of filters, from the facts `state`
+    describes (views cache it; the facts' background rebuild precomputes the default
+    periods: services.recurrence)."""
     spots = hotspots(community=community, filters=filters, limit=15)
     return {
         "comparison": kpis_compare(community=community, filters=filters),
         "districts": districts_figures(community=community, filters=filters),
         "spots": spots,
         "histories": site_histories(community=community, site_ids=[s.site_id for s in spots], limit=10),
-        "months": monthly_trend(community=community, filters=filters),
+        "months": monthly_trend(community=community, filters=filters, state=state),
         "streets": streets_figures(community=community, filters=filters, limit=10),
     }

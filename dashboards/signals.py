@@ -10,10 +10,10 @@ from django.db.models.signals import post_save
 
 from interventions.models import Intervention, InterventionStatus
 
+from .services.sites import intervention_attribute_site
+
 
 def _attribute(pk: int) -> None:
-    from .services.sites import intervention_attribute_site
-
     intervention = (
         Intervention.objects.select_related("category", "community")
         .filter(pk=pk, status=InterventionStatus.DONE, asset__isnull=True, category__is_tag=True)

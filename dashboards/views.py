@@ -17,17 +17,20 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Community, Role, Team
 from accounts.selectors import NoCommunity, membership_get_for_user
+from accounts.sharing import share_community, share_links_revoke, share_token_make
+from core.params import ParamError
 from geo.models import Zone, ZoneKind
 from interventions.models import Category
-from tiles.heatmaps import HeatmapFilters, legend
+from tiles.heatmap.filters import HeatmapFilters
+from tiles.heatmap.render import legend
 
 from .charts import trend_svg
 from .exports import TABLES, export_title, hotspots_gpkg, table_csv
-from .filters import FilterError, Filters, filters_from_query
+from .filters import Filters, filters_from_query
 from .maps import dashboard_map
 from .selectors import dashboard_figures
-from .services.recurrence import figures_precomputed, recurrence_ensure_fresh
-from .sharing import share_community, share_token_make
+from .services.freshness import recurrence_ensure_fresh
+from .services.recurrence import figures_precomputed
 
 READ_ROLES = (Role.ADMIN, Role.DISPATCHER, Role.VIEWER)
 SHARE_ROLES = (Role.ADMIN,)
@@ -63,22 +66,20 @@ def _filters(request: HttpRequest, access: Access) -> Filters:
     return filters_from_query(request.GET, community=access.community, allow_team=not access.public)
 
 
-def _bad_filter(request: HttpRequest, exc: FilterError) -> HttpResponse:
+def _bad_filter(request: HttpRequest, exc: ParamError) -> HttpResponse:
     return render(request, "dashboards/bad_filter.html", {"error": exc}, status=400)
 
 
 def _heat_query(filters: Filters, access: Access, *, years_back: int = 0) -> str:
+    """The heatmap tiles' query for the page's filters (both periods are [date_from, date_to))."""
     shifted = filters.shifted(years=years_back) if years_back else filters
-    query: dict[str, str] = {
-        "date_from": shifted.date_from.isoformat(),
-        "date_to": (shifted.date_to - dt.timedelta(days=1)).isoformat(),
-    }
-    if filters.categories:
-        query["category"] = ",".join(map(str, filters.categories))
-    if filters.zone:
-        query["zone"] = str(filters.zone)
-    if filters.team:
-        query["team"] = str(filters.team)
+    query = HeatmapFilters(
+        date_from=shifted.date_from,
+        date_to=shifted.date_to,
+        categories=filters.categories,
+        zone=filters.zone,
+        team=filters.team,
+    ).query()
     if access.public:
         query["share"] = access.token
     elif access.community:
@@ -88,10 +89,11 @@ def _heat_query(filters: Filters, access: Access, *, years_back: int = 0) -> str
 
 def _figures(community: Community, filters: Filters) -> dict:
     """Every figure of the page, cached per worker until the facts are rebuilt (same stamp);
-    on a miss, the set the background rebuild precomputed, else computed now. "facts" says
-    when the facts were built and whether newer data is being taken in."""
+    on a miss, the set the background rebuild precomputed, else computed now. Freshness is
+    decided here, once for the page. "facts" says when the facts were built and whether
+    newer data is being taken in."""
     state = recurrence_ensure_fresh(community=community)
-    facts = {"at": state.refreshed_at, "pending": getattr(state, "pending", False)}
+    facts = {"at": state.refreshed_at, "pending": state.pending}
     key = (
         f"dash:{community.pk}:{state.stamp}:{state.refreshed_at.timestamp()}:{timezone.localdate()}:{filters}"
     )
@@ -100,7 +102,7 @@ def _figures(community: Community, filters: Filters) -> dict:
     if found is None:
         found = figures_precomputed(state=state, filters=filters)
         if found is None:
-            found = dashboard_figures(community=community, filters=filters)
+            found = dashboard_figures(community=community, filters=filters, state=state)
         cache.set(key, found, FIGURES_CACHE_S)
     return {**found, "facts": facts}
 
@@ -161,7 +163,7 @@ def index(request: HttpRequest) -> HttpResponse:
     access = _access(request)
     try:
         filters = _filters(request, access)
-    except FilterError as exc:
+    except ParamError as exc:
         return _bad_filter(request, exc)
     return render(request, "dashboards/index.html", _context(request, access, filters))
 
@@ -171,7 +173,7 @@ def public(request: HttpRequest, token: str) -> HttpResponse:
     access = _access(request, token)
     try:
         filters = _filters(request, access)
-    except FilterError as exc:
+    except ParamError as exc:
         return _bad_filter(request, exc)
     response = render(request, "dashboards/index.html", _context(request, access, filters))
     response["X-Robots-Tag"] = "noindex"
@@ -181,7 +183,7 @@ def public(request: HttpRequest, token: str) -> HttpResponse:
 def _report(request: HttpRequest, access: Access) -> HttpResponse:
     try:
         filters = _filters(request, access)
-    except FilterError as exc:
+    except ParamError as exc:
         return _bad_filter(request, exc)
     context = _context(request, access, filters, with_map=False)
     context["generated"] = timezone.localtime()
@@ -202,24 +204,26 @@ def public_report(request: HttpRequest, token: str) -> HttpResponse:
 def _export(request: HttpRequest, access: Access, table: str, fmt: str) -> HttpResponse:
     try:
         filters = _filters(request, access)
-    except FilterError as exc:
+    except ParamError as exc:
         return JsonResponse({"detail": exc.message, "field": exc.field}, status=400)
+    gpkg, csv = fmt == "gpkg" and table == "hotspots", fmt == "csv" and table in TABLES
+    if not (gpkg or csv):
+        raise Http404(f"No export {table}.{fmt}.")
+    state = recurrence_ensure_fresh(community=access.community)  # decided once for the export
     stamp = f"{access.community.slug}-{filters.date_from:%Y%m%d}"
-    if fmt == "gpkg" and table == "hotspots":
+    if gpkg:
         response = HttpResponse(
             hotspots_gpkg(community=access.community, filters=filters),
             content_type="application/geopackage+sqlite3",
         )
         response["Content-Disposition"] = f'attachment; filename="hotspots-{stamp}.gpkg"'
         return response
-    if fmt == "csv" and table in TABLES:
-        response = HttpResponse(
-            table_csv(community=access.community, filters=filters, table=table),
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{table}-{stamp}.csv"'
-        return response
-    raise Http404(f"No export {table}.{fmt}.")
+    response = HttpResponse(
+        table_csv(community=access.community, filters=filters, table=table, state=state),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{table}-{stamp}.csv"'
+    return response
 
 
 @login_required
@@ -242,10 +246,7 @@ def share(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Only an administrator publishes dashboards.")
     community = access.community
     if request.POST.get("revoke"):
-        settings = dict(community.settings or {})
-        settings["share_generation"] = int(settings.get("share_generation", 0)) + 1
-        community.settings = settings
-        community.save(update_fields=["settings", "updated_at"])
+        community = share_links_revoke(community=community)
     token = share_token_make(community=community)
     url = request.build_absolute_uri(reverse("dashboards:public", args=[token]))
     return render(request, "dashboards/share.html", {"share_url": url, "community": community})

@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import CommunityScopedAdmin
+from core.admin import CommunityScopedAdmin, CommunityScopedInline
 from interventions.models import MissionOccurrence, MissionTemplate
 
 
-class OccurrenceInline(admin.TabularInline):
+class OccurrenceInline(CommunityScopedInline):
     model = MissionOccurrence
+    community_path = "template__community"
     extra = 0
     readonly_fields = ("date", "mission", "created_at")
     can_delete = False

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Polygon
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -25,6 +26,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import CommunityRole, request_membership
 from core.api.filters import parse_date
+from core.params import day_in_range
 from interventions.api.mission_schema import PolygonField, TeamIdField
 from interventions.api.missions import mission_feature
 from interventions.models import InterventionStatus, MissionTemplate, NotDoneReason, RoutingProfile, Weekday
@@ -61,7 +63,10 @@ class PlannerView(APIView):
 
 def _day(request: Request) -> dt.date:
     raw = request.query_params.get("date")
-    return parse_date(raw, name="date") if raw else timezone.localdate()
+    day = parse_date(raw, name="date") if raw else timezone.localdate()
+    if not day_in_range(day):  # the board reads the next day too: 9999-12-31 overflowed
+        raise serializers.ValidationError({"date": [_("Expected a date between 1900-01-01 and 2999-12-31.")]})
+    return day
 
 
 class BoardView(PlannerView):

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, LineString, MultiLineString, Point, Polygon
 
 from core.sql import run_sql, sql_path
+from core.xmltext import xml_text
 
 WIDTH, HEIGHT = 680, 460  # SVG user units (≈ px at 96 dpi); the sheet scales it to its column
 MARGIN_M = 60.0  # metres shown around the zone and the round
@@ -93,7 +94,7 @@ def mission_map_svg(
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-labelledby="sheet-map-title" class="sheet-map-svg">',
-        f'<title id="sheet-map-title">{escape(title)}</title>',
+        f'<title id="sheet-map-title">{escape(xml_text(title))}</title>',
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
     ]
     for wkt, highway in _streets(community_id, frame.extent, frame.scale):
@@ -126,7 +127,7 @@ def mission_map_svg(
             f'<g><circle cx="{x}" cy="{y}" r="10" fill="{fill}" stroke="#000" stroke-width="1.5"/>'
             f'<text x="{x}" y="{float(y) + 4:.1f}" text-anchor="middle" font-size="11" '
             f'font-family="DejaVu Sans, sans-serif" font-weight="bold" fill="{text}">'
-            f"{escape(stop.number)}</text></g>"
+            f"{escape(xml_text(stop.number))}</text></g>"
         )
     # Scale bar: a round number of metres close to a fifth of the width.
     target = WIDTH / 5 / frame.scale

@@ -221,7 +221,7 @@ def _initial_from_query(request: HttpRequest) -> dict[str, Any]:
     for name in ("name", "team", "profile"):
         if request.GET.get(name):
             initial[name] = request.GET[name]
-    if request.GET.get("weekday", "").isdigit():
+    if (weekday := request.GET.get("weekday", "")).isascii() and weekday.isdigit():
         initial["weekdays"] = [int(request.GET["weekday"])]
     return initial
 

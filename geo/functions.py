@@ -1,4 +1,4 @@
-"""PostGIS expressions Django lacks (CONVENTIONS §6)."""
+"""PostGIS expressions Django lacks, each a small GeoFunc or Func with a one-line docstring."""
 
 from django.db.models import Func, TextField
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
-from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.access import COMMUNITY_HEADER
+from accounts.authentication import MembershipTokenAuthentication
 from accounts.models import Community, User
 from accounts.selectors import NoCommunity, membership_get_for_user
 
@@ -40,10 +41,11 @@ class Caller:
 def _user(request: HttpRequest) -> User | AnonymousUser:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if header.startswith("Token "):
-        token = Token.objects.select_related("user").filter(key=header[6:].strip()).first()
-        if token is None or not token.user.is_active:
-            raise OgcError(401, "Unauthorized", "Invalid token.")
-        return token.user
+        try:  # the API's own check: unknown, revoked or expired keys are a 401 saying which
+            user, _token = MembershipTokenAuthentication().authenticate_credentials(header[6:].strip())
+        except AuthenticationFailed as exc:
+            raise OgcError(401, "Unauthorized", str(exc.detail)) from exc
+        return user
     return request.user
 
 

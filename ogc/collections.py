@@ -1,4 +1,4 @@
-"""The published collections, declared (CONVENTIONS §14): id, source rows, properties, time.
+"""The published collections, declared as data (like tiles/layers.py): id, source rows, properties, time.
 
 Every collection holds one geometry type: GDAL types a layer from its first features, so a
 layer mixing points and polygons makes `ogr2ogr` write a non-conformant GeoPackage.

@@ -1,6 +1,7 @@
 """Items of a collection: parameter parsing (bbox, datetime, limit, crs) and the page query."""
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import Community
+from core.params import day_in_range
 
 from .collections import Collection
 from .errors import OgcError
@@ -56,7 +58,10 @@ def crs_srid(value: str | None, name: str) -> int:
     return srid
 
 
-def _int(value: str | None, name: str, default: int, minimum: int) -> int:
+MAX_OFFSET = 2**31 - 1  # SQL OFFSET is a bigint: 10^23 overflowed it (a 500)
+
+
+def _int(value: str | None, name: str, default: int, minimum: int, maximum: int = MAX_OFFSET) -> int:
     if value in (None, ""):
         return default
     try:
@@ -65,6 +70,8 @@ def _int(value: str | None, name: str, default: int, minimum: int) -> int:
         raise OgcError(400, "InvalidParameterValue", f"{name}: an integer is expected.") from None
     if number < minimum:
         raise OgcError(400, "InvalidParameterValue", f"{name}: must be at least {minimum}.")
+    if number > maximum:
+        raise OgcError(400, "InvalidParameterValue", f"{name}: must be at most {maximum}.")
     return number
 
 
@@ -80,7 +87,7 @@ def parse_bbox(value: str, srid: int, community: Community) -> Polygon | None:
         raise OgcError(400, "InvalidParameterValue", "bbox: four comma-separated numbers expected.") from None
     if len(numbers) == 6:
         numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
-    if len(numbers) != 4:
+    if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):  # float("nan") parses
         raise OgcError(400, "InvalidParameterValue", "bbox: four comma-separated numbers expected.")
     minx, miny, maxx, maxy = numbers
     if minx > maxx or miny > maxy:
@@ -118,15 +125,17 @@ def _instant(value: str, name: str, *, end: bool) -> datetime | None:
     if value in ("", ".."):
         return None
     moment: datetime | None = None
-    if len(value) == 10:
-        day = parse_date(value) if value[4:5] == "-" else None
-        if day is not None:
-            moment = datetime.combine(day + timedelta(days=1) if end else day, datetime.min.time())
-    else:
-        try:
+    try:  # parse_date raises on 2024-13-45 and 0000-01-01, the day after 9999-12-31 overflows
+        if len(value) == 10:
+            day = parse_date(value) if value[4:5] == "-" else None
+            if day is not None and day_in_range(day):
+                moment = datetime.combine(day + timedelta(days=1) if end else day, datetime.min.time())
+        else:
             moment = parse_datetime(value)
-        except ValueError:
-            moment = None
+            if moment is not None and not day_in_range(moment.date()):
+                moment = None
+    except (ValueError, OverflowError):
+        moment = None
     if moment is None:
         raise OgcError(400, "InvalidParameterValue", f"{name}: RFC 3339 date-time or interval expected.")
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment

@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import Role
+from accounts.services import api_token_create
 from tests.factories import PASSWORD, CommunityFactory, member
 
 
@@ -41,12 +42,11 @@ def make_user(db):
 @pytest.fixture
 def api_as(db):
     """api_as(community, role) -> an APIClient logged in with a token for a new member."""
-    from rest_framework.authtoken.models import Token
 
     def _client(community, role: str = Role.DISPATCHER) -> APIClient:
         user = member(community, role)
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)[1]}")
         client.user = user  # type: ignore[attr-defined]
         return client
 

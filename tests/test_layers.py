@@ -22,8 +22,9 @@ APPS = (
     "dashboards",
     "tiles",
     "ogc",
+    "administration",
 )
-UI_APPS = ("dispatch", "agent", "dashboards", "tiles", "ogc")
+UI_APPS = ("dispatch", "agent", "dashboards", "tiles", "ogc", "administration")
 # What each layer must never import (any module of these packages).
 FORBIDDEN = {
     # core sits beside accounts at the bottom: it may read communities and memberships.

@@ -2,7 +2,7 @@
 
 - A tile is built by ONE SQL statement (tiles/statements.py) that also returns the count and
   max(updated_at) of the rows inside it: the ETag is made of those, plus layer, z/x/y,
-  community and filters (CONVENTIONS §14). Layers whose rows have no updated_at (streets)
+  community and filters. Layers whose rows have no updated_at (streets)
   hash the tile bytes instead.
 - A tile built while a write to its layer was in flight is served but not cached: the purge
   triggers note each write (tiles_purge_log) and hold a lock until commit; storing waits for

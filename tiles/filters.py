@@ -6,25 +6,20 @@ that names the parameter, so a typo never silently serves an unfiltered tile.
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import QueryDict
 
+from core.params import ParamError, parse_date_range, parse_id, parse_ids
+
 from .layers import Layer
 
 ALL_FILTERS = ("category", "status", "date_from", "date_to", "team", "mission")
 # Not filters, but allowed everywhere: which community a multi-community user looks at.
 PASSTHROUGH = frozenset({"community"})
-
-
-class FilterError(ValueError):
-    def __init__(self, name: str, message: str) -> None:
-        super().__init__(message)
-        self.name = name
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -35,7 +30,13 @@ class TileFilters:
     date_to: dt.date | None = None
     team: int | None = None
     mission: int | None = None
+    # Set by the view, never from the query string: the only teams whose rows the caller may
+    # read (an agent's own). In `given` as "~teams", so the cache key differs by team set.
+    teams: tuple[int, ...] | None = None
     given: dict[str, str] = field(default_factory=dict)
+
+    def only_teams(self, teams: tuple[int, ...]) -> "TileFilters":
+        return replace(self, teams=teams, given={**self.given, "~teams": ",".join(map(str, teams)) or "-"})
 
     @property
     def variant(self) -> str:
@@ -63,68 +64,45 @@ class TileFilters:
             "day_to": self.date_to + dt.timedelta(days=1) if self.date_to else None,
             "team": self.team,
             "mission": self.mission,
+            "teams": None if self.teams is None else list(self.teams),
             "tz": settings.TIME_ZONE,
         }
 
 
-def _ids(name: str, raw: str) -> tuple[int, ...]:
-    try:
-        values = tuple(sorted({int(part) for part in raw.split(",") if part.strip()}))
-    except ValueError:
-        raise FilterError(name, f"'{name}' must be one or more integer ids separated by commas.") from None
-    if not values or any(v <= 0 or v >= 2**63 for v in values):
-        raise FilterError(name, f"'{name}' must be positive integer ids.")
-    return values
-
-
-def _id(name: str, raw: str) -> int:
-    values = _ids(name, raw)
-    if len(values) != 1:
-        raise FilterError(name, f"'{name}' takes one id.")
-    return values[0]
-
-
-def _date(name: str, raw: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise FilterError(name, f"'{name}' must be a date as YYYY-MM-DD.") from None
-
-
 def parse_filters(layer: type[Layer], query: QueryDict) -> TileFilters:
-    """Validate the query string against the layer's whitelist; raise FilterError naming the field."""
+    """Validate the query string against the layer's whitelist; raise ParamError naming the field."""
     given: dict[str, str] = {}
     for name in query:
         if name in PASSTHROUGH:
             continue
         if name not in layer.filters:
             allowed = ", ".join(sorted(layer.filters)) or "none"
-            raise FilterError(name, f"Unknown filter '{name}' for layer '{layer.id}' (allowed: {allowed}).")
+            raise ParamError(name, f"Unknown filter '{name}' for layer '{layer.id}' (allowed: {allowed}).")
         values = query.getlist(name)
         if len(values) != 1:
-            raise FilterError(name, f"'{name}' is given more than once.")
+            raise ParamError(name, f"'{name}' is given more than once.")
         given[name] = values[0].strip()
     kwargs: dict[str, Any] = {}
     if "category" in given:
-        kwargs["category"] = _ids("category", given["category"])
+        kwargs["category"] = parse_ids("category", given["category"])
         given["category"] = ",".join(map(str, kwargs["category"]))
     if "status" in given:
         statuses = tuple(sorted({s.strip() for s in given["status"].split(",") if s.strip()}))
         unknown = [s for s in statuses if s not in layer.statuses]
         if not statuses or unknown:
-            raise FilterError(
+            raise ParamError(
                 "status", f"Unknown status {unknown or ''!s} (allowed: {', '.join(layer.statuses)})."
             )
         kwargs["status"] = statuses
         given["status"] = ",".join(statuses)
-    for name in ("date_from", "date_to"):
-        if name in given:
-            kwargs[name] = _date(name, given[name])
-    if kwargs.get("date_from") and kwargs.get("date_to") and kwargs["date_from"] > kwargs["date_to"]:
-        raise FilterError("date_to", "'date_to' is before 'date_from'.")
+    date_from, date_to = parse_date_range(given)
+    if date_from:
+        kwargs["date_from"] = date_from
+    if date_to:
+        kwargs["date_to"] = date_to
     for name in ("team", "mission"):
         if name in given:
-            kwargs[name] = _id(name, given[name])
+            kwargs[name] = parse_id(name, given[name])
     return TileFilters(given=given, **kwargs)
 
 

@@ -35,7 +35,7 @@ MAX_CALLERS = 10_000
 class Caller(NamedTuple):
     community_id: int
     role: str
-    expires: dt.datetime | None  # a session's expiry date
+    expires: dt.datetime | None  # a session's or an API token's expiry
     session: int  # the listening session it was read in (0: none, a guess only)
 
 

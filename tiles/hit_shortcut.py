@@ -46,12 +46,13 @@ from django.utils.module_loading import import_string
 
 from accounts.access import COMMUNITY_HEADER, roles_allowed
 from accounts.basic import TOKEN_LENGTH, basic_credentials
-from accounts.models import User
+from accounts.models import User, token_digest
 from accounts.selectors import caller_sql
+from core.params import ParamError
 from core.sql import fetch_prepared, sql_path, sql_text
 
 from .caching import Tile, cache_enabled, tile_response
-from .filters import FilterError, parse_filters
+from .filters import parse_filters
 from .hit_listener import HitListener
 from .hit_memory import HELD, Caller, Credential, Held, TileId
 from .layers import LAYERS, Layer
@@ -191,7 +192,7 @@ def cached_tile_response(request: HttpRequest) -> HttpResponse | None:
         return None
     try:
         filters = parse_filters(layer, request.GET)
-    except FilterError:
+    except ParamError:
         return None
     # Sessions first, as accounts.access.request_principal: a session cookie that does not
     # give a user is the stack's to judge (it may fall back to a token, or rotate the key).
@@ -219,8 +220,13 @@ def cached_tile_response(request: HttpRequest) -> HttpResponse | None:
 
 
 def _readable(role: str, layer: type[Layer]) -> bool:
-    """The rule the stack applies to the tile view (accounts/access.py), and the layer's own."""
-    return role in (roles_allowed(TILE_VIEW, "GET") or ()) and role in layer.read_roles
+    """The rule the stack applies to the tile view (accounts/access.py), and the layer's own.
+
+    A role that reads only its teams' rows goes to the full stack: its tiles are cached under
+    its teams (tiles.views), a key this shortcut cannot compute without another query.
+    """
+    allowed = role in (roles_allowed(TILE_VIEW, "GET") or ()) and role in layer.read_roles
+    return allowed and role not in layer.team_scoped_roles
 
 
 def _answer(request: HttpRequest, layer: type[Layer], z: int, held: Held) -> HttpResponse:
@@ -261,7 +267,7 @@ def _from_database(
             return None
         user_id, session_hash, expires = session
     else:
-        key = credential[1]
+        key = token_digest(credential[1])
     held = HELD.tile(known.community_id, tile) if known is not None else None
     params = {"key": key, "user_id": user_id, "slug": credential[2], "layer": layer.id, "z": tile[1]}
     params |= {
@@ -274,7 +280,9 @@ def _from_database(
     row = fetch_prepared(_statement(), params, binary=True)  # binary: the tile's bytes as they are
     if row is None:
         return None
-    role, community_id, password, data, etag, features, entry_id, version = row
+    role, community_id, password, token_expires, data, etag, features, entry_id, version = row
+    if token_expires is not None:
+        expires = token_expires
     if not _readable(role, layer):
         return None
     if session_hash is not None:

@@ -1,4 +1,4 @@
-"""The published tile layers, declared (CONVENTIONS §14): one small class per layer.
+"""The published tile layers, declared: one small class per layer (a stable id, explicit fields, zooms).
 
 A layer names its id, the .sql files that select its rows (tiles/sql/layer_<id>.sql: one
 SELECT of `id`, `geom` in EPSG:3857, `updated_at` and the declared fields, scoped by
@@ -52,6 +52,9 @@ class Layer:
     filters: ClassVar[frozenset[str]] = frozenset()
     statuses: ClassVar[tuple[str, ...]] = ()
     read_roles: ClassVar[tuple[str, ...]] = ALL_ROLES
+    # Roles that read only their own teams' rows, as the API shows them (the view adds the
+    # teams to the filters, hence to the cache key; the hit shortcut leaves them to the view).
+    team_scoped_roles: ClassVar[tuple[str, ...]] = ()
     # Points only: grid mode reads the bbox centre of each row.
     points: ClassVar[bool] = False
 
@@ -137,6 +140,8 @@ class MissionsLayer(Layer):
     feature_cap = 2_000
     filters = frozenset({"status", "date_from", "date_to", "team", "mission"})
     statuses = tuple(MissionStatus.values)
+    # interventions.selectors_missions.missions_for_membership: agents see their teams' missions.
+    team_scoped_roles = (Role.AGENT,)
 
 
 class ZonesLayer(Layer):

@@ -15,6 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from core.sql import sql_path, sql_text
 
 from .layers import LAYERS
+from .signals import MAPPED
 from .statements import BUFFER, EXTENT
 
 EVENTS = {"INSERT": "NEW TABLE AS new_rows", "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
@@ -22,8 +23,6 @@ EVENTS = {"INSERT": "NEW TABLE AS new_rows", "UPDATE": "OLD TABLE AS old_rows NE
 
 
 def trigger_statements() -> list[str]:
-    from .signals import MAPPED
-
     # Also: the notifications that tell workers what to forget of the hits they remember.
     statements = [sql_text(sql_path(__file__, name)) for name in ("purge_functions.sql", "hit_notify.sql")]
     for model, (field, layers) in MAPPED.items():

@@ -6,10 +6,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.basic import challenge
+from accounts.selectors import team_ids_of_member
+from core.params import ParamError
 
 from .access import TileAccessError, tile_membership
 from .caching import tile_get, tile_response
-from .filters import FilterError, parse_filters
+from .filters import parse_filters
 from .layers import LAYERS, Layer
 from .styles import map_legend, style_document, tilejson_document
 from .tilemath import parse_tile
@@ -47,8 +49,12 @@ def tile(request: HttpRequest, layer: str, z: str, x: str, y: str) -> HttpRespon
         filters = parse_filters(found, request.GET)
     except TileAccessError as exc:
         return _error(exc.status, exc.detail)
-    except FilterError as exc:
+    except ParamError as exc:
         return _error(400, exc.message, exc.name)
+    if membership.role in found.team_scoped_roles:
+        filters = filters.only_teams(
+            team_ids_of_member(community_id=membership.community_id, user_id=membership.user_id)
+        )
     result = tile_get(layer=found, community_id=membership.community_id, z=zi, x=xi, y=yi, filters=filters)
     return tile_response(request, result)
 
@@ -63,7 +69,7 @@ def tilejson(request: HttpRequest, layer: str) -> HttpResponse:
         filters = parse_filters(found, request.GET)
     except TileAccessError as exc:
         return _error(exc.status, exc.detail)
-    except FilterError as exc:
+    except ParamError as exc:
         return _error(400, exc.message, exc.name)
     return JsonResponse(tilejson_document(request, found, membership.community, filters))
 

@@ -9,10 +9,12 @@ SELECT {membership}, {user}, {community}
 FROM accounts_membership m
 JOIN accounts_user u ON u.id = m.user_id
 JOIN accounts_community c ON c.id = m.community_id
--- Either %(user_id)s or %(key)s is given. No "x IS NULL OR ..." conditions: a prepared
--- statement then gets one generic plan, with no planning per request (tiles/hit_shortcut.py).
+-- Either %(user_id)s or %(key)s (an API token's digest, accounts.models.token_digest) is given;
+-- an expired token matches no row (the caller then tells "expired" apart, for its 401).
+-- No "x IS NULL OR ..." conditions: a prepared statement then gets one generic plan, with no planning per request (tiles/hit_shortcut.py).
 WHERE u.is_active
-  AND u.id = COALESCE(%(user_id)s::bigint, (SELECT t.user_id FROM authtoken_token t WHERE t.key = %(key)s::text))
+  AND u.id = COALESCE(%(user_id)s::bigint, (SELECT t.user_id FROM accounts_apitoken t
+                                            WHERE t.key_hash = %(key)s::text AND t.expires_at > now()))
   AND c.slug = COALESCE(%(slug)s::text, c.slug)
 ORDER BY m.created_at, m.id
 LIMIT 1

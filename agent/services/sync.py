@@ -1,6 +1,9 @@
-"""Writes from the field app's outbox: interventions and reports, idempotent on client UUIDs.
+"""The field app's sync protocol: its outbox's interventions and reports, idempotent on client UUIDs.
 
-Rules (DESIGN §5 "nothing is lost"):
+This module keeps the keys, the device clocks and the deliveries; the writes themselves are the
+interventions' services (interventions/services/interventions.py, reports.py).
+
+Rules (offline work is never lost, and never written twice):
 - A client UUID is an idempotency key: a replay, a double tap or a retry after a timeout
   returns the same row and creates nothing.
 - Edits are ordered by the device clock (`client_updated_at`): the latest value wins,
@@ -13,7 +16,6 @@ Rules (DESIGN §5 "nothing is lost"):
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import psycopg.errors
@@ -23,18 +25,25 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Community, User
-from audit.models import AuditAction
-from audit.services import audit_record
+from audit.services import jsonable
+from core.sql import run_sql, sql_path
 from interventions.models import (
     Category,
     Intervention,
-    InterventionStatus,
     Mission,
     MissionStatus,
     MissionStop,
     Report,
     ReportSource,
 )
+from interventions.selectors import intervention_check_writable, user_in_team_of
+from interventions.services.interventions import (
+    intervention_create,
+    intervention_key_assign,
+    intervention_record_work,
+    mission_stop_intervention,
+)
+from interventions.services.reports import report_create
 
 from ..models import AuditEntry, AuditKind, InterventionAlias, InterventionSync, MissionDelivery
 from ..selectors import (
@@ -42,24 +51,7 @@ from ..selectors import (
     intervention_alias_target,
     intervention_key_owner,
     mission_stops,
-    team_ids_of,
-    user_in_team_of,
 )
-
-# The fields an agent edits; everything else (category, position, mission) is the dispatcher's.
-EDITABLE = (
-    "status",
-    "not_done_reason",
-    "support",
-    "surface_m2",
-    "method",
-    "product",
-    "offensive",
-    "notes",
-    "started_at",
-    "ended_at",
-)
-STOP_STATUS_FOR: dict[str, str] = {InterventionStatus.DONE: "done", InterventionStatus.NOT_DONE: "not_done"}
 
 
 @dataclass
@@ -68,7 +60,7 @@ class InterventionEdit:
 
     client_uuid: uuid.UUID
     client_updated_at: dt.datetime
-    values: dict[str, Any]  # a subset of EDITABLE
+    values: dict[str, Any]  # a subset of interventions.services.interventions.AGENT_FIELDS
     stop_id: int | None = None
     intervention_id: int | None = None
     mission_id: int | None = None
@@ -107,17 +99,36 @@ def intervention_record(*, community: Community, user: User, edit: InterventionE
     for attempt in range(2):
         try:
             with transaction.atomic():
+                if edit.stop_id is None and edit.intervention_id is None:
+                    # Work nobody planned: the key alone names the row it creates.
+                    _key_lock(edit.client_uuid)
                 return _record(community=community, user=user, edit=edit)
         except IntegrityError as exc:
             if isinstance(exc.__cause__, psycopg.errors.CheckViolation):
-                # A value the database's CHECK refuses (e.g. an end before the stored start).
+                # A value the database's CHECK refuses.
                 name = exc.__cause__.diag.constraint_name or "a database rule"
                 raise ValidationError({"non_field_errors": f"Refused by {name}."}) from exc
-            # Two deliveries of the same new key raced (double tap on two connections):
-            # the loser retries and now finds the winner's row — a replay.
+            # A double tap on planned work (locked by its row, not by its key) raced to
+            # store the same key: the loser retries and now finds the winner's row.
             if attempt:
                 raise
     raise AssertionError("unreachable")
+
+
+def _key_lock(key: uuid.UUID) -> None:
+    """Wait for any other request with this key to commit (a double tap on two connections):
+    it then finds the first one's row and is answered as a replay."""
+    run_sql(sql_path(__file__, "client_key_lock.sql"), {"key": str(key)})
+
+
+def _for_the_app(exc: ValidationError) -> ValidationError:
+    """A service's error as the field app names its fields (a position is lon/lat, not geometry)."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    errors = exc.message_dict
+    if "geometry" in errors:
+        errors["lon"] = errors.pop("geometry")
+    return ValidationError(errors)
 
 
 def _record(*, community: Community, user: User, edit: InterventionEdit) -> SyncResult:
@@ -135,7 +146,7 @@ def _record(*, community: Community, user: User, edit: InterventionEdit) -> Sync
         target_pk = owner.intervention_id
     else:
         target_pk = intervention_alias_target(community=community, client_uuid=key)
-    key_to_store = False
+    store_key = False
     if target_pk is not None:
         target = _locked(community=community, pk=target_pk)
         intervention_check_writable(user=user, intervention=target, stop_id=edit.stop_id)
@@ -143,9 +154,8 @@ def _record(*, community: Community, user: User, edit: InterventionEdit) -> Sync
         target = _resolve_new_key(community=community, user=user, edit=edit)
         created = True
         if target.client_uuid is None:
-            # Written with the edit below (one UPDATE), or alone if the edit is not applied.
-            target.client_uuid = key
-            key_to_store = True
+            # Written with the edit (one UPDATE), or alone if the edit is not applied.
+            store_key = True
         elif target.client_uuid != key:
             InterventionAlias.objects.create(client_uuid=key, intervention=target, community=community)
 
@@ -156,11 +166,9 @@ def _record(*, community: Community, user: User, edit: InterventionEdit) -> Sync
         flags.append(AuditKind.MISSION_REASSIGNED)
 
     state = InterventionSync.objects.select_for_update().filter(intervention=target).first()
-    applied, state = _apply(
-        target=target, state=state, user=user, edit=edit, community=community, store_key=key_to_store
-    )
-    if key_to_store and not applied:
-        target.save(update_fields=["client_uuid", "updated_at"])
+    applied, state = _apply(target=target, state=state, user=user, edit=edit, community=community)
+    if store_key and not applied:
+        intervention_key_assign(intervention=target, client_uuid=key)
     if flags:
         if state is None:
             state = InterventionSync.objects.get(intervention=target)
@@ -205,11 +213,7 @@ def _resolve_new_key(*, community: Community, user: User, edit: InterventionEdit
             user=user, stop_id=stop.pk
         ):
             raise PermissionDenied("This stop is not in one of your missions.")
-        if stop.intervention is None:
-            assert stop.report is not None  # a stop has a job
-            stop.intervention = _intervention_from_report(report=stop.report, mission=stop.mission)
-            stop.save(update_fields=["intervention", "updated_at"])
-        return _locked(community=community, pk=stop.intervention.pk)
+        return _locked(community=community, pk=mission_stop_intervention(stop=stop).pk)
     if edit.intervention_id is not None:
         try:
             target = _locked(community=community, pk=edit.intervention_id)
@@ -227,58 +231,22 @@ def _resolve_new_key(*, community: Community, user: User, edit: InterventionEdit
     category = Category.objects.filter(community=community, pk=edit.category_id, active=True).first()
     if category is None:
         raise ValidationError({"category_id": "No such active category in your community."})
-    if not community.territory.contains(edit.position):
-        raise ValidationError({"lon": "This position is outside your community's territory."})
     mission = None
     if edit.mission_id is not None:
         mission = Mission.objects.filter(community=community, pk=edit.mission_id, team__members=user).first()
-    target = Intervention.objects.create(
-        community=community,
-        category=category,
-        geom=edit.position,
-        mission=mission,
-        team=mission.team if mission else None,
-        planned_date=timezone.localdate(),
-        client_uuid=edit.client_uuid,
-    )
-    target.agents.add(user)
-    audit_record(obj=target, action=AuditAction.CREATE, client_uuid=edit.client_uuid)
-    return target
-
-
-def _intervention_from_report(*, report: Report, mission: Mission) -> Intervention:
-    intervention = Intervention.objects.create(
-        community=report.community,
-        category=report.category,
-        report=report,
-        asset=report.asset,
-        mission=mission,
-        team=mission.team,
-        support=report.support,
-        offensive=report.offensive,
-        priority=report.priority,
-        planned_date=mission.date,
-        geom=report.geom,
-        status=InterventionStatus.SCHEDULED,
-    )
-    audit_record(obj=intervention, action=AuditAction.CREATE)
-    return intervention
-
-
-def intervention_check_writable(*, user: User, intervention: Intervention, stop_id: int | None) -> None:
-    """An agent writes work of their teams' missions, or of missions handed to them before."""
-    if intervention.mission is not None:
-        if user_in_team_of(user=user, mission=intervention.mission):
-            return
-    elif intervention.team_id is not None:
-        if intervention.team_id in team_ids_of(user=user):
-            return
-    elif intervention.agents.filter(pk=user.pk).exists():
-        # Unplanned work the agent recorded themselves.
-        return
-    if delivered_to(user=user, intervention_id=intervention.pk, stop_id=stop_id):
-        return
-    raise PermissionDenied("This intervention is not in one of your missions.")
+    try:
+        return intervention_create(
+            community=community,
+            category=category,
+            geom=edit.position,
+            mission=mission,
+            team=mission.team if mission else None,
+            agents=[user],
+            planned_date=timezone.localdate(),
+            client_uuid=edit.client_uuid,
+        )
+    except ValidationError as exc:
+        raise _for_the_app(exc) from exc
 
 
 def _apply(
@@ -288,12 +256,10 @@ def _apply(
     user: User,
     edit: InterventionEdit,
     community: Community,
-    store_key: bool = False,
 ) -> tuple[bool, InterventionSync | None]:
     """Write the edit if it is the latest on the device clocks; audit when devices disagree.
 
-    Returns (applied, the sync state row). `store_key`: target.client_uuid was just set and
-    goes out with the same UPDATE.
+    Returns (applied, the sync state row).
     """
     incoming = edit.client_updated_at
     other_device = state is not None and state.client_key != edit.client_uuid
@@ -306,30 +272,16 @@ def _apply(
                 mission=target.mission,
                 user=user,
                 edit=edit,
-                detail={"dropped": _jsonable(edit.values), "kept_from": str(state.client_key)},
+                detail={
+                    "dropped": {k: jsonable(v) for k, v in edit.values.items()},
+                    "kept_from": str(state.client_key),
+                },
             )
         # Same device, same or older clock: a replay or an out-of-order retry — nothing to do.
         return False, state
-    changes = {
-        name: [_jsonable_value(getattr(target, name)), _jsonable_value(value)]
-        for name, value in edit.values.items()
-        if getattr(target, name) != value
-    }
-    for name, value in edit.values.items():
-        setattr(target, name, value)
-    edited = set(edit.values)
-    # Field checks in Python only (no query): the serializer already checked every value
-    # against the same choices and ranges; the CHECK constraints stay the database's
-    # backstop, and a violation becomes a 400 in intervention_record.
-    target.full_clean(
-        exclude=[f.name for f in Intervention._meta.concrete_fields if f.name not in edited],
-        validate_unique=False,
-        validate_constraints=False,
+    changes = intervention_record_work(
+        intervention=target, values=edit.values, agent=user, client_uuid=edit.client_uuid
     )
-    # Only what changed: the tile purge then skips re-reading the (unchanged) position.
-    target.save(update_fields=[*edited, "updated_at", *(["client_uuid"] if store_key else [])])
-    target.agents.add(user)
-    audit_record(obj=target, action=AuditAction.UPDATE, changes=changes, client_uuid=edit.client_uuid)
     if other_device and changes:
         _audit(
             community=community,
@@ -351,12 +303,6 @@ def _apply(
     else:
         state.client_updated_at, state.client_key, state.updated_by = incoming, edit.client_uuid, user
         state.save(update_fields=["client_updated_at", "client_key", "updated_by", "updated_at"])
-    stop_status = STOP_STATUS_FOR.get(target.status)
-    if stop_status:
-        # The dispatcher's progress view reads the stops.
-        MissionStop.objects.filter(intervention=target).exclude(status="unassigned").update(
-            status=stop_status, updated_at=timezone.now()
-        )
     return True, state
 
 
@@ -380,18 +326,7 @@ def _audit(
     )
 
 
-def _jsonable_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    return value
-
-
-def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: _jsonable_value(v) for k, v in values.items()}
-
-
+@transaction.atomic
 def report_submit(
     *,
     community: Community,
@@ -405,6 +340,7 @@ def report_submit(
     reported_at: dt.datetime | None = None,
 ) -> tuple[Report, bool]:
     """A new report seen on the way; (report, created). A replayed key returns the first one."""
+    _key_lock(client_uuid)
     existing = Report.objects.filter(client_uuid=client_uuid).first()
     if existing is not None:
         if existing.community_id != community.pk:
@@ -413,25 +349,19 @@ def report_submit(
     category = Category.objects.filter(community=community, pk=category_id, active=True).first()
     if category is None:
         raise ValidationError({"category_id": "No such active category in your community."})
-    if not community.territory.contains(position):
-        raise ValidationError({"lon": "This position is outside your community's territory."})
-    report = Report(
-        community=community,
-        category=category,
-        source=ReportSource.AGENT,
-        reporter=user,
-        description=description,
-        support=support,
-        offensive=offensive,
-        reported_at=min(reported_at or timezone.now(), timezone.now()),
-        geom=position,
-        client_uuid=client_uuid,
-    )
     try:
-        with transaction.atomic():
-            report.save()
-            audit_record(obj=report, action=AuditAction.CREATE, client_uuid=client_uuid)
-    except IntegrityError:
-        # The same key arrived twice at once: the other request created it.
-        return Report.objects.get(client_uuid=client_uuid, community=community), False
+        report = report_create(
+            community=community,
+            category=category,
+            geom=position,
+            reporter=user,
+            source=ReportSource.AGENT,
+            description=description,
+            support=support,
+            offensive=offensive,
+            client_uuid=client_uuid,
+            reported_at=min(reported_at or timezone.now(), timezone.now()),
+        )
+    except ValidationError as exc:
+        raise _for_the_app(exc) from exc
     return report, True

@@ -23,7 +23,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "rest_framework",
-    "rest_framework.authtoken",
     "rest_framework_gis",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -42,6 +41,9 @@ INSTALLED_APPS = [
     "tiles",
     "dispatch",
     "audit",
+    "django_otp",  # optional second factor (accounts/twofactor.py)
+    "django_otp.plugins.otp_totp",
+    "administration",  # after otp_totp: its admin.py replaces that app's device admin
     "axes",  # login throttling (after the apps whose logins it watches)
 ]
 
@@ -53,9 +55,11 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "geo.web.upload_limit.ImportUploadLimitMiddleware",  # before CSRF reads the upload
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.basic.BasicAuthMiddleware",  # HTTP Basic on /ogc/, /wfs/, /tiles/ (GIS clients)
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified() for the second factor
     "audit.context.AuditContextMiddleware",  # who and which device, for the audit trail
     "accounts.access.AccessMiddleware",  # the permission matrix (accounts/access.py)
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -106,6 +110,7 @@ LOGIN_REDIRECT_URL = "/"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "accounts.passwords.UsernameRepeatedValidator"},  # "lucielucie": Django's misses it
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": env_int("RONDE_PASSWORD_MIN_LENGTH", 10)},
@@ -123,7 +128,11 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env_int("RONDE_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = float(env("RONDE_LOGIN_COOLOFF_HOURS", 0.25))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Per address too, whatever the usernames (someone trying many names): a higher limit,
+# as one town hall's agents share one NAT address. Order matters (LoginThrottleHandler).
+RONDE_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("RONDE_LOGIN_ADDRESS_FAILURE_LIMIT", 30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "accounts.throttling.LoginThrottleHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
@@ -168,12 +177,23 @@ RONDE_DEMO_OPEN311_KEY = env("RONDE_DEMO_OPEN311_KEY", "demo-open311-key")
 RONDE_ALLOW_DEMO_SEED = True
 # Open311: download a request's media_url into a Photo. Off by default: the server then makes
 # no outbound request and only keeps the URL.
+# API tokens (accounts.ApiToken) expire this many days after they are made.
+RONDE_API_TOKEN_TTL_DAYS = env_int("RONDE_API_TOKEN_TTL_DAYS", 90)
+# At most this many live tokens per user: making one more drops the oldest.
+RONDE_API_TOKENS_PER_USER = env_int("RONDE_API_TOKENS_PER_USER", 20)
 RONDE_OPEN311_FETCH_MEDIA = env_bool("RONDE_OPEN311_FETCH_MEDIA", False)
+# Such outbound fetches (core/outbound.py) go to public addresses only, on ports 80 and 443;
+# these add ports, or allow private addresses (a photo host on the intranet).
+RONDE_OUTBOUND_PORTS = [int(p) for p in env_list("RONDE_OUTBOUND_PORTS", "")]
+RONDE_OUTBOUND_ALLOW_PRIVATE = env_bool("RONDE_OUTBOUND_ALLOW_PRIVATE", False)
 
 # Background work (imports…): rows in PostgreSQL, run by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Uploaded import files are kept here until their job ends (MEDIA_ROOT/imports/<community>/).
 RONDE_IMPORT_MAX_UPLOAD_MB = env_int("RONDE_IMPORT_MAX_UPLOAD_MB", 200)
+# The web preview (in the request) parses GeoJSON/KML/CSV whole: up to this many MB of them
+# (10 MB of GeoJSON: ~4 s on a loaded 2-core machine; GeoPackage/Shapefile read 50 features only).
+RONDE_IMPORT_PREVIEW_MAX_MB = env_int("RONDE_IMPORT_PREVIEW_MAX_MB", 10)
 
 # Field app photos: refused above this size (MB); stored downscaled to this longest side (px),
 # with a thumbnail for lists.
@@ -249,6 +269,11 @@ RONDE_HEATMAP_RELOAD_S = env_int("RONDE_HEATMAP_RELOAD_S", 900)
 # Refreshes and reloads run in a background thread per worker (the request serves the points
 # it has); off, the request that finds them stale refreshes them itself (tests).
 RONDE_HEATMAP_BACKGROUND = env_bool("RONDE_HEATMAP_BACKGROUND", True)
+
+# The cache every worker shares (accounts/migrations/0004_cache_table creates the table):
+# production uses it so the per-key Open311 rate limit counts once for all workers, without
+# another service; local and test runs keep the per-process memory cache.
+RONDE_SHARED_CACHE = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ronde_cache"}
 
 # Vector tiles: cache the gzip bytes (purged on writes); off only to measure generation.
 RONDE_TILE_CACHE = env_bool("RONDE_TILE_CACHE", True)

@@ -29,3 +29,13 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 # nginx in front: the client address for login throttling is the last X-Forwarded-For hop.
 RONDE_PROXY_COUNT = env_int("RONDE_PROXY_COUNT", 1)
 RONDE_ACCESS_STRICT = True
+# Emails (invitations, password links): SMTP from the environment.
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587)
+EMAIL_HOST_USER = env("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "ronde@localhost")
+# One cache for every gunicorn worker (the per-key Open311 rate limit), in PostgreSQL.
+CACHES = {"default": RONDE_SHARED_CACHE}  # noqa: F405

@@ -20,6 +20,6 @@ RONDE_ACCESS_STRICT = False
 # and look at once); tests/dashboards/test_recurrence.py checks the production window itself.
 RONDE_RECURRENCE_FRESH_S = 0
 # Heatmap point store: the request that finds the points stale refreshes them itself (a
-# background thread would not see the test's transaction); tests/tiles/test_heatmap_refresher.py
+# background thread would not see the test's transaction); tests/tiles/heatmap/test_refresher.py
 # turns the thread on.
 RONDE_HEATMAP_BACKGROUND = False

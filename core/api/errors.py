@@ -60,6 +60,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
         # Raised while DRF parses a form body: Django would answer its HTML 400 page.
         limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
         exc = exceptions.ParseError(detail=f"Too many form fields (at most {limit}); send a JSON body.")
+    elif isinstance(exc, RecursionError):
+        # json's decoder gives up on a body nested ~1,000 levels deep (a probe sent 2,000).
+        exc = exceptions.ParseError(detail="JSON body: nested too deeply.")
     elif isinstance(exc, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         exc = exceptions.ParseError(detail=f"The request body is larger than {limit} bytes.")

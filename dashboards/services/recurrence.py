@@ -1,14 +1,12 @@
-"""Keep the recurrence facts (dashboards_cleaningfact) in step with interventions and reports.
+"""Rebuild the recurrence facts (dashboards_cleaningfact) and their rollups from interventions
+and reports, and precompute the default pages' figures from them.
 
-Reads call `recurrence_ensure_fresh`: when the community's data changed since the last
-rebuild, a small community (or one whose facts are too old) is rebuilt right away, inside
-the request; a large one keeps its facts (the page says from when) while a background task
-rebuilds them. Deleted rows are only seen at the next rebuild.
+When to rebuild is services/freshness.py's decision, taken once per page. Deleted rows are
+only seen at the next rebuild.
 """
 
 import json
 import pickle
-import time
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -18,11 +16,8 @@ from accounts.models import Community
 from core.sql import run_sql, sql_text
 from dashboards.filters import Filters, filters_from_query
 from dashboards.models import CleaningFact, DelayMonth, FactMonth, RecurrenceState, SiteMonth
+from dashboards.selectors import dashboard_figures
 from dashboards.sqlfiles import sql_file
-
-# Rebuild inside the request below this many facts (~1 s at 100k on a small server).
-SYNC_ROWS = 100_000
-_ENQUEUED: dict[int, float] = {}  # per worker: community id -> monotonic time of last enqueue
 
 
 def facts_stamp(*, community_id: int) -> str:
@@ -110,14 +105,12 @@ def recurrence_precompute(*, community_id: int, state: RecurrenceState) -> int:
     """Compute the unfiltered dashboard's figures for today's month, quarter and year and
     store them with the facts they come from (only if no newer rebuild replaced them).
     Returns how many sets were stored (0 when a newer rebuild won)."""
-    from dashboards.selectors import dashboard_figures
-
     community = Community.objects.get(pk=community_id)
     today = timezone.localdate()
     found = {}
     for period in PRECOMPUTED_PERIODS:
         filters = filters_from_query({"period": period}, community=community, today=today)
-        found[figures_key(filters)] = dashboard_figures(community=community, filters=filters)
+        found[figures_key(filters)] = dashboard_figures(community=community, filters=filters, state=state)
     stored = RecurrenceState.objects.filter(
         community_id=community_id, refreshed_at=state.refreshed_at, stamp=state.stamp
     ).update(figures=pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL), figures_date=today)
@@ -146,33 +139,3 @@ def figures_precomputed(*, state: RecurrenceState, filters: Filters) -> dict | N
     # Written by recurrence_precompute from our own dataclasses, never from user input.
     found: dict = pickle.loads(bytes(raw))  # noqa: S301
     return found.get(figures_key(filters))
-
-
-def recurrence_ensure_fresh(*, community: Community) -> RecurrenceState:
-    """The facts' state, rebuilt first when needed (see module docstring)."""
-    state = RecurrenceState.objects.filter(community_id=community.pk).defer("figures").first()
-    if state is not None and state.stamp == facts_stamp(community_id=community.pk):
-        return state
-    if state is None:
-        return recurrence_refresh(community_id=community.pk)
-    sync_rows = getattr(settings, "RONDE_RECURRENCE_SYNC_ROWS", SYNC_ROWS)
-    age = (timezone.now() - state.refreshed_at).total_seconds()
-    if state.rows < sync_rows and age >= settings.RONDE_RECURRENCE_FRESH_S:
-        # A small community is rebuilt in the request, but at most once a FRESH_S, and never
-        # behind another request's rebuild: with agents syncing all day, every dashboard view
-        # would otherwise rebuild (measured: 200 users, dashboard p50 9.8 s, queued on the lock).
-        try:
-            return recurrence_refresh(community_id=community.pk, wait=False)
-        except RebuildBusy:
-            pass
-    # A large community is never rebuilt inside a request (40-60 s at 1M interventions: the
-    # page would time out): its last facts are served, the page says from when, and the
-    # background task rebuilds them.
-    state.pending = True  # type: ignore[attr-defined]
-    now = time.monotonic()
-    if now - _ENQUEUED.get(community.pk, -1e9) > 60:
-        from dashboards.tasks import recurrence_refresh_task
-
-        _ENQUEUED[community.pk] = now
-        transaction.on_commit(lambda: recurrence_refresh_task.enqueue(community.pk))
-    return state

@@ -115,3 +115,16 @@ def sites_attribute_all(
         joined_new=int(created[0][1]),
         reports_joined=int(reports[0][0]),
     )
+
+
+def sites_after_import(community_id: int) -> str | None:
+    """After a bulk import of interventions or reports (geo/io's after-import hook): put the
+    imported tag removals and reports on their sites, so history counts in recurrence at once."""
+    community = Community.objects.get(pk=community_id)
+    result = sites_attribute_all(community=community)
+    if not (result.joined_existing or result.joined_new or result.reports_joined):
+        return None
+    return (
+        f"sites: {result.joined_existing} removals joined existing sites, {result.sites_created} sites "
+        f"created for {result.joined_new} removals, {result.reports_joined} reports joined sites"
+    )

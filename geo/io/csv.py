@@ -1,4 +1,5 @@
-"""CSV as exported by citizen apps and open-data portals: find the geometry wherever it hides.
+"""CSV (and spreadsheet sheets) as exported by citizen apps, open-data portals and office
+suites: find the geometry wherever it hides.
 
 Geometry from, in this order: columns named by the caller ({"lon", "lat"} or {"geom"}), a WKT
 column, lon/lat columns, or a point written as text: `{'lon': 0.34, 'lat': 46.58}` or
@@ -103,6 +104,15 @@ def read_csv_frame(
         raise ImportFileError(name, f"cannot read the CSV ({str(exc).splitlines()[0]})") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.replace({"": None})
+    points, problems = table_points(name, frame, srid=srid, srid_declared=srid_declared, columns=columns)
+    return points, problems, notes
+
+
+def table_points(
+    name: str, frame: pd.DataFrame, *, srid: int, srid_declared: bool, columns: dict[str, str]
+) -> tuple[gpd.GeoDataFrame, dict[int, str]]:
+    """A table (CSV, spreadsheet sheet) -> (features, {index: geometry problem}): the geometry
+    from the caller's columns, a WKT column, lon/lat columns or a column of point text."""
     cols = list(frame.columns)
     for key in ("lon", "lat", "geom"):
         if key in columns and columns[key] not in cols:
@@ -165,4 +175,4 @@ def read_csv_frame(
             geoms[i] = None
             problems[int(i)] = f"no readable coordinates in {label}"
     frame = frame.drop(columns=used)
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=f"EPSG:{srid}")), problems, notes
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=f"EPSG:{srid}")), problems

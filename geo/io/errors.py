@@ -1,13 +1,26 @@
 """Errors and the report of an import: each problem names the file, the feature and the reason."""
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+# An absolute path (GDAL's /vsizip/… included) as GDAL and Python write them into messages:
+# "'/srv/ronde/var/media/imports/4/…/a.zip/b.shp' does not exist", "ERROR parsing kml /…/x.kml".
+# A path starts a word (not "http://host/…"); GDAL may double the slash after /vsizip/.
+_PATH = re.compile(r"(?<![\w:/.])(?:/vsi[a-z0-9_]+/)?(?:/+[^/\s'\"(),;:]+)*/+([^/\s'\"(),;:]+)")
+
+
+def without_paths(text: str) -> str:
+    """`text` with every absolute path cut to its last part: the server's layout stays private
+    (DEBUG or not), the file name still tells people which file."""
+    return _PATH.sub(r"\1", text)
 
 
 class ImportFileError(Exception):
     """The file as a whole cannot be imported (unreadable, unknown layer, missing column…)."""
 
     def __init__(self, file: str, problem: str) -> None:
+        problem = without_paths(problem)
         super().__init__(f"{file}: {problem}")
         self.file = file
         self.problem = problem
@@ -44,6 +57,7 @@ class ImportReport:
     skipped: int = 0
     repaired: int = 0
     dry_run: bool = False
+    created_categories: list[str] = field(default_factory=list)  # "code (name)"
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 

@@ -1,13 +1,12 @@
 """What an export reads: one community's rows, the API's filters, geometry in the asked CRS.
 
-Selectors for the export writers (CONVENTIONS §2): every query starts from the community.
+Bad requests raise core.params.ParamError naming the parameter. Selectors for the export writers: every query starts from the community.
 Rows are fetched with a server-side cursor in chunks, so a 1M-row export stays small in memory.
 """
 
-import datetime as dt
+import math
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.gis.db.models.functions import AsWKB, Transform
@@ -17,86 +16,19 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from accounts.models import Community
+from core.params import ParamError, is_id, parse_date_range
 
-WHATS = ("assets", "zones", "reports", "interventions", "missions")
+from .targets import ExportSpec, export_target, export_target_names
+
 FORMATS = ("geojson", "gpkg", "shp", "csv")
 
 
-class ExportError(ValueError):
-    """A bad export request; `field` names the parameter at fault (400 in the web layer)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
-@dataclass(frozen=True)
-class ExportSpec:
-    model: type[Model]
-    geom: str  # geometry field
-    columns: tuple[tuple[str, str], ...]  # (output column, ORM path)
-    date_field: str | None  # what date_from/date_to filter on
-    has_category: bool
-    has_status: bool
-    has_attributes: bool
-
-
 def export_spec(what: str) -> ExportSpec:
-    from geo.models import Asset, Zone
-    from interventions.models import Intervention, Mission, Report
-
-    common: tuple[tuple[str, str], ...] = (("ronde_id", "pk"), ("external_id", "external_id"))
-    columns: tuple[tuple[str, str], ...]
-    if what == "assets":
-        columns = (*common, ("name", "name"), ("category", "category__code"), ("support", "support"))
-        return ExportSpec(Asset, "geom", columns, "updated_at", True, False, True)
-    if what == "zones":
-        return ExportSpec(
-            Zone, "geom", (*common, ("name", "name"), ("kind", "kind")), "updated_at", False, False, True
-        )
-    if what == "reports":
-        columns = (
-            *common,
-            ("category", "category__code"),
-            ("status", "status"),
-            ("source", "source"),
-            ("description", "description"),
-            ("address", "address"),
-            ("support", "support"),
-            ("offensive", "offensive"),
-            ("priority", "priority"),
-            ("reported_at", "reported_at"),
-        )
-        return ExportSpec(Report, "geom", columns, "reported_at", True, True, False)
-    if what == "interventions":
-        columns = (
-            *common,
-            ("category", "category__code"),
-            ("status", "status"),
-            ("support", "support"),
-            ("surface_m2", "surface_m2"),
-            ("method", "method"),
-            ("product", "product"),
-            ("offensive", "offensive"),
-            ("priority", "priority"),
-            ("notes", "notes"),
-            ("planned_date", "planned_date"),
-            ("started_at", "started_at"),
-            ("ended_at", "ended_at"),
-        )
-        return ExportSpec(Intervention, "geom", columns, "planned_date", True, True, False)
-    if what == "missions":
-        columns = (
-            ("ronde_id", "pk"),
-            ("name", "name"),
-            ("date", "date"),
-            ("team", "team__name"),
-            ("status", "status"),
-            ("notes", "notes"),
-        )
-        return ExportSpec(Mission, "zone", columns, "date", False, True, False)
-    raise ExportError("what", f"unknown '{what}' ({', '.join(WHATS)})")
+    """The registered export target `what` (apps register theirs from AppConfig.ready())."""
+    spec = export_target(what)
+    if spec is None:
+        raise ParamError("what", f"unknown '{what}' ({', '.join(export_target_names())})")
+    return spec
 
 
 def parse_crs(value: str | None, default: int) -> int:
@@ -108,15 +40,8 @@ def parse_crs(value: str | None, default: int) -> int:
         code = int(text)
         CRS.from_epsg(code)
     except (ValueError, CRSError) as exc:
-        raise ExportError("crs", f"'{value}' is not an EPSG code such as EPSG:2154") from exc
+        raise ParamError("crs", f"'{value}' is not an EPSG code such as EPSG:2154") from exc
     return code
-
-
-def _date(field: str, value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError as exc:
-        raise ExportError(field, f"'{value}' is not a date (YYYY-MM-DD)") from exc
 
 
 def export_queryset(*, community: Community, what: str, filters: dict[str, str]) -> QuerySet:
@@ -125,28 +50,38 @@ def export_queryset(*, community: Community, what: str, filters: dict[str, str])
     qs = spec.model._default_manager.filter(community=community)
     if filters.get("category"):
         if not spec.has_category:
-            raise ExportError("category", f"{what} have no category")
+            raise ParamError("category", f"{what} have no category")
         codes = [c.strip() for c in filters["category"].split(",") if c.strip()]
-        ids = [int(c) for c in codes if c.isdigit()]
+        ids = [int(c) for c in codes if is_id(c)]
+        category_model = cast(type[Model], spec.model._meta.get_field("category").related_model)
+        categories = category_model._default_manager.filter(community=community)
+        found = categories.filter(Q(code__in=codes) | Q(id__in=ids)).values_list("code", "id")
+        known = {str(v) for pair in found for v in pair}
+        unknown = [c for c in codes if c not in known]
+        if unknown:  # a typo must not export an empty file as if nothing matched
+            raise ParamError("category", f"unknown category {', '.join(unknown)}")
         qs = qs.filter(Q(category__code__in=codes) | Q(category_id__in=ids))
     if filters.get("status"):
         if not spec.has_status:
-            raise ExportError("status", f"{what} have no status")
+            raise ParamError("status", f"{what} have no status")
         qs = qs.filter(status__in=[s.strip() for s in filters["status"].split(",")])
     if spec.date_field:
         is_datetime = spec.date_field.endswith("_at")
         lookup = f"{spec.date_field}__date" if is_datetime else spec.date_field
-        if filters.get("date_from"):
-            qs = qs.filter(**{f"{lookup}__gte": _date("date_from", filters["date_from"])})
-        if filters.get("date_to"):
-            qs = qs.filter(**{f"{lookup}__lte": _date("date_to", filters["date_to"])})
+        date_from, date_to = parse_date_range(filters, next_day=False)  # compared as days
+        if date_from:
+            qs = qs.filter(**{f"{lookup}__gte": date_from})
+        if date_to:
+            qs = qs.filter(**{f"{lookup}__lte": date_to})
     if filters.get("bbox"):
         try:
             minx, miny, maxx, maxy = (float(v) for v in filters["bbox"].split(","))
         except ValueError as exc:
-            raise ExportError("bbox", "expected minx,miny,maxx,maxy in EPSG:4326") from exc
+            raise ParamError("bbox", "expected minx,miny,maxx,maxy in EPSG:4326") from exc
+        if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):  # float("nan") parses
+            raise ParamError("bbox", "expected four finite numbers minx,miny,maxx,maxy in EPSG:4326")
         if minx >= maxx or miny >= maxy:
-            raise ExportError("bbox", "min must be below max")
+            raise ParamError("bbox", "min must be below max")
         box = Polygon.from_bbox((minx, miny, maxx, maxy))
         box.srid = settings.RONDE_API_SRID
         box.transform(settings.RONDE_SRID)  # compare in the storage SRID (index on geom)

@@ -9,7 +9,6 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -17,9 +16,10 @@ import numpy as np
 import pandas as pd
 from django.utils import timezone
 
-from geo.models import Support, ZoneKind
+from geo.models import Support
 
 from .errors import ImportFileError
+from .targets import FieldSpec, TargetSpec, import_target, import_target_names
 
 INTEGRAL = re.compile(r"^\s*([-+]?\d+)\.0*\s*$")  # "86000.000000" -> "86000"
 TRUE = {"1", "true", "t", "yes", "y", "oui", "o", "vrai", "x"}
@@ -28,26 +28,6 @@ FALSE = {"0", "false", "f", "no", "n", "non", "faux", ""}
 
 class BadValue(ValueError):
     """A value that does not fit its field; the message says which and why."""
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    name: str
-    kind: str  # text | int | bool | decimal | date | datetime | choice
-    aliases: tuple[str, ...] = ()
-    choices: tuple[str, ...] = ()
-    max_length: int | None = None
-    low: float | None = None
-    high: float | None = None
-
-
-@dataclass(frozen=True)
-class TargetSpec:
-    name: str
-    geometry: str  # point | polygon | any
-    fields: tuple[FieldSpec, ...]
-    has_attributes: bool
-    needs_category: bool
 
 
 def _choices(values: list[str]) -> tuple[str, ...]:
@@ -60,60 +40,16 @@ PRIORITY = FieldSpec("priority", "int", ("priorite",), low=1, high=3)
 OFFENSIVE = FieldSpec("offensive", "bool", ("injurieux", "offensant"))
 
 
-def _status_choices(target: str) -> tuple[str, ...]:
-    from interventions.models import InterventionStatus, ReportStatus
-
-    return _choices(ReportStatus.values if target == "reports" else InterventionStatus.values)
-
-
 def target_spec(into: str) -> TargetSpec:
-    """The fields an import into `into` can fill (interventions models imported lazily)."""
-    if into == "assets":
-        return TargetSpec("assets", "any", (NAME, SUPPORT), True, True)
-    if into == "zones":
-        kind = FieldSpec("kind", "choice", ("type",), _choices(ZoneKind.values))
-        return TargetSpec("zones", "polygon", (NAME, kind), True, False)
-    from interventions.models import Method, ReportSource
+    """The fields an import into `into` can fill (targets are registered by their apps)."""
+    target = import_target(into)
+    if target is None:
+        names = ", ".join(import_target_names())
+        raise ImportFileError("", f"unknown target '{into}' ({names})")
+    return target.spec
 
-    status = FieldSpec("status", "choice", ("statut", "etat"), _status_choices(into))
-    if into == "reports":
-        return TargetSpec(
-            "reports",
-            "point",
-            (
-                status,
-                FieldSpec("source", "choice", (), _choices(ReportSource.values)),
-                FieldSpec("description", "text", ("commentaire", "comment", "message", "details")),
-                FieldSpec("address", "text", ("adresse", "addr"), max_length=300),
-                SUPPORT,
-                OFFENSIVE,
-                PRIORITY,
-                FieldSpec("reported_at", "datetime", ("date", "date_signalement", "created", "datetime")),
-            ),
-            False,
-            True,
-        )
-    if into == "interventions":
-        return TargetSpec(
-            "interventions",
-            "point",
-            (
-                status,
-                SUPPORT,
-                FieldSpec("surface_m2", "decimal", ("surface", "m2"), low=0.01, high=999999.99),
-                FieldSpec("method", "choice", ("methode",), _choices(Method.values)),
-                FieldSpec("product", "text", ("produit",), max_length=120),
-                OFFENSIVE,
-                PRIORITY,
-                FieldSpec("notes", "text", ("remarques", "observations", "commentaire")),
-                FieldSpec("planned_date", "date", ("date_prevue", "date")),
-                FieldSpec("started_at", "datetime", ("debut", "start")),
-                FieldSpec("ended_at", "datetime", ("fin", "end", "date_fin")),
-            ),
-            False,
-            True,
-        )
-    raise ImportFileError("", f"unknown target '{into}' (assets, zones, reports, interventions)")
+
+NAME_PREFIXES = ("nom_", "name_", "libelle_", "label_", "designation_")
 
 
 def _fold(text: str) -> str:
@@ -159,6 +95,12 @@ def resolve_mapping(
                 mapping[field_name] = found
                 taken.add(found)
                 break
+    if "name" in known and "name" not in mapping:
+        # Open-data layers qualify their name column: nom_quartier, nom_voie, libelle_site…
+        prefixed = [c for f, c in folded.items() if f.startswith(NAME_PREFIXES) and c not in taken]
+        if prefixed:
+            mapping["name"] = prefixed[0]
+            taken.add(prefixed[0])
     if external_id is None:
         # Our own exports carry `external_id`: a re-import of them updates in place.
         external_id = folded.get("external_id") or folded.get("external_i") or folded.get("id_externe")
@@ -279,7 +221,9 @@ def clean_value(spec: FieldSpec, value: Any) -> Any:
         raise BadValue(f"'{text}' is not yes/no")
     if spec.kind in ("int", "decimal"):
         try:
-            number = Decimal(clean_text(value).replace(",", ".").replace(" ", ""))
+            # French decimals: "1 234,5" with a plain, no-break or narrow no-break space.
+            text = clean_text(value).replace(",", ".")
+            number = Decimal(re.sub(r"[ \u00a0\u202f]", "", text))
         except InvalidOperation as exc:
             raise BadValue(f"'{value}' is not a number") from exc
         if (spec.low is not None and number < Decimal(str(spec.low))) or (
@@ -298,18 +242,18 @@ def clean_value(spec: FieldSpec, value: Any) -> Any:
     raise AssertionError(spec.kind)
 
 
+def _category_rows(into: str, community_id: int, fields: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    target = import_target(into)
+    if target is None or target.category_model is None:
+        return []
+    manager = target.category_model._default_manager
+    return list(manager.filter(community_id=community_id).values_list(*fields))
+
+
 def category_codes(into: str, community_id: int) -> dict[str, int]:
     """Category code (and lower-cased name) -> id, for the target's kind of category."""
-    if into == "assets":
-        from geo.models import AssetCategory
-
-        rows = list(AssetCategory.objects.filter(community_id=community_id).values_list("id", "code", "name"))
-    else:
-        from interventions.models import Category
-
-        rows = list(Category.objects.filter(community_id=community_id).values_list("id", "code", "name"))
     codes: dict[str, int] = {}
-    for pk, code, name in rows:
+    for pk, code, name in _category_rows(into, community_id, ("id", "code", "name")):
         codes.setdefault(name.strip().lower(), pk)
         codes[code.lower()] = pk
     return codes
@@ -317,10 +261,4 @@ def category_codes(into: str, community_id: int) -> dict[str, int]:
 
 def category_choices(into: str, community_id: int) -> list[tuple[str, str]]:
     """(code, name) of the categories an import into `into` may use, for forms and messages."""
-    if into == "assets":
-        from geo.models import AssetCategory
-
-        return list(AssetCategory.objects.filter(community_id=community_id).values_list("code", "name"))
-    from interventions.models import Category
-
-    return list(Category.objects.filter(community_id=community_id).values_list("code", "name"))
+    return [(code, name) for code, name in _category_rows(into, community_id, ("code", "name"))]

@@ -18,10 +18,11 @@ from django.conf import settings
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from .csv import read_csv_frame
+from .csv import read_csv_frame, table_points
 from .errors import ImportFileError
 
-VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz", ".csv", ".txt")
+VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz", ".csv", ".txt", ".xlsx", ".ods")
+SPREADSHEET_SUFFIXES = (".xlsx", ".ods")  # a sheet is a table: geometry from its columns, as CSV
 OSM_SUFFIXES = (".osm", ".pbf", ".osm.pbf")
 
 
@@ -93,7 +94,8 @@ def _resolve(path: Path, layer: str | None) -> tuple[str, str, str | None]:
 def list_layers(path: Path) -> list[str]:
     """Layer names of a multi-layer file (GeoPackage, KML); [] for single-layer sources."""
     gdal_path, kind, _ = _resolve(path, None)
-    if kind in (".csv", ".txt", ".shp", ".pbf", ".osm", ".osm.pbf"):
+    # GeoJSON is one layer too: asking GDAL would parse the whole file once more (~3 s for 20 MB).
+    if kind in (".csv", ".txt", ".shp", ".pbf", ".osm", ".osm.pbf", ".geojson", ".json"):
         return []
     try:
         return [str(name) for name, _geom in pyogrio.list_layers(gdal_path)]
@@ -117,19 +119,28 @@ def _bare_feature_array(gdal_path: str) -> list | None:
     return data if isinstance(data, list) else None
 
 
-def _read_gdal(name: str, gdal_path: str, layer: str | None, max_features: int | None) -> tuple:
+def _layers(name: str, gdal_path: str, layer: str | None, kind: str = "layer") -> list[str]:
+    """The file's layers (a workbook's sheets); `layer`, when given, must be one of them."""
     try:
         layers = [str(n) for n, _g in pyogrio.list_layers(gdal_path)]
     except Exception as exc:
         raise ImportFileError(name, f"cannot read the file ({_gdal_message(exc, gdal_path)})") from exc
     if layer and layer not in layers:
-        raise ImportFileError(name, f"unknown layer '{layer}' (layers: {', '.join(layers)})")
+        raise ImportFileError(name, f"unknown {kind} '{layer}' ({kind}s: {', '.join(layers)})")
+    return layers
+
+
+def _read_gdal(name: str, gdal_path: str, layer: str | None, max_features: int | None) -> tuple:
+    layers = _layers(name, gdal_path, layer)
     if not layer and len(layers) > 1:
         raise ImportFileError(name, f"several layers ({', '.join(layers)}): choose one with --layer")
     chosen = layer or (layers[0] if layers else None)
+    encoding = _dbf_utf8_without_cpg(gdal_path)
     try:
-        info = pyogrio.read_info(gdal_path, layer=chosen)
-        frame = pyogrio.read_dataframe(gdal_path, layer=chosen, force_2d=True, max_features=max_features)
+        info = pyogrio.read_info(gdal_path, layer=chosen, encoding=encoding)
+        frame = pyogrio.read_dataframe(
+            gdal_path, layer=chosen, force_2d=True, max_features=max_features, encoding=encoding
+        )
     except Exception as exc:
         raise ImportFileError(
             name, f"cannot read layer '{chosen}' ({_gdal_message(exc, gdal_path)})"
@@ -137,6 +148,59 @@ def _read_gdal(name: str, gdal_path: str, layer: str | None, max_features: int |
     if not isinstance(frame, gpd.GeoDataFrame):
         raise ImportFileError(name, f"layer '{chosen}' has no geometry")
     return frame, layers, chosen, str(info.get("driver", "")), int(info.get("features") or len(frame))
+
+
+def _read_sheet(
+    name: str, gdal_path: str, layer: str | None, max_features: int | None, notes: list[str]
+) -> tuple:
+    """One sheet of an .xlsx/.ods workbook (GDAL's XLSX/ODS drivers) as a plain table.
+
+    The first row is the header. Dates typed as dates stay dates; text dates (dd/mm/yyyy)
+    and decimal commas are read by the field cleaners (geo/io/mapping.py).
+    """
+    sheets = _layers(name, gdal_path, layer, "sheet")
+    if not sheets:
+        raise ImportFileError(name, "the workbook has no sheet")
+    chosen = layer or sheets[0]
+    if not layer and len(sheets) > 1:
+        notes.append(f"sheet '{chosen}' read (others: {', '.join(sheets[1:])}; choose with --layer)")
+    try:
+        info = pyogrio.read_info(gdal_path, layer=chosen, HEADERS="FORCE")
+        frame = pyogrio.read_dataframe(
+            gdal_path, layer=chosen, read_geometry=False, max_features=max_features, HEADERS="FORCE"
+        )
+    except Exception as exc:
+        raise ImportFileError(
+            name, f"cannot read sheet '{chosen}' ({_gdal_message(exc, gdal_path)})"
+        ) from exc
+    frame = frame.astype(object).where(frame.notna(), None)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame, sheets, chosen, str(info.get("driver", "")), int(info.get("features") or len(frame))
+
+
+def _dbf_utf8_without_cpg(gdal_path: str) -> str | None:
+    """ "UTF-8" for a Shapefile whose DBF is UTF-8 but says nothing (no .cpg, language byte 0).
+
+    GDAL reads a DBF's text by its .cpg, else its language byte (LDID, byte 29), else as
+    ISO-8859-1, which is right for the many Latin-1 files and turns a UTF-8 one's "É" into
+    "Ã‰". Such a DBF's bytes decode as UTF-8, which Latin-1 accented text practically never
+    does; None leaves GDAL's choice.
+    """
+    path = Path(gdal_path)
+    if gdal_path.startswith("/vsi") or path.suffix.lower() != ".shp":
+        return None
+    dbf = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None)
+    has_cpg = any(p.exists() for p in (path.with_suffix(".cpg"), path.with_suffix(".CPG")))
+    if dbf is None or has_cpg:
+        return None
+    data = dbf.read_bytes()
+    if len(data) < 32 or data[29] != 0 or data.isascii():
+        return None
+    try:
+        data[32:].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "UTF-8"
 
 
 def _gdal_message(exc: Exception, gdal_path: str = "") -> str:
@@ -183,6 +247,11 @@ def read_source(
         if max_features is not None:
             frame = frame.iloc[:max_features]
         layers, chosen, driver = [], None, "CSV"
+    elif kind in SPREADSHEET_SUFFIXES:
+        frame, layers, chosen, driver, total = _read_sheet(name, gdal_path, layer, max_features, notes)
+        frame, row_problems = table_points(
+            name, frame, srid=srid or 4326, srid_declared=srid is not None, columns=geometry_columns or {}
+        )
     else:
         bare = _bare_feature_array(gdal_path) if kind in (".json", ".geojson") else None
         if bare is not None:
@@ -243,4 +312,7 @@ def _source_crs(name: str, frame: gpd.GeoDataFrame, srid: int | None, notes: lis
     if -180 <= bounds[0] <= bounds[2] <= 180 and -90 <= bounds[1] <= bounds[3] <= 90:
         notes.append("no CRS in the file: coordinates read as longitude/latitude (EPSG:4326)")
         return CRS.from_epsg(4326)
-    raise ImportFileError(name, "the file has no CRS (missing .prj?): give it with --srid")
+    hint = ""
+    if 100_000 <= bounds[0] <= bounds[2] <= 1_300_000 and 6_000_000 <= bounds[1] <= bounds[3] <= 7_200_000:
+        hint = " (the coordinates fall in Lambert-93's range over France: --srid 2154?)"
+    raise ImportFileError(name, f"the file has no CRS (missing .prj?): give its EPSG code with --srid{hint}")

@@ -112,39 +112,61 @@ def split_ways(ways: list[Way]) -> Iterator[Segment]:
                 part += 1
 
 
+def _valid_runs(valid: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) of each run of at least two consecutive True values."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], valid.astype(np.int8), [0]])))
+    return [(int(lo), int(hi)) for lo, hi in zip(edges[::2], edges[1::2], strict=True) if hi - lo >= 2]
+
+
 def read_osm_ways(path: Path) -> tuple[list[Way], int]:
-    """Highway ways of an OSM file with node locations, in the storage SRID; (ways, broken)."""
+    """Highway ways of an OSM file with node locations, in the storage SRID; (ways, clipped).
+
+    An extract cut by a bounding box keeps ways whose nodes outside it are missing: such a
+    way is clipped to its runs of located nodes (each run its own way, "osm:way/ID.k"), and a
+    way with no run of two located nodes is dropped. `clipped` counts the ways concerned.
+    """
     to_storage = Transformer.from_crs(4326, settings.RONDE_SRID, always_xy=True)
     ways: list[Way] = []
-    broken = 0
+    clipped = 0
     try:
-        processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY).with_locations()
+        # Node locations are kept in C++; only highway ways come up to Python (a city's
+        # hundreds of thousands of nodes would cost seconds as Python objects).
+        processor = (
+            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations()
+            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+            .with_filter(osmium.filter.KeyFilter("highway"))
+        )
         for obj in processor:
-            if not isinstance(obj, osmium.osm.Way) or "highway" not in obj.tags:
+            if not isinstance(obj, osmium.osm.Way):  # the filters pass ways only
                 continue
-            try:
-                lonlat = np.array([(n.lon, n.lat) for n in obj.nodes], dtype=np.float64)
-                refs: list[Hashable] = [n.ref for n in obj.nodes]
-            except osmium.InvalidLocationError:
-                broken += 1  # a node outside the extract: the way is cut by the extract's edge
-                continue
+            refs: list[Hashable] = []
+            points = []
+            for n in obj.nodes:
+                refs.append(n.ref)
+                location = n.location
+                # A node not in the file (an extract's edge) has no location: NaN marks it.
+                points.append((location.lon, location.lat) if location.valid() else (np.nan, np.nan))
             if len(refs) < 2:
                 continue
-            x, y = to_storage.transform(lonlat[:, 0], lonlat[:, 1])
+            lonlat = np.array(points, dtype=np.float64)
+            valid = ~np.isnan(lonlat[:, 0])
+            runs = [(0, len(refs))] if valid.all() else _valid_runs(valid)
+            if len(runs) != 1 or runs[0] != (0, len(refs)):
+                clipped += 1
             tags = {t.k: t.v for t in obj.tags}
-            ways.append(
-                Way(
-                    f"osm:way/{obj.id}",
-                    tags.get("name", ""),
-                    tags["highway"],
-                    tags,
-                    refs,
-                    np.column_stack([x, y]),
-                )
-            )
+            for k, (lo, hi) in enumerate(runs):
+                ref = f"osm:way/{obj.id}" if (lo, hi) == (0, len(refs)) else f"osm:way/{obj.id}.{k}"
+                ways.append(Way(ref, tags.get("name", ""), tags["highway"], tags, refs[lo:hi], lonlat[lo:hi]))
     except RuntimeError as exc:  # libosmium reports unreadable/corrupt files this way
         raise ImportFileError(path.name, f"cannot read the OpenStreetMap file ({exc})") from exc
-    return ways, broken
+    if ways:  # one transformation for every vertex: per way, PROJ's call overhead dominates
+        lonlat = np.concatenate([way.coords for way in ways])
+        x, y = to_storage.transform(lonlat[:, 0], lonlat[:, 1])
+        ends = np.cumsum([len(way.coords) for way in ways])[:-1]
+        for way, coords in zip(ways, np.split(np.column_stack([x, y]), ends), strict=True):
+            way.coords = coords
+    return ways, clipped
 
 
 def _column(frame: Any, *names: str) -> str | None:

@@ -6,7 +6,6 @@ Column names and values are the ones import_geodata maps back, so import → exp
 gives the same features (coordinates at full double precision).
 """
 
-import csv
 import datetime as dt
 import io
 import json
@@ -29,8 +28,10 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from accounts.models import Community
+from core.params import ParamError
+from core.spreadsheet import csv_writer
 
-from .export_queries import FORMATS, ExportError, export_queryset, export_rows, export_spec, parse_crs
+from .export_queries import FORMATS, export_queryset, export_rows, export_spec, parse_crs
 
 CONTENT_TYPES = {
     "geojson": "application/geo+json",
@@ -75,9 +76,9 @@ def export_prepare(
     crs: str | None = None,
     filters: dict[str, str] | None = None,
 ) -> Export:
-    """Check the request (ExportError names the bad parameter) before any byte is sent."""
+    """Check the request (ParamError names the bad parameter) before any byte is sent."""
     if fmt not in FORMATS:
-        raise ExportError("format", f"unknown '{fmt}' ({', '.join(FORMATS)})")
+        raise ParamError("format", f"unknown '{fmt}' ({', '.join(FORMATS)})")
     spec = export_spec(what)
     # GeoJSON (RFC 7946) and CSV default to lon/lat; GIS containers to the storage SRID.
     default = settings.RONDE_API_SRID if fmt in ("geojson", "csv") else settings.RONDE_SRID
@@ -159,14 +160,14 @@ def _csv(export: Export) -> Iterator[bytes]:
         k if k not in dict(spec.columns) else f"attr_{k}" for k in export.attr_types
     ]
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow([*header, "wkt"])
     yield buffer.getvalue().encode()
     for names, rows in export_rows(export.qs, what=export.what, srid=export.srid):
         records, geoms = _records(export, names, rows)
         wkts = shapely.to_wkt(geoms, rounding_precision=-1)
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv_writer(buffer)
         for props, wkt in zip(records, wkts, strict=True):
             writer.writerow(
                 [*("" if v is None else v for v in props.values()), f"{prefix}{wkt}" if wkt else ""]
@@ -258,4 +259,4 @@ def _main_family(what: str) -> str:
     return {"zones": "polygon", "missions": "polygon", "assets": "point"}.get(what, "point")
 
 
-__all__ = ["ExportError", "Export", "export_prepare"]
+__all__ = ["ParamError", "Export", "export_prepare"]

@@ -9,7 +9,7 @@ whole pipeline for one round). Storage SRID throughout (metres).
 
 from pathlib import Path
 
-# The named .sql files of the routing code live in geo/sql/ (CONVENTIONS §7).
+# The named .sql files of the routing code live in geo/sql/, run through core/sql.py.
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
 

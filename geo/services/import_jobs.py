@@ -14,10 +14,11 @@ from django.utils import timezone
 from django_tasks import task
 
 from accounts.models import Community, User
+from geo.io.errors import without_paths
 from geo.models import ImportJob, ImportStatus
 from geo.services.imports import geodata_import
 
-UPLOAD_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".csv", ".txt", ".kml")
+UPLOAD_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".csv", ".txt", ".kml", ".xlsx", ".ods")
 
 
 class UploadError(ValueError):
@@ -131,7 +132,7 @@ def run_import_job(job_id: int) -> str:
         data = report.as_dict()
         status = ImportStatus.DONE if report.ok else ImportStatus.FAILED
     except Exception as exc:  # the job must end in a state the page can show
-        data = {"ok": False, "lines": [f"{job.original_name}: unexpected error ({exc})"]}
+        data = {"ok": False, "lines": [f"{job.original_name}: unexpected error ({without_paths(str(exc))})"]}
         status = ImportStatus.FAILED
     finally:
         writer.close()

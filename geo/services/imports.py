@@ -16,20 +16,21 @@ from django.db import DatabaseError, connection, transaction
 
 from accounts.models import Community
 from core.sql import run_sql, sql_text
+from geo.io.categories import column_values, resolve_category_values
 from geo.io.errors import NOTE, SKIPPED, ImportFileError, ImportReport
-from geo.io.mapping import category_choices, category_codes, resolve_mapping, target_spec
+from geo.io.mapping import category_choices, category_codes, resolve_mapping
 from geo.io.readers import read_source
+from geo.io.targets import after_import_hooks, import_target, import_target_names
 from geo.io.validation import DIMENSION, FAMILY, build_rows, check_geometry_family
 from geo.selectors import asset_geometry_types
 
 Progress = Callable[[int, int], None]  # (features done, features in total)
-TARGETS = ("assets", "zones", "reports", "interventions")
 # PostGIS GeometryType() ('MULTIPOLYGON') -> family ('polygon').
 POSTGIS_FAMILY = {name.upper(): family for name, family in FAMILY.items()}
 COPY_STAGING = "COPY import_staging (idx, ext_id, geom_src, f, attrs) FROM STDIN"
 
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"  # geo/sql/
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"  # geo/sql/ (each target's upsert: its app's)
 
 
 def _sql(name: str) -> Path:
@@ -48,22 +49,61 @@ def geodata_import(
     srid: int | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    create_categories: bool = False,
+    category_map: dict[str, str] | None = None,
 ) -> ImportReport:
     """Import `path` into `into` for `community`; the report says what happened, feature by feature.
 
     `category` is an asset category code (assets) or a work category code (reports,
     interventions) used for every feature; `mapping` {field: column} overrides the
     automatic mapping (`category` may map to a column of codes); `srid` declares the
-    source CRS when the file has none or a wrong one. Nothing is written when the report
-    has errors or `dry_run` is set.
+    source CRS when the file has none or a wrong one. `category_map` {value: code} translates
+    the category column's values; `create_categories` creates a category for each value that
+    matches none. Nothing is written (categories included) when the report has errors or
+    `dry_run` is set.
     """
-    path = Path(path)
+    with transaction.atomic():
+        report = _import(
+            community=community,
+            path=Path(path),
+            into=into,
+            layer=layer,
+            category=category,
+            mapping=mapping,
+            external_id=external_id,
+            srid=srid,
+            dry_run=dry_run,
+            progress=progress,
+            create_categories=create_categories,
+            category_map=category_map or {},
+        )
+        if not report.ok or dry_run:
+            transaction.set_rollback(True)
+    return report
+
+
+def _import(
+    *,
+    community: Community,
+    path: Path,
+    into: str,
+    layer: str | None,
+    category: str | None,
+    mapping: dict[str, str] | None,
+    external_id: str | None,
+    srid: int | None,
+    dry_run: bool,
+    progress: Progress | None,
+    create_categories: bool,
+    category_map: dict[str, str],
+) -> ImportReport:
     report = ImportReport(file=path.name, into=into, dry_run=dry_run)
     mapping = dict(mapping or {})
     try:
-        if into not in TARGETS:
-            raise ImportFileError(path.name, f"unknown target '{into}' ({', '.join(TARGETS)})")
-        spec = target_spec(into)
+        target = import_target(into)
+        if target is None:
+            raise ImportFileError(path.name, f"unknown target '{into}' ({', '.join(import_target_names())})")
+        spec = target.spec
         geometry_columns: dict[str, str] = {k: mapping.pop(k) for k in ("lon", "lat", "geom") if k in mapping}
         source = read_source(path, layer=layer, srid=srid, geometry_columns=geometry_columns)
         report.layer, report.crs, report.total = source.layer, source.crs_label, len(source.frame)
@@ -81,6 +121,21 @@ def geodata_import(
             raise ImportFileError(
                 path.name, f"{into} need a category: give --category CODE or --map category=COLUMN"
             )
+        if "category" in field_map:
+            column = field_map["category"]
+            created = resolve_category_values(
+                path.name,
+                target=target,
+                community_id=community.pk,
+                column=column,
+                values=column_values(source.frame, column),
+                categories=categories,
+                category_map=category_map,
+                create=create_categories,
+            )
+            if created:
+                report.created_categories = created
+                report.notes.append(f"{len(created)} categories created: {', '.join(created)}")
     except ImportFileError as exc:
         report.add(None, "", exc.problem)
         return report
@@ -139,10 +194,15 @@ def geodata_import(
             transaction.set_rollback(True)
             return report
         mapped = [*field_map.keys(), *(["category"] if category_id else [])]
-        created, updated = run_sql(
-            _sql(f"import_upsert_{into}.sql"), {"community_id": community.pk, "mapped": mapped}
-        )[0]
+        created, updated = run_sql(target.upsert_sql, {"community_id": community.pk, "mapped": mapped})[0]
         report.created, report.updated = int(created), int(updated)
+        if report.created or report.updated:
+            # Bulk writes send no model signals: what follows a write runs here, in the same
+            # transaction (site attribution of imported history; tile caches are purged by
+            # the tables' triggers, tiles/triggers.py).
+            for hook in after_import_hooks(into):
+                if note := hook(community.pk):
+                    report.notes.append(note)
     if progress:
         progress(total, total)
     return report

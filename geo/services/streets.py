@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 from django.conf import settings
 from django.db import connection, transaction
@@ -23,7 +24,7 @@ COPY_STAGING = "COPY streets_staging (idx, external_id, name, highway, kind, one
 class StreetReport:
     file: str
     ways: int = 0
-    broken_ways: int = 0  # ways cut by the extract's edge (a node without location)
+    broken_ways: int = 0  # ways cut by the extract's edge (nodes not in the file): clipped
     segments: int = 0
     kept: int = 0
     outside: int = 0
@@ -36,8 +37,26 @@ class StreetReport:
         return (
             f"{self.file}: {self.ways} ways → {self.segments} segments ({kinds}); {self.kept} kept, "
             f"{self.outside} outside the territory, {self.length_km:.1f} km"
-            + (f"; {self.broken_ways} ways cut by the extract's edge skipped" if self.broken_ways else "")
+            + (
+                f"; {self.broken_ways} ways cut by the extract's edge (nodes missing from the file) "
+                "clipped to their nodes inside it"
+                if self.broken_ways
+                else ""
+            )
         )
+
+
+def _linestrings(parts: list[Any]) -> Any:
+    """Line strings from (n_i, 2) coordinate arrays of different lengths (real ways vary).
+
+    shapely.linestrings() of a list of ragged arrays fails ("inhomogeneous shape"): give it all
+    vertices at once with the index of the line each belongs to.
+    """
+    if not parts:
+        return []
+    counts = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
+    indices = np.repeat(np.arange(len(parts)), counts)
+    return shapely.linestrings(np.concatenate(parts), indices=indices)
 
 
 def street_network_import(
@@ -65,7 +84,7 @@ def street_network_import(
         with connection.cursor() as cursor:
             cursor.execute(sql_text(SQL_DIR / "streets_staging.sql"))
             raw: Any = cursor.cursor
-            lines = shapely.linestrings([s.coords for s in segments]) if segments else []
+            lines = _linestrings([s.coords for s in segments])
             hexes = shapely.to_wkb(shapely.set_srid(lines, settings.RONDE_SRID), hex=True, include_srid=True)
             with raw.copy(COPY_STAGING) as copy:
                 for i, (segment, ewkb) in enumerate(zip(segments, hexes, strict=True)):

@@ -7,13 +7,16 @@ WITH gone AS (
 t AS (
     SELECT territory FROM accounts_community WHERE id = %(community_id)s
 ),
-kept AS (
-    INSERT INTO geo_streetsegment (community_id, name, highway, kind, oneway, length_m, external_id, geom)
-    SELECT %(community_id)s, s.name, s.highway, s.kind, s.oneway,
-           ST_Length(ST_Transform(s.geom, 4326)::geography), s.external_id, s.geom
+inside AS (
+    SELECT s.*, ST_Length(ST_Transform(s.geom, 4326)::geography) AS length_m  -- computed once
     FROM streets_staging s, t
     WHERE ST_Intersects(s.geom, t.territory)
-      AND ST_Length(ST_Transform(s.geom, 4326)::geography) > 0
+),
+kept AS (
+    INSERT INTO geo_streetsegment (community_id, name, highway, kind, oneway, length_m, external_id, geom)
+    SELECT %(community_id)s, s.name, s.highway, s.kind, s.oneway, s.length_m, s.external_id, s.geom
+    FROM inside s
+    WHERE s.length_m > 0
     ORDER BY s.idx
     RETURNING 1
 )

@@ -13,7 +13,9 @@ from rest_framework.views import APIView
 
 from accounts.permissions import CommunityRole, request_membership
 from accounts.selectors import NoCommunity, membership_get_for_user
-from geo.io.export_queries import FORMATS, WHATS, ExportError
+from core.params import ParamError
+from geo.io.export_queries import FORMATS
+from geo.io.targets import export_target_names
 from geo.io.writers import export_prepare
 
 FILTERS = ("category", "status", "date_from", "date_to", "bbox")
@@ -38,8 +40,8 @@ class ExportDownload(APIView):
         membership = request_membership(request)
         params = request.query_params
         what = params.get("what", "")
-        if what not in WHATS:
-            raise ValidationError({"what": [f"one of {', '.join(WHATS)}"]})
+        if what not in export_target_names():
+            raise ValidationError({"what": [f"one of {', '.join(export_target_names())}"]})
         try:
             export = export_prepare(
                 community=membership.community,
@@ -48,7 +50,7 @@ class ExportDownload(APIView):
                 crs=params.get("crs"),
                 filters={key: params[key] for key in FILTERS if params.get(key)},
             )
-        except ExportError as exc:
+        except ParamError as exc:
             raise ValidationError({exc.field: [exc.message]}) from exc
         response = StreamingHttpResponse(export.stream(), content_type=export.content_type)
         response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
@@ -61,4 +63,4 @@ def export_page(request: HttpRequest) -> HttpResponse:
         membership_get_for_user(user=request.user, community_slug=request.GET.get("community"))  # type: ignore[arg-type]
     except NoCommunity as exc:
         raise PermissionDenied("not a member of this community") from exc
-    return render(request, "geo/export.html", {"whats": WHATS, "formats": FORMATS})
+    return render(request, "geo/export.html", {"whats": export_target_names(), "formats": FORMATS})

@@ -76,7 +76,7 @@ def _options(data: Any, preview_fields: list[str]) -> dict[str, Any]:
         "layer": data.get("layer") or "",
         "category": data.get("category") or "",
         "external_id": data.get("external_id") or "",
-        "srid": int(srid) if srid.isdigit() else None,
+        "srid": int(srid) if srid.isascii() and srid.isdigit() else None,
         "mapping": mapping,
     }
 

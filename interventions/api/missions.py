@@ -1,4 +1,8 @@
-"""/api/v1/missions/: draw a zone, get its jobs, dispatch, optimise the round (DESIGN §4).
+"""/api/v1/missions/: draw a zone, get its jobs, dispatch, optimise the round.
+
+A stable contract: POST a GeoJSON Polygon `zone` (EPSG:4326), `date` and `team` → the mission
+with one stop per open report/intervention inside the zone; POST `{id}/optimize/` → the ordered
+stops, per-leg and total distance (m) and duration (s), and the route on the street network.
 
 Thin views: input checked by the serializers below, writes by
 interventions.services.missions, reads by interventions.selectors_missions. Geometry in

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 
 from accounts.models import Role, User
 from accounts.permissions import CommunityRole, request_membership
@@ -89,6 +89,13 @@ class InterventionViewSet(HistoryMixin, CommunityViewSet):
 
     def base_queryset(self) -> QuerySet[Intervention]:
         return selectors.interventions_for_community(community=self.community)
+
+    def check_object_permissions(self, request: Any, obj: Any) -> None:
+        super().check_object_permissions(request, obj)
+        if request.method not in SAFE_METHODS and self.membership.role == Role.AGENT:
+            # The field app's rule, before the body is even read: only work of the agent's
+            # teams' missions (403 otherwise), whatever the method.
+            selectors.intervention_check_writable(user=request.user, intervention=obj)
 
     def perform_service_create(self, data: dict[str, Any]) -> Intervention:
         return intervention_create(community=self.community, **data)

@@ -45,3 +45,25 @@ class Photo(models.Model):
                 name="photo_has_one_subject",
             ),
         ]
+
+
+def thumbnail_path(instance: "PhotoThumbnail", filename: str) -> str:
+    return f"thumbs/{instance.photo.community_id}/{instance.photo.taken_at:%Y/%m}/{filename}"
+
+
+class PhotoThumbnail(models.Model):
+    """A small JPEG for lists (longest side settings.RONDE_PHOTO_THUMB_PX), made with the photo."""
+
+    photo = models.OneToOneField(Photo, on_delete=models.CASCADE, related_name="thumbnail")
+    file = models.ImageField(_("file"), upload_to=thumbnail_path, max_length=300)
+    # Pixel size of the stored (downscaled) photo, and its byte size.
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size_bytes = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("photo thumbnail")
+        verbose_name_plural = _("photo thumbnails")
+
+    def __str__(self) -> str:
+        return f"thumbnail of photo {self.photo_id}"

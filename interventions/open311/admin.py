@@ -7,21 +7,15 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
+from core.admin import CommunityScopeMixin
 from interventions.models import PartnerApiKey
 from interventions.models.partners import partner_key_hash
 
 from .services import new_key_value
 
 
-def _admin_community_ids(request: HttpRequest) -> list[int]:
-    return list(
-        request.user.memberships.filter(role=Role.ADMIN).values_list("community_id", flat=True)  # type: ignore[union-attr]
-    )
-
-
 @admin.register(PartnerApiKey)
-class PartnerApiKeyAdmin(admin.ModelAdmin):
+class PartnerApiKeyAdmin(CommunityScopeMixin, admin.ModelAdmin):
     list_display = ("name", "community", "key_prefix", "active", "rate_limit", "last_used_at", "created_at")
     list_filter = ("active", "community")
     search_fields = ("name", "key_prefix")
@@ -29,16 +23,7 @@ class PartnerApiKeyAdmin(admin.ModelAdmin):
     readonly_fields = ("key_prefix", "last_used_at", "created_at")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PartnerApiKey]:
-        qs = super().get_queryset(request).select_related("community")
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(community_id__in=_admin_community_ids(request))
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if field is not None and db_field.name == "community" and not request.user.is_superuser:
-            field.queryset = field.queryset.filter(pk__in=_admin_community_ids(request))  # type: ignore[union-attr]
-        return field
+        return super().get_queryset(request).select_related("community")
 
     def save_model(self, request: HttpRequest, obj: PartnerApiKey, form: Any, change: bool) -> None:
         if not change:

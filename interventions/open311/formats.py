@@ -6,6 +6,8 @@ from xml.etree import ElementTree as ET  # noqa: S405 - we only build XML, never
 
 from django.http import HttpResponse
 
+from core.xmltext import xml_text
+
 FORMATS = ("json", "xml")
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 # A list under key K is written as <K><ITEM>…</ITEM>…</K> (the spec's element names).
@@ -31,7 +33,7 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return xml_text(str(value))
 
 
 def _append(parent: ET.Element, tag: str, value: Any) -> None:

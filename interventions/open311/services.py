@@ -4,22 +4,25 @@ import io
 import logging
 import secrets
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.cache import cache
-from django.core.files.base import ContentFile
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tasks import task
 
 from accounts.models import Community
 from audit.models import AuditAction
 from audit.services import audit_record
+from core.outbound import FetchRefused, fetch_public
 from interventions.models import Category, Open311Request, PartnerApiKey, Photo, PhotoKind, Report
 from interventions.models.partners import partner_key_hash
+from interventions.services.photos import photo_create
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +33,7 @@ MEDIA_TIMEOUT_S = 10
 def partner_key_ensure(*, community: Community, name: str, key: str) -> PartnerApiKey:
     """Create or update the key called `name` so that `key` is accepted (seed_demo uses it)."""
     with transaction.atomic():
-        partner, _ = PartnerApiKey.objects.update_or_create(
+        partner, _created = PartnerApiKey.objects.update_or_create(
             community=community,
             name=name,
             defaults={"key_hash": partner_key_hash(key), "key_prefix": key[:8], "active": True},
@@ -45,6 +48,8 @@ def new_key_value() -> str:
 
 def partner_key_create(*, community: Community, name: str, rate_limit: int = 60) -> tuple[PartnerApiKey, str]:
     """A new key with a random value; the value is returned once and never stored."""
+    if PartnerApiKey.objects.filter(community=community, name=name).exists():
+        raise ValidationError({"name": [_("A partner key with this name already exists.")]})
     key = new_key_value()
     with transaction.atomic():
         partner = PartnerApiKey.objects.create(
@@ -54,14 +59,35 @@ def partner_key_create(*, community: Community, name: str, rate_limit: int = 60)
             key_prefix=key[:8],
             rate_limit=rate_limit,
         )
+        audit_record(
+            obj=partner,
+            action=AuditAction.CREATE,
+            changes={
+                "name": [None, name],
+                "key_prefix": [None, partner.key_prefix],
+                "rate_limit": [None, rate_limit],
+            },
+        )
     return partner, key
+
+
+def partner_key_revoke(*, partner: PartnerApiKey) -> PartnerApiKey:
+    """Refuse the key from now on (kept, not deleted: the reports it filed still name it)."""
+    with transaction.atomic():
+        if partner.active:
+            partner.active = False
+            partner.save(update_fields=["active"])
+            audit_record(obj=partner, action=AuditAction.UPDATE, changes={"active": [True, False]})
+    return partner
 
 
 def partner_key_throttle(*, partner: PartnerApiKey) -> bool:
     """Count one request in the key's current minute; True when over its rate limit.
 
-    A fixed one-minute window in the Django cache: shared by every worker when the cache
-    is (Redis/Memcached in production); per process with the local-memory default.
+    A fixed one-minute window in the Django cache: shared by every worker in production
+    (the database cache, settings.RONDE_SHARED_CACHE); per process with the local-memory
+    default of local runs. The database cache's incr is a read then a write, so two
+    requests at the same instant may count once: a limit, not an exact meter.
     """
     bucket = f"open311:rate:{partner.pk}:{int(time.time() // 60)}"
     cache.add(bucket, 0, timeout=120)
@@ -116,7 +142,8 @@ def open311_report_create(
         if partner is not None:
             PartnerApiKey.objects.filter(pk=partner.pk).update(last_used_at=timezone.now())
         if submission.media_url and settings.RONDE_OPEN311_FETCH_MEDIA:
-            transaction.on_commit(lambda: open311_media_fetch(open311_request=extra))
+            # In the background worker: a partner's slow or hostile host never holds a request.
+            transaction.on_commit(lambda: open311_media_fetch_task.enqueue(extra.pk))
     return report
 
 
@@ -124,29 +151,35 @@ def open311_media_fetch(*, open311_request: Open311Request) -> Photo | None:
     """Download media_url into a Photo of the report; logs and gives up on any problem.
 
     Runs only when settings.RONDE_OPEN311_FETCH_MEDIA is on (the server otherwise makes no
-    outbound request). Accepts http(s) images up to MEDIA_MAX_BYTES, checked by Pillow.
+    outbound request), in the background worker (open311_media_fetch_task). Fetches through
+    core.outbound (public addresses, ports 80/443, no redirect, MEDIA_MAX_BYTES within
+    MEDIA_TIMEOUT_S), then the same pipeline as the field app's photos
+    (interventions/services/photos.py): checked, EXIF (GPS position, device) stripped,
+    downscaled, thumbnailed.
     """
-    from PIL import Image
-
     url = open311_request.media_url
-    if not url.startswith(("http://", "https://")):
-        return None
+    report = open311_request.report
     try:
-        with urllib.request.urlopen(url, timeout=MEDIA_TIMEOUT_S) as response:  # noqa: S310 - scheme checked
-            data = response.read(MEDIA_MAX_BYTES + 1)
-        if len(data) > MEDIA_MAX_BYTES:
-            raise ValueError("larger than 10 MB")
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-            extension = (image.format or "jpeg").lower()
-    except Exception as exc:  # network, HTTP or image errors: the report stays, without photo
+        data = fetch_public(url, max_bytes=MEDIA_MAX_BYTES, timeout_s=MEDIA_TIMEOUT_S).content
+        photo, _ = photo_create(
+            community=report.community,
+            data=io.BytesIO(data),
+            size=len(data),
+            kind=PhotoKind.DETAIL,
+            report=report,
+            # Where the partner says the problem is, not where the EXIF says the camera was.
+            position=report.geom,
+            name=f"open311-{open311_request.token}",
+        )
+    except (FetchRefused, OSError, ValueError, ValidationError) as exc:
+        # Refused address, network, HTTP or image errors: the report stays, without photo.
         logger.warning("Open311 media_url %s not fetched: %s", url, exc)
         return None
-    report = open311_request.report
-    photo = Photo(
-        community_id=report.community_id, report=report, kind=PhotoKind.DETAIL, taken_at=timezone.now()
-    )
-    photo.geom = report.geom
-    photo.file.save(f"open311-{open311_request.token}.{extension}", ContentFile(data), save=False)
-    photo.save()
     return photo
+
+
+@task()
+def open311_media_fetch_task(open311_request_id: int) -> bool:
+    """The background side of open311_media_fetch; True when a photo was stored."""
+    found = Open311Request.objects.select_related("report").filter(pk=open311_request_id).first()
+    return found is not None and open311_media_fetch(open311_request=found) is not None

@@ -22,7 +22,6 @@ from interventions.models import (
     MissionStatus,
     MissionStop,
     Report,
-    ReportStatus,
     StopStatus,
 )
 from interventions.selectors_missions import (
@@ -33,6 +32,7 @@ from interventions.selectors_missions import (
     open_reports_within_zone,
     stops_in_other_missions,
 )
+from interventions.services.interventions import mission_stop_intervention
 
 # Allowed status changes; anything else is a 400 naming `status`.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -212,28 +212,9 @@ def mission_transition(*, mission: Mission, status: str) -> Mission:
 def _dispatch_jobs(mission: Mission) -> None:
     for stop in mission.stops.select_related("report", "intervention").exclude(status=StopStatus.UNASSIGNED):
         job = stop.intervention
-        if job is None and stop.report is not None:
-            report = stop.report
-            job = Intervention.objects.create(
-                community_id=mission.community_id,
-                category_id=report.category_id,
-                report=report,
-                asset_id=report.asset_id,
-                support=report.support,
-                offensive=report.offensive,
-                priority=report.priority,
-                geom=report.geom,
-            )
-            audit_record(obj=job, action=AuditAction.CREATE)
-            if report.status != ReportStatus.ACCEPTED:
-                audit_record(
-                    obj=report, action=AuditAction.UPDATE, changes={"status": [report.status, "accepted"]}
-                )
-            report.status = ReportStatus.ACCEPTED
-            report.save(update_fields=["status", "updated_at"])
-            stop.intervention = job
-            stop.save(update_fields=["intervention", "updated_at"])
-        if job is not None and job.status in (InterventionStatus.TODO, InterventionStatus.SCHEDULED):
+        if job is None:
+            mission_stop_intervention(stop=stop)  # scheduled in this mission from the start
+        elif job.status in (InterventionStatus.TODO, InterventionStatus.SCHEDULED):
             fields = ["status", "mission", "team", "planned_date"]
             before = snapshot(job, fields)
             job.status = InterventionStatus.SCHEDULED

@@ -145,3 +145,16 @@ def test_demo_logins_without_a_demo_prints_no_password(settings, community):
     assert "mot-de-passe-demo" not in out
     assert "No demo community" in out
     assert "Open311" not in out
+
+
+@pytest.mark.django_db
+def test_create_community_west_of_greenwich_takes_negative_coordinates_as_typed():
+    """Lorient: argparse took the leading minus for an option ("expected one argument")."""
+    out = run("create_community", "lorient", "--name", "Lorient", "--bbox", "-3.42,47.71,-3.33,47.78")
+    lorient = Community.objects.get(slug="lorient")
+    centre = Point(-3.37, 47.75, srid=4326).transform(2154, clone=True)
+    assert lorient.territory.contains(centre)
+    assert "created" in out
+    run("create_community", "ouest", "--name", "Ouest", "--bbox=-3.42,47.71,-3.33,47.78")
+    with pytest.raises(CommandError, match="--bbox"):
+        run("create_community", "x", "--name", "X", "--bbox", "-3.33,47.71,-3.42,47.78")  # W > E

@@ -10,10 +10,10 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 from PIL import Image
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import Community, Role, Team, User
+from accounts.services import api_token_create
 from interventions.models import Intervention, InterventionStatus, Mission, MissionStatus
 from tests.factories import (
     POITIERS,
@@ -38,7 +38,7 @@ class Field:
 
 def token_client(user: User) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)[1]}")
     return client
 
 

@@ -8,8 +8,7 @@ from django.test import override_settings
 from PIL import Image
 
 from accounts.models import Role
-from agent.models import PhotoThumbnail
-from interventions.models import Photo
+from interventions.models import Photo, PhotoThumbnail
 from tests.agent.conftest import edit_body, jpeg_bytes, put_intervention, put_photo
 from tests.factories import member
 
@@ -116,4 +115,12 @@ def test_a_truncated_jpeg_is_still_refused_after_a_mission_sheet_was_printed(fie
     data = jpeg_bytes((800, 600), noise=True)
     response = put_photo(field.client, uuid.uuid4(), data[: len(data) // 2], intervention=key)
     assert response.status_code == 400
+    assert not Photo.objects.exists()
+
+
+def test_a_truncated_small_jpeg_is_still_refused(field, key):
+    data = jpeg_bytes(noise=True)
+    response = put_photo(field.client, uuid.uuid4(), data[: len(data) // 2], intervention=key)
+    assert response.status_code == 400
+    assert "file" in response.json()
     assert not Photo.objects.exists()

@@ -255,11 +255,14 @@ def test_stop_from_a_report_only_becomes_an_intervention(community):
     assert response.status_code == 201, response.json()
     stop.refresh_from_db()
     assert stop.intervention is not None and stop.intervention.report == report
+    assert stop.intervention.mission == field.mission and stop.intervention.team == field.team
     assert stop.status == "done"
+    report.refresh_from_db()
+    assert report.status == "accepted"  # as when a dispatcher dispatches the mission
 
 
 def test_an_end_before_the_stored_start_is_a_400_and_changes_nothing(field):
-    """The serializer sees one edit; the database CHECK sees the row: its refusal is a 400 too."""
+    """The serializer sees one edit; the service checks it against the stored row: a 400 naming ended_at."""
     key = uuid.uuid4()
     started = timezone.now() - dt.timedelta(hours=1)
     first = edit_body(field, field.stops[0], started_at=started.isoformat(), ended_at=None)
@@ -269,6 +272,45 @@ def test_an_end_before_the_stored_start_is_a_400_and_changes_nothing(field):
     later["ended_at"] = (started - dt.timedelta(minutes=10)).isoformat()
     response = put_intervention(field.client, key, later)
     assert response.status_code == 400
-    assert "intervention_ends_after_start" in str(response.json())
+    assert "ended_at" in response.json()
     stored = Intervention.objects.get(pk=field.stops[0].pk)
     assert stored.ended_at is None and stored.started_at == started
+
+
+def test_a_resumed_stop_keeps_the_notes_and_start_time_recorded_before(field):
+    """A stop resumed on a phone that lost its form sends a new start and empty notes: the
+    server keeps what the earlier edit recorded (and the photos, which no edit touches)."""
+    key, stop = uuid.uuid4(), field.stops[0]
+    started = timezone.now() - dt.timedelta(hours=1)
+    first = edit_body(
+        field,
+        stop,
+        status="in_progress",
+        started_at=started.isoformat(),
+        ended_at=None,
+        notes="Shutter, tag 2 m²",
+    )
+    assert put_intervention(field.client, key, first).status_code == 201
+    assert put_photo(field.client, uuid.uuid4(), jpeg_bytes(), intervention=key).status_code == 201
+    resumed = edit_body(
+        field,
+        stop,
+        at=timezone.now() + dt.timedelta(seconds=1),
+        status="in_progress",
+        started_at=timezone.now().isoformat(),
+        ended_at=None,
+        notes="",
+    )
+    response = put_intervention(field.client, key, resumed)
+    assert response.status_code == 200 and response.json()["applied"] is True
+    assert response.json()["notes"] == "Shutter, tag 2 m²"
+    stored = Intervention.objects.get(pk=stop.pk)
+    assert stored.notes == "Shutter, tag 2 m²" and stored.started_at == started
+    assert Photo.objects.filter(intervention=stop).count() == 1
+    # Notes the agent does write replace the old ones; a null start does not unset it.
+    later = edit_body(
+        field, stop, at=timezone.now() + dt.timedelta(seconds=2), started_at=None, notes="Done, owner told"
+    )
+    assert put_intervention(field.client, key, later).json()["applied"] is True
+    stored.refresh_from_db()
+    assert stored.notes == "Done, owner told" and stored.started_at == started and stored.status == "done"

@@ -3,10 +3,10 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, Role
+from accounts.services import api_token_create
 from tests.factories import InterventionFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -14,12 +14,12 @@ pytestmark = pytest.mark.django_db
 
 def token_client(user, **headers) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}", **headers)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)[1]}", **headers)
     return client
 
 
 def caller_queries(queries) -> list[str]:
-    return [q["sql"] for q in queries if "authtoken_token" in q["sql"] or "accounts_membership" in q["sql"]]
+    return [q["sql"] for q in queries if "accounts_apitoken" in q["sql"] or "accounts_membership" in q["sql"]]
 
 
 def test_a_token_request_looks_the_caller_up_once(community):

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.authtoken.models import Token
 
 from accounts.models import Role
+from accounts.services import api_token_create
 from tests.factories import member
 
 PACKAGE = "ronde_client"
@@ -69,7 +69,7 @@ def test_the_generated_client_calls_the_dispatch_board(generated, live_server, c
     client_module = importlib.import_module(f"{PACKAGE}.client")
     board = importlib.import_module(f"{PACKAGE}.api.dispatch.dispatch_api_board_retrieve")
     models = importlib.import_module(f"{PACKAGE}.models")
-    key = Token.objects.create(user=member(community, Role.DISPATCHER)).key
+    key = api_token_create(user=member(community, Role.DISPATCHER))[1]
     client = client_module.AuthenticatedClient(base_url=live_server.url, token=key, prefix="Token")
     day = dt.date(2025, 3, 4)
     response = board.sync_detailed(client=client, date=day)

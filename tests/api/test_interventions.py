@@ -1,9 +1,12 @@
 """/api/v1/interventions/: CRUD per role, agents limited to the outcome and tag fields."""
 
+import uuid
+
 import pytest
 
 from accounts.models import Role
 from interventions.models import Intervention
+from tests.agent.conftest import edit_body, make_field, put_intervention
 from tests.api.helpers import feature, point
 from tests.factories import CategoryFactory, InterventionFactory, TeamFactory, member
 
@@ -44,8 +47,16 @@ def test_create_per_role(community, api_as, role, expected):
         assert not Intervention.objects.exists()
 
 
+def own_work(community, api_as):
+    """(an agent's API client, an intervention of their team)."""
+    client = api_as(community, Role.AGENT)
+    team = TeamFactory(community=community)
+    team.members.add(client.user)
+    return client, InterventionFactory(community=community, team=team)
+
+
 def test_agent_records_the_outcome(community, api_as):
-    intervention = InterventionFactory(community=community)
+    client, intervention = own_work(community, api_as)
     body = {
         "properties": {
             "status": "done",
@@ -57,7 +68,7 @@ def test_agent_records_the_outcome(community, api_as):
             "ended_at": "2025-03-04T09:40:00+01:00",
         }
     }
-    response = api_as(community, Role.AGENT).patch(f"{URL}{intervention.pk}/", body, format="json")
+    response = client.patch(f"{URL}{intervention.pk}/", body, format="json")
     assert response.status_code == 200, response.json()
     intervention.refresh_from_db()
     assert intervention.status == "done"
@@ -69,8 +80,8 @@ def test_agent_records_the_outcome(community, api_as):
     "field,value", [("planned_date", "2025-01-01"), ("priority", 1), ("geometry", point(497_100, 6_613_000))]
 )
 def test_agent_cannot_change_planning_fields(community, api_as, field, value):
-    intervention = InterventionFactory(community=community)
-    response = api_as(community, Role.AGENT).patch(
+    client, intervention = own_work(community, api_as)
+    response = client.patch(
         f"{URL}{intervention.pk}/",
         feature(value if field == "geometry" else None, **({} if field == "geometry" else {field: value})),
         format="json",
@@ -95,3 +106,39 @@ def test_delete_per_role(community, api_as, role, expected):
     response = api_as(community, role).delete(f"{URL}{intervention.pk}/")
     assert response.status_code == expected
     assert Intervention.objects.filter(pk=intervention.pk).exists() == (expected != 204)
+
+
+@pytest.mark.parametrize("path", ["api-patch", "api-put", "field-app"])
+def test_agent_cannot_edit_another_teams_work_on_any_path(community, path):
+    """Issue 22: an agent of team 1 edited team 2's intervention through PATCH (200) where the
+    field app answered 403. One rule (interventions.selectors.intervention_check_writable)."""
+    mine, theirs = make_field(community, n_stops=1), make_field(community, n_stops=1)
+    target = theirs.stops[0]
+    if path == "field-app":
+        body = edit_body(theirs, target, notes="pas à moi")
+        response = put_intervention(mine.client, uuid.uuid4(), body)
+    else:
+        properties = {"notes": "pas à moi", "status": "done"}
+        send = mine.client.patch if path == "api-patch" else mine.client.put
+        response = send(f"{URL}{target.pk}/", {"properties": properties}, format="json")
+    assert response.status_code == 403, response.content
+    target.refresh_from_db()
+    assert target.notes != "pas à moi" and target.status != "done"
+    # Their own work still goes through on the same path.
+    own = mine.stops[0]
+    response = mine.client.patch(f"{URL}{own.pk}/", {"properties": {"notes": "fait"}}, format="json")
+    assert response.status_code == 200, response.content
+
+
+def test_agent_may_edit_work_they_recorded_without_a_team(community, api_as):
+    client = api_as(community, Role.AGENT)
+    intervention = InterventionFactory(community=community, team=None, mission=None)
+    assert (
+        client.patch(f"{URL}{intervention.pk}/", {"properties": {"notes": "x"}}, format="json").status_code
+        == 403
+    )
+    intervention.agents.add(client.user)
+    assert (
+        client.patch(f"{URL}{intervention.pk}/", {"properties": {"notes": "x"}}, format="json").status_code
+        == 200
+    )

@@ -3,6 +3,7 @@
 import pytest
 
 from accounts.models import Role
+from accounts.services import api_token_create
 from geo.models import Asset, Zone
 from interventions.models import Intervention, Report
 from tests.api.helpers import feature, point, square_4326
@@ -87,14 +88,13 @@ def test_non_member_community_is_403(community, other_community, api_as):
 
 
 def test_user_without_membership_is_403(db):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
     from tests.factories import UserFactory
 
     user = UserFactory()
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)[1]}")
     assert client.get("/api/v1/interventions/").status_code == 403
 
 

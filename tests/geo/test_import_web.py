@@ -5,17 +5,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Role
 from geo.models import Asset, ImportJob
-from tests.factories import AssetCategoryFactory, member
+from tests.factories import member
 from tests.geo.geodata_files import FAR, feature, point, write_geojson
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client, community):
-    AssetCategoryFactory(community=community, code="bench", name="Banc")
-    client.force_login(member(community, Role.ADMIN))
-    return client
 
 
 def upload(client, tmp_path, features, name="bancs.geojson", into="assets"):

@@ -6,10 +6,10 @@ import base64
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from accounts.basic import forget_all
 from accounts.models import Role
+from accounts.services import api_token_create
 from tests.factories import PASSWORD, member
 from tests.interop.test_ogc_clients import run
 
@@ -52,7 +52,7 @@ def test_basic_with_a_password_or_a_token(client: Client, viewer):
     listed = client.get("/ogc/collections", **basic(viewer.username, PASSWORD))
     assert listed.status_code == 200
     assert "reports" in {c["id"] for c in listed.json()["collections"]}
-    key = Token.objects.create(user=viewer).key
+    key = api_token_create(user=viewer)[1]
     items = client.get("/ogc/collections/reports/items", **basic("token", key)).json()
     assert items["numberMatched"] == 7
     wfs = client.get(
@@ -147,3 +147,14 @@ def test_nul_characters_are_refused_not_crashed_on(client: Client, viewer):
     )
     cors = client.get("/ogc/collections", {"community": "\x00"}, HTTP_ORIGIN="https://www.poitiers.fr")
     assert cors.status_code == 404 and "Access-Control-Allow-Origin" not in cors
+
+
+@pytest.mark.django_db
+def test_a_second_factor_community_takes_a_token_not_a_password(client: Client, data, community):
+    community.settings = {"require_totp": True}
+    community.save()
+    dispatcher = member(community, Role.DISPATCHER)
+    refused = client.get("/ogc/collections", **basic(dispatcher.username, PASSWORD))
+    assert refused.status_code == 401 and "token" in refused.json()["detail"]
+    key = api_token_create(user=dispatcher)[1]
+    assert client.get("/ogc/collections", **basic(dispatcher.username, key)).status_code == 200

@@ -5,9 +5,9 @@ from datetime import UTC
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from accounts.models import Role
+from accounts.services import api_token_create
 from tests.factories import POITIERS, ReportFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def token_client(community, role=Role.VIEWER) -> Client:
     user = member(community, role)
-    return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)[1]}")
 
 
 def test_landing_conformance_and_api(client):
@@ -154,7 +154,10 @@ def test_tenancy_member_of_two_communities_picks_one(data, community, other_comm
     from accounts.models import Membership
 
     Membership.objects.create(user=user, community=other_community, role=Role.VIEWER)
-    api = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api = Client(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)[1]}")
+    assert (
+        api.get("/ogc/collections/assets-points/items", {"community": "autre"}).json()["numberMatched"] == 3
+    )
     assert (
         api.get("/ogc/collections/assets-points/items", {"community": "autre"}).json()["numberMatched"] == 3
     )

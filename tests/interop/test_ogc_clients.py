@@ -11,9 +11,9 @@ import pyogrio
 import pytest
 from django.contrib.gis.geos import Polygon
 from owslib.ogcapi.features import Features
-from rest_framework.authtoken.models import Token
 
 from accounts.models import Membership, Role
+from accounts.services import api_token_create
 from geo.models import Asset
 from tests.factories import POITIERS, member
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def token(data, community) -> str:
-    return Token.objects.create(user=member(community, Role.VIEWER)).key
+    return api_token_create(user=member(community, Role.VIEWER))[1]
 
 
 def gdal_env(token: str | None, community: str | None = None) -> dict[str, str]:
@@ -155,7 +155,7 @@ def test_gdal_tenancy(live_server, data, community, other_community):
     # A user of two communities chooses one with the header.
     user = member(community, Role.VIEWER)
     Membership.objects.create(user=user, community=other_community, role=Role.VIEWER)
-    key = Token.objects.create(user=user).key
+    key = api_token_create(user=user)[1]
     other = run(
         ["ogrinfo", "-ro", "-so", f"OAPIF:{live_server.url}/ogc/", "assets-points"], gdal_env(key, "autre")
     )

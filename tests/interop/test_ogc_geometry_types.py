@@ -8,9 +8,9 @@ from pathlib import Path
 import pyogrio
 import pytest
 from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
-from rest_framework.authtoken.models import Token
 
 from accounts.models import Role
+from accounts.services import api_token_create
 from tests.factories import POITIERS, AssetCategoryFactory, AssetFactory, member
 from tests.interop.test_ogc_clients import gdal_env
 
@@ -62,7 +62,7 @@ def registry(community):
     AssetFactory(community=community, category=legacy, geom=Point(X, Y + 60, srid=2154))
     multi = MultiPolygon(square(X, Y + 400), square(X + 50, Y + 400), srid=2154)
     AssetFactory(community=community, category=green, geom=multi)
-    return Token.objects.create(user=member(community, Role.VIEWER)).key
+    return api_token_create(user=member(community, Role.VIEWER))[1]
 
 
 @pytest.mark.django_db

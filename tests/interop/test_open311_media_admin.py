@@ -72,6 +72,10 @@ def test_media_url_is_fetched_when_the_setting_allows(
     settings, tmp_path, partner, tag_service, photo_server, django_capture_on_commit_callbacks
 ):
     settings.RONDE_OPEN311_FETCH_MEDIA = True
+    # The test host is on loopback and an unusual port: both refused unless allowed
+    # (tests/interop/test_open311_media_ssrf.py).
+    settings.RONDE_OUTBOUND_ALLOW_PRIVATE = True
+    settings.RONDE_OUTBOUND_PORTS = [int(photo_server.rsplit(":", 1)[1])]
     settings.MEDIA_ROOT = tmp_path
     with django_capture_on_commit_callbacks(execute=True):
         assert _post(f"{photo_server}/tag.png").status_code == 200
@@ -84,7 +88,8 @@ def test_media_url_is_fetched_when_the_setting_allows(
     # A signed, expiring link through the permission-checked photo view (no public media URL).
     assert f"/photos/{photo.pk}/full/?sig=" in body["media_url"]
     fetched = Client().get(body["media_url"].removeprefix("http://testserver"))
-    assert fetched.status_code == 200 and fetched["Content-Type"] == "image/png"
+    # Through the photo pipeline: re-encoded as JPEG (interventions/services/photos.py).
+    assert fetched.status_code == 200 and fetched["Content-Type"] == "image/jpeg"
 
 
 def test_admin_issues_a_key_shown_once_that_works(community, tag_service):

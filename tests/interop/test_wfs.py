@@ -8,10 +8,10 @@ import pytest
 from django.test import Client
 from owslib.fes2 import Filter, PropertyIsEqualTo
 from owslib.wfs import WebFeatureService
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import Role
+from accounts.services import api_token_create
 from geo.models import Asset
 from tests.factories import POITIERS, member
 from tests.interop.test_ogc_clients import gdal_env, run, wgs84_bbox
@@ -31,7 +31,7 @@ LAYERS = {
 
 @pytest.fixture
 def token(data, community) -> str:
-    return Token.objects.create(user=member(community, Role.VIEWER)).key
+    return api_token_create(user=member(community, Role.VIEWER))[1]
 
 
 def text(response) -> str:
@@ -80,7 +80,7 @@ def test_tenancy_and_publication(client, data, community, other_community):
     hidden = get(client, REQUEST="GetFeature", TYPENAMES="assets-points", community="poitiers")
     assert hidden.status_code == 400 and "assets-points" in text(hidden)
     # A member of the other community sees its 3 assets, never Poitiers'.
-    other = Token.objects.create(user=member(other_community, Role.VIEWER)).key
+    other = api_token_create(user=member(other_community, Role.VIEWER))[1]
     page = json.loads(
         text(get(client, other, REQUEST="GetFeature", TYPENAMES="assets-points", OUTPUTFORMAT="geojson"))
     )

@@ -18,9 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from agent.models import PhotoThumbnail
-from agent.services.photos import DATETIME_ORIGINAL, EXIF_IFD, GPS_IFD, photo_process
-from interventions.models import Photo
+from interventions.models import Photo, PhotoThumbnail
+from interventions.services.photos import DATETIME_ORIGINAL, EXIF_IFD, GPS_IFD, photo_process
 from tests.agent.conftest import edit_body, make_field, put_intervention, put_photo
 
 pytestmark = pytest.mark.django_db

@@ -3,9 +3,10 @@
 Every documented operation is called with a few generated requests (valid and invalid
 bodies, odd path ids, odd query strings) as a dispatcher of a test community, through
 the WSGI app in-process. The answers must never be a 5xx; under /api/v1/ (the REST
-contract of DESIGN §4), /dispatch/api/, /agent/api/ and /health/ each answer must also have
-a documented status code, content type and body schema (dispatch/schema.py, agent/schema.py,
-config/openapi.py). Tiles and the export download (files) are held to "no 5xx".
+contract clients rely on: the resources test_the_schema_covers_the_rest_api lists),
+/dispatch/api/, /agent/api/ and /health/ each answer must also have a documented status code,
+content type and body schema (dispatch/schema.py, agent/schema.py, config/openapi.py). Tiles
+and the export download (files) are held to "no 5xx".
 
 Generated ids almost never name a real object, so the test community gets one of each
 resource (a mission with a report and an intervention as stops, all with an audit trail)
@@ -175,7 +176,7 @@ def test_real_mission_and_history_answers_match_their_schema(method, path, dispa
 
 
 def test_the_schema_covers_the_rest_api():
-    """The run above only means something if the schema lists the API of DESIGN §4."""
+    """The run above only means something if the schema lists the whole REST API (the resources below)."""
     paths = {op.path for op in schema.get_all_operations() if hasattr(op, "path")} or set(
         schema.raw_schema["paths"]
     )

@@ -81,3 +81,35 @@ def test_weak_passwords_are_refused():
     with pytest.raises(ValidationError):
         validate_password("short-pw1")  # 9 characters
     validate_password("correct-horse-battery")
+
+
+def test_many_usernames_from_one_address_lock_the_address_out(user):
+    """A probe tried 40 usernames from one address, once each: the address must lock out
+    (at RONDE_LOGIN_ADDRESS_FAILURE_LIMIT, 30), a right password included, other addresses not."""
+    client = Client(REMOTE_ADDR="192.0.2.50")
+    statuses = [fail(client, "/accounts/login/", username=f"guess{i}").status_code for i in range(40)]
+    assert statuses[:29] == [200] * 29
+    assert set(statuses[29:]) == {429}
+    locked = client.post("/accounts/login/", {"username": "lucie", "password": PASSWORD})
+    assert locked.status_code == 429
+    api = Client(REMOTE_ADDR="192.0.2.50", HTTP_ACCEPT_LANGUAGE="en").post(
+        "/api/v1/auth/token/", {"username": "someone", "password": "whatever"}
+    )
+    assert api.status_code == 429
+    assert "Too many failed log-in attempts from your address" in api.json()["detail"]
+    assert (
+        Client(REMOTE_ADDR="192.0.2.51")
+        .post("/accounts/login/", {"username": "lucie", "password": PASSWORD})
+        .status_code
+        == 302
+    )
+
+
+def test_logging_into_ones_own_account_does_not_clear_the_address_count(user):
+    client = Client(REMOTE_ADDR="192.0.2.60")
+    for i in range(25):
+        fail(client, "/accounts/login/", username=f"guess{i}")
+    assert client.post("/accounts/login/", {"username": "lucie", "password": PASSWORD}).status_code == 302
+    client.logout()
+    statuses = [fail(client, "/accounts/login/", username=f"other{i}").status_code for i in range(5)]
+    assert statuses[-1] == 429

@@ -23,7 +23,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
 from accounts.access import ANONYMOUS, SAFE_METHODS, rule_for
-from accounts.models import Role
+from accounts.models import Role, User
+from accounts.services import api_token_create
+from tests.factories import member
 from tests.security.world import LEAK, Side, World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +53,11 @@ KIND_BY_VIEW_PREFIX = {
     "dispatch:api-progress": "mission",
     "dispatch:template": "template",
     "dispatch:api-template": "template",
+    "administration:team": "team",
+    "administration:category": "category",
+    "administration:asset-category": "asset_category",
+    "administration:zone": "zone",
+    "administration:partner": "partner",
 }
 ADMIN_MODELS = {
     "interventions_intervention": "intervention",
@@ -103,6 +110,8 @@ PARAMS: dict[str, Value] = {
     "url": lambda w, s: "nothing-here/",
     "content_type_id": lambda w, s: 1,
     "id": lambda w, s: w.users[Role.VIEWER].pk,
+    "user_id": lambda w, s: s["member"].pk,
+    "token_id": lambda w, s: s["api_token"].pk,
 }
 PARAMS_BY_VIEW: dict[tuple[str, str], Value] = {
     ("agent:api-intervention", "client_uuid"): lambda w, s: s["intervention"].client_uuid,
@@ -231,6 +240,12 @@ def test_permission_matrix(principal, settings):
     settings.RONDE_ACCESS_STRICT = True
     world = build_world()
     client, extra = client_for(world, principal)
+    # API tokens are the caller's own: the principal's (a viewer's for callers without a user).
+    owner = world.users.get(principal, world.users[Role.VIEWER])
+    world.own.objects["api_token"] = api_token_create(user=owner)[0]
+    stranger = User.objects.filter(memberships__community=world.other.community).first()
+    stranger = stranger or member(world.other.community, Role.VIEWER)
+    world.other.objects["api_token"] = api_token_create(user=stranger)[0]
     failures: list[str] = []
     checked = 0
     deletes: list[tuple[Pattern, str]] = []
@@ -345,3 +360,65 @@ def check_admin(
         if LEAK in body_text(other):
             out.append(f"GET {other_path} [{pattern.view_name}]: the other community's data leaked")
     return out
+
+
+# What a write form of the administration would carry: enough to change something if the
+# view let it through.
+ADMINISTRATION_POST = {
+    "confirm": "yes",
+    "active": "0",
+    "name": "Renamed",
+    "kind": "district",
+    "code": "renamed",
+    "service_minutes": "5",
+    "role": Role.VIEWER,
+    "hourly_cost": "1",
+    "rate_limit": "1",
+    "minlon": "0.1",
+    "minlat": "46.1",
+    "maxlon": "0.2",
+    "maxlat": "46.2",
+}
+
+
+def test_another_communitys_administrator_reaches_nothing_of_this_one():
+    """Every administration URL, with this community's ids, for the OTHER community's admin:
+    404 for reads and writes alike, and nothing of this community changed."""
+    from accounts.models import Membership
+    from audit.models import AuditEvent
+    from tests.factories import member
+
+    world = build_world()
+    intruder = member(world.other.community, Role.ADMIN, username="other-admin")
+    client = Client(raise_request_exception=False)
+    client.force_login(intruder)
+    before = AuditEvent.objects.filter(community=world.own.community).count()
+    checked = 0
+    for pattern in patterns_to_check():
+        if not pattern.view_name.startswith("administration:") or not pattern.params:
+            continue
+        path = build_path(pattern, world, world.own)
+        rule = rule_for(pattern.view_name)
+        assert rule is not None
+        for method in ("GET", "POST") if rule.read else ("POST",):
+            response = (
+                client.generic(method, path) if method == "GET" else client.post(path, ADMINISTRATION_POST)
+            )
+            checked += 1
+            assert response.status_code == 404, f"{method} {path}: {response.status_code}"
+    assert checked >= 19  # every administration URL with an id
+    own = world.own
+    own["team"].refresh_from_db()
+    own["partner"].refresh_from_db()
+    own["member"].refresh_from_db()
+    assert own["team"].name != "Renamed" and own["partner"].active and own["member"].is_active
+    assert Membership.objects.get(user=own["member"], community=own.community).role == Role.AGENT
+    assert own["zone"].__class__.objects.filter(pk=own["zone"].pk, name=own["zone"].name).exists()
+    assert own["category"].__class__.objects.filter(pk=own["category"].pk).exists()
+    # The pages without ids show the intruder's own community, never this one's.
+    for name in ("users", "teams", "categories", "partners", "zones", "territory", "audit"):
+        text = body_text(
+            client.get(f"/administration/{name}/" if name != "zones" else "/administration/districts/")
+        )
+        assert "worker-poitiers-sec" not in text and "Brigade <" not in text
+    assert AuditEvent.objects.filter(community=own.community).count() == before

@@ -17,7 +17,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import Community, Role, User
-from dashboards.sharing import share_token_make
+from accounts.sharing import share_token_make
 from geo.models.imports import ImportJob
 from interventions.models import Open311Request, Photo, PhotoKind
 from interventions.models.recurrence import MissionTemplate
@@ -102,7 +102,9 @@ def build_side(*, slug: str, marker: str, crew: list[User] | None = None) -> Sid
         weekdays=[0],
         starts_on=dt.date(2025, 1, 6),
     )
-    _partner, key = partner_key_create(community=community, name=f"Appli {marker}")
+    partner, key = partner_key_create(community=community, name=f"Appli {marker}")
+    # A person of the community for the administration's user pages.
+    worker = member(community, Role.AGENT, username=f"worker-{slug}{marker}", email=f"worker@{slug}.example")
     open311 = Open311Request.objects.create(report=report)
     side = Side(
         community=community,
@@ -119,6 +121,8 @@ def build_side(*, slug: str, marker: str, crew: list[User] | None = None) -> Sid
             "import_job": job,
             "template": template,
             "open311": open311,
+            "partner": partner,
+            "member": worker,
         },
         partner_key=key,
         share_token=share_token_make(community=community),

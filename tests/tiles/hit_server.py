@@ -5,8 +5,8 @@ import httpx
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
 
+from accounts.services import api_token_create
 from tests.tiles.helpers import at, tile_of
 from tiles.hit_shortcut import TileHitShortcut
 
@@ -18,7 +18,7 @@ VOLATILE = {"date", "server", "content-security-policy"}
 
 
 def token_for(user) -> dict[str, str]:
-    return {"Authorization": f"Token {Token.objects.create(user=user).key}"}
+    return {"Authorization": f"Token {api_token_create(user=user)[1]}"}
 
 
 def session_for(user) -> dict[str, str]:

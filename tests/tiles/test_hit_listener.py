@@ -21,9 +21,8 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
-from accounts.models import Membership, Role
+from accounts.models import ApiToken, Membership, Role
 from tests.factories import InterventionFactory, member
 from tests.tiles.helpers import at
 from tests.tiles.hit_server import both_ways, get, same_answer, session_for, token_for
@@ -110,7 +109,7 @@ def test_a_change_to_the_caller_is_seen_by_the_next_request(
     headers = session_for(user) if session else token_for(user)
     remembered(base, app, cached, headers, monkeypatch)
     if change == "token deleted":
-        Token.objects.filter(user=user).delete()
+        ApiToken.objects.filter(user=user).delete()
     elif change == "user deactivated":
         user.is_active = False
         user.save()
@@ -136,6 +135,16 @@ def test_an_expired_session_is_not_answered_from_memory(server, community, cache
     Session.objects.update(expire_date=timezone.now() + dt.timedelta(seconds=2))
     remembered(base, app, cached, headers, monkeypatch)
     time.sleep(2.2)  # no write: only the clock says the session is over
+    refused_by_the_stack(base, app, cached, headers, monkeypatch)
+
+
+def test_an_expired_token_is_not_answered_from_memory(server, community, cached, monkeypatch):
+    base, app = server
+    user = member(community, Role.VIEWER)
+    headers = token_for(user)
+    ApiToken.objects.filter(user=user).update(expires_at=timezone.now() + dt.timedelta(seconds=2))
+    remembered(base, app, cached, headers, monkeypatch)
+    time.sleep(2.2)  # no write: only the clock says the token is over
     refused_by_the_stack(base, app, cached, headers, monkeypatch)
 
 
@@ -197,7 +206,7 @@ def test_a_change_that_lands_while_a_hit_is_read_is_not_trusted(server, communit
         row = read(*args, **kwargs)
         epoch = LISTENER.epoch
         with psycopg.connect(**dsn, autocommit=True) as other:
-            other.execute("DELETE FROM authtoken_token WHERE user_id = %s", [user.pk])
+            other.execute("DELETE FROM accounts_apitoken WHERE user_id = %s", [user.pk])
         deadline = time.monotonic() + 5
         while LISTENER.epoch == epoch and time.monotonic() < deadline:  # the worker's listening
             time.sleep(0.01)  # thread reads the notification before the hit is remembered
@@ -228,7 +237,7 @@ def test_with_a_trigger_missing_no_hit_is_answered_from_memory(server, community
     headers = token_for(member(community, Role.VIEWER))
     LISTENER.close()
     with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE authtoken_token DISABLE TRIGGER tiles_hit_forget")
+        cursor.execute("ALTER TABLE accounts_apitoken DISABLE TRIGGER tiles_hit_forget")
     try:
         fast, slow, served = both_ways(base, app, cached, headers)
         assert served
@@ -237,7 +246,7 @@ def test_with_a_trigger_missing_no_hit_is_answered_from_memory(server, community
         assert LISTENER.current() is None
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE authtoken_token ENABLE TRIGGER tiles_hit_forget")
+            cursor.execute("ALTER TABLE accounts_apitoken ENABLE TRIGGER tiles_hit_forget")
         LISTENER.close()  # listens again at the next hit
     remembered(base, app, cached, headers, monkeypatch)
 
@@ -255,5 +264,5 @@ def test_every_table_a_hit_is_decided_from_tells_the_workers_when_it_changes():
             "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE 'tiles\\_hit\\_forget%%'"
         )
         watched = {row[0] for row in cursor.fetchall()}
-    assert read >= {"accounts_membership", "authtoken_token", "tiles_tilecacheentry", "django_session"}
+    assert read >= {"accounts_membership", "accounts_apitoken", "tiles_tilecacheentry", "django_session"}
     assert read <= watched, f"no tiles_hit_forget trigger on {sorted(read - watched)}"

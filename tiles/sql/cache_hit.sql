@@ -4,8 +4,11 @@
 -- every other request chooses it. No row: no such member, or the tile is not cached.
 -- The bytes are sent only when the worker does not hold this version of the row already
 -- (%(held_id)s, %(held_version)s: tiles/hit_memory.py); left unread, they are not detoasted.
+-- A token's expiry comes along: a worker stops answering out of memory when it passes (no row
+-- changes then, so no notification says so).
 WITH caller AS ({caller})
 SELECT caller.role, caller.community_id, caller.password,
+       (SELECT t.expires_at FROM accounts_apitoken t WHERE t.key_hash = %(key)s::text),
        CASE WHEN e.id = %(held_id)s::bigint AND e.xmin::text = %(held_version)s::text
             THEN NULL ELSE e.data END,
        e.etag, e.features, e.id, e.xmin::text

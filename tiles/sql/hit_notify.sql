@@ -35,7 +35,7 @@ $fn$;
 -- django_session. Any change at all, even an INSERT (a new membership may be older by its
 -- created_at), makes every worker ask the database again.
 CREATE OR REPLACE TRIGGER tiles_hit_forget AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-ON authtoken_token FOR EACH STATEMENT EXECUTE FUNCTION tiles_hit_forget_callers();
+ON accounts_apitoken FOR EACH STATEMENT EXECUTE FUNCTION tiles_hit_forget_callers();
 CREATE OR REPLACE TRIGGER tiles_hit_forget AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
 ON accounts_user FOR EACH STATEMENT EXECUTE FUNCTION tiles_hit_forget_callers();
 CREATE OR REPLACE TRIGGER tiles_hit_forget AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE

@@ -1,5 +1,6 @@
-"""`manage.py create_community SLUG --name NAME (--territory PATH | --bbox minlon,minlat,maxlon,maxlat)`."""
+"""`manage.py create_community SLUG --name NAME (--territory PATH | --bbox W,S,E,N) [--no-default-categories]`."""
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -60,13 +61,24 @@ class Command(BaseCommand):
     help = "Create a community (tenant) with its territory from a polygon file or a WGS84 bounding box."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        # West of Greenwich a bbox starts with a minus: `--bbox -3.42,47.71,-3.33,47.78`. argparse
+        # takes a token for a value only if it looks like a plain negative number; this parser has
+        # no option spelt -<digit>, so any "-<digit>…" token is a value.
+        parser._negative_number_matcher = re.compile(r"^-\.?\d")  # type: ignore[attr-defined]
         parser.add_argument("slug", help="Short identifier, e.g. poitiers")
         parser.add_argument("--name", required=True, help="Display name, e.g. 'Ville de Poitiers'")
         where = parser.add_mutually_exclusive_group(required=True)
         where.add_argument(
             "--territory", type=Path, help="Polygon file (GeoPackage, GeoJSON, Shapefile…), any CRS"
         )
-        where.add_argument("--bbox", help="minlon,minlat,maxlon,maxlat in degrees (WGS84)")
+        where.add_argument(
+            "--bbox", help="minlon,minlat,maxlon,maxlat in degrees (WGS84), e.g. -3.42,47.71,-3.33,47.78"
+        )
+        parser.add_argument(
+            "--no-default-categories",
+            action="store_true",
+            help="start with no work or asset category (default: the editable French taxonomy)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         territory: GEOSGeometry
@@ -84,12 +96,22 @@ class Command(BaseCommand):
         else:
             territory = territory_from_file(options["territory"])
         try:
-            community = community_create(slug=options["slug"], name=options["name"], territory=territory)
+            community = community_create(
+                slug=options["slug"],
+                name=options["name"],
+                territory=territory,
+                default_categories=not options["no_default_categories"],
+            )
         except ValidationError as exc:
             raise CommandError(_messages(exc)) from exc
         area_km2 = community.territory.area / 1e6  # storage SRID in metres (Lambert-93 by default)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Community '{community.slug}' ({community.name}) created: {area_km2:.2f} km²."
+                f"Community '{community.slug}' ({community.name}) created: {area_km2:.2f} km², "
+                + (
+                    "no category (--no-default-categories)."
+                    if options["no_default_categories"]
+                    else "with the default work and asset categories (editable)."
+                )
             )
         )

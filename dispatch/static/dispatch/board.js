@@ -5,7 +5,7 @@
 
 import { api } from "./api.js";
 import { ZoneDraw } from "./draw.js";
-import { mapLocale } from "../js/map_locale.js";
+import { startMap } from "../js/map_start.js";
 
 const el = document.getElementById("dispatch-map");
 const T = JSON.parse(document.getElementById("dispatch-strings").textContent);
@@ -642,25 +642,10 @@ function bindPanel() {
 }
 
 async function start() {
-  const maplibregl = await import(el.dataset.maplibreUrl);
+  const { maplibregl, map } = await startMap(el, { adaptStyle: baseStyle });
   state.maplibregl = maplibregl;
-  maplibregl.setWorkerUrl(new URL(el.dataset.workerUrl, window.location.href).href);
-  const response = await fetch(el.dataset.styleUrl, { credentials: "same-origin" });
-  if (!response.ok) throw new Error(`style: HTTP ${response.status}`);
-  const style = baseStyle(await response.json());
-  const map = new maplibregl.Map({
-    container: el,
-    style,
-    bounds: style.metadata["ronde:bounds"],
-    fitBoundsOptions: { padding: 16 },
-    transformRequest: (url) => ({ url, credentials: "same-origin" }),
-    locale: mapLocale(),
-  });
   state.map = map;
   window.rondeDispatch = state; // for debugging and browser tests
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-  map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
-  map.getCanvas().setAttribute("aria-label", el.dataset.label);
   await new Promise((resolve) => map.on("load", resolve));
   addLayers(map);
   state.draw = new ZoneDraw(map, {

@@ -7,7 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Community
-from geo.io.export_queries import FORMATS, WHATS, ExportError
+from core.params import ParamError
+from geo.io.export_queries import FORMATS
+from geo.io.targets import export_target_names
 from geo.io.writers import export_prepare
 
 
@@ -16,7 +18,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--community", required=True, help="community slug")
-        parser.add_argument("--what", required=True, choices=WHATS)
+        parser.add_argument("--what", required=True, choices=export_target_names())
         parser.add_argument("--format", required=True, choices=FORMATS, dest="fmt")
         parser.add_argument(
             "--crs", help="EPSG:xxxx (default: EPSG:4326 for geojson/csv, storage SRID otherwise)"
@@ -47,7 +49,7 @@ class Command(BaseCommand):
                 crs=options["crs"],
                 filters=filters,
             )
-        except ExportError as exc:
+        except ParamError as exc:
             raise CommandError(f"--{exc.field.replace('_', '-')}: {exc.message}") from exc
         target = options["output"] or export.filename
         if target == "-":

@@ -6,7 +6,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from accounts.models import Community
-from geo.services.imports import TARGETS, geodata_import
+from geo.io.categories import read_category_map
+from geo.io.errors import ImportFileError
+from geo.io.targets import import_target_names
+from geo.services.imports import geodata_import
 
 
 def parse_map(items: list[str]) -> dict[str, str]:
@@ -28,7 +31,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path")
         parser.add_argument("--community", required=True, help="community slug")
-        parser.add_argument("--into", required=True, choices=TARGETS)
+        parser.add_argument("--into", required=True, choices=import_target_names())
         parser.add_argument("--layer", help="layer of a GeoPackage/KML, or shapefile name in a folder/zip")
         parser.add_argument(
             "--category",
@@ -44,6 +47,16 @@ class Command(BaseCommand):
         parser.add_argument("--external-id", metavar="COLUMN", help="column of stable ids: re-imports update")
         parser.add_argument("--srid", type=int, help="EPSG code of the source when the file lacks one")
         parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+        parser.add_argument(
+            "--create-categories",
+            action="store_true",
+            help="with --map category=COLUMN: create a category for each value matching no code or name",
+        )
+        parser.add_argument(
+            "--category-map",
+            metavar="FILE.csv",
+            help="'value;code' lines: the category column's values mapped to existing category codes",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         community = Community.objects.filter(slug=options["community"]).first()
@@ -56,6 +69,10 @@ class Command(BaseCommand):
             bar.n = done
             bar.refresh()
 
+        try:
+            category_map = read_category_map(options["category_map"]) if options["category_map"] else {}
+        except ImportFileError as exc:
+            raise CommandError(str(exc)) from exc
         report = geodata_import(
             community=community,
             path=options["path"],
@@ -67,6 +84,8 @@ class Command(BaseCommand):
             srid=options["srid"],
             dry_run=options["dry_run"],
             progress=progress,
+            create_categories=options["create_categories"],
+            category_map=category_map,
         )
         bar.close()
         for note in report.notes:
@@ -79,6 +98,12 @@ class Command(BaseCommand):
             f"{report.skipped} skipped, {report.repaired} repaired"
         )
         if not report.ok:
-            raise CommandError(f"{summary}; {len(report.errors)} error(s): nothing was written")
+            first = report.errors[0].describe(report.file)
+            raise CommandError(
+                f"{summary}; {len(report.errors)} error(s), first: {first}; nothing was written"
+            )
+        if report.created_categories:
+            verb = "would create" if report.dry_run else "created"
+            summary += f"; {verb} {len(report.created_categories)} categories: {', '.join(report.created_categories)}"
         prefix = "dry run, nothing written: " if report.dry_run else ""
         self.stdout.write(self.style.SUCCESS(prefix + summary))

@@ -2,7 +2,7 @@
 // layer switcher and a table of what is in view (the list alternative to the map).
 // State for people and tests: #map[data-state] is "loading", "idle" or "error";
 // #map[data-visible-layers] lists the layers drawn.
-import { mapLocale } from "../js/map_locale.js";
+import { startMap } from "../js/map_start.js";
 
 const el = document.getElementById("map");
 const status = document.getElementById("map-status");
@@ -54,22 +54,7 @@ function updateTable(map) {
 }
 
 async function start() {
-  const maplibregl = await import(el.dataset.maplibreUrl);
-  maplibregl.setWorkerUrl(new URL(el.dataset.workerUrl, window.location.href).href);
-  const response = await fetch(el.dataset.styleUrl, { credentials: "same-origin" });
-  if (!response.ok) throw new Error(`style: HTTP ${response.status}`);
-  const style = await response.json();
-  const map = new maplibregl.Map({
-    container: el,
-    style,
-    bounds: style.metadata["ronde:bounds"],
-    fitBoundsOptions: { padding: 16 },
-    transformRequest: (url) => ({ url, credentials: "same-origin" }),
-    locale: mapLocale(),
-  });
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-  map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
-  map.getCanvas().setAttribute("aria-label", el.dataset.label);
+  const { map } = await startMap(el);
 
   map.on("load", () => {
     for (const input of document.querySelectorAll("#layer-switcher input[data-layer]")) {

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 BASE = "/open311/v2"
 
 
-def post_request(client: Client, fmt: str = "json", **fields):
+def request_fields(**fields) -> dict:
+    """A POST Service Request's form fields: a tag in Poitiers centre, the partner's key."""
     lat, lon = wgs84()
     data = {
         "api_key": PARTNER_KEY,
@@ -28,6 +29,11 @@ def post_request(client: Client, fmt: str = "json", **fields):
         "long": lon,
     }
     data.update(fields)
+    return data
+
+
+def post_request(client: Client, fmt: str = "json", **fields):
+    data = request_fields(**fields)
     data = {k: v for k, v in data.items() if v is not None}
     # Django's test client form-encodes `data` with this content type, as the spec requires.
     return client.post(f"{BASE}/requests.{fmt}", form(data), content_type="application/x-www-form-urlencoded")

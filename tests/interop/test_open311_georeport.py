@@ -12,7 +12,7 @@ from georeport import GeoReport
 from interventions.models import Report
 
 from .conftest import PARTNER_KEY
-from .helpers import wgs84
+from .test_open311 import request_fields
 
 pytestmark = pytest.mark.django_db(transaction=True)
 EXTENSION = "{https://ronde.fr/ns/open311}extended_status"
@@ -27,15 +27,7 @@ PERSONAL = {
 
 
 def create(base: str, **fields: str) -> requests.Response:
-    lat, lon = wgs84()
-    data = {
-        "api_key": PARTNER_KEY,
-        "jurisdiction_id": "poitiers",
-        "service_code": "tag",
-        "lat": lat,
-        "long": lon,
-    }
-    return requests.post(f"{base}/requests.json", data={**data, **fields}, timeout=30)
+    return requests.post(f"{base}/requests.json", data=request_fields(**fields), timeout=30)
 
 
 def test_georeport_client_reads_without_a_key(live_server, community, partner, tag_service, bench_service):

@@ -44,6 +44,14 @@ def get(client: Client, token: str | None = None, **params: str):
     return client.get("/wfs/", {"SERVICE": "WFS", "VERSION": "2.0.0", **params}, **headers)
 
 
+def geojson_page(client: Client, token: str, **params: str) -> dict:
+    """GetFeature of assets-points as GeoJSON."""
+    response = get(
+        client, token, REQUEST="GetFeature", TYPENAMES="assets-points", OUTPUTFORMAT="geojson", **params
+    )
+    return json.loads(text(response))
+
+
 def type_names(capabilities: str) -> set[str]:
     root = ET.fromstring(capabilities)  # noqa: S314 - our own output
     return {el.text.split(":")[-1] for el in root.iter(f"{WFS}Name") if el.text}
@@ -91,18 +99,7 @@ def test_tenancy_and_publication(client, data, community, other_community):
 def test_get_feature_bbox_filter_paging_crs(client, token, community):
     # bbox in Lambert-93 around the 2 western columns, rows 0–1 of the grid: 4 assets.
     bbox = f"{POITIERS[0] - 50},{POITIERS[1] - 50},{POITIERS[0] + 150},{POITIERS[1] + 150},EPSG:2154"
-    page = json.loads(
-        text(
-            get(
-                client,
-                token,
-                REQUEST="GetFeature",
-                TYPENAMES="assets-points",
-                BBOX=bbox,
-                OUTPUTFORMAT="geojson",
-            )
-        )
-    )
+    page = geojson_page(client, token, BBOX=bbox)
     assert page["numberMatched"] == 4
     # FES 2.0 filter on a property.
     fes = (
@@ -110,35 +107,12 @@ def test_get_feature_bbox_filter_paging_crs(client, token, community):
         "<fes:ValueReference>category</fes:ValueReference><fes:Literal>wall</fes:Literal>"
         "</fes:PropertyIsEqualTo></fes:Filter>"
     )
-    walls = json.loads(
-        text(
-            get(
-                client,
-                token,
-                REQUEST="GetFeature",
-                TYPENAMES="assets-points",
-                FILTER=fes,
-                OUTPUTFORMAT="geojson",
-            )
-        )
-    )
+    walls = geojson_page(client, token, FILTER=fes)
     assert walls["numberMatched"] == 4 and {f["properties"]["category"] for f in walls["features"]} == {
         "wall"
     }
     # Paging: 12 assets, 5 a page, the third page holds 2.
-    third = json.loads(
-        text(
-            get(
-                client,
-                token,
-                REQUEST="GetFeature",
-                TYPENAMES="assets-points",
-                COUNT="5",
-                STARTINDEX="10",
-                OUTPUTFORMAT="geojson",
-            )
-        )
-    )
+    third = geojson_page(client, token, COUNT="5", STARTINDEX="10")
     assert third["numberMatched"] == 12 and third["numberReturned"] == 2
     # GML 3.2 in WGS 84 (urn form: latitude first).
     gml = text(

@@ -6,10 +6,12 @@ PY := $(VENV)/bin/python
 PG_DIR := var/pg
 RONDE_PG_PORT ?= 54329
 export RONDE_PG_PORT
+REPLICA_DIR := var/pg-replica
+RONDE_PG_REPLICA_PORT ?= 54330
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench db stop setup system venv vendor messages lock migrate seed clean backup restore
+.PHONY: run test bench db replica ha stop setup system venv vendor messages lock migrate seed clean backup restore
 
 ## Everything a fresh Debian/Ubuntu machine needs, only what is missing.
 setup: system venv vendor messages
@@ -40,7 +42,21 @@ messages: venv
 db: system
 	@if [ -z "$$DATABASE_URL" ]; then scripts/pg.sh start $(PG_DIR) $(RONDE_PG_PORT); fi
 
+## A streaming read replica of the project's own cluster (hot standby, port below). Point
+## DATABASE_REPLICA_URL at it for lag-tolerant reads (docs/scaling.md).
+replica: db
+	@scripts/replica.sh start $(REPLICA_DIR) $(RONDE_PG_REPLICA_PORT) $(RONDE_PG_PORT)
+	@echo "replica: DATABASE_REPLICA_URL=postgis://ronde@127.0.0.1:$(RONDE_PG_REPLICA_PORT)/ronde"
+
+## Automatic failover: a pg_auto_failover formation (monitor + primary + standby) on loopback
+## ports from RONDE_HA_PORT; prints the multi-host DATABASE_URL to run Ronde with.
+RONDE_HA_PORT ?= 54340
+ha: system venv
+	@scripts/ha.sh start var/ha $(RONDE_HA_PORT)
+
 stop:
+	@[ ! -d var/ha ] || scripts/ha.sh stop var/ha
+	@[ ! -d $(REPLICA_DIR) ] || scripts/replica.sh stop $(REPLICA_DIR)
 	@scripts/pg.sh stop $(PG_DIR)
 
 migrate: setup db

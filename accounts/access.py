@@ -139,6 +139,7 @@ RULES: dict[str, Rule] = {
     "asset-detail": api(update=ADMINS, delete=ADMINS),
     "asset-category-list": api(),
     "asset-category-detail": api(),
+    "address-search": Rule(read=MEMBERS, note="addresses and streets of the caller's community"),
     "zone-list": api(create=ADMINS),
     "zone-detail": api(update=ADMINS, delete=ADMINS),
     "category-list": api(),

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Membership, Role
 from accounts.permissions import request_membership
+from geo.selectors import walking_network
 from interventions.models import Category, Mission
 from interventions.services.photos import max_bytes
 
@@ -103,6 +104,8 @@ class MissionDetailView(AgentAPIView):
             "distance_m": getattr(mission, "distance_m", None),
             "depot": lonlat(mission.team.depot),
             "stops": [stop_json(s) for s in stops],
+            # Shipped with the mission so "Go there" draws a walking route offline.
+            "network": walking_network(community=m.community, zone=mission.zone),
         }
         return Response(payload)
 

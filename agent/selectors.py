@@ -8,7 +8,7 @@ from django.contrib.gis.geos import Point
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import Community, User
-from interventions.models import Intervention, Mission, MissionStatus, MissionStop, Report
+from interventions.models import Intervention, Mission, MissionStatus, MissionStop, Report, job_address
 
 from .models import InterventionAlias, MissionDelivery
 
@@ -23,6 +23,10 @@ class StopView:
     intervention: Intervention | None
     report: Report | None
     status: str
+
+    @property
+    def address(self) -> str:
+        return job_address(self.intervention, self.report)
 
     @property
     def geom(self) -> Point:

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
+from django.utils.formats import date_format
 from rest_framework import serializers
 
 from geo.models import Support
@@ -140,7 +141,9 @@ def photo_json(photo: Photo) -> dict[str, Any]:
 def mission_summary_json(mission: Mission) -> dict[str, Any]:
     return {
         "id": mission.pk,
-        "name": str(mission),
+        # An unnamed mission: its team and day in the page's language ("Brigade 2 · samedi
+        # 5 décembre"), not the model's ISO date.
+        "name": mission.name or f"{mission.team.name} · {date_format(mission.date, 'l j F')}",
         "date": mission.date.isoformat(),
         "status": mission.status,
         "team": mission.team.name,
@@ -161,8 +164,10 @@ def stop_json(stop: StopView) -> dict[str, Any]:
         "status": stop.status,
         "category": category.name,
         "position": lonlat(stop.geom),
-        "address": report.address if report else "",
+        "address": stop.address,
         "description": report.description if report else (intervention.notes if intervention else ""),
+        # What is already recorded, so a stop re-opened on any device resumes where it was.
+        "recorded": recorded_json(intervention),
         # Defaults for the recording form: the intervention's values, else the report's.
         "defaults": {
             "support": (intervention.support if intervention else "") or (report.support if report else ""),
@@ -172,6 +177,24 @@ def stop_json(stop: StopView) -> dict[str, Any]:
             "surface_m2": str(intervention.surface_m2) if intervention and intervention.surface_m2 else "",
             "method": intervention.method if intervention else "",
             "product": intervention.product if intervention else "",
+            "notes": intervention.notes if intervention else "",
+            "not_done_reason": intervention.not_done_reason if intervention else "",
+            "started_at": intervention.started_at.isoformat()
+            if intervention and intervention.started_at
+            else None,
+            "ended_at": intervention.ended_at.isoformat() if intervention and intervention.ended_at else None,
             "priority": subject.priority,
         },
     }
+
+
+def recorded_json(intervention: Intervention | None) -> dict[str, Any]:
+    """Photos on the server per kind (prefetched by mission_stops) and whether the form was filled."""
+    photos = {"before": 0, "after": 0}
+    if intervention is None:
+        return {"photos": photos, "form": False}
+    for photo in intervention.photos.all():
+        if photo.kind in photos:
+            photos[photo.kind] += 1
+    filled = bool(intervention.method or intervention.surface_m2 or intervention.notes.strip())
+    return {"photos": photos, "form": filled}

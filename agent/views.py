@@ -33,6 +33,8 @@ SHELL_STATIC = [
     "agent/map.js",
     "agent/photos.js",
     "js/map_locale.js",  # imported by agent/map.js
+    "geo/address_search.js",  # the search box (geo/_address_search.html)
+    "geo/address_search.css",
     "vendor/maplibre-gl/maplibre-gl.mjs",
     "vendor/maplibre-gl/maplibre-gl-shared.mjs",
     "vendor/maplibre-gl/maplibre-gl-worker.mjs",

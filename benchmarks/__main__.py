@@ -1,17 +1,39 @@
 """`python -m benchmarks [NAME ...]`: run the benchmark modules (all of them by default).
 
 A benchmark is a module benchmarks/<name>.py with a `run()` function that prints its figures.
+Each line a benchmark prints with a verdict (`met`, `NOT met`, `OK`, `OVER TARGET`) is
+repeated in a summary at the end, so a whole `make bench` says which targets hold.
 """
 
 import importlib
 import pkgutil
+import re
 import sys
 import time
 import traceback
 from pathlib import Path
 from types import ModuleType
+from typing import TextIO, cast
 
 NOT_BENCHMARKS = {"harness", "__main__"}
+VERDICT = re.compile(r"\b(?:NOT met|met|OVER TARGET)\b|→ OK\b")
+
+
+class _Verdicts:
+    """stdout, remembering the lines that carry a verdict (per benchmark)."""
+
+    def __init__(self, stream: TextIO):
+        self.stream, self.name, self._partial = stream, "", ""
+        self.lines: list[tuple[str, str]] = []
+
+    def write(self, text: str) -> int:
+        self._partial += text
+        *done, self._partial = self._partial.split("\n")
+        self.lines += [(self.name, line.strip()) for line in done if VERDICT.search(line)]
+        return self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
 
 
 def discover() -> dict[str, ModuleType]:
@@ -33,7 +55,10 @@ def main(argv: list[str]) -> int:
         print(f"Unknown benchmark(s): {', '.join(unknown)}. Available: {', '.join(available)}.")
         return 2
     failed = []
+    verdicts = _Verdicts(sys.stdout)
+    sys.stdout = cast(TextIO, verdicts)
     for name in names:
+        verdicts.name = name
         print(f"\n=== benchmark {name}", flush=True)
         started = time.monotonic()
         try:
@@ -42,6 +67,11 @@ def main(argv: list[str]) -> int:
             traceback.print_exc()
             failed.append(name)
         print(f"=== {name}: {time.monotonic() - started:.0f} s", flush=True)
+    sys.stdout = verdicts.stream
+    if verdicts.lines:
+        print("\n=== targets")
+        for name, line in verdicts.lines:
+            print(f"{name}: {line}")
     if failed:
         print(f"\nFailed: {', '.join(failed)}")
     return 1 if failed else 0

@@ -85,6 +85,8 @@ class Tally:
         default_factory=lambda: {"tile": [], "sync": [], "dashboard": []}
     )
     errors: list[str] = field(default_factory=list)
+    # kind -> {"replica": n, "primary": n}: who answered (X-Ronde-Read-From, with replicas)
+    read_from: dict[str, dict[str, int]] = field(default_factory=dict)
     reports_ok: set[str] = field(default_factory=set)  # client UUIDs the server acknowledged
     reports_sent: int = 0  # PUTs of new reports, replays included
 
@@ -110,6 +112,9 @@ async def _timed(tally: Tally, kind: str, call) -> httpx.Response | None:
         tally.errors.append(f"{kind}: {exc!r}")
         return None
     tally.latencies[kind].append(time.perf_counter() - t0)
+    if source := response.headers.get("X-Ronde-Read-From"):
+        counts = tally.read_from.setdefault(kind, {})
+        counts[source] = counts.get(source, 0) + 1
     if response.status_code not in (200, 201, 204, 304):  # 204: an empty tile
         tally.errors.append(f"{kind} {response.request.method} {response.request.url.path}: "
                             f"{response.status_code} {response.text[:200]}")  # fmt: skip
@@ -208,8 +213,13 @@ def _count_reports(url: str, community: int) -> tuple[int, int]:
 def run() -> None:
     print(f"Seeding {N_DISPATCHERS} dispatchers, {N_AGENTS} agents, {N_VIEWERS} viewers…", flush=True)
     url, data = _prepare()
-    before, _ = _count_reports(url, data["community"])
     print(f"{USERS} users for {SECONDS:.0f} s against gunicorn ({WORKERS} workers × 4 threads) on loopback")
+    drive_and_check(url, data)
+
+
+def drive_and_check(url: str, data: dict, extra_env: dict[str, str] | None = None) -> Tally:
+    """The mixed load against one server; prints the figures, raises on errors or lost rows."""
+    before, _ = _count_reports(url, data["community"])
     # Pages need the collected, hashed static files of production settings: collected once
     # into the benchmark's own var/ directory.
     var = {"RONDE_VAR_DIR": str(VAR_DIR)}
@@ -217,7 +227,7 @@ def run() -> None:
            "DJANGO_SECRET_KEY": "benchmark-only-secret-key-not-for-production-use"}  # fmt: skip
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
                    check=True, env=env, cwd=harness.ROOT)  # fmt: skip
-    server_env = {**var, "GUNICORN_CMD_ARGS": "--threads 4 --keep-alive 75"}
+    server_env = {**var, "GUNICORN_CMD_ARGS": "--threads 4 --keep-alive 75", **(extra_env or {})}
     with harness.ronde_server(url, workers=WORKERS, extra_env=server_env) as base:
         tally, wall = asyncio.run(_drive(base, data))
     after, distinct = _count_reports(url, data["community"])
@@ -239,3 +249,4 @@ def run() -> None:
         problems.append(f"rows lost or doubled: {created} created for {len(tally.reports_ok)} keys")
     if problems:
         raise RuntimeError("; ".join(problems))
+    return tally

@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import TeamViewSet, TokenDetailView, TokenListView, TokenView
+from geo.api.search import AddressSearchView
 from geo.api.views import AssetCategoryViewSet, AssetViewSet, ZoneViewSet
 from interventions.api.missions import MissionViewSet
 from interventions.api.views import CategoryViewSet, InterventionViewSet, ReportViewSet
@@ -22,5 +23,6 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("auth/tokens/", TokenListView.as_view(), name="api-tokens"),
     path("auth/tokens/<int:token_id>/", TokenDetailView.as_view(), name="api-token-detail"),
+    path("addresses/search/", AddressSearchView.as_view(), name="address-search"),
     path("", include(router.urls)),
 ]

@@ -7,7 +7,7 @@ from typing import Any
 
 import psycopg
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 
 
 @cache
@@ -16,9 +16,14 @@ def sql_text(path: str | Path) -> str:
     return Path(path).read_text(encoding="utf-8")
 
 
-def run_sql(path: str | Path, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-    """Run the statement in `path` with %(name)s parameters; return its rows (if any)."""
-    with connection.cursor() as cursor:
+def run_sql(
+    path: str | Path, params: dict[str, Any] | None = None, *, using: str = "default"
+) -> list[tuple[Any, ...]]:
+    """Run the statement in `path` with %(name)s parameters; return its rows (if any).
+
+    `using`: the database alias (core.replicas.read_sql passes a replica's for lag-tolerant reads).
+    """
+    with connections[using].cursor() as cursor:
         cursor.execute(sql_text(path), params or {})
         return cursor.fetchall() if cursor.description else []
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from accounts.models import Community
-from core.sql import run_sql
+
+# Lag-tolerant: on a replica within RONDE_REPLICA_MAX_LAG_S when one is configured.
+from core.replicas import read_sql as run_sql
 from geo.models import Zone
 
 from .filters import Filters

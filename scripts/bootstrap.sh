@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting  # the database
   libgdal32 gdal-bin libgeos-c1v5 libproj25                      # GeoDjango's C libraries
+  postgresql-15-auto-failover pgbouncer                          # make ha; the failover and pooler tests
   osmium-tool                                                    # OSM extracts for import_streets
   nginx-light                                                    # checks deploy/nginx/ronde.conf (nginx -t) in the tests
   gettext                                                        # compile the French/English UI messages

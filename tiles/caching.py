@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 
+from core.replicas import read_connection
 from core.sql import run_sql, sql_path, sql_text
 
 from .filters import TileFilters
@@ -104,7 +105,9 @@ def tile_build(
 ) -> Tile:
     """Run the layer's one statement for tile z/x/y of a community; never touches the cache."""
     params = tile_params(layer, community_id, z, x, y, filters)
-    with connection.cursor() as cursor:
+    # A replica within the lag bound when the request allows it (core/replicas.py: a tile
+    # built there is cached on the primary only if its snapshot saw every write).
+    with read_connection().cursor() as cursor:
         cursor.execute(tile_statement(layer.id, layer.grid_at(z)), params)
         raw, n, stamp, snapshot = cursor.fetchone()
     raw = bytes(raw or b"")

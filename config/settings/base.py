@@ -2,10 +2,9 @@
 
 from pathlib import Path
 
-import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env, env_bool, env_int, env_list
+from config.env import database_config, env, env_bool, env_int, env_list, env_urls
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env("RONDE_VAR_DIR", BASE_DIR / "var"))
@@ -50,6 +49,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.security.SecurityHeadersMiddleware",  # CSP with nonces, Permissions-Policy
+    "core.replicas.ReplicaReadsMiddleware",  # lag-tolerant reads to DATABASE_REPLICA_URL
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware (accounts/cors.py)
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -91,7 +91,7 @@ TEMPLATES = [
 # Without DATABASE_URL, the project's own cluster under var/ (scripts/pg.sh, port below).
 RONDE_PG_PORT = env_int("RONDE_PG_PORT", 54329)
 DATABASE_URL = env("DATABASE_URL", f"postgis://ronde@127.0.0.1:{RONDE_PG_PORT}/ronde")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+DATABASES = {"default": database_config(DATABASE_URL, conn_max_age=60)}
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 # PostGIS functions carry high planner costs, so PostgreSQL JIT-compiles even 1,000-row bbox
 # queries: measured 33 ms of JIT on a 12 ms query. Interactive requests never gain from it.
@@ -102,6 +102,23 @@ DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c max_parallel_workers_per_gather=0"
 # Several developers/helpers may run the suite against one server at once.
 DATABASES["default"]["TEST"] = {"NAME": env("RONDE_TEST_DB", "test_ronde")}
+
+# Streaming read replicas for lag-tolerant reads (core/replicas.py, docs/scaling.md).
+for _i, _url in enumerate(env_urls("DATABASE_REPLICA_URL")):
+    DATABASES[f"replica_{_i}"] = {
+        **database_config(_url, conn_max_age=60),
+        "ENGINE": DATABASES["default"]["ENGINE"],
+        "OPTIONS": {**DATABASES["default"]["OPTIONS"], **database_config(_url).get("OPTIONS", {})},
+        "TEST": {"MIRROR": "default"},  # the suite's own replica tests add a real one
+    }
+DATABASE_ROUTERS = ["config.routers.ReadReplicaRouter"]
+# A replica more than this many seconds behind (or down) is skipped: reads go to the primary.
+RONDE_REPLICA_MAX_LAG_S = float(env("RONDE_REPLICA_MAX_LAG_S", 5))
+RONDE_REPLICA_CHECK_S = float(env("RONDE_REPLICA_CHECK_S", 1))  # per worker, per replica
+# GET/HEAD requests under these paths read from a replica; all others read the primary.
+RONDE_REPLICA_READ_PATHS = env_list(
+    "RONDE_REPLICA_READ_PATHS", "/tiles/,/ogc/,/wfs/,/dashboards/,/open311/,/geo/exports/,/map/"
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -22,7 +22,7 @@ WITH c AS NOT MATERIALIZED (  -- inlined: an index range on ended_at, read twice
     GROUP BY c.asset_id
 )
 SELECT p.asset_id, a.name, a.support, p.cleanings, p.returns, p.m2, p.last_cleaned, m.median_retag_days,
-       p.street, ST_X(pt.geom), ST_Y(pt.geom),
+       COALESCE(NULLIF(a.address, ''), p.street), ST_X(pt.geom), ST_Y(pt.geom),  -- the site's address, else its street
        (SELECT z.name FROM geo_zone AS z WHERE z.id = p.district_id)
 FROM per_site AS p
 JOIN geo_asset AS a ON a.id = p.asset_id AND a.community_id = %(community)s

@@ -38,7 +38,7 @@ WITH per_site AS (
     GROUP BY f.asset_id
 )
 SELECT p.asset_id, a.name, a.support, p.cleanings, p.returns, p.m2, p.last_cleaned, m.median_retag_days,
-       place.street, ST_X(pt.geom), ST_Y(pt.geom),
+       COALESCE(NULLIF(a.address, ''), place.street), ST_X(pt.geom), ST_Y(pt.geom),  -- the site's address, else its street
        (SELECT z.name FROM geo_zone AS z WHERE z.id = place.district_id)
 FROM chosen AS p
 CROSS JOIN LATERAL (

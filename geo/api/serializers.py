@@ -33,12 +33,13 @@ class AssetSerializer(CommunityFeatureSerializer):
             "name",
             "external_id",
             "support",
+            "address",
             "attributes",
             "geom",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        read_only_fields = ["address", "created_at", "updated_at"]
 
 
 class AssetCategorySerializer(serializers.ModelSerializer):

@@ -25,6 +25,7 @@ import pandas as pd
 import pyogrio
 import shapely
 from django.conf import settings
+from django.db import connections
 from django.db.models import QuerySet
 
 from accounts.models import Community
@@ -90,10 +91,8 @@ def export_prepare(
 
 def _attribute_types(qs: QuerySet, table: str) -> dict[str, str]:
     """One pass over the exported rows' attributes: each key and the JSON types it holds."""
-    from django.db import connection
-
     ids_sql, params = qs.order_by().values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
+    with connections[qs.db].cursor() as cursor:  # where the rows are read (a replica, maybe)
         cursor.execute(
             f"SELECT e.key, array_agg(DISTINCT jsonb_typeof(e.value)) FROM {table} t, "  # noqa: S608
             f"jsonb_each(t.attributes) e WHERE t.id IN ({ids_sql}) GROUP BY e.key ORDER BY e.key",

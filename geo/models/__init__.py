@@ -1,9 +1,12 @@
+from .addresses import Address, AddressField, StreetName, StreetNameSource
 from .assets import Asset, AssetCategory, AssetKind, Support
 from .imports import ImportJob, ImportStatus, ImportTarget
 from .network import StreetKind, StreetSegment
 from .zones import Zone, ZoneKind
 
 __all__ = [
+    "Address",
+    "AddressField",
     "Asset",
     "AssetCategory",
     "AssetKind",
@@ -11,6 +14,8 @@ __all__ = [
     "ImportStatus",
     "ImportTarget",
     "StreetKind",
+    "StreetName",
+    "StreetNameSource",
     "StreetSegment",
     "Support",
     "Zone",

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Community
 
+from .addresses import AddressField
+
 
 class AssetKind(models.TextChoices):
     FURNITURE = "furniture", _("Street furniture")
@@ -53,6 +55,8 @@ class Asset(models.Model):
     name = models.CharField(_("name"), max_length=200, blank=True, default="")
     external_id = models.CharField(_("external id"), max_length=100, blank=True, default="")
     support = models.CharField(_("support"), max_length=16, choices=Support.choices, blank=True, default="")
+    # Nearest BAN address or street, filled by PostgreSQL on write (geo_fill_address trigger).
+    address = AddressField()
     # Free attributes from the source registry (material, install date, …).
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     # Point, line or polygon, storage SRID.

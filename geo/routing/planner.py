@@ -9,7 +9,7 @@ import hashlib
 import json
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ from django.contrib.gis.geos import LineString, MultiLineString
 from .graph import SNAP_TOLERANCE_M, Snap, graph_prepare, points_load, points_snap
 from .legs import route_legs
 from .matrix import cost_matrix
+from .preselect import MIN_JOBS, Candidate, preselect, refine
 from .profiles import Profile, profile_get
 from .solver import SolverJob, SolverVehicle, Visit, solve
 from .topology import topology_ensure
@@ -30,6 +31,8 @@ UNREACHABLE = "unreachable: no street of the network's main part within {tol:.0f
 # polish (measured: at 100 stops the general path at the exploration level we can afford
 # is worse, 4.1 % vs 2.9 % before the polish).
 GENERAL_PATH_MAX_JOBS = 70
+# A shift end no round reaches (s): a pre-selected round is first ordered without it.
+FREE_SHIFT_S = 10**7
 
 
 class RoutingError(ValueError):
@@ -48,6 +51,9 @@ class PlanJob:
     service_s: int
     window: tuple[int, int] | None = None
     priority: int = 0
+    # For choosing what fits before the solve (preselect.py): offensive first, older first.
+    offensive: bool = False
+    reported_at: float = 0.0  # epoch seconds
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,9 @@ def plan(
     timings: dict[str, float] = {}
     profile = profile_get(options.profile)
     network = topology_ensure(community_id=community_id)
+    tick = time.perf_counter()
+    jobs, left_in_pool = jobs_that_may_fit(jobs=jobs, options=options, profile=profile)
+    timings["preselect_s"] = time.perf_counter() - tick
     has_end = options.end is not None and not options.open_round
     # Routing points: 1 = start, 2 = end (if any), then the jobs.
     points = [options.start] + ([options.end] if has_end and options.end else []) + [(j.x, j.y) for j in jobs]
@@ -163,7 +172,7 @@ def plan(
             "end_point", f"The end is more than {SNAP_TOLERANCE_M:.0f} m from the street network."
         )
 
-    unassigned: dict[int, str] = {}
+    unassigned: dict[int, str] = dict(left_in_pool)
     end_index = 1 if has_end else 0
     routable: list[tuple[int, PlanJob]] = []
     for offset, job in enumerate(jobs):
@@ -179,13 +188,19 @@ def plan(
     distances = np.rint(finite).astype(np.int64)
     durations = np.rint(finite / profile.speed_m_s).astype(np.int64)
 
-    plan_ = _solve(profile, options, routable, distances, durations, has_end, unassigned, timings)
+    preselected = len(routable) + len(unassigned) > MIN_JOBS
+    if preselected:  # now on the streets' travel times
+        routable = _routable_that_fit(routable, durations, options, has_end, unassigned)
+    plan_ = _solve(
+        profile, options, routable, distances, durations, has_end, unassigned, timings, preselected
+    )
     tick = time.perf_counter()
     for round_ in plan_:
         round_.planned.legs = [leg.geom for leg in route_legs(pids=round_.legs_pids)]
     timings["legs_s"] = time.perf_counter() - tick
     timings["total_s"] = time.perf_counter() - clock
-    snap_by_key = {job.key: snaps[first_job + i] for i, job in enumerate(jobs)}
+    snap_by_key: dict[int, Snap | None] = dict.fromkeys(left_in_pool)
+    snap_by_key.update({job.key: snaps[first_job + i] for i, job in enumerate(jobs)})
     return Plan(
         rounds=[r.planned for r in plan_],
         unassigned=unassigned,
@@ -193,6 +208,60 @@ def plan(
         timings=timings,
         cache=new_cache,
     )
+
+
+def _candidates(jobs: list[PlanJob], options: PlanOptions) -> list[Candidate]:
+    must = set(options.previous_order or ()) | (
+        {options.fixed_first} if options.fixed_first is not None else set()
+    )
+    return [
+        Candidate(j.key, j.x, j.y, j.service_s, j.priority, j.offensive, j.reported_at, j.key in must)
+        for j in jobs
+    ]
+
+
+def _working_s(options: PlanOptions) -> int:
+    return options.shift[1] - options.shift[0] - (options.break_[2] if options.break_ else 0)
+
+
+def jobs_that_may_fit(
+    *, jobs: list[PlanJob], options: PlanOptions, profile: Profile
+) -> tuple[list[PlanJob], dict[int, str]]:
+    """The jobs worth routing (preselect.py) and the reason for each one left in the pool."""
+    working = _working_s(options)
+    kept, left = preselect(
+        candidates=_candidates(jobs, options),
+        start=options.start,
+        end=options.end if not options.open_round else None,
+        working_s=working,
+        agents=options.agents,
+        speed_m_s=profile.speed_m_s,
+    )
+    keep = set(kept)
+    return [j for j in jobs if j.key in keep], left
+
+
+def _routable_that_fit(
+    routable: list[tuple[int, PlanJob]],
+    durations: np.ndarray,
+    options: PlanOptions,
+    has_end: bool,
+    unassigned: dict[int, str],
+) -> list[tuple[int, PlanJob]]:
+    """The routable jobs that fit on the real travel times (preselect.refine); the others
+    join `unassigned` with the pool's reason."""
+    kept, left = refine(
+        candidates=_candidates([job for _, job in routable], options),
+        nodes=[index for index, _ in routable],
+        durations=durations,
+        start=0,
+        end=1 if has_end else (None if options.open_round else 0),
+        working_s=_working_s(options),
+        agents=options.agents,
+    )
+    unassigned.update(left)
+    keep = set(kept)
+    return [(index, job) for index, job in routable if job.key in keep]
 
 
 @dataclass
@@ -210,8 +279,13 @@ def _solve(
     has_end: bool,
     unassigned: dict[int, str],
     timings: dict[str, float],
+    preselected: bool = False,
 ) -> list[_Round]:
-    """VROOM on the routable jobs; fills `unassigned` with reasons; returns rounds."""
+    """VROOM on the routable jobs; fills `unassigned` with reasons; returns rounds.
+
+    A pre-selected single round (built to fit the shift, preselect.refine) is first ordered
+    as a free round (VROOM's TSP path + polish: ~1 s at 100 stops where the shift-bound
+    general path took 3–6 s), kept when it ends within the shift."""
     shift_start, shift_end = options.shift
     end_index: int | None = 1 if has_end else (None if options.open_round else 0)
     by_id = {n + 1: (index, job) for n, (index, job) in enumerate(routable)}
@@ -247,15 +321,36 @@ def _solve(
     if options.previous_order is not None and len(vehicles) == 1:
         id_of_key = {job.key: sid for sid, (_, job) in by_id.items()}
         incumbent = [id_of_key[key] for key in options.previous_order if key in id_of_key]
-    result = solve(
-        durations=durations,
-        distances=distances,
-        jobs=solver_jobs,
-        vehicles=vehicles,
-        general_path=general,
-        incumbent=incumbent,
-    )
-    timings["solve_s"] = result.seconds
+    result = None
+    started = time.perf_counter()
+    if (
+        preselected
+        and len(vehicles) == 1
+        and options.break_ is None
+        and not any(j.window for j in solver_jobs)
+    ):
+        free = [replace(vehicles[0], shift=(vehicles[0].shift[0], vehicles[0].shift[0] + FREE_SHIFT_S))]
+        trial = solve(
+            durations=durations,
+            distances=distances,
+            jobs=solver_jobs,
+            vehicles=free,
+            general_path=general,
+            incumbent=incumbent,
+        )
+        ends = [visit.arrival for visit in trial.routes.get(0, []) if visit.kind == "end"]
+        if not trial.unassigned and ends and ends[-1] <= shift_end:
+            result = trial
+    if result is None:
+        result = solve(
+            durations=durations,
+            distances=distances,
+            jobs=solver_jobs,
+            vehicles=vehicles,
+            general_path=general,
+            incumbent=incumbent,
+        )
+    timings["solve_s"] = time.perf_counter() - started
     for sid in result.unassigned:
         index, job = by_id[sid]
         unassigned[job.key] = _why_unassigned(index, job, durations, options, end_index)

@@ -15,6 +15,7 @@ from django.db.models import Sum
 from accounts.models import Community
 from core.sql import run_sql, sql_text
 from geo.io.streets import read_streets, split_ways
+from geo.services.addresses import street_names_refresh
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"  # geo/sql/
 COPY_STAGING = "COPY streets_staging (idx, external_id, name, highway, kind, oneway, geom) FROM STDIN"
@@ -108,6 +109,8 @@ def street_network_import(
         if dry_run or report.kept == 0:
             # Nothing inside the territory: keep the network the community already has.
             transaction.set_rollback(True)
+    if not dry_run and report.kept:
+        street_names_refresh(community=community)  # the search box finds the new streets
     if progress:
         progress(total, total)
     return report

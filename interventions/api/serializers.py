@@ -80,6 +80,7 @@ class InterventionSerializer(CommunityFeatureSerializer):
             "mission",
             "team",
             "agents",
+            "address",
             "support",
             "surface_m2",
             "method",
@@ -96,7 +97,7 @@ class InterventionSerializer(CommunityFeatureSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        read_only_fields = ["address", "created_at", "updated_at"]
         extra_kwargs = {
             "client_uuid": {"validators": []},
             # m², > 0 (also a database constraint).

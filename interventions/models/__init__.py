@@ -1,6 +1,6 @@
 from .categories import Category
 from .interventions import Intervention, InterventionStatus, Method, NotDoneReason
-from .missions import Mission, MissionStatus, MissionStop, RoutingProfile, StopStatus
+from .missions import Mission, MissionStatus, MissionStop, RoutingProfile, StopStatus, job_address
 from .partners import Open311Request, PartnerApiKey
 from .photos import Photo, PhotoKind, PhotoThumbnail
 from .recurrence import MissionOccurrence, MissionTemplate, Weekday
@@ -28,4 +28,5 @@ __all__ = [
     "RoutingProfile",
     "StopStatus",
     "Weekday",
+    "job_address",
 ]

@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Community, Team
-from geo.models import Asset, Support
+from geo.models import AddressField, Asset, Support
 
 from .categories import Category
 from .reports import Report
@@ -66,6 +66,8 @@ class Intervention(models.Model):
     )
     agents = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="interventions")
     support = models.CharField(_("support"), max_length=16, choices=Support.choices, blank=True, default="")
+    # Nearest BAN address or street, filled by PostgreSQL on write (geo_fill_address trigger).
+    address = AddressField()
     surface_m2 = models.DecimalField(_("surface (m²)"), max_digits=8, decimal_places=2, null=True, blank=True)
     method = models.CharField(_("method"), max_length=16, choices=Method.choices, blank=True, default="")
     product = models.CharField(_("product"), max_length=120, blank=True, default="")

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GistIndex
@@ -124,6 +126,11 @@ class MissionStop(models.Model):
     window_start = models.TimeField(_("not before"), null=True, blank=True)
     window_end = models.TimeField(_("not after"), null=True, blank=True)
     service_s = models.PositiveIntegerField(_("time on site (s)"), default=1800)
+    # True while this stop books its job: the mission is active (draft, dispatched, in
+    # progress, not deleted) and the optimiser kept the stop. A job is booked at most once
+    # (constraints below); a dropped stop (unassigned) leaves its job in the pool.
+    # Kept by interventions.services.missions (mission_stops_hold).
+    holds_job = models.BooleanField(_("books its job"), default=True, editable=False)
     planned_arrival = models.DateTimeField(_("planned arrival"), null=True, blank=True)
     planned_departure = models.DateTimeField(_("planned departure"), null=True, blank=True)
     # The leg that arrives at this stop: metres on the network / seconds of travel.
@@ -155,6 +162,17 @@ class MissionStop(models.Model):
                 condition=Q(report__isnull=False),
                 name="mission_stop_report_once",
             ),
+            # A job is planned in at most one active mission (issue 18).
+            models.UniqueConstraint(
+                fields=["intervention"],
+                condition=Q(holds_job=True, intervention__isnull=False),
+                name="mission_stop_intervention_one_active",
+            ),
+            models.UniqueConstraint(
+                fields=["report"],
+                condition=Q(holds_job=True, intervention__isnull=True, report__isnull=False),
+                name="mission_stop_report_one_active",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=StopStatus.values), name="mission_stop_status_valid"
             ),
@@ -168,3 +186,16 @@ class MissionStop(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mission} #{self.sequence}"
+
+    @property
+    def address(self) -> str:
+        """Where to go, for people: the intervention's address, else the report's (both
+        written, or computed from the BAN and street names by geo_fill_address)."""
+        return job_address(self.intervention, self.report)
+
+
+def job_address(intervention: Any, report: Any) -> str:
+    """The address of a job: its intervention's, else (or if empty) its report's."""
+    return (intervention.address if intervention is not None else "") or (
+        report.address if report is not None else ""
+    )

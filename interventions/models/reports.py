@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Community
-from geo.models import Asset, Support
+from geo.models import AddressField, Asset, Support
 
 from .categories import Category
 
@@ -38,7 +38,7 @@ class Report(models.Model):
         _("source"), max_length=16, choices=ReportSource.choices, default=ReportSource.STAFF
     )
     description = models.TextField(_("description"), blank=True, default="")
-    address = models.CharField(_("address"), max_length=300, blank=True, default="")
+    address = AddressField()
     support = models.CharField(_("support"), max_length=16, choices=Support.choices, blank=True, default="")
     offensive = models.BooleanField(_("offensive content"), default=False)
     priority = models.PositiveSmallIntegerField(_("priority"), default=2)  # 1 urgent … 3 low

@@ -314,3 +314,17 @@ def test_a_resumed_stop_keeps_the_notes_and_start_time_recorded_before(field):
     assert put_intervention(field.client, key, later).json()["applied"] is True
     stored.refresh_from_db()
     assert stored.notes == "Done, owner told" and stored.started_at == started and stored.status == "done"
+
+
+def test_the_mission_carries_its_walking_network_and_only_its_own(field):
+    from tests.factories import CommunityFactory
+    from tests.geo.routing_grids import grid
+
+    grid(field.community, n=2, step=100.0)  # 12 segments inside the zone
+    grid(CommunityFactory(), n=2, step=100.0)
+    body = field.client.get(f"/agent/api/missions/{field.mission.pk}/").json()
+    edges = body["network"]["edges"]
+    assert len(edges) == 12 and body["network"]["truncated"] is False
+    length, coords = edges[0]
+    assert length == pytest.approx(100.0, abs=0.1)
+    assert all(-1 < lon < 1 and 46 < lat < 47 for lon, lat in coords)  # EPSG:4326, Poitiers

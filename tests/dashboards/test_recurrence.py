@@ -256,3 +256,16 @@ def test_a_years_previous_period_is_last_year(community, history):
     assert comparison.previous == comparison.last_year == direct
     assert direct.cleanings == 6 and comparison.current.cleanings == 0  # every removal of the history
     assert comparison.previous is not comparison.last_year  # independent objects for the page
+
+
+def test_a_hotspot_is_named_by_its_sites_address(community, history):
+    from geo.services.addresses import addresses_backfill
+    from tests.factories import AddressFactory
+
+    StreetSegmentFactory(community=community, name="Rue des Arènes")  # along site A (0–100 m east)
+    site = history["a"]
+    AddressFactory(community=community, number=14, street="Rue des Arènes", geom=site.geom.point_on_surface)
+    addresses_backfill(community=community)  # as import_addresses does after loading
+    fresh(community)
+    top = hotspots(community=community, filters=JANUARY, limit=2)
+    assert top[0].site_id == site.pk and top[0].street == "14 Rue des Arènes"

@@ -6,7 +6,7 @@ import factory
 from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
 
 from accounts.models import Community, Membership, Role, Team, User
-from geo.models import Asset, AssetCategory, AssetKind, StreetSegment, Zone
+from geo.models import Address, Asset, AssetCategory, AssetKind, StreetSegment, Zone
 from interventions.models import Category, Intervention, Mission, Report
 
 POITIERS = (497_000.0, 6_613_000.0)  # Poitiers centre, Lambert-93
@@ -104,6 +104,37 @@ class StreetSegmentFactory(factory.django.DjangoModelFactory):
     # 100 m eastwards from the centre.
     geom = factory.LazyFunction(lambda: LineString(POITIERS, (POITIERS[0] + 100, POITIERS[1]), srid=2154))
     length_m = factory.LazyAttribute(lambda o: o.geom.length)
+
+
+def street_key(street: str, insee: str) -> str:
+    """Address.street_key as import_addresses writes it (the database's geo_street_key)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT geo_street_key(%s)", [street])
+        return f"{cursor.fetchone()[0]}|{insee}"
+
+
+class AddressFactory(factory.django.DjangoModelFactory):
+    """A BAN address; after creating some, geo.services.addresses.street_names_refresh()
+    makes their streets searchable."""
+
+    class Meta:
+        model = Address
+
+    community = factory.SubFactory(CommunityFactory)
+    number = 1
+    street = "Rue de la Cathédrale"
+    postcode = "86000"
+    commune = "Poitiers"
+    insee = "86194"
+    ban_id = factory.LazyAttribute(
+        lambda o: f"{o.insee}_{abs(hash(o.street)) % 10000:04d}_{o.number:05d}{o.suffix}"
+    )
+    label = factory.LazyAttribute(lambda o: f"{o.number}{' ' + o.suffix if o.suffix else ''} {o.street}")
+    street_key = factory.LazyAttribute(lambda o: street_key(o.street, o.insee))
+    geom = factory.LazyFunction(lambda: Point(*POITIERS, srid=2154))
+    suffix = ""
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):

@@ -3,13 +3,14 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.gis.geos import Point
 from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Role
 from interventions.models import Open311Request, Report
 from interventions.open311.services import partner_key_ensure
-from tests.factories import POITIERS, CategoryFactory, ReportFactory
+from tests.factories import POITIERS, AddressFactory, CategoryFactory, ReportFactory
 
 from .conftest import PARTNER_KEY
 from .helpers import wgs84, xml
@@ -376,3 +377,20 @@ def test_the_dispatcher_role_sees_open311_reports_through_the_api(
     assert response.status_code == 200
     ids = [str(f["id"]) for f in response.json()["features"]]
     assert created["service_request_id"] in ids
+
+
+def test_a_request_posted_without_address_gets_its_ban_address(client_, community, partner, tag_service):
+    AddressFactory(
+        community=community,
+        number=12,
+        street="Rue Carnot",
+        geom=Point(POITIERS[0] + 10, POITIERS[1], srid=2154),  # 10 m from where the citizen stood
+    )
+    lat, lon = wgs84(*POITIERS)
+    response = post_request(client_, lat=lat, long=lon)
+    assert response.status_code == 200, response.content
+    [created] = response.json()
+    [body] = client_.get(
+        f"{BASE}/requests/{created['service_request_id']}.json", {"api_key": PARTNER_KEY}
+    ).json()
+    assert body["address"] == "12 Rue Carnot"

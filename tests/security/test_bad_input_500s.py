@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
-from rest_framework.authtoken.models import Token
 
+from accounts.services import api_token_create
 from tests.security.world import World, build_world
 from tests.tiles.hit_server import session_for
 
@@ -300,7 +300,7 @@ def send(live_server: Any, world: World, case: Case) -> httpx.Response:
     elif case.who.startswith("session:"):
         headers |= session_for(world.users[case.who.split(":", 1)[1]])
     else:
-        headers["Authorization"] = f"Token {Token.objects.get_or_create(user=world.users[case.who])[0].key}"
+        headers["Authorization"] = f"Token {api_token_create(user=world.users[case.who])[1]}"
     request: dict[str, Any] = {"params": params, "headers": headers, "timeout": 60}
     if case.json_body is not None:
         request |= {

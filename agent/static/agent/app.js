@@ -1,8 +1,8 @@
 // Ronde field app: missions → ordered stops (list first, map second) → record an
 // intervention in a few steps; report a new tag; everything goes through the outbox.
-import { get, put } from "./db.js";
+import { get, getAll, put } from "./db.js";
 import * as outbox from "./outbox.js";
-import { bearingDeg, compass, currentPosition, distanceM, formatDistance, geoUri, onPosition, watchPosition, webMapUrl } from "./geo.js";
+import { bearingDeg, buildGraph, compass, currentPosition, distanceM, formatDistance, geoUri, onPosition, walkTo, walkTree, watchPosition } from "./geo.js";
 import { TILE_CAP, precacheTiles, showMissionMap } from "./map.js";
 import { downscale } from "./photos.js";
 
@@ -17,7 +17,14 @@ export const formatNumber = (x, digits = 2) => new Intl.NumberFormat(LANG, { max
 const app = document.getElementById("app");
 outbox.configure({ api: CONFIG.api });
 
-const fill = (text, params) => text.replace(/%\((\w+)\)s/g, (_, k) => String(params[k] ?? ""));
+// French typography: a no-break space before ":" ";" "!" "?" (some translations have a plain
+// space or none), so a label never ends a line with its colon on the next one.
+const FRENCH = LANG.startsWith("fr");
+export const typo = (text) => (FRENCH ? text.replace(/(\S)[ \u00a0]?([:;!?])(?=\s|$)/g, "$1\u00a0$2") : text);
+const fill = (text, params) => typo(text.replace(/%\((\w+)\)s/g, (_, k) => String(params[k] ?? "")));
+// "samedi 6 décembre" for an ISO day (read as a local date, not UTC midnight).
+const DAY = new Intl.DateTimeFormat(LANG, { weekday: "long", day: "numeric", month: "long" });
+export const formatDay = (iso) => { const [y, m, d] = iso.split("-").map(Number); return DAY.format(new Date(y, m - 1, d)); };
 export function t(msgid, params = {}) {
   return fill(STRINGS[msgid] || msgid, params);
 }
@@ -48,7 +55,8 @@ function announce(text) {
 }
 
 function render(title, ...content) {
-  app.replaceChildren(h("h1", { tabindex: "-1", id: "screen-title" }, title), ...content);
+  // Nested arrays (a heading and its list) are flattened: never "[object HTMLHeadingElement]".
+  app.replaceChildren(h("h1", { tabindex: "-1", id: "screen-title" }, title), ...content.flat(Infinity).filter((c) => c !== "" && c !== null && c !== undefined && c !== false));
   app.dataset.ready = "true";
   document.title = `${title} · Ronde`;
   document.getElementById("screen-title").focus();
@@ -73,10 +81,47 @@ async function fetchJson(path, storeKey) {
 }
 
 const workKey = (missionId, stopKey) => `${missionId}:${stopKey}`;
+const STEPS = ["start", "before", "form", "after", "done"];
+
+// Where a stop stands on the server (another device, or this one after its store was
+// cleared): done/not done → the summary; in progress → the first step not yet recorded.
+function serverStep(stop) {
+  const rec = stop.recorded || { photos: { before: 0, after: 0 }, form: false };
+  if (stop.status === "done" || stop.status === "not_done") return "done";
+  if (stop.status !== "in_progress") return "start";
+  if (rec.photos.after || rec.form) return "after";
+  return rec.photos.before ? "form" : "before";
+}
+
+// The device's copy of a stop's work, merged with what the server already has: the
+// furthest step, the larger photo count per kind, and no value the server has is
+// replaced by an empty one (a reload must never erase what an earlier step recorded).
 async function loadWork(missionId, stop) {
-  return (await get("work", workKey(missionId, stop.key))) || {
-    key: workKey(missionId, stop.key), uuid: stop.client_uuid || outbox.uuid(), step: "start",
-    values: { ...stop.defaults }, photos: { before: 0, after: 0 }, status: stop.status,
+  const key = workKey(missionId, stop.key);
+  let work = await get("work", key);
+  if (!work && (stop.intervention_id || stop.client_uuid)) {
+    // The stop's key changed (re-planned): the same intervention under its old key.
+    const all = await getAll("work");
+    const same = all.find((w) => (stop.client_uuid && w.uuid === stop.client_uuid) || (stop.intervention_id && w.intervention_id === stop.intervention_id));
+    if (same) work = { ...same, key };
+  }
+  const rec = stop.recorded || { photos: { before: 0, after: 0 } };
+  const fromServer = Object.fromEntries(Object.entries(stop.defaults || {}).filter(([, v]) => v !== "" && v !== null && v !== undefined && v !== false));
+  if (!work) {
+    return {
+      key, uuid: stop.client_uuid || outbox.uuid(), intervention_id: stop.intervention_id, step: serverStep(stop),
+      values: { ...fromServer }, photos: { before: rec.photos.before, after: rec.photos.after },
+      status: stop.status === "in_progress" || stop.status === "done" || stop.status === "not_done" ? stop.status : undefined,
+    };
+  }
+  const values = { ...work.values };
+  for (const [k, v] of Object.entries(fromServer)) if (values[k] === "" || values[k] === null || values[k] === undefined) values[k] = v;
+  // The agent's own navigation on this device wins (they may have gone back a step), unless
+  // this device never got past "start" and another one did.
+  const step = work.step === "start" ? serverStep(stop) : work.step;
+  return {
+    ...work, values, step, intervention_id: work.intervention_id || stop.intervention_id,
+    photos: { before: Math.max(work.photos.before, rec.photos.before), after: Math.max(work.photos.after, rec.photos.after) },
   };
 }
 
@@ -87,35 +132,57 @@ async function missionsScreen() {
   const today = data.today;
   const item = (m) => h("li", { class: "card mission-card" },
     h("a", { href: `#/m/${m.id}`, "data-mission-id": m.id, class: "block-link" }, m.name),
-    h("p", {}, `${m.date} · ${m.team}`, m.status === "cancelled" ? h("strong", { class: "error" }, ` · ${t("Cancelled")}`) : ""));
+    h("p", {}, h("time", { datetime: m.date }, formatDay(m.date)), ` · ${m.team}`, m.status === "cancelled" ? h("strong", { class: "error" }, ` · ${t("Cancelled")}`) : ""));
   const todays = data.missions.filter((m) => m.date === today);
   const coming = data.missions.filter((m) => m.date > today);
   render(t("My missions"),
     offline ? h("p", { class: "notice" }, t("Mission list saved on this device (offline).")) : "",
     h("h2", {}, t("Today")),
-    todays.length ? h("ul", { class: "cards" }, todays.map(item)) : h("p", {}, t("No mission for today or the coming days.")),
-    coming.length ? [h("h2", {}, t("Coming")), h("ul", { class: "cards" }, coming.map(item))] : "",
+    todays.length ? h("ul", { class: "cards", id: "missions-today" }, todays.map(item))
+      : h("p", {}, coming.length ? t("No mission today.") : t("No mission for today or the coming days.")),
+    coming.length ? [h("h2", {}, t("Coming")), h("ul", { class: "cards", id: "missions-coming" }, coming.map(item))] : "",
     h("p", {}, h("a", { href: "#/report", class: "button", id: "report-link" }, t("Report a new tag"))),
   );
+}
+
+// The walking graph of the mission open on screen, and the shortest-path tree from where the
+// agent stands (recomputed when they move): every distance shown is along the streets.
+let walking = { missionId: null, graph: null, tree: null, at: null };
+function useMissionNetwork(mission) {
+  if (walking.missionId !== mission.id) {
+    walking = { missionId: mission.id, graph: mission.network && mission.network.edges.length ? buildGraph(mission.network) : null, tree: null, at: null };
+  }
+}
+function walkFromHere(position) {
+  const me = currentPosition();
+  if (!me || !walking.graph) return null;
+  if (walking.at !== me.lonlat) walking = { ...walking, tree: walkTree(walking.graph, me.lonlat), at: me.lonlat };
+  return walkTo(walking.tree, position);
 }
 
 function distanceText(position) {
   const me = currentPosition();
   if (!me || !position) return t("Position unknown");
-  return t("%(d)s away, towards %(b)s", { d: formatDistance(distanceM(me.lonlat, position), LANG), b: t(compass(bearingDeg(me.lonlat, position))) });
+  const b = t(compass(bearingDeg(me.lonlat, position)));
+  const walk = walkFromHere(position);
+  if (walk) return t("%(d)s on foot, towards %(b)s", { d: formatDistance(walk.lengthM, LANG), b });
+  return t("%(d)s away, towards %(b)s", { d: formatDistance(distanceM(me.lonlat, position), LANG), b });
 }
 
-function goThere(stop) {
+function goThere(stop, missionId, withDistance = true) {
   const label = `${stop.sequence || ""} ${stop.category}`.trim();
   return h("div", { class: "go-there" },
-    h("a", { href: geoUri(stop.position, label), class: "button primary", "data-go": "geo" }, t("Go there")),
-    h("a", { href: webMapUrl(stop.position), class: "button", rel: "noopener", target: "_blank", "data-go": "web" }, t("Open in the browser map")),
-    h("p", { class: "distance", "data-position": stop.position.join(",") }, distanceText(stop.position)));
+    // In the app, offline: the walking route on the mission map.
+    h("a", { href: `#/m/${missionId}/go/${stop.key}`, class: "button primary", "data-go": "app" }, t("Go there")),
+    h("a", { href: geoUri(stop.position, label), class: "button", "data-go": "geo" }, t("Open in the maps app")),
+    withDistance ? h("p", { class: "distance", "data-position": stop.position.join(",") }, distanceText(stop.position)) : "");
 }
 
-async function missionScreen(id) {
+async function missionScreen(id, goKey = null) {
   const { data: mission, offline, notFound } = await fetchJson(`missions/${id}/`, `m${id}`);
   if (!mission) { render(t("Mission not found on this device."), h("p", {}, h("a", { href: "#/" }, t("Back to missions")))); return; }
+  useMissionNetwork(mission);
+  const target = goKey ? mission.stops.find((s) => s.key === goKey) : null;
   const works = await Promise.all(mission.stops.map((s) => loadWork(id, s)));
   const list = h("ol", { class: "stops", id: "stops" }, mission.stops.map((stop, i) => {
     const status = works[i].status || stop.status;
@@ -125,24 +192,40 @@ async function missionScreen(id) {
         h("a", { href: `#/m/${id}/s/${stop.key}`, class: "block-link stop-open" }, `${stop.category}${stop.address ? ` — ${stop.address}` : ""}`),
         h("span", { class: `badge status-${status}` }, statusLabel(status))),
       stop.description ? h("p", {}, stop.description) : "",
-      goThere(stop));
+      goThere(stop, id));
   }));
   const mapBox = h("div", { class: "map", id: "mission-map", role: "region", "aria-label": t("Map") });
   render(mission.name,
     h("p", {}, h("a", { href: "#/" }, t("Back to missions"))),
     mission.status === "cancelled" ? h("p", { class: "message error", role: "alert" }, t("Mission cancelled: work you record is kept and flagged to the dispatcher.")) : "",
+    target ? h("p", { id: "walk-status", class: "notice", "aria-live": "polite" }) : "",
+    target ? mapBox : "",
     h("h2", {}, t("Stops")), list,
-    h("h2", {}, t("Map")), mapBox,
+    target ? "" : [h("h2", {}, t("Map")), mapBox],
     h("p", { id: "tile-status", class: "muted", "aria-live": "polite" }));
   const saved = await get("missions", `tiles:m${id}`);
   const handle = await showMissionMap(mapBox, mission, {
     t, styleUrl: CONFIG.tiles && CONFIG.tiles.style, workerUrl: CONFIG.maplibreWorker, offlineMaxZoom: saved ? saved.savedMaxZoom : null,
     onStop: (s) => { location.hash = `#/m/${id}/s/${s.key}`; },
   });
+  const showWalk = () => {
+    const status = document.getElementById("walk-status");
+    if (!target || !status) return;
+    const name = `${target.sequence || ""}. ${target.address || target.category}`;
+    const me = currentPosition();
+    const walk = me ? walkFromHere(target.position) : null;
+    if (handle) handle.setWalk(walk ? walk.coords : me ? [me.lonlat, target.position] : null);
+    status.dataset.state = walk ? "route" : me ? "straight" : "position";
+    status.textContent = walk ? t("Walking route to %(stop)s: %(d)s.", { stop: name, d: formatDistance(walk.lengthM, LANG) })
+      : me ? t("No walking route to %(stop)s on the saved streets: straight line shown.", { stop: name })
+        : t("Position unknown");
+  };
   const update = (p) => {
     if (handle) handle.setPosition(p.lonlat);
     document.querySelectorAll(".distance[data-position]").forEach((el) => { el.textContent = distanceText(el.dataset.position.split(",").map(Number)); });
+    showWalk();
   };
+  showWalk();
   if (currentPosition()) update(currentPosition());
   const stop = onPosition(update);
   window.addEventListener("hashchange", stop, { once: true });
@@ -214,16 +297,26 @@ async function photoInput(kind, work, mission) {
   return [h("label", { for: id, class: "button file-label" }, t("Take or choose a photo")), input, count];
 }
 
-const STEPS = ["start", "before", "form", "after", "done"];
-
-async function stopScreen(missionId, stopKey) {
-  const saved = await get("missions", `m${missionId}`);
+let stopPositionOff = null;
+async function stopScreen(missionId, stopKey, fresh = false) {
+  // Opened from the router: the server's latest (the device's copy offline); between steps
+  // the copy already on the device.
+  const saved = fresh ? null : await get("missions", `m${missionId}`);
   const mission = saved ? saved.data : (await fetchJson(`missions/${missionId}/`, `m${missionId}`)).data;
   const stop = mission && mission.stops.find((s) => s.key === stopKey);
+  if (mission) useMissionNetwork(mission);
   if (!stop) { render(t("Stop not found in this mission."), h("p", {}, h("a", { href: `#/m/${missionId}` }, t("Back to the mission")))); return; }
   const work = await loadWork(missionId, stop);
   const back = h("p", {}, h("a", { href: `#/m/${missionId}` }, t("Back to the mission")));
-  const title = `${stop.sequence || ""}. ${stop.category}`;
+  // The address names the place to go; the category says what is there.
+  const title = `${stop.sequence || ""}. ${stop.address || stop.category}`;
+  const where = h("p", { class: "stop-where" },
+    stop.address ? h("span", { class: "stop-category" }, stop.category) : "",
+    stop.address ? " · " : "",
+    h("span", { class: "distance", id: "stop-distance", "data-position": stop.position.join(",") }, distanceText(stop.position)));
+  // One position listener for the stop on screen (this function re-renders at every step).
+  if (stopPositionOff) stopPositionOff();
+  stopPositionOff = onPosition(() => { where.querySelector(".distance").textContent = distanceText(stop.position); });
   const go = async (step) => { work.step = step; await put("work", work); stopScreen(missionId, stopKey); };
   const stepNo = STEPS.indexOf(work.step) + 1;
   const progress = h("p", { class: "step", "data-step": work.step }, t("Step %(n)s of %(t)s", { n: stepNo, t: STEPS.length }));
@@ -240,16 +333,17 @@ async function stopScreen(missionId, stopKey) {
       announce(t("Intervention saved; it will be sent with the next sync."));
       stopScreen(missionId, stopKey);
     } }, h("h2", {}, t("Not done")), reason, h("button", { type: "submit", id: "btn-not-done", class: "danger" }, t("Save: not done")));
-    render(title, back, progress, stop.description ? h("p", {}, stop.description) : "", goThere(stop),
+    render(title, back, where, progress, stop.description ? h("p", {}, stop.description) : "", goThere(stop, missionId, false),
       h("button", { type: "button", id: "btn-start", class: "primary big", onclick: async () => {
         work.status = "in_progress"; work.step = "before";
-        await saveWork(work, mission, stop, { started_at: new Date().toISOString() });
+        // Started once: a second tap (or a stop re-opened) keeps the first start time.
+        await saveWork(work, mission, stop, { started_at: work.values.started_at || new Date().toISOString() });
         stopScreen(missionId, stopKey);
       } }, t("Start")), notDone);
   } else if (work.step === "before" || work.step === "after") {
     const kind = work.step;
     const finish = kind === "after";
-    render(title, back, progress, h("h2", {}, kind === "before" ? t("Before photo") : t("After photo")),
+    render(title, back, where, progress, h("h2", {}, kind === "before" ? t("Before photo") : t("After photo")),
       h("div", { class: "form" }, ...(await photoInput(kind, work, mission))),
       nav(kind === "before" ? null : "form", async () => {
         if (finish) {
@@ -260,14 +354,24 @@ async function stopScreen(missionId, stopKey) {
         } else go("form");
       }, finish ? t("Finish: work done") : t("Next"), finish ? "btn-finish" : "btn-next"));
   } else if (work.step === "form") {
-    const v = work.values;
-    const form = h("form", { class: "form", id: "work-form", onsubmit: async (e) => {
+    const v = { ...work.values, ...(work.draft || {}) };
+    const val = (id) => document.getElementById(id).value;
+    const typed = () => ({
+      support: val("f-support"), method: val("f-method"), product: val("f-product"), notes: val("f-notes"),
+      surface_m2: val("f-surface").trim().replace(",", ".") || null, offensive: document.getElementById("f-offensive").checked,
+    });
+    // What is typed is kept on the device as it is typed: a reload or a call keeps the draft.
+    let draftTimer = null;
+    const keepDraft = () => {
+      clearTimeout(draftTimer);
+      work.draft = typed(); // "Previous" saves it with the step
+      draftTimer = setTimeout(() => put("work", work), 250);
+    };
+    const form = h("form", { class: "form", id: "work-form", oninput: keepDraft, onchange: keepDraft, onsubmit: async (e) => {
       e.preventDefault();
-      const val = (id) => document.getElementById(id).value;
-      await saveWork(work, mission, stop, {
-        support: val("f-support"), method: val("f-method"), product: val("f-product"), notes: val("f-notes"),
-        surface_m2: val("f-surface").trim().replace(",", ".") || null, offensive: document.getElementById("f-offensive").checked,
-      });
+      clearTimeout(draftTimer);
+      delete work.draft;
+      await saveWork(work, mission, stop, typed());
       go("after");
     } },
       h("h2", {}, t("What was done")),
@@ -280,9 +384,22 @@ async function stopScreen(missionId, stopKey) {
       h("div", { class: "check" }, h("input", { id: "f-offensive", type: "checkbox", checked: !!v.offensive }), h("label", { for: "f-offensive" }, t("Offensive content"))),
       h("label", { for: "f-notes" }, t("Notes")), h("textarea", { id: "f-notes", rows: "3" }, v.notes || ""),
       nav("before", null));
-    render(title, back, progress, form);
+    render(title, back, where, progress, form);
   } else {
-    render(title, back, h("p", { class: "message", "data-done": work.status, role: "status" }, `${statusLabel(work.status)} — ${t("Intervention saved; it will be sent with the next sync.")}`),
+    const v = work.values;
+    const time = (iso) => (iso ? new Date(iso).toLocaleTimeString(LANG, { hour: "2-digit", minute: "2-digit" }) : "–");
+    const line = (label, value) => (value ? h("div", {}, h("dt", {}, label), h("dd", {}, value)) : "");
+    const reason = (CONFIG.choices.reason.find(([k]) => k === v.not_done_reason) || [])[1];
+    // What was recorded, as it was recorded: nothing here is reset by re-opening the stop.
+    const summary = h("dl", { class: "recorded", id: "recorded" },
+      line(t("Started at"), v.started_at ? time(v.started_at) : ""),
+      line(t("Ended at"), v.ended_at ? time(v.ended_at) : ""),
+      line(t("Reason"), work.status === "not_done" ? reason : ""),
+      line(t("Before photo"), work.photos.before ? tn("photos", work.photos.before) : ""),
+      line(t("After photo"), work.photos.after ? tn("photos", work.photos.after) : ""),
+      line(t("Notes"), v.notes || ""));
+    render(title, back, where, h("p", { class: "message", "data-done": work.status, role: "status" }, `${statusLabel(work.status)} — ${t("Intervention saved; it will be sent with the next sync.")}`),
+      summary,
       h("p", {}, h("a", { href: `#/m/${missionId}`, class: "button primary", id: "btn-back-mission" }, t("Back to the mission"))));
   }
 }
@@ -324,17 +441,30 @@ async function reportScreen() {
   render(t("Report a new tag"), h("p", {}, h("a", { href: "#/" }, t("Back to missions"))), form);
 }
 
-async function outboxScreen() {
+// The details screen: what waits and what went, kept current while it is open (a sync
+// moves items from one list to the other) without moving the focus.
+async function fillOutboxLists() {
+  const waitingBox = document.getElementById("outbox-waiting");
+  const sentBox = document.getElementById("sent-list");
+  if (!waitingBox || !sentBox) return;
   const [waiting, sent] = await Promise.all([outbox.pending(), outbox.recentlySent()]);
   const label = { intervention: t("Intervention"), photo: t("Photo"), report: t("Report") };
-  const row = (i) => h("li", { "data-type": i.type }, `${label[i.type]} · ${new Date(i.created).toLocaleString()}`, i.error ? h("span", { class: "error" }, ` — ${t("Error")}: ${i.error}`) : "");
+  const when = (ms) => new Date(ms).toLocaleString(LANG, { dateStyle: "short", timeStyle: "short" });
+  const row = (i, at) => h("li", { "data-type": i.type }, `${label[i.type]} · ${when(at)}`, i.error ? h("span", { class: "error" }, typo(` — ${t("Error")}: ${i.error}`)) : "");
+  waitingBox.replaceChildren(waiting.length ? h("ul", { id: "outbox-list" }, waiting.map((i) => row(i, i.created))) : h("p", { id: "outbox-empty" }, t("Nothing waiting")));
+  sentBox.replaceChildren(...sent.sort((a, b) => b.sentAt - a.sentAt).slice(0, 200).map((i) => row(i, i.sentAt)));
+  sentBox.dataset.count = String(sent.length);
+}
+
+async function outboxScreen() {
   render(t("Waiting to be sent"),
     h("p", {}, h("a", { href: "#/" }, t("Back to missions"))),
-    waiting.length ? h("ul", { id: "outbox-list" }, waiting.map(row)) : h("p", {}, t("Nothing waiting")),
+    h("div", { id: "outbox-waiting" }),
     h("h2", {}, t("Sent in the last two days")),
-    h("ul", { id: "sent-list" }, sent.sort((a, b) => b.sentAt - a.sentAt).slice(0, 200).map(row)),
+    h("ul", { id: "sent-list" }),
     h("p", {}, t("Resending is safe: the server ignores what it already has.")),
-    h("button", { type: "button", id: "btn-resend", onclick: async () => { await outbox.requeue(); await syncNow(); outboxScreen(); } }, t("Send again")));
+    h("button", { type: "button", id: "btn-resend", onclick: async () => { await outbox.requeue(); await fillOutboxLists(); await syncNow(); } }, t("Send again")));
+  await fillOutboxLists();
 }
 
 // ---------- sync and status bar ----------
@@ -374,14 +504,16 @@ async function syncNow(quiet = false) {
 async function route() {
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
   app.dataset.ready = "false";
-  if (parts[0] === "m" && parts[2] === "s") await stopScreen(Number(parts[1]), parts[3]);
+  if (stopPositionOff) { stopPositionOff(); stopPositionOff = null; }
+  if (parts[0] === "m" && parts[2] === "s") await stopScreen(Number(parts[1]), parts[3], true);
+  else if (parts[0] === "m" && parts[2] === "go") await missionScreen(Number(parts[1]), parts[3]);
   else if (parts[0] === "m") await missionScreen(Number(parts[1]));
   else if (parts[0] === "report") await reportScreen();
   else if (parts[0] === "outbox") await outboxScreen();
   else await missionsScreen();
 }
 
-outbox.onChange((c) => showCounts(c));
+outbox.onChange((c) => { showCounts(c); fillOutboxLists(); });
 document.getElementById("sync-now").addEventListener("click", () => syncNow());
 window.addEventListener("online", () => { showNet(); syncNow(true); });
 window.addEventListener("offline", showNet);

@@ -4,9 +4,14 @@
 // ~190 tiles per source at z12–18 (~1,300 for the base map and 6 data layers), a 2 km
 // square ~3,800. Beyond, the highest zoom levels are dropped and the agent is told.
 import { mapLocale } from "../js/map_locale.js";
+import { followPlaces } from "../geo/address_search.js";
 
 export const TILE_CAP = 4000;
 const TILE_CACHE = "ronde-tiles";
+
+// The search box's picks go to the mission map on screen (one at a time: the previous
+// mission's listener is removed).
+let unfollow = null;
 
 export async function showMissionMap(container, mission, { t, styleUrl, onStop, workerUrl = null, offlineMaxZoom = null }) {
   let maplibre;
@@ -44,6 +49,8 @@ export async function showMissionMap(container, mission, { t, styleUrl, onStop, 
     return null;
   }
   map.addControl(new maplibre.NavigationControl({ showCompass: false }));
+  if (unfollow) unfollow();
+  unfollow = followPlaces(map, maplibre);
   // For people and tests alike: how many tiles were drawn and how many failed.
   let loads = 0;
   let errors = 0;
@@ -74,9 +81,29 @@ export async function showMissionMap(container, mission, { t, styleUrl, onStop, 
   me.setAttribute("role", "img");
   me.setAttribute("aria-label", t("Your position"));
   const meMarker = new maplibre.Marker({ element: me });
+  // The walking route to one stop ("Go there"), drawn over the round once the style is in.
+  let walk = null;
+  const drawWalk = () => {
+    const data = { type: "Feature", properties: {}, geometry: { type: "LineString", coordinates: walk || [] } };
+    if (map.getSource("walk")) { map.getSource("walk").setData(data); return; }
+    map.addSource("walk", { type: "geojson", data });
+    map.addLayer({ id: "walk-casing", type: "line", source: "walk", layout: { "line-cap": "round", "line-join": "round" }, paint: { "line-color": "#fff", "line-width": 9 } });
+    map.addLayer({ id: "walk", type: "line", source: "walk", layout: { "line-cap": "round", "line-join": "round" }, paint: { "line-color": "#0b4f9c", "line-width": 5 } });
+  };
+  let fitted = false;
   return {
     map,
     setPosition(lonlat) { meMarker.setLngLat(lonlat).addTo(map); },
+    setWalk(coords) {
+      walk = coords;
+      container.dataset.walkPoints = String(coords ? coords.length : 0);
+      if (map.isStyleLoaded()) drawWalk(); else map.once("load", drawWalk);
+      if (coords && coords.length > 1 && !fitted) {
+        fitted = true;
+        const xs = coords.map((c) => c[0]); const ys = coords.map((c) => c[1]);
+        map.fitBounds([[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]], { padding: 48, maxZoom: 18, duration: 0 });
+      }
+    },
   };
 }
 

@@ -3,6 +3,7 @@
 // State for people and tests: #map[data-state] is "loading", "idle" or "error";
 // #map[data-visible-layers] lists the layers drawn.
 import { startMap } from "../js/map_start.js";
+import { followPlaces } from "../geo/address_search.js";
 
 const el = document.getElementById("map");
 const status = document.getElementById("map-status");
@@ -54,7 +55,8 @@ function updateTable(map) {
 }
 
 async function start() {
-  const { map } = await startMap(el);
+  const { maplibregl, map } = await startMap(el);
+  followPlaces(map, maplibregl); // the search box (geo/_address_search.html)
 
   map.on("load", () => {
     for (const input of document.querySelectorAll("#layer-switcher input[data-layer]")) {

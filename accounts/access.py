@@ -34,6 +34,7 @@ from django.shortcuts import render
 from rest_framework.exceptions import AuthenticationFailed
 
 from .authentication import MembershipTokenAuthentication
+from .basic import basic_paths_match, challenge
 from .models import Membership, Role
 from .selectors import NoCommunity, membership_get_for_user
 from .twofactor import code_page_url, needs_code
@@ -245,13 +246,15 @@ RULES: dict[str, Rule] = {
     "open311:services": Rule(read=EVERYONE, note="public (GeoReport v2)"),
     "open311:service": Rule(read=EVERYONE, note="public (GeoReport v2)"),
     "open311:requests": Rule(read=EVERYONE, methods={"POST": EVERYONE},
-                             note="POST needs a partner api_key; GET a key unless the community publishes requests"),
-    "open311:request": Rule(read=EVERYONE, note="a partner api_key unless the community publishes requests"),
+                             note="POST needs a partner api_key; GET open unless the community closes requests"),
+    "open311:request": Rule(read=EVERYONE, note="open unless the community closes requests (then a partner api_key)"),
     "open311:token": Rule(read=EVERYONE, note="public (GeoReport v2: no api_key); the random token is "
                           "the secret, and the answer is only the request id"),
     "open311:interventions.open311.views.not_found": Rule(read=EVERYONE, methods={"POST": EVERYONE},
                                                           note="404 in the Open311 format"),
     "ogc:*": Rule(read=EVERYONE, note="members see their community; anyone else only what a community publishes"),
+    "wfs": Rule(read=EVERYONE, methods={"POST": EVERYONE},
+                note="WFS 2.0, read-only (POST carries XML queries); the collections of ogc:*"),
 }
 # fmt: on
 
@@ -335,7 +338,10 @@ def _deny(request: HttpRequest, rule: Rule, status: int, detail: str) -> HttpRes
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
     if rule.page and request.method in SAFE_METHODS:  # a person at a browser: a page, not JSON
         return render(request, "403.html", {"detail": detail}, status=status)
-    return JsonResponse({"detail": detail}, status=status)
+    response = JsonResponse({"detail": detail}, status=status)
+    if status == 401 and basic_paths_match(request.path_info):
+        challenge(response)  # GIS clients answer a Basic challenge with their credentials
+    return response
 
 
 class AccessMiddleware:

@@ -79,6 +79,8 @@ def _caller_statement() -> tuple[str, tuple[list[str], ...]]:
 def _membership_of_caller(
     *, key: str | None = None, user_id: int | None = None, community_slug: str | None = None
 ) -> Membership | None:
+    if "\x00" in (community_slug or "") or "\x00" in (key or ""):
+        return None  # PostgreSQL text cannot hold NUL: no such community or key, not a 500
     statement, (m_names, u_names, c_names) = _caller_statement()
     row = fetch_prepared(statement, {"key": key, "user_id": user_id, "slug": community_slug or None})
     if row is None:

@@ -6,6 +6,7 @@ from accounts import twofactor
 from config import views
 from core import security
 from interventions import photo_access
+from ogc.wfs import RondeWFSView
 from tiles import feature_views as tiles_feature_views
 from tiles import views as tiles_views
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("open311/v2/", include("interventions.open311.urls")),
     path("ogc/", include("ogc.urls")),
+    path("wfs/", RondeWFSView.as_view(), name="wfs"),
     path("dashboards/", include("dashboards.urls")),
     path("tiles/", include("tiles.urls")),
     path("map/", tiles_views.map_page, name="map"),

@@ -139,3 +139,32 @@ def test_a_click_opens_details_and_history_the_list_is_a_table(page, live_server
     assert_accessible(page)
     page.locator("#feature-list a").first.click()
     assert page.locator("table.feature-history tbody tr").count() == 1
+
+
+def test_maps_credit_openstreetmap_when_the_streets_come_from_it(browser, live_server, community, tmp_path):
+    """ODbL: the map page and the agent's mission map show "© OpenStreetMap contributors"
+    (MapLibre's attribution control, from the style's sources) when the streets are OSM's."""
+    from tests.agent.conftest import make_field
+
+    StreetSegmentFactory(community=community, external_id="osm:way/4242")
+    field = make_field(community, n_stops=2)
+    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    login(page, live_server, field.agent.username, PASSWORD)
+    page.goto(f"{live_server.url}/map/")
+    page.wait_for_selector("#map[data-state=idle]", timeout=30_000)
+    credit = page.locator("#map .maplibregl-ctrl-attrib a[href='https://www.openstreetmap.org/copyright']")
+    assert credit.inner_text() == "© OpenStreetMap contributors"
+    page.screenshot(path=tmp_path / "map-attribution.png")
+    page.goto(f"{live_server.url}/agent/#/m/{field.mission.pk}")
+    page.locator("#mission-map[data-idle='true']").wait_for(timeout=60_000)
+    agent_credit = page.locator("#mission-map .maplibregl-ctrl-attrib-inner")
+    assert "© OpenStreetMap contributors" in agent_credit.inner_text()
+    page.locator("#mission-map").screenshot(path=tmp_path / "agent-map-attribution.png")
+    # Compact (a phone): shown at first, then folded behind its ⓘ button, which unfolds it.
+    button = page.locator("#mission-map .maplibregl-ctrl-attrib-button")
+    if not agent_credit.is_visible():
+        button.click()
+    assert agent_credit.is_visible()
+    context.close()

@@ -16,6 +16,7 @@ guessed here, the provider authenticated the person.
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from authlib.integrations.django_client import OAuth, OAuthError
 from django.conf import settings
@@ -94,8 +95,12 @@ def _provider(provider_id: int) -> IdentityProvider:
 
 
 def _refused(request: HttpRequest, text: str) -> HttpResponse:
+    """Back to the login page with the reason, still going where the person was going."""
     messages.error(request, text)
-    return HttpResponseRedirect(settings.LOGIN_URL)
+    next_url = request.session.pop(SESSION_NEXT, "")
+    return HttpResponseRedirect(
+        f"{settings.LOGIN_URL}?{urlencode({'next': next_url})}" if next_url else settings.LOGIN_URL
+    )
 
 
 @never_cache
@@ -107,6 +112,8 @@ def oidc_login(request: HttpRequest, provider_id: int) -> HttpResponse:
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         request.session[SESSION_NEXT] = next_url
+    else:
+        request.session.pop(SESSION_NEXT, None)
     callback = request.build_absolute_uri(reverse("oidc-callback", args=[provider.pk]))
     try:
         return _client(provider).authorize_redirect(request, callback)

@@ -115,9 +115,16 @@ def _browser() -> httpx.Client:
     return httpx.Client(follow_redirects=True, timeout=20, headers={"Accept-Language": "fr"})
 
 
-def _sign_in(browser: httpx.Client, live_server, provider: IdentityProvider, idp_user: str) -> httpx.Response:
-    """From Ronde's login page, the provider's button, the provider's login form, back."""
-    login_page = browser.get(f"{live_server.url}/accounts/login/")
+def _sign_in(
+    browser: httpx.Client,
+    live_server,
+    provider: IdentityProvider,
+    idp_user: str,
+    start: str = "/accounts/login/",
+) -> httpx.Response:
+    """From a Ronde page to its login page, the provider's button, the provider's login form, back."""
+    login_page = browser.get(f"{live_server.url}{start}")
+    assert login_page.url.path == "/accounts/login/"
     assert f"Se connecter avec {provider.name}" in login_page.text
     href = re.search(rf'href="([^"]*/accounts/oidc/{provider.pk}/login/[^"]*)"', login_page.text)
     assert href is not None
@@ -149,9 +156,10 @@ def _signed_in_as(browser: httpx.Client, live_server) -> str | None:
 
 def test_an_agent_signs_in_through_the_provider_then_logs_out(world, live_server):
     with _browser() as browser:
-        back = _sign_in(browser, live_server, world["providers"]["a"], "agent")
+        back = _sign_in(browser, live_server, world["providers"]["a"], "agent", start="/agent/")
+        # Back where they were going, signed in.
         assert back.status_code == 200
-        assert back.url.host in live_server.url and back.url.path == "/", back.url
+        assert back.url.host in live_server.url and back.url.path == "/agent/", back.url
         assert _signed_in_as(browser, live_server) == "adurand"
 
         # Logout: Ronde's session ends, then the provider's (RP-initiated), back to the login page.
@@ -180,8 +188,9 @@ def test_an_agent_signs_in_through_the_provider_then_logs_out(world, live_server
 )
 def test_refused_identities(world, live_server, provider_key, idp_user, message):
     with _browser() as browser:
-        back = _sign_in(browser, live_server, world["providers"][provider_key], idp_user)
+        back = _sign_in(browser, live_server, world["providers"][provider_key], idp_user, start="/agent/")
         assert back.url.path == "/accounts/login/", back.url
+        assert back.url.params.get("next") == "/agent/"  # may still try another way to get there
         assert message in back.text
         assert _signed_in_as(browser, live_server) is None
 

@@ -114,6 +114,7 @@ RULES: dict[str, Rule] = {
     # --- Pages and account ---
     "home": page(MEMBERS),
     "health": PUBLIC_READ,
+    "accessibility": Rule(read=EVERYONE, page=True, note="public: the accessibility statement (RGAA)"),
     "login": page(EVERYONE, EVERYONE, note="public; throttled (django-axes)"),
     "logout": page(EVERYONE, EVERYONE, note="public"),
     "oidc-login": Rule(read=EVERYONE, page=True, note="public; to the community's OpenID Connect provider"),
@@ -129,6 +130,8 @@ RULES: dict[str, Rule] = {
     "set_language": PUBLIC,
     "csp-report": Rule(methods={"POST": EVERYONE}, note="public; browsers post CSP violations"),
     "map": page(MEMBERS),
+    "map-feature": page(MEMBERS, note="a feature of the caller's community; agents: their teams' missions"),
+    "map-list": page(MEMBERS, note="features of the caller's community in a box; agents: their teams' missions"),
     "admin:*": ADMIN_SITE,
     # --- REST API /api/v1/ ---
     "api-root": api(),

@@ -6,6 +6,7 @@ from accounts import oidc, twofactor
 from config import views
 from core import security
 from interventions import photo_access
+from tiles import feature_views as tiles_feature_views
 from tiles import views as tiles_views
 
 urlpatterns = [
@@ -16,6 +17,8 @@ urlpatterns = [
     path("accounts/logout/", oidc.RondeLogoutView.as_view(), name="logout"),
     path("accounts/oidc/<int:provider_id>/login/", oidc.oidc_login, name="oidc-login"),
     path("accounts/oidc/<int:provider_id>/callback/", oidc.oidc_callback, name="oidc-callback"),
+    # The accessibility statement French law requires, linked from every page's footer.
+    path("accessibilite/", views.accessibility, name="accessibility"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -25,6 +28,8 @@ urlpatterns = [
     path("dashboards/", include("dashboards.urls")),
     path("tiles/", include("tiles.urls")),
     path("map/", tiles_views.map_page, name="map"),
+    path("map/feature/", tiles_feature_views.feature, name="map-feature"),
+    path("map/list/", tiles_feature_views.feature_list, name="map-list"),
     path("agent/", include("agent.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("geo/", include("geo.web.urls")),

@@ -26,7 +26,7 @@ COLORS = {
     "zones": "#6a3d9a",
     "streets": "#5a5a5a",
     "missions": "#1f78b4",
-    "assets": "#2e7d32",
+    "assets": "#00838f",  # teal: never the green of a done intervention
     "reports": "#d95f02",
     "interventions": "#c62828",
 }
@@ -354,6 +354,7 @@ def map_legend() -> list[dict[str, Any]]:
             "entries": statuses.get(name, []),
             "visible": name != "streets",
             "api": f"/api/v1/{name}/" if name in api else "",
+            "list": f"{reverse('map-list')}?layer={name}" if name in api else "",
         }
         for name in reversed(DATA_LAYERS)
     ]

@@ -91,9 +91,12 @@ def _agent_photo(community, data: bytes) -> Photo:
 
 
 @pytest.fixture
-def fetching(settings, tmp_path):
+def fetching(settings, tmp_path, partner_host):
     settings.RONDE_OPEN311_FETCH_MEDIA = True
     settings.MEDIA_ROOT = tmp_path
+    # The partner's host is on loopback in tests: allowed here only (the SSRF rules refuse it).
+    settings.RONDE_OUTBOUND_ALLOW_PRIVATE = True
+    settings.RONDE_OUTBOUND_PORTS = [int(partner_host.rsplit(":", 1)[1])]
     return settings
 
 

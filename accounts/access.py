@@ -118,6 +118,9 @@ RULES: dict[str, Rule] = {
     "accessibility": Rule(read=EVERYONE, page=True, note="public: the accessibility statement (RGAA)"),
     "login": page(EVERYONE, EVERYONE, note="public; throttled (django-axes)"),
     "logout": page(EVERYONE, EVERYONE, note="public"),
+    "oidc-login": Rule(read=EVERYONE, page=True, note="public; to the community's OpenID Connect provider"),
+    "oidc-callback": Rule(read=EVERYONE, page=True, note="public; the view checks state, PKCE, the ID token and "
+                          "matches the email to a member of the provider's community"),
     "two-factor": page(MEMBERS, MEMBERS, note="the caller's own authenticator (TOTP)"),
     "password_change": page(MEMBERS, MEMBERS),
     "password_change_done": page(MEMBERS),

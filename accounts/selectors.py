@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from core.sql import fetch_prepared, sql_path, sql_text
 
-from .models import ApiToken, Community, Membership, Role, Team, User, token_digest
+from .models import ApiToken, Community, IdentityProvider, Membership, Role, Team, User, token_digest
 
 
 class NoCommunity(Exception):
@@ -137,3 +137,8 @@ def team_ids_of(*, user: User) -> frozenset[int]:
         cached = frozenset(user.teams.values_list("pk", flat=True))
         user._ronde_team_ids = cached  # type: ignore[attr-defined]
     return cached
+
+
+def identity_providers_for_login() -> QuerySet[IdentityProvider]:
+    """The OpenID Connect providers the login page offers (every community's enabled one)."""
+    return IdentityProvider.objects.filter(enabled=True).order_by("name", "pk")

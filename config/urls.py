@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts import twofactor
+from accounts import oidc, twofactor
 from config import views
 from core import security
 from interventions import photo_access
@@ -14,6 +14,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("accounts/two-factor/", twofactor.two_factor, name="two-factor"),
+    # Django's logout, then the identity provider's (RP-initiated) after an OIDC sign-in.
+    path("accounts/logout/", oidc.RondeLogoutView.as_view(), name="logout"),
+    path("accounts/oidc/<int:provider_id>/login/", oidc.oidc_login, name="oidc-login"),
+    path("accounts/oidc/<int:provider_id>/callback/", oidc.oidc_callback, name="oidc-callback"),
     # The accessibility statement French law requires, linked from every page's footer.
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("accounts/", include("django.contrib.auth.urls")),

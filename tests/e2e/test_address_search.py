@@ -86,9 +86,11 @@ def test_field_app_stop_shows_its_address_and_search_marks_the_mission_map(brows
         assert "3 Rue de l'Hôtel de Ville" in first.inner_text()
         page.wait_for_selector("#mission-map[data-idle]", timeout=30_000)
         first.locator("a.stop-open").click()
-        assert "3 Rue de l'Hôtel de Ville" in page.locator("h1").inner_text()  # the stop screen
+        page.locator("#btn-start").wait_for()  # the stop screen has replaced the mission's
+        assert "3 Rue de l'Hôtel de Ville" in page.get_by_role("heading", level=1).inner_text()
         page.go_back()
         page.wait_for_selector("#mission-map[data-idle]", timeout=30_000)
+        page.locator(".agent-search summary").click()  # folded under the header on a phone
         search_and_pick(page, "12 rue hotel de ville")
         page.wait_for_selector("#mission-map[data-place]")
         page.wait_for_timeout(1500)  # the flight

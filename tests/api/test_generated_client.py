@@ -8,6 +8,7 @@ import json
 import pkgutil
 import subprocess  # noqa: S404 - runs openapi-python-client with fixed arguments
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ PACKAGE = "ronde_client"
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> Path:
+def generated(tmp_path_factory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("client")
     schema = root / "schema.json"
     schema.write_text(json.dumps(SchemaGenerator().get_schema(request=None, public=True)))

@@ -3,6 +3,7 @@
 community's website (accounts/cors.py)."""
 
 import base64
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -16,7 +17,7 @@ from tests.interop.test_ogc_clients import run
 CHALLENGE = 'Basic realm="Ronde", charset="UTF-8"'
 
 
-def basic(username: str, password: str) -> dict[str, str]:
+def basic(username: str, password: str) -> dict[str, Any]:
     value = base64.b64encode(f"{username}:{password}".encode()).decode()
     return {"HTTP_AUTHORIZATION": f"Basic {value}"}
 
@@ -98,7 +99,7 @@ def test_basic_is_only_for_the_map_services(client: Client, viewer):
 def test_cors_for_the_origins_a_community_lists(client: Client, data, community, other_community):
     community.settings = {"publish_ogc": True, "cors_origins": ["https://www.poitiers.fr"]}
     community.save()
-    site = {"HTTP_ORIGIN": "https://www.poitiers.fr"}
+    site: dict[str, Any] = {"HTTP_ORIGIN": "https://www.poitiers.fr"}
     allowed = client.get("/ogc/collections", {"community": "poitiers"}, **site)
     assert allowed.status_code == 200
     assert allowed["Access-Control-Allow-Origin"] == "https://www.poitiers.fr"

@@ -2,6 +2,7 @@
 clients (OWSLib's WebFeatureService 2.0.0, GDAL's WFS driver) on a live server."""
 
 import json
+from typing import Any
 from xml.etree import ElementTree as ET  # noqa: S405 - parsing our own server's answers
 
 import pytest
@@ -40,7 +41,7 @@ def text(response) -> str:
 
 
 def get(client: Client, token: str | None = None, **params: str):
-    headers = {"HTTP_AUTHORIZATION": f"Token {token}"} if token else {}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Token {token}"} if token else {}
     return client.get("/wfs/", {"SERVICE": "WFS", "VERSION": "2.0.0", **params}, **headers)
 
 

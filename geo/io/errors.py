@@ -29,6 +29,7 @@ class ImportFileError(Exception):
 # Severities: an "error" aborts the whole import (nothing is written); a "skipped" feature
 # is left out and reported (e.g. outside the territory); a "note" says what was repaired.
 ERROR, SKIPPED, NOTE = "error", "skipped", "note"
+MAX_STORED_PROBLEMS = 200_000  # per job, in its JSON report (~100 bytes each)
 
 
 @dataclass
@@ -58,6 +59,9 @@ class ImportReport:
     repaired: int = 0
     dry_run: bool = False
     created_categories: list[str] = field(default_factory=list)  # "code (name)"
+    # Distinct values of the mapped category column and their feature counts (the web
+    # preview's mapping step offers one choice per value).
+    category_values: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -84,6 +88,7 @@ class ImportReport:
         data = asdict(self)
         data["ok"] = self.ok
         data["errors"] = len(self.errors)
-        data["problems"] = [asdict(p) for p in self.problems[:1000]]
+        # Every problem: the report downloads whole as CSV from the web import.
+        data["problems"] = [asdict(p) for p in self.problems[:MAX_STORED_PROBLEMS]]
         data["lines"] = self.lines()
         return data

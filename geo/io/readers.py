@@ -312,7 +312,19 @@ def _source_crs(name: str, frame: gpd.GeoDataFrame, srid: int | None, notes: lis
     if -180 <= bounds[0] <= bounds[2] <= 180 and -90 <= bounds[1] <= bounds[3] <= 90:
         notes.append("no CRS in the file: coordinates read as longitude/latitude (EPSG:4326)")
         return CRS.from_epsg(4326)
-    hint = ""
+    hint, suggested = "", None
+    # Lambert-93's metres over metropolitan France (x 100-1300 km, y 6000-7200 km).
     if 100_000 <= bounds[0] <= bounds[2] <= 1_300_000 and 6_000_000 <= bounds[1] <= bounds[3] <= 7_200_000:
-        hint = " (the coordinates fall in Lambert-93's range over France: --srid 2154?)"
-    raise ImportFileError(name, f"the file has no CRS (missing .prj?): give its EPSG code with --srid{hint}")
+        hint, suggested = " (the coordinates fall in Lambert-93's range over France: --srid 2154?)", 2154
+    raise MissingCrsError(
+        name, f"the file has no CRS (missing .prj?): give its EPSG code with --srid{hint}", suggested
+    )
+
+
+class MissingCrsError(ImportFileError):
+    """The layer has no CRS and its coordinates are not lon/lat; `suggested` is the EPSG code
+    its coordinates' range points to (2154), if any: the web preview prefills it."""
+
+    def __init__(self, file: str, problem: str, suggested: int | None) -> None:
+        super().__init__(file, problem)
+        self.suggested = suggested

@@ -120,12 +120,14 @@ def _import(
             )
         if "category" in field_map:
             column = field_map["category"]
+            values = column_values(source.frame, column)
+            report.category_values = dict(values.most_common())
             created = resolve_category_values(
                 path.name,
                 target=target,
                 community_id=community.pk,
                 column=column,
-                values=column_values(source.frame, column),
+                values=values,
                 categories=categories,
                 category_map=category_map,
                 create=create_categories,

@@ -1,0 +1,152 @@
+"""The web import is the command import: same readers and checks, a dry run in the preview
+(outside-territory count, category values), a mapping step, failures kept with their reason,
+the full report as CSV, a CRS prefilled for Lambert-93 layers without .prj, a stalled queue."""
+
+import csv
+import io
+import json
+import zipfile
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from geo.models import Asset, AssetCategory, ImportJob, Zone
+from tests.geo.geodata_files import FAR, feature, l93_point, point, write_layer
+
+pytestmark = pytest.mark.django_db
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+if not DATA.exists():
+    DATA = Path("/work/shared/data")
+
+
+def send(client, name: str, content: bytes, into: str = "assets") -> ImportJob:
+    response = client.post("/geo/imports/", {"file": SimpleUploadedFile(name, content), "into": into})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return ImportJob.objects.latest("created_at")
+
+
+def test_bare_array_preview_counts_outside_and_maps_categories(admin_client, community):
+    # A bare JSON array of Features (what OpenDataSoft exports), one MultiPoint of one point,
+    # one null geometry's neighbour outside the territory.
+    features = [
+        feature(point(0, 0), ref="1", type="Banc"),
+        feature(point(50, 0), ref="2", type="Corbeille"),
+        feature(
+            {"type": "MultiPoint", "coordinates": [point(90, 0)["coordinates"]]}, ref="3", type="poubelle"
+        ),
+        feature(point(*FAR), ref="4", type="Corbeille"),
+    ]
+    job = send(admin_client, "equipements.json", json.dumps(features).encode())
+    first = admin_client.get(f"/geo/imports/{job.pk}/").content.decode()
+    assert "need a category" in first  # the command's own check, before anything is written
+    page = admin_client.post(f"/geo/imports/{job.pk}/", {"step": "preview", "map_category": "type"})
+    html = page.content.decode()
+    assert page.status_code == 200, html
+    assert "1 entité sur 4 est hors du territoire" in html, html
+    assert 'data-category-value="Banc"' in html and 'data-category-value="Corbeille"' in html
+    assert Asset.objects.count() == 0 and AssetCategory.objects.count() == 1  # the dry run wrote nothing
+    rows = {"catval_0": "Corbeille", "catmap_0": "", "catval_1": "Banc", "catmap_1": "bench"}
+    rows |= {"catval_2": "poubelle", "catmap_2": "bench"}
+    confirm = admin_client.post(
+        f"/geo/imports/{job.pk}/",
+        {"step": "preview", "confirm": "1", "map_category": "type", "external_id": "ref", **rows},
+    )
+    assert confirm.status_code == 302
+    job.refresh_from_db()
+    assert job.status == "done", job.report
+    assert (job.report["created"], job.report["skipped"]) == (3, 1)
+    codes = sorted(Asset.objects.values_list("category__code", flat=True))
+    assert codes == ["bench", "bench", "corbeille"]
+    assert AssetCategory.objects.get(code="corbeille").name == "Corbeille"
+
+
+def test_report_downloads_as_csv_with_every_skipped_feature(admin_client, community):
+    features = [feature(point(0, 0), ref="in")] + [feature(point(*FAR), ref=f"far{i}") for i in range(60)]
+    job = send(
+        admin_client,
+        "bancs.geojson",
+        json.dumps({"type": "FeatureCollection", "features": features}).encode(),
+    )
+    admin_client.post(
+        f"/geo/imports/{job.pk}/",
+        {"step": "preview", "confirm": "1", "category": "bench", "external_id": "ref"},
+    )
+    job.refresh_from_db()
+    assert job.status == "done"
+    page = admin_client.get(f"/geo/imports/{job.pk}/job/").content.decode()
+    assert f"/geo/imports/{job.pk}/report.csv" in page
+    response = admin_client.get(f"/geo/imports/{job.pk}/report.csv")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][0] == "gravité"
+    skipped = [r for r in rows[1:] if r[0] == "ignorée"]
+    assert len(skipped) == 60  # all of them, not the first 50 lines
+    assert {r[2] for r in skipped} == {f"far{i}" for i in range(60)}
+    assert all("territory" in r[3] for r in skipped)
+
+
+def test_unreadable_upload_is_marked_failed_in_french_without_a_path(admin_client, settings):
+    job = send(admin_client, "casse.geojson", b"{not json")
+    html = admin_client.get(f"/geo/imports/{job.pk}/").content.decode()
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert str(settings.MEDIA_ROOT) not in html and str(settings.MEDIA_ROOT) not in json.dumps(job.report)
+    assert "casse.geojson" in job.report["lines"][0]
+    listing = admin_client.get("/geo/imports/").content.decode()
+    assert "Échec" in listing and "en attente de confirmation" not in listing
+    assert (
+        admin_client.get(f"/geo/imports/{job.pk}/report.csv")
+        .content.decode("utf-8-sig")
+        .count("casse.geojson")
+        == 1
+    )
+
+
+def test_layer_without_prj_in_lambert93_gets_2154_prefilled(admin_client, community, tmp_path):
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    write_layer(folder / "bancs.shp", [{"ref": "a"}, {"ref": "b"}], [l93_point(0, 0), l93_point(40, 0)], 2154)
+    (folder / "bancs.prj").unlink()
+    archive = tmp_path / "bancs.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for part in folder.iterdir():
+            out.write(part, part.name)
+    job = send(admin_client, "bancs.zip", archive.read_bytes())
+    html = admin_client.get(f"/geo/imports/{job.pk}/").content.decode()
+    assert 'name="srid" id="id_srid" list="crs-choices" value="2154"' in html, html
+    assert "EPSG:2154" in html and "Lambert-93" in html
+    admin_client.post(
+        f"/geo/imports/{job.pk}/", {"step": "preview", "confirm": "1", "category": "bench", "srid": "2154"}
+    )
+    job.refresh_from_db()
+    assert job.status == "done", job.report
+    assert job.report["created"] == 2
+
+
+def test_job_queued_for_over_30_s_says_no_worker_runs(admin_client, community):
+    job = send(admin_client, "bancs.geojson", b"[]")
+    ImportJob.objects.filter(pk=job.pk).update(status="queued")
+    assert admin_client.get(f"/geo/imports/{job.pk}/status.json").json()["stalled"] is False
+    old = ImportJob.objects.get(pk=job.pk).updated_at - timedelta(seconds=31)
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=old)
+    assert admin_client.get(f"/geo/imports/{job.pk}/status.json").json()["stalled"] is True
+    html = admin_client.get(f"/geo/imports/{job.pk}/job/").content.decode()
+    start = html.index('id="job-stalled"')
+    assert "hidden" not in html[start : start + 60]
+    assert "aucun" in html[start : start + 400].lower()
+
+
+@pytest.mark.skipif(not (DATA / "districts").exists(), reason="shared real data not present")
+def test_real_toulouse_districts_preview_counts_all_outside(admin_client, community):
+    # Toulouse's districts against Poitiers' territory: the preview says so before any write.
+    job = send(
+        admin_client,
+        "quartiers.geojson",
+        (DATA / "districts/toulouse-quartiers.geojson").read_bytes(),
+        "zones",
+    )
+    html = admin_client.get(f"/geo/imports/{job.pk}/").content.decode()
+    assert "20 entités sur 20 sont hors du territoire" in html, html
+    assert Zone.objects.count() == 0

@@ -104,7 +104,7 @@ def import_preview(
             path.name, spec, columns, mapping, options.get("external_id") or None
         )
     except ImportFileError as exc:
-        out["error"] = exc.problem
+        out["error"] = exc.shown
         return out
     head = source.frame.head(PREVIEW_FEATURES)
     lonlat = head.to_crs(4326)

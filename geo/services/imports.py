@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import Community
 from core.sql import run_sql, sql_text
@@ -113,10 +114,19 @@ def _import(
             category_id = categories.get(category.lower())
             if category_id is None:
                 known = ", ".join(code for code, _name in category_choices(into, community.pk)) or "none yet"
-                raise ImportFileError(path.name, f"unknown category '{category}' (codes: {known})")
+                raise ImportFileError(
+                    path.name,
+                    f"unknown category '{category}' (codes: {known})",
+                    _("unknown category '%(code)s' (codes: %(known)s)") % {"code": category, "known": known},
+                )
         if spec.needs_category and not category_id and "category" not in field_map:
             raise ImportFileError(
-                path.name, f"{into} need a category: give --category CODE or --map category=COLUMN"
+                path.name,
+                f"{into} need a category: give --category CODE or --map category=COLUMN",
+                _(
+                    "every feature needs a category: choose one for every feature, or the column "
+                    "that holds the categories in the field mapping ('category')."
+                ),
             )
         if "category" in field_map:
             column = field_map["category"]
@@ -136,7 +146,7 @@ def _import(
                 report.created_categories = created
                 report.notes.append(f"{len(created)} categories created: {', '.join(created)}")
     except ImportFileError as exc:
-        report.add(None, "", exc.problem)
+        report.add(None, "", exc.problem, shown=exc.shown)
         return report
     report.notes.append(
         "mapping: "

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from shapely.geometry import Point
 
 from geo.models import Asset, AssetCategory, ImportJob, Zone
 from tests.geo.geodata_files import FAR, feature, l93_point, point, write_layer
@@ -19,6 +20,18 @@ pytestmark = pytest.mark.django_db
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 if not DATA.exists():
     DATA = Path("/work/shared/data")
+
+
+def zipped_shapefile_without_prj(tmp_path: Path, points: list) -> Path:
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    write_layer(folder / "bancs.shp", [{"ref": f"r{i}"} for i in range(len(points))], points, 2154)
+    (folder / "bancs.prj").unlink()
+    archive = tmp_path / "bancs.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for part in folder.iterdir():
+            out.write(part, part.name)
+    return archive
 
 
 def send(client, name: str, content: bytes, into: str = "assets") -> ImportJob:
@@ -40,7 +53,8 @@ def test_bare_array_preview_counts_outside_and_maps_categories(admin_client, com
     ]
     job = send(admin_client, "equipements.json", json.dumps(features).encode())
     first = admin_client.get(f"/geo/imports/{job.pk}/").content.decode()
-    assert "need a category" in first  # the command's own check, before anything is written
+    # The command's own check, before anything is written, in French and without its flags.
+    assert "chaque entité a besoin d&#x27;une catégorie" in first and "--map" not in first
     page = admin_client.post(f"/geo/imports/{job.pk}/", {"step": "preview", "map_category": "type"})
     html = page.content.decode()
     assert page.status_code == 200, html
@@ -94,6 +108,7 @@ def test_unreadable_upload_is_marked_failed_in_french_without_a_path(admin_clien
     assert job.status == "failed"
     assert str(settings.MEDIA_ROOT) not in html and str(settings.MEDIA_ROOT) not in json.dumps(job.report)
     assert "casse.geojson" in job.report["lines"][0]
+    assert "JSON valide" in html or "impossible de lire le fichier" in html, html
     listing = admin_client.get("/geo/imports/").content.decode()
     assert "Échec" in listing and "en attente de confirmation" not in listing
     assert (
@@ -105,14 +120,7 @@ def test_unreadable_upload_is_marked_failed_in_french_without_a_path(admin_clien
 
 
 def test_layer_without_prj_in_lambert93_gets_2154_prefilled(admin_client, community, tmp_path):
-    folder = tmp_path / "shp"
-    folder.mkdir()
-    write_layer(folder / "bancs.shp", [{"ref": "a"}, {"ref": "b"}], [l93_point(0, 0), l93_point(40, 0)], 2154)
-    (folder / "bancs.prj").unlink()
-    archive = tmp_path / "bancs.zip"
-    with zipfile.ZipFile(archive, "w") as out:
-        for part in folder.iterdir():
-            out.write(part, part.name)
+    archive = zipped_shapefile_without_prj(tmp_path, [l93_point(0, 0), l93_point(40, 0)])
     job = send(admin_client, "bancs.zip", archive.read_bytes())
     html = admin_client.get(f"/geo/imports/{job.pk}/").content.decode()
     assert 'name="srid" id="id_srid" list="crs-choices" value="2154"' in html, html
@@ -123,6 +131,14 @@ def test_layer_without_prj_in_lambert93_gets_2154_prefilled(admin_client, commun
     job.refresh_from_db()
     assert job.status == "done", job.report
     assert job.report["created"] == 2
+
+
+def test_layer_without_prj_outside_lambert93_asks_for_the_crs_in_french(admin_client, tmp_path):
+    archive = zipped_shapefile_without_prj(tmp_path, [Point(5e6, 5e6)])  # no known range
+    job = send(admin_client, "bizarre.zip", archive.read_bytes())
+    html = admin_client.get(f"/geo/imports/{job.pk}/").content.decode()
+    assert "choisissez son code EPSG" in html and "--srid" not in html
+    assert 'list="crs-choices" value=""' in html and '<option value="2154">' in html
 
 
 def test_job_queued_for_over_30_s_says_no_worker_runs(admin_client, community):

@@ -190,12 +190,21 @@ def _import(
         run_sql(_sql("import_territory.sql"), {"community_id": community.pk})
         for idx, ext_id, problem, reason in run_sql(_sql("import_problems.sql")):
             if problem == "outside":
-                report.add(idx, ext_id, "outside the community's territory: not imported", SKIPPED)
+                shown = _("outside the community's territory: not imported")
+                report.add(idx, ext_id, "outside the community's territory: not imported", SKIPPED, shown)
                 report.skipped += 1
             elif problem == "unrepairable":
-                report.add(idx, ext_id, f"invalid geometry ({reason}) that ST_MakeValid cannot repair")
+                report.add(
+                    idx,
+                    ext_id,
+                    f"invalid geometry ({reason}) that ST_MakeValid cannot repair",
+                    shown=_("invalid geometry (%(reason)s) that cannot be repaired") % {"reason": reason},
+                )
             else:
-                report.add(idx, ext_id, f"invalid geometry ({reason}) repaired with ST_MakeValid", NOTE)
+                shown = _("invalid geometry (%(reason)s) repaired") % {"reason": reason}
+                report.add(
+                    idx, ext_id, f"invalid geometry ({reason}) repaired with ST_MakeValid", NOTE, shown
+                )
                 report.repaired += 1
         if not report.ok or dry_run:
             transaction.set_rollback(True)

@@ -36,6 +36,8 @@ CRS_CHOICES = [
 ]
 # After this long in the queue, the job page says no background worker seems to run.
 STALLED_AFTER = timedelta(seconds=30)
+SHOWN_PROBLEMS = 50  # on the job page; the CSV report has every one
+SEVERITY_ORDER = {"error": 0, "skipped": 1, "note": 2}
 
 
 def admin_membership(request: HttpRequest) -> Membership:
@@ -146,7 +148,15 @@ def import_preview_page(request: HttpRequest, job_id: int) -> HttpResponse:
 def import_job_page(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job(request, job_id)
     finished = job.finished_at is not None or job.status == ImportStatus.FAILED
-    context = {"job": job, "finished": finished, "stalled": _stalled(job)}
+    problems = (job.report or {}).get("problems") or []
+    context = {
+        "job": job,
+        "finished": finished,
+        "stalled": _stalled(job),
+        # Errors first, then skipped, then repaired; the CSV has them all.
+        "problems": sorted(problems, key=lambda p: SEVERITY_ORDER.get(p.get("severity"), 3))[:SHOWN_PROBLEMS],
+        "more_problems": max(len(problems) - SHOWN_PROBLEMS, 0),
+    }
     return render(request, "geo/import_job.html", context)
 
 
@@ -222,7 +232,7 @@ def import_report_csv(request: HttpRequest, job_id: int) -> HttpResponse:
                 severity.get(p.get("severity"), p.get("severity")),
                 "" if index is None else index,
                 p.get("feature_id") or "",
-                p.get("problem"),
+                p.get("shown") or p.get("problem"),
             ]
         )
     if not problems:  # a file refused as a whole (before any feature was read)

@@ -98,7 +98,9 @@ def test_report_downloads_as_csv_with_every_skipped_feature(admin_client, commun
     skipped = [r for r in rows[1:] if r[0] == "ignorée"]
     assert len(skipped) == 60  # all of them, not the first 50 lines
     assert {r[2] for r in skipped} == {f"far{i}" for i in range(60)}
-    assert all("territory" in r[3] for r in skipped)
+    assert all(r[3] == "hors du territoire de la collectivité : non importée" for r in skipped)
+    # The page lists the first 50 problems and points to the CSV for the rest.
+    assert page.count('data-severity="skipped"') == 50 and "et 10 autres" in page
 
 
 def test_unreadable_upload_is_marked_failed_in_french_without_a_path(admin_client, settings):

@@ -74,6 +74,8 @@ def test_bare_array_preview_counts_outside_and_maps_categories(admin_client, com
     codes = sorted(Asset.objects.values_list("category__code", flat=True))
     assert codes == ["bench", "bench", "corbeille"]
     assert AssetCategory.objects.get(code="corbeille").name == "Corbeille"
+    page = admin_client.get(f"/geo/imports/{job.pk}/job/").content.decode()
+    assert "Catégories créées : corbeille (Corbeille)" in page
 
 
 def test_report_downloads_as_csv_with_every_skipped_feature(admin_client, community):

@@ -170,3 +170,16 @@ def test_real_toulouse_districts_preview_counts_all_outside(admin_client, commun
     html = admin_client.get(f"/geo/imports/{job.pk}/").content.decode()
     assert "20 entités sur 20 sont hors du territoire" in html, html
     assert Zone.objects.count() == 0
+
+
+def test_preview_of_a_big_layer_says_the_import_counts_outside(admin_client, monkeypatch):
+    monkeypatch.setattr("geo.services.import_jobs.PREVIEW_DRY_RUN_MAX", 1)
+    features = [feature(point(0, 0)), feature(point(*FAR))]
+    job = send(
+        admin_client,
+        "bancs.geojson",
+        json.dumps({"type": "FeatureCollection", "features": features}).encode(),
+    )
+    html = admin_client.get(f"/geo/imports/{job.pk}/").content.decode()
+    assert 'id="preview-outside"' not in html
+    assert "entités hors du territoire seront comptées par" in html

@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from shapely.geometry import Point
 
 from geo.models import Asset, AssetCategory, ImportJob, Zone
+from geo.services.imports import geodata_import
 from tests.geo.geodata_files import FAR, feature, l93_point, point, write_layer
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +184,52 @@ def test_preview_of_a_big_layer_says_the_import_counts_outside(admin_client, mon
     html = admin_client.get(f"/geo/imports/{job.pk}/").content.decode()
     assert 'id="preview-outside"' not in html
     assert "entités hors du territoire seront comptées par" in html
+
+
+PARITY_FILES = {
+    # A legacy `crs` member in Lambert-93, a null geometry, a MultiPoint of one point.
+    "legacy-crs.geojson": {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::2154"}},
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"ref": "a"},
+                "geometry": {"type": "Point", "coordinates": list(l93_point(0, 0).coords[0])},
+            },
+            {"type": "Feature", "properties": {"ref": "b"}, "geometry": None},
+            {
+                "type": "Feature",
+                "properties": {"ref": "c"},
+                "geometry": {"type": "MultiPoint", "coordinates": [list(l93_point(9, 9).coords[0])]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"ref": "far"},
+                "geometry": {"type": "Point", "coordinates": list(l93_point(*FAR).coords[0])},
+            },
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(PARITY_FILES))
+def test_the_web_job_ends_as_the_command_does(admin_client, community, tmp_path, name):
+    content = json.dumps(PARITY_FILES[name]).encode()
+    path = tmp_path / name
+    path.write_bytes(content)
+    command = geodata_import(
+        community=community, path=path, into="assets", category="bench", external_id="ref", dry_run=True
+    )
+    job = send(admin_client, name, content)
+    admin_client.post(
+        f"/geo/imports/{job.pk}/",
+        {"step": "preview", "confirm": "1", "category": "bench", "external_id": "ref"},
+    )
+    job.refresh_from_db()
+    assert job.report["ok"] == command.ok
+    web = [(p["index"], p["severity"], p["problem"]) for p in job.report["problems"]]
+    assert web == [(p.index, p.severity, p.problem) for p in command.problems]
+    # The null geometry and the far point are skipped; "a" and the one-point MultiPoint go in.
+    assert job.report["skipped"] == command.skipped == 2 and job.report["crs"] == command.crs == "EPSG:2154"
+    assert job.report["created"] == 2

@@ -34,6 +34,7 @@ from django.shortcuts import render
 from rest_framework.exceptions import AuthenticationFailed
 
 from .authentication import MembershipTokenAuthentication
+from .basic import basic_paths_match, challenge
 from .models import Membership, Role
 from .selectors import NoCommunity, membership_get_for_user
 from .twofactor import code_page_url, needs_code
@@ -114,8 +115,12 @@ RULES: dict[str, Rule] = {
     # --- Pages and account ---
     "home": page(MEMBERS),
     "health": PUBLIC_READ,
+    "accessibility": Rule(read=EVERYONE, page=True, note="public: the accessibility statement (RGAA)"),
     "login": page(EVERYONE, EVERYONE, note="public; throttled (django-axes)"),
     "logout": page(EVERYONE, EVERYONE, note="public"),
+    "oidc-login": Rule(read=EVERYONE, page=True, note="public; to the community's OpenID Connect provider"),
+    "oidc-callback": Rule(read=EVERYONE, page=True, note="public; the view checks state, PKCE, the ID token and "
+                          "matches the email to a member of the provider's community"),
     "two-factor": page(MEMBERS, MEMBERS, note="the caller's own authenticator (TOTP)"),
     "password_change": page(MEMBERS, MEMBERS),
     "password_change_done": page(MEMBERS),
@@ -126,6 +131,8 @@ RULES: dict[str, Rule] = {
     "set_language": PUBLIC,
     "csp-report": Rule(methods={"POST": EVERYONE}, note="public; browsers post CSP violations"),
     "map": page(MEMBERS),
+    "map-feature": page(MEMBERS, note="a feature of the caller's community; agents: their teams' missions"),
+    "map-list": page(MEMBERS, note="features of the caller's community in a box; agents: their teams' missions"),
     "admin:*": ADMIN_SITE,
     # --- REST API /api/v1/ ---
     "api-root": api(),
@@ -243,13 +250,15 @@ RULES: dict[str, Rule] = {
     "open311:services": Rule(read=EVERYONE, note="public (GeoReport v2)"),
     "open311:service": Rule(read=EVERYONE, note="public (GeoReport v2)"),
     "open311:requests": Rule(read=EVERYONE, methods={"POST": EVERYONE},
-                             note="POST needs a partner api_key; GET a key unless the community publishes requests"),
-    "open311:request": Rule(read=EVERYONE, note="a partner api_key unless the community publishes requests"),
+                             note="POST needs a partner api_key; GET open unless the community closes requests"),
+    "open311:request": Rule(read=EVERYONE, note="open unless the community closes requests (then a partner api_key)"),
     "open311:token": Rule(read=EVERYONE, note="public (GeoReport v2: no api_key); the random token is "
                           "the secret, and the answer is only the request id"),
     "open311:interventions.open311.views.not_found": Rule(read=EVERYONE, methods={"POST": EVERYONE},
                                                           note="404 in the Open311 format"),
     "ogc:*": Rule(read=EVERYONE, note="members see their community; anyone else only what a community publishes"),
+    "wfs": Rule(read=EVERYONE, methods={"POST": EVERYONE},
+                note="WFS 2.0, read-only (POST carries XML queries); the collections of ogc:*"),
 }
 # fmt: on
 
@@ -333,7 +342,10 @@ def _deny(request: HttpRequest, rule: Rule, status: int, detail: str) -> HttpRes
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
     if rule.page and request.method in SAFE_METHODS:  # a person at a browser: a page, not JSON
         return render(request, "403.html", {"detail": detail}, status=status)
-    return JsonResponse({"detail": detail}, status=status)
+    response = JsonResponse({"detail": detail}, status=status)
+    if status == 401 and basic_paths_match(request.path_info):
+        challenge(response)  # GIS clients answer a Basic challenge with their credentials
+    return response
 
 
 class AccessMiddleware:

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 
 from core.admin import CommunityScopedAdmin, CommunityScopedInline, CommunityScopeMixin, admin_communities
 
-from .models import Community, Membership, Team, User
+from .models import Community, IdentityProvider, Membership, Team, User
 
 # What only a superuser sees and changes on a user.
 PLATFORM_USER_FIELDS = frozenset({"is_staff", "is_superuser", "groups", "user_permissions"})
@@ -150,3 +150,30 @@ class TeamAdmin(CommunityScopedAdmin):
     search_fields = ["name"]
     filter_horizontal = ["members"]
     list_select_related = ["community"]
+
+
+@admin.register(IdentityProvider)
+class IdentityProviderAdmin(admin.ModelAdmin):
+    """The platform operator's: a community administrator never sees a provider or its secret."""
+
+    list_display = ["name", "community", "issuer", "enabled"]
+    list_filter = ["enabled"]
+    # The secret is a plain input (not shown back masked): the operator pastes and checks it.
+
+    def _superuser(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._superuser(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._superuser(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._superuser(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._superuser(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._superuser(request)

@@ -124,7 +124,14 @@ class TokenView(APIView):
     parser_classes = (parsers.FormParser, parsers.MultiPartParser, parsers.JSONParser)
     renderer_classes = (renderers.JSONRenderer,)
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer}, auth=[])
+    # Documented as JSON: one body type per operation, which generated clients need; a login
+    # form body (form-encoded or multipart) is accepted as well.
+    @extend_schema(
+        request={"application/json": TokenRequestSerializer},
+        responses={200: TokenSerializer},
+        auth=[],
+        description="Exchange a username and password (JSON; a form body is accepted too) for an API token.",
+    )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         try:

@@ -11,3 +11,9 @@ class AccountsConfig(AppConfig):
         from . import receivers
 
         receivers.connect()
+
+        from corsheaders.signals import check_request_enabled
+
+        from .cors import community_allows_origin
+
+        check_request_enabled.connect(community_allows_origin, dispatch_uid="ronde-community-cors")

@@ -123,3 +123,43 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class IdentityProvider(models.Model):
+    """A community's OpenID Connect provider (Keycloak, Entra ID, ProConnect…): accounts/oidc.py.
+
+    Set by the platform operator (superusers, in the Django admin). Signing in through it only
+    ever opens an existing membership of THIS community whose user has the same email: nobody
+    joins a community by signing in.
+    """
+
+    community = models.OneToOneField(
+        Community, on_delete=models.CASCADE, related_name="identity_provider", verbose_name=_("community")
+    )
+    name = models.CharField(_("name shown on the login page"), max_length=100)
+    # The issuer URL; its /.well-known/openid-configuration gives the endpoints and keys.
+    issuer = models.URLField(_("issuer"), max_length=500)
+    client_id = models.CharField(_("client id"), max_length=255)
+    # Stored as given: the provider needs it in clear at every sign-in.
+    client_secret = models.CharField(_("client secret"), max_length=500)
+    allowed_email_domains = models.CharField(
+        _("allowed email domains"),
+        max_length=500,
+        blank=True,
+        default="",
+        help_text=_("Separated by spaces or commas, e.g. ville-exemple.fr. Empty: any domain."),
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("identity provider (OpenID Connect)")
+        verbose_name_plural = _("identity providers (OpenID Connect)")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} — {self.community}"
+
+    def email_domains(self) -> list[str]:
+        return [d.strip().lstrip("@").lower() for d in self.allowed_email_domains.replace(",", " ").split()]

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from core.sql import fetch_prepared, sql_path, sql_text
 
-from .models import ApiToken, Community, Membership, Role, Team, User, token_digest
+from .models import ApiToken, Community, IdentityProvider, Membership, Role, Team, User, token_digest
 
 
 class NoCommunity(Exception):
@@ -79,6 +79,8 @@ def _caller_statement() -> tuple[str, tuple[list[str], ...]]:
 def _membership_of_caller(
     *, key: str | None = None, user_id: int | None = None, community_slug: str | None = None
 ) -> Membership | None:
+    if "\x00" in (community_slug or "") or "\x00" in (key or ""):
+        return None  # PostgreSQL text cannot hold NUL: no such community or key, not a 500
     statement, (m_names, u_names, c_names) = _caller_statement()
     row = fetch_prepared(statement, {"key": key, "user_id": user_id, "slug": community_slug or None})
     if row is None:
@@ -135,3 +137,8 @@ def team_ids_of(*, user: User) -> frozenset[int]:
         cached = frozenset(user.teams.values_list("pk", flat=True))
         user._ronde_team_ids = cached  # type: ignore[attr-defined]
     return cached
+
+
+def identity_providers_for_login() -> QuerySet[IdentityProvider]:
+    """The OpenID Connect providers the login page offers (every community's enabled one)."""
+    return IdentityProvider.objects.filter(enabled=True).order_by("name", "pk")

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -23,6 +24,7 @@ from geo.selectors import walking_network
 from interventions.models import Category, Mission
 from interventions.services.photos import max_bytes
 
+from . import schema
 from .selectors import mission_get_for_agent, mission_stops, missions_for_agent
 from .serializers import (
     InterventionEditSerializer,
@@ -64,6 +66,7 @@ def _uuid(value: str, field: str = "client_uuid") -> uuid.UUID:
 
 
 class MissionListView(AgentAPIView):
+    @extend_schema(operation_id="agent_api_missions_list", responses={200: schema.AgentMissionListSerializer})
     def get(self, request: Request) -> Response:
         m = self.membership()
         missions = missions_for_agent(user=m.user, community=m.community, today=timezone.localdate())
@@ -79,6 +82,7 @@ class MissionListView(AgentAPIView):
 
 
 class MissionDetailView(AgentAPIView):
+    @extend_schema(responses={200: schema.AgentMissionSerializer})
     def get(self, request: Request, mission_id: int) -> Response:
         m = self.membership()
         try:
@@ -109,6 +113,9 @@ class MissionDetailView(AgentAPIView):
 class InterventionSyncView(AgentAPIView):
     parser_classes = [JSONParser]
 
+    @extend_schema(
+        request=InterventionEditSerializer, responses=schema.synced(schema.InterventionSyncedSerializer)
+    )
     def put(self, request: Request, client_uuid: str) -> Response:
         m = self.membership()
         ser = InterventionEditSerializer(data=request.data)
@@ -134,6 +141,7 @@ class InterventionSyncView(AgentAPIView):
 class ReportSyncView(AgentAPIView):
     parser_classes = [JSONParser]
 
+    @extend_schema(request=ReportSubmitSerializer, responses=schema.synced(schema.ReportSyncedSerializer))
     def put(self, request: Request, client_uuid: str) -> Response:
         m = self.membership()
         ser = ReportSubmitSerializer(data=request.data)
@@ -159,6 +167,10 @@ class ReportSyncView(AgentAPIView):
 class PhotoSyncView(AgentAPIView):
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema(
+        request={"multipart/form-data": PhotoUploadSerializer},
+        responses=schema.synced(schema.PhotoSyncedSerializer),
+    )
     def put(self, request: Request, client_uuid: str) -> Response:
         m = self.membership()
         key = _uuid(client_uuid)
@@ -191,4 +203,10 @@ class PhotoSyncView(AgentAPIView):
         return Response(photo_json(photo), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     # Some proxies and old WebViews only send multipart bodies with POST.
-    post = put
+    @extend_schema(
+        request={"multipart/form-data": PhotoUploadSerializer},
+        responses=schema.synced(schema.PhotoSyncedSerializer),
+        operation_id="agent_api_photos_create",
+    )
+    def post(self, request: Request, client_uuid: str) -> Response:
+        return self.put(request, client_uuid)

@@ -62,6 +62,7 @@ MSGIDS = [
     gettext_noop("What was done"),
     gettext_noop("Support"),
     gettext_noop("Surface (m²)"),
+    gettext_noop("For example %(x)s"),  # the decimal format the surface field expects
     gettext_noop("Method"),
     gettext_noop("Product"),
     gettext_noop("Offensive content"),

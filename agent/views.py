@@ -121,7 +121,6 @@ def manifest(request: HttpRequest) -> JsonResponse:
         "start_url": scope,
         "scope": scope,
         "display": "standalone",
-        "orientation": "portrait",
         "background_color": "#ffffff",
         "theme_color": "#0d2a4a",
         "lang": request.LANGUAGE_CODE,

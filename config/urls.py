@@ -2,25 +2,36 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts import twofactor
+from accounts import oidc, twofactor
 from config import views
 from core import security
 from interventions import photo_access
+from ogc.wfs import RondeWFSView
+from tiles import feature_views as tiles_feature_views
 from tiles import views as tiles_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("accounts/two-factor/", twofactor.two_factor, name="two-factor"),
+    # Django's logout, then the identity provider's (RP-initiated) after an OIDC sign-in.
+    path("accounts/logout/", oidc.RondeLogoutView.as_view(), name="logout"),
+    path("accounts/oidc/<int:provider_id>/login/", oidc.oidc_login, name="oidc-login"),
+    path("accounts/oidc/<int:provider_id>/callback/", oidc.oidc_callback, name="oidc-callback"),
+    # The accessibility statement French law requires, linked from every page's footer.
+    path("accessibilite/", views.accessibility, name="accessibility"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api_urls")),
     path("open311/v2/", include("interventions.open311.urls")),
     path("ogc/", include("ogc.urls")),
+    path("wfs/", RondeWFSView.as_view(), name="wfs"),
     path("dashboards/", include("dashboards.urls")),
     path("tiles/", include("tiles.urls")),
     path("map/", tiles_views.map_page, name="map"),
+    path("map/feature/", tiles_feature_views.feature, name="map-feature"),
+    path("map/list/", tiles_feature_views.feature_list, name="map-list"),
     path("agent/", include("agent.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("geo/", include("geo.web.urls")),

@@ -14,6 +14,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The RGAA accessibility statement: a fixed document, public like the law wants it."""
+    return render(request, "accessibility.html")
+
+
 def health(request: HttpRequest) -> JsonResponse:
     """Liveness + database check for load balancers and docker-compose healthchecks."""
     with connection.cursor() as cursor:

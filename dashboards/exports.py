@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from shapely.geometry import Point
 
 from accounts.models import Community
-from core.spreadsheet import csv_writer
+from core.spreadsheet import EXCEL_BOM, csv_writer
+from interventions.labels import support_label
 
 from .filters import Filters
 from .models import RecurrenceState
@@ -81,10 +82,45 @@ def table_rows(
     return rows
 
 
-def table_csv(*, community: Community, filters: Filters, table: str, state: RecurrenceState) -> str:
+def _french_headers() -> dict[str, str]:
+    """Column names as a French spreadsheet user reads them (the machine names otherwise)."""
+    return {
+        "district_id": _("District no."),
+        "district": _("District"),
+        "removals": _("Removals"),
+        "m2": _("Surface (m²)"),
+        "returns": _("Returns"),
+        "sites": _("Sites"),
+        "recurrence_30d": _("Re-tagged within 30 days"),
+        "median_retag_days": _("Median re-tag delay (days)"),
+        "cost_eur": _("Cost (EUR)"),
+        "site_id": _("Site no."),
+        "street": _("Street"),
+        "support": _("Support"),
+        "last_cleaned": _("Last removal"),
+        "lon": _("Longitude"),
+        "lat": _("Latitude"),
+        "month": _("Month"),
+    }
+
+
+def table_csv(
+    *, community: Community, filters: Filters, table: str, state: RecurrenceState, excel_fr: bool = False
+) -> str:
+    """The table as CSV; `excel_fr`: what French Excel opens by double-click (byte-order mark,
+    `;`, decimal commas, headers and supports in the user's language)."""
+    rows = table_rows(community=community, filters=filters, table=table, state=state)
     buf = io.StringIO()
-    writer = csv_writer(buf)
-    writer.writerows(table_rows(community=community, filters=filters, table=table, state=state))
+    if excel_fr:
+        headers = _french_headers()
+        support = rows[0].index("support") if "support" in rows[0] else None
+        rows[0] = [headers.get(str(name), str(name)) for name in rows[0]]
+        if support is not None:
+            for row in rows[1:]:
+                row[support] = support_label(str(row[support]))
+        buf.write(EXCEL_BOM)
+    writer = csv_writer(buf, excel_fr=excel_fr)
+    writer.writerows(rows)
     return buf.getvalue()
 
 

@@ -54,6 +54,17 @@ class Filters:
             self, date_from=_add_years(self.date_from, -years), date_to=_add_years(self.date_to, -years)
         )
 
+    def clipped(self, *, days: int) -> "Filters":
+        """The first `days` days of this period (a like-with-like comparison of a period
+        still running)."""
+        return replace(self, date_to=min(self.date_to, self.date_from + dt.timedelta(days=days)))
+
+    def elapsed_days(self, today: dt.date) -> int | None:
+        """Days of the period up to and including today, or None if the period is over."""
+        if self.date_to <= today + dt.timedelta(days=1):
+            return None
+        return max((today - self.date_from).days + 1, 0)
+
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         """Aware datetimes of the period's limits, midnight in the site's time zone."""
         tz = ZoneInfo(settings.TIME_ZONE)
@@ -122,7 +133,9 @@ def filters_from_query(
         raise ParamError("period", f"'{period}' is not one of {', '.join(PERIODS)}.")
     start = _parse_date(params, "date_from")
     if period == "month":
-        start = (start or today).replace(day=1)
+        # No month asked: the last complete one, so that the figures compare whole months
+        # (the current month, days old, against a full one reads as a collapse).
+        start = (start or _add_months(today.replace(day=1), -1)).replace(day=1)
         end = _add_months(start, 1)
     elif period == "quarter":
         base = start or today

@@ -16,13 +16,17 @@ import folium
 from branca.element import MacroElement
 from django.contrib.gis.geos import Point
 from django.templatetags.static import static
+from django.utils.formats import date_format
 from django.utils.html import escape
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from jinja2 import Template
 
 from accounts.models import Community
+from core.sql import run_sql
 
 from .selectors import DistrictFigures, Hotspot, Visit
+from .sqlfiles import sql_file
 
 # ColorBrewer Blues (5 classes) for districts: recurrence or volume.
 DISTRICT_RAMP = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
@@ -54,6 +58,47 @@ class GeoJsonLayer(MacroElement):
         self.data = data
         self.layer_name = name
         self.show = show
+
+
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in metres only (its default adds feet and miles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
+# Width in pixels of a street by road class on the dashboard's base map (others: 1).
+STREET_WIDTHS = {"motorway": 4, "trunk": 4, "primary": 3.5, "secondary": 3, "tertiary": 2.5, "residential": 2}
+BASEMAP_STREETS_MAX = 20_000  # lines (one per street name and class): bounds the page's weight
+
+
+def basemap_geojson(community: Community) -> dict[str, Any]:
+    """The offline base map under the heatmap: the community's streets, named on hover."""
+    rows = run_sql(sql_file("basemap_streets.sql"), {"community": community.pk, "limit": BASEMAP_STREETS_MAX})
+    features = []
+    for name, highway, geometry in rows:
+        if not geometry:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(geometry),
+                "properties": {
+                    "style": {"color": "#8b8f97", "weight": STREET_WIDTHS.get(highway, 1), "opacity": 0.7},
+                    **({"tooltip": escape(name)} if name else {}),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
 
 
 class OverlayControl(MacroElement):
@@ -110,9 +155,9 @@ def districts_geojson(districts: list[DistrictFigures], shade: str) -> dict[str,
 
 
 def hotspot_popup(spot: Hotspot, visits: list[Visit]) -> str:
-    title = spot.name or spot.street or _("Site %(id)s") % {"id": spot.site_id}
+    title = spot.label
     rows = "".join(
-        f"<tr><td>{v.ended_at:%Y-%m-%d}</td><td>{escape(v.method or '–')}</td>"
+        f"<tr><td>{date_format(localtime(v.ended_at), 'SHORT_DATE_FORMAT')}</td><td>{escape(v.method_label or '–')}</td>"
         f"<td>{'' if v.surface_m2 is None else f'{v.surface_m2} m²'}</td></tr>"
         for v in visits[:10]
     )
@@ -141,7 +186,7 @@ def hotspots_geojson(spots: list[Hotspot], histories: dict[int, list[Visit]]) ->
                         "fillColor": "#7a0177",
                         "fillOpacity": 0.85,
                     },
-                    "tooltip": escape(f"{s.street or s.name or s.site_id}: {s.returns} {_('returns')}"),
+                    "tooltip": escape(f"{s.label}: {s.returns} {_('returns')}"),
                     "popup": hotspot_popup(s, histories.get(s.site_id, [])),
                 },
             }
@@ -179,8 +224,9 @@ def dashboard_map(
         zoom_start=13,
         tiles=None,
         height=480,
-        control_scale=True,
+        control_scale=False,
     )
+    fmap.add_child(MetricScale())
     # Our static copies only (see module docstring); instance lists, never the class's.
     fmap.default_js = [("leaflet", static("vendor/leaflet/leaflet.js"))]
     fmap.default_css = [("leaflet_css", static("vendor/leaflet/leaflet.css"))]
@@ -194,6 +240,9 @@ def dashboard_map(
         _("Territory"),
     )
     fmap.add_child(outline)
+    # The offline base map (our own streets, names on hover) under everything else.
+    streets = GeoJsonLayer(basemap_geojson(community), _("Streets"))
+    fmap.add_child(streets)
     district_layer = GeoJsonLayer(districts_geojson(districts, shade), _("Districts"))
     fmap.add_child(district_layer)
     heat = folium.TileLayer(

@@ -10,11 +10,14 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from django.utils import timezone
+
 from accounts.models import Community
 
 # Lag-tolerant: on a replica within RONDE_REPLICA_MAX_LAG_S when one is configured.
 from core.replicas import read_sql as run_sql
 from geo.models import Zone
+from interventions.labels import method_label, site_label
 
 from .filters import Filters
 from .models import RecurrenceState
@@ -152,11 +155,18 @@ class Comparison:
     current: Kpis
     previous: Kpis
     last_year: Kpis
+    # The period is still running: this many days of it, compared with as many days of the
+    # previous period and of last year (like with like).
+    partial_days: int | None = None
 
 
 def kpis_compare(*, community: Community, filters: Filters) -> Comparison:
-    """This period, the previous one, and the same period a year earlier."""
+    """This period, the previous one, and the same period a year earlier; a period still
+    running is compared with the same number of first days of the others."""
     previous, last_year = filters.shifted(previous=True), filters.shifted(years=1)
+    partial = filters.elapsed_days(timezone.localdate())
+    if partial is not None:
+        previous, last_year = previous.clipped(days=partial), last_year.clipped(days=partial)
     current = kpis_for_period(community=community, filters=filters)
     before = kpis_for_period(community=community, filters=previous)
     # A year's previous period is last year: one query (seconds at 1M interventions), not two.
@@ -165,6 +175,7 @@ def kpis_compare(*, community: Community, filters: Filters) -> Comparison:
         current=current,
         previous=before,
         last_year=replace(before) if same else kpis_for_period(community=community, filters=last_year),
+        partial_days=partial,
     )
 
 
@@ -223,6 +234,18 @@ class Hotspot:
     lon: float
     lat: float
     district: str | None
+    address: str = ""  # filled once sites carry a postal address
+
+    @property
+    def label(self) -> str:
+        """The site as a person names it, in the user's language."""
+        return site_label(
+            site_id=self.site_id,
+            name=self.name,
+            street=self.street,
+            support=self.support,
+            address=self.address,
+        )
 
 
 def hotspots(*, community: Community, filters: Filters, limit: int = 20) -> list[Hotspot]:
@@ -323,6 +346,10 @@ class Visit:
     support: str
     offensive: bool
     minutes: float
+
+    @property
+    def method_label(self) -> str:
+        return method_label(self.method)
 
 
 def site_history(*, community: Community, site_id: int, limit: int = 50) -> list[Visit]:

@@ -4,21 +4,26 @@ filters, call the selectors, render. Public share links reuse the same pages rea
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
+from PIL import ImageFile
 
 from accounts.models import Community, Role, Team
 from accounts.selectors import NoCommunity, membership_get_for_user
 from accounts.sharing import share_community, share_links_revoke, share_token_make
 from core.params import ParamError
+from core.spreadsheet import BadExcelOption, excel_fr_requested
 from geo.models import Zone, ZoneKind
 from interventions.models import Category
 from tiles.heatmap.filters import HeatmapFilters
@@ -34,6 +39,7 @@ from .services.recurrence import figures_precomputed
 
 READ_ROLES = (Role.ADMIN, Role.DISPATCHER, Role.VIEWER)
 SHARE_ROLES = (Role.ADMIN,)
+SHARED_PARAMS = ("period", "date_from", "date_to", "category", "zone")
 # The figures only change when the facts are rebuilt (the cache key holds their stamp); this
 # bounds how long a worker keeps them anyway (seconds).
 FIGURES_CACHE_S = 600
@@ -141,6 +147,8 @@ def _context(request: HttpRequest, access: Access, filters: Filters, *, with_map
         "teams": [] if access.public else Team.objects.filter(community=community).order_by("name"),
         "tables": [(name, export_title(name)) for name in TABLES],
         "can_share": access.role in SHARE_ROLES,
+        # What a public link may carry: the period and filters on screen, minus the team.
+        "share_fields": [(k, v) for k, v in query.items() if k != "team"],
         "token": access.token,
     }
     if with_map:
@@ -187,7 +195,27 @@ def _report(request: HttpRequest, access: Access) -> HttpResponse:
         return _bad_filter(request, exc)
     context = _context(request, access, filters, with_map=False)
     context["generated"] = timezone.localtime()
+    if request.GET.get("format") == "pdf":
+        return _report_pdf(request, context, filters)
     return render(request, "dashboards/report.html", context)
+
+
+def _report_pdf(request: HttpRequest, context: dict, filters: Filters) -> HttpResponse:
+    """The report as a PDF for a council meeting: the same figures and tables, rendered by
+    WeasyPrint with the CSS inlined and no URL fetched (only data:), so nothing goes out."""
+    from weasyprint import HTML  # noqa: PLC0415 — heavy import, only for this view
+    from weasyprint.urls import URLFetcher  # noqa: PLC0415
+
+    # Importing WeasyPrint turns Pillow's LOAD_TRUNCATED_IMAGES on for the whole process.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    css_path = finders.find("dashboards/dashboards.css")
+    css = Path(str(css_path)).read_text(encoding="utf-8") if css_path else ""
+    html = render_to_string("dashboards/report_pdf.html", {**context, "inline_css": css}, request=request)
+    pdf = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"{context['community'].slug}-{filters.date_from:%Y%m%d}"
+    response["Content-Disposition"] = f'attachment; filename="rapport-{name}.pdf"'
+    return response
 
 
 @login_required
@@ -204,8 +232,11 @@ def public_report(request: HttpRequest, token: str) -> HttpResponse:
 def _export(request: HttpRequest, access: Access, table: str, fmt: str) -> HttpResponse:
     try:
         filters = _filters(request, access)
+        excel_fr = excel_fr_requested(request.GET)
     except ParamError as exc:
         return JsonResponse({"detail": exc.message, "field": exc.field}, status=400)
+    except BadExcelOption as exc:
+        return JsonResponse({"detail": str(exc), "field": "excel"}, status=400)
     gpkg, csv = fmt == "gpkg" and table == "hotspots", fmt == "csv" and table in TABLES
     if not (gpkg or csv):
         raise Http404(f"No export {table}.{fmt}.")
@@ -219,10 +250,11 @@ def _export(request: HttpRequest, access: Access, table: str, fmt: str) -> HttpR
         response["Content-Disposition"] = f'attachment; filename="hotspots-{stamp}.gpkg"'
         return response
     response = HttpResponse(
-        table_csv(community=access.community, filters=filters, table=table, state=state),
+        table_csv(community=access.community, filters=filters, table=table, state=state, excel_fr=excel_fr),
         content_type="text/csv; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="{table}-{stamp}.csv"'
+    suffix = "-excel" if excel_fr else ""
+    response["Content-Disposition"] = f'attachment; filename="{table}-{stamp}{suffix}.csv"'
     return response
 
 
@@ -248,5 +280,15 @@ def share(request: HttpRequest) -> HttpResponse:
     if request.POST.get("revoke"):
         community = share_links_revoke(community=community)
     token = share_token_make(community=community)
-    url = request.build_absolute_uri(reverse("dashboards:public", args=[token]))
-    return render(request, "dashboards/share.html", {"share_url": url, "community": community})
+    # The link opens on exactly the period and filters that were on screen (a team is not
+    # public: dropped). Checked like any query, so a forged form is a 400, not a dead link.
+    shown = {k: v for k, v in request.POST.items() if k in SHARED_PARAMS and v}
+    try:
+        filters = filters_from_query(shown, community=community, allow_team=False)
+    except ParamError as exc:
+        return _bad_filter(request, exc)
+    path = reverse("dashboards:public", args=[token]) + "?" + urlencode(filters.query())
+    url = request.build_absolute_uri(path)
+    return render(
+        request, "dashboards/share.html", {"share_url": url, "community": community, "filters": filters}
+    )

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Polygon
-from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,12 +23,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_gis.fields import GeometryField
 
-from accounts.models import Team
 from accounts.permissions import CommunityRole, request_membership
 from core.api.filters import parse_date
 from core.params import day_in_range
+from interventions.api.mission_schema import PolygonField, TeamIdField
 from interventions.api.missions import mission_feature
 from interventions.models import InterventionStatus, MissionTemplate, NotDoneReason, RoutingProfile, Weekday
 from interventions.selectors_missions import mission_get_for_membership
@@ -40,6 +38,7 @@ from interventions.services.recurrence import (
     mission_template_update,
 )
 
+from . import schema
 from .selectors import (
     board_interventions,
     board_missions,
@@ -71,6 +70,7 @@ def _day(request: Request) -> dt.date:
 
 
 class BoardView(PlannerView):
+    @extend_schema(parameters=[schema.DATE_PARAMETER], responses={200: schema.BoardSerializer})
     def get(self, request: Request) -> Response:
         community = request_membership(request).community
         date = _day(request)
@@ -93,16 +93,11 @@ class BoardView(PlannerView):
         )
 
 
-class TeamField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self) -> QuerySet[Team]:
-        return Team.objects.filter(community=self.context["community"])
-
-
 class PreviewSerializer(serializers.Serializer):
-    zone = GeometryField(required=False)
+    zone = PolygonField(required=False)
     zone_id = serializers.IntegerField(required=False)
     date = serializers.DateField(required=False)
-    team = TeamField(required=False, allow_null=True)
+    team = TeamIdField(required=False, allow_null=True)
 
     def validate_zone(self, value: GEOSGeometry) -> GEOSGeometry:
         if not isinstance(value, Polygon):
@@ -120,7 +115,7 @@ class PreviewSerializer(serializers.Serializer):
 
 
 class PreviewView(PlannerView):
-    @extend_schema(request=PreviewSerializer)
+    @extend_schema(request=PreviewSerializer, responses={200: schema.PreviewAnswerSerializer})
     def post(self, request: Request) -> Response:
         community = request_membership(request).community
         serializer = PreviewSerializer(data=request.data, context={"community": community})
@@ -141,6 +136,7 @@ class ProgressView(APIView):
 
     permission_classes = [IsAuthenticated, CommunityRole]
 
+    @extend_schema(responses={200: schema.ProgressSerializer})
     def get(self, request: Request, pk: int) -> Response:
         mission = mission_get_for_membership(membership=request_membership(request), mission_id=pk)
         if mission is None:
@@ -151,7 +147,7 @@ class ProgressView(APIView):
 class BulkSerializer(serializers.Serializer):
     ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=1000)
     action = serializers.ChoiceField(choices=BULK_ACTIONS)
-    team = TeamField(required=False, allow_null=True)
+    team = TeamIdField(required=False, allow_null=True)
     date = serializers.DateField(required=False, allow_null=True)
     outcome = serializers.ChoiceField(
         choices=(InterventionStatus.DONE, InterventionStatus.NOT_DONE), required=False
@@ -160,7 +156,7 @@ class BulkSerializer(serializers.Serializer):
 
 
 class BulkView(PlannerView):
-    @extend_schema(request=BulkSerializer)
+    @extend_schema(request=BulkSerializer, responses={200: schema.BulkAnswerSerializer})
     def post(self, request: Request) -> Response:
         community = request_membership(request).community
         serializer = BulkSerializer(data=request.data, context={"community": community})
@@ -182,8 +178,8 @@ class TemplateSerializer(serializers.Serializer):
     """A recurring mission. `weekday` (one day) is the original field; `weekdays` takes several."""
 
     name = serializers.CharField(max_length=200)
-    team = TeamField()
-    zone = GeometryField(required=False)
+    team = TeamIdField()
+    zone = PolygonField(required=False)
     zone_id = serializers.IntegerField(required=False)
     weekday = serializers.ChoiceField(choices=Weekday.choices, required=False)
     weekdays = serializers.ListField(
@@ -246,12 +242,15 @@ def template_json(template: MissionTemplate) -> dict[str, Any]:
 
 
 class TemplatesView(PlannerView):
+    @extend_schema(
+        operation_id="dispatch_api_mission_templates_list", responses={200: schema.TemplateListSerializer}
+    )
     def get(self, request: Request) -> Response:
         community = request_membership(request).community
         templates = mission_templates_for_community(community=community)
         return Response({"results": [template_json(t) for t in templates]})
 
-    @extend_schema(request=TemplateSerializer)
+    @extend_schema(request=TemplateSerializer, responses={201: schema.TemplateAnswerSerializer})
     def post(self, request: Request) -> Response:
         membership = request_membership(request)
         serializer = TemplateSerializer(data=request.data, context={"community": membership.community})
@@ -274,10 +273,11 @@ class TemplateView(PlannerView):
             raise Http404
         return template
 
+    @extend_schema(responses={200: schema.TemplateAnswerSerializer})
     def get(self, request: Request, pk: int) -> Response:
         return Response(template_json(self._template(request, pk)))
 
-    @extend_schema(request=TemplateSerializer)
+    @extend_schema(request=TemplateSerializer, responses={200: schema.TemplateAnswerSerializer})
     def patch(self, request: Request, pk: int) -> Response:
         template = self._template(request, pk)
         serializer = TemplateSerializer(
@@ -287,6 +287,7 @@ class TemplateView(PlannerView):
         template = mission_template_update(template=template, **serializer.validated_data)
         return Response(template_json(template))
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         mission_template_delete(template=self._template(request, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)

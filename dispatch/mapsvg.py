@@ -119,7 +119,9 @@ def mission_map_svg(
             f'fill="#000" stroke="#fff" stroke-width="2"/>'
         )
     fills = {"done": "#2e7d32", "not_done": "#546e7a", "unassigned": "#ffffff", "in_progress": "#ef6c00"}
-    for stop in stops:
+    # Dropped stops first: SVG paints in order, so a numbered stop a few metres from a
+    # dropped one is drawn on top of it, never hidden under its "–".
+    for stop in sorted(stops, key=lambda s: s.state != "unassigned"):
         x, y = frame.xy(stop.point.x, stop.point.y).split(",")
         fill = fills.get(stop.state, "#1f2a44")
         text = "#000" if stop.state == "unassigned" else "#fff"

@@ -24,15 +24,18 @@ from interventions.models import (
     MissionStop,
     MissionTemplate,
     Photo,
-    PhotoKind,
     Report,
 )
+from interventions.photo_access import photo_url
 from interventions.selectors_missions import (
     ACTIVE_MISSION_STATUSES,
     OPEN_REPORT_STATUSES,
+    job_bookings,
     open_interventions_within_zone,
     open_reports_within_zone,
 )
+from interventions.services.bookings import booking_json
+from interventions.stop_reasons import stop_reason_text
 
 logger = logging.getLogger(__name__)
 
@@ -172,27 +175,21 @@ def zone_polygon(*, community: Community, zone_id: int) -> Polygon | None:
 def zone_preview(
     *, community: Community, zone: Polygon, date: dt.date | None, team: Team | None = None
 ) -> dict[str, Any]:
-    """What a mission drawn on `zone` would hold, which of it is already booked that day, and
+    """What a mission drawn on `zone` would hold, which of it another mission already plans, and
     the missions `team` already has that day (warned before the mission is created)."""
     reports = list(open_reports_within_zone(community=community, zone=zone).values_list("pk", flat=True))
     interventions = list(
         open_interventions_within_zone(community=community, zone=zone).values_list("pk", flat=True)
     )
+    # Jobs another active mission plans (any date: a job is planned at most once); creating
+    # the mission leaves them out. Each names the mission that has it.
     booked: dict[str, list[dict[str, Any]]] = {"reports": [], "interventions": []}
-    if date is not None:
-        stops = MissionStop.objects.filter(
-            mission__community=community,
-            mission__date=date,
-            mission__status__in=ACTIVE_MISSION_STATUSES,
-        )
-        for report_id, mission_id in stops.filter(report_id__in=reports).values_list(
-            "report_id", "mission_id"
-        ):
-            booked["reports"].append({"id": report_id, "mission": mission_id})
-        for job_id, mission_id in stops.filter(intervention_id__in=interventions).values_list(
-            "intervention_id", "mission_id"
-        ):
-            booked["interventions"].append({"id": job_id, "mission": mission_id})
+    for stop in job_bookings(community_id=community.pk, interventions=interventions, reports=reports):
+        entry = booking_json(stop)
+        if stop.intervention_id:
+            booked["interventions"].append({"id": stop.intervention_id, **entry})
+        else:
+            booked["reports"].append({"id": stop.report_id, **entry})
     team_missions: list[int] = []
     if date is not None and team is not None:
         team_missions = list(
@@ -211,8 +208,13 @@ def zone_preview(
 
 
 def mission_progress(*, mission: Mission) -> dict[str, Any]:
-    """Per stop: planned / in progress / done / not done, for the live map (polled)."""
-    stops = mission.stops.select_related("intervention").order_by("round_index", "sequence", "pk")
+    """Per stop: planned / in progress / done / not done, for the live map (polled), and what
+    the agent recorded (reason, times, notes, every photo) so the dispatcher sees it."""
+    stops = (
+        mission.stops.select_related("intervention")
+        .prefetch_related(Prefetch("intervention__photos", queryset=Photo.objects.order_by("taken_at", "pk")))
+        .order_by("round_index", "sequence", "pk")
+    )
     out = []
     counts = {"planned": 0, "in_progress": 0, "done": 0, "not_done": 0, "unassigned": 0}
     for stop in stops:
@@ -224,7 +226,15 @@ def mission_progress(*, mission: Mission) -> dict[str, Any]:
             elif job.status == InterventionStatus.IN_PROGRESS:
                 state = "in_progress"
         counts[state] = counts.get(state, 0) + 1
-        out.append({"id": stop.pk, "sequence": stop.sequence, "round": stop.round_index, "state": state})
+        out.append(
+            {
+                "id": stop.pk,
+                "sequence": stop.sequence,
+                "round": stop.round_index,
+                "state": state,
+                **stop_record(job),
+            }
+        )
     return {
         "mission": mission.pk,
         "status": mission.status,
@@ -232,6 +242,35 @@ def mission_progress(*, mission: Mission) -> dict[str, Any]:
         "counts": counts,
         "stops": out,
     }
+
+
+def _clock(value: dt.datetime | None) -> str | None:
+    return timezone.localtime(value).strftime("%H:%M") if value else None
+
+
+def stop_record(job: Intervention | None) -> dict[str, Any]:
+    """What the agent recorded on a job: outcome reason, start and end (local HH:MM), notes,
+    and every photo (thumbnail and full size, through the permission-checked photo view)."""
+    if job is None:
+        return {"not_done_reason": "", "started_at": None, "ended_at": None, "notes": "", "photos": []}
+    return {
+        "not_done_reason": job.get_not_done_reason_display() if job.not_done_reason else "",
+        "started_at": _clock(job.started_at),
+        "ended_at": _clock(job.ended_at),
+        "notes": job.notes,
+        "photos": [
+            {
+                "id": photo.pk,
+                "kind": photo.get_kind_display(),
+                "thumb": photo_url(photo, size="thumb"),
+                "full": photo_url(photo, size="full"),
+            }
+            for photo in job.photos.all()
+        ],
+    }
+
+
+SHEET_PHOTOS_MAX = 6
 
 
 @dataclass
@@ -242,6 +281,9 @@ class SheetStop:
     support: str
     surface_m2: Any
     thumbnail: str  # data: URI (works in print and in the PDF without a media server) or ""
+    reason: str = ""  # why it is out of the round, translated
+    photos: tuple[str, ...] = ()  # every photo of the job as data: URIs (the first is `thumbnail`)
+    record: dict[str, Any] | None = None  # stop_record(): what the agent recorded
 
 
 def _thumbnail(photo: Photo | None) -> str:
@@ -281,7 +323,7 @@ def nearest_street_names(*, community: Community, points: dict[int, Point]) -> d
 
 def sheet_stops(*, mission: Mission) -> list[SheetStop]:
     """The stops in round order (unassigned last) with what the crew needs on paper."""
-    photos = Photo.objects.filter(kind__in=(PhotoKind.BEFORE, PhotoKind.DETAIL)).order_by("taken_at", "pk")
+    photos = Photo.objects.order_by("taken_at", "pk")
     stops = list(
         mission.stops.select_related("intervention__category", "report__category", "intervention__report")
         .prefetch_related(
@@ -302,11 +344,13 @@ def sheet_stops(*, mission: Mission) -> list[SheetStop]:
         address = stop.address
         if not address and streets.get(stop.pk):
             address = streets[stop.pk]
-        photo = None
-        if report is not None:
-            photo = next(iter(report.photos.all()), None)
-        if photo is None and stop.intervention is not None:
-            photo = next(iter(stop.intervention.photos.all()), None)
+        # The report's photos, then the agent's (before, after, detail): all of them, capped
+        # so that a sheet stays a few pages.
+        shots = [
+            *(report.photos.all() if report else ()),
+            *(stop.intervention.photos.all() if stop.intervention else ()),
+        ]
+        pictures = tuple(uri for uri in (_thumbnail(p) for p in shots[:SHEET_PHOTOS_MAX]) if uri)
         out.append(
             SheetStop(
                 stop=stop,
@@ -314,7 +358,10 @@ def sheet_stops(*, mission: Mission) -> list[SheetStop]:
                 address=address,
                 support=job.get_support_display() if job.support else "",
                 surface_m2=getattr(job, "surface_m2", None),
-                thumbnail=_thumbnail(photo),
+                thumbnail=pictures[0] if pictures else "",
+                reason=stop_reason_text(stop.reason),
+                photos=pictures,
+                record=stop_record(stop.intervention),
             )
         )
     return out

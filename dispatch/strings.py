@@ -33,7 +33,14 @@ def board_strings() -> dict[str, Any]:
         "zone_loading": _("Looking for jobs in the zone…"),
         "zone_summary": _("In the zone: %(r)s open reports and %(i)s interventions."),
         "zone_outside": _("Part of the zone is outside the community."),
-        "already_in_mission": _("already in mission %(m)s that day"),
+        "fit": _(
+            "%(n)s of %(total)s jobs fit in the round (%(start)s–%(end)s, %(agents)s round(s)); "
+            "%(u)s stay in the pool, free for another mission."
+        ),
+        "left_in_pool": _("The jobs left out are back in the pool."),
+        "pool": _("back in the pool"),
+        "photo_n": _("Photo %(n)s (%(kind)s)"),
+        "preview_booked": _("%(n)s already planned in another mission (left out)."),
         "preview_count": _("%(n)s of %(total)s jobs will be in the mission."),
         "draw_rectangle_help": _(
             "Press on the map with the mouse or a finger and drag to draw the rectangle."
@@ -57,7 +64,6 @@ def board_strings() -> dict[str, Any]:
         "bulk_done": _("%(n)s interventions updated, %(s)s skipped."),
         "conflicts": {
             "team_booked": _("The team already has mission %(mission)s that day."),
-            "job_in_other_mission": _("A job is already in mission %(mission)s that day."),
             "zone_partly_outside": _("Part of the zone is outside the community."),
         },
     }

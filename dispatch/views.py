@@ -15,7 +15,7 @@ from PIL import ImageFile
 
 from accounts.models import Membership, Role
 from accounts.selectors import NoCommunity, membership_get_for_user
-from interventions.models import Mission, MissionStatus, NotDoneReason, RoutingProfile
+from interventions.models import Mission, MissionStatus, NotDoneReason, RoutingProfile, StopStatus
 from interventions.selectors_missions import mission_get_for_membership
 
 from .mapsvg import MapStop, mission_map_svg
@@ -71,7 +71,16 @@ def _sheet_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         depot=mission.start_point or mission.team.depot,
         title=_("Map of the mission zone, the round and its numbered stops"),
     )
-    return {"mission": mission, "stops": stops, "map_svg": svg, "printed_at": timezone.localtime()}
+    left_out = sum(1 for s in stops if s.stop.status == StopStatus.UNASSIGNED)
+    return {
+        "mission": mission,
+        "stops": stops,
+        # The sheet counts the stops the crew will make; dropped ones are listed apart.
+        "planned_count": len(stops) - left_out,
+        "left_out_count": left_out,
+        "map_svg": svg,
+        "printed_at": timezone.localtime(),
+    }
 
 
 @login_required

@@ -23,3 +23,11 @@ class PointGeoJSONFrom3857(Func):
     )
     output_field = TextField()
     arity = 1
+
+
+class GeometryType(Func):
+    """PostGIS's GeometryType(geom): 'POINT', 'LINESTRING', 'MULTIPOLYGON'… (upper case)."""
+
+    function = "GeometryType"
+    output_field = TextField()
+    arity = 1

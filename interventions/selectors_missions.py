@@ -95,3 +95,25 @@ def stops_in_other_missions(*, mission: Mission) -> QuerySet[MissionStop]:
         .select_related("mission")
         .order_by("mission_id", "id")
     )
+
+
+def job_bookings(
+    *,
+    community_id: int,
+    interventions: list[int] | tuple[int, ...] = (),
+    reports: list[int] | tuple[int, ...] = (),
+    exclude_mission_id: int | None = None,
+) -> QuerySet[MissionStop]:
+    """The stops that book these jobs (at most one per job: a database constraint), outside
+    `exclude_mission_id`. A report counts only as a report stop (no intervention yet)."""
+    return (
+        MissionStop.objects.filter(
+            Q(intervention_id__in=list(interventions))
+            | Q(intervention__isnull=True, report_id__in=list(reports)),
+            holds_job=True,
+            mission__community_id=community_id,
+        )
+        .exclude(mission_id=exclude_mission_id or 0)
+        .select_related("mission")
+        .order_by("mission_id", "id")
+    )

@@ -1,6 +1,7 @@
 """Who is calling and which community's collections they see.
 
-Members of a community (session or `Authorization: Token …`) see all its collections;
+Members of a community (session, HTTP Basic (accounts/basic.py) or `Authorization: Token …`)
+see all its collections;
 anyone else sees only what the community publishes (settings["publish_ogc"]). A user in
 several communities picks one with ?community=<slug> or the X-Ronde-Community header.
 """
@@ -48,7 +49,9 @@ def _user(request: HttpRequest) -> User | AnonymousUser:
     return request.user
 
 
-def caller_get(request: HttpRequest) -> Caller:
+def caller_get(request: HttpRequest, *, required: bool = True) -> Caller:
+    """The caller and their community. `required`: an anonymous caller where nothing is public
+    gets a 401 (the landing page, which only describes the service, passes False)."""
     slug = request.GET.get("community") or request.META.get(COMMUNITY_HEADER) or None
     user = _user(request)
     if isinstance(user, User) and user.is_authenticated:
@@ -59,7 +62,7 @@ def caller_get(request: HttpRequest) -> Caller:
             if not slug:
                 return Caller(None, member=False)
     if slug:
-        community = Community.objects.filter(slug=slug).first()
+        community = Community.objects.filter(slug=slug).first() if "\x00" not in slug else None
         if community is None:
             raise OgcError(404, "NotFound", f"community: unknown community '{slug}'.")
         if not is_published(community):
@@ -73,4 +76,8 @@ def caller_get(request: HttpRequest) -> Caller:
         .exclude(settings__publish_ogc=[])
     )
     published = [c for c in candidates[:2] if is_published(c)]
+    if required and not published and not user.is_authenticated:
+        # Nothing anywhere is public: ask for credentials (GDAL and QGIS answer a 401 with
+        # them; a 200 with no collection looked like an empty service).
+        raise OgcError(401, "Unauthorized", "Nothing here is public; sign in (HTTP Basic or a token).")
     return Caller(published[0] if len(published) == 1 else None, member=False)

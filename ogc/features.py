@@ -175,8 +175,9 @@ class ItemsQuery:
     datetime: str | None
 
     @classmethod
-    def from_request(cls, query: QueryDict) -> "ItemsQuery":
-        check_params(query, ITEMS_PARAMS)
+    def from_request(cls, query: QueryDict, queryables: set[str] | None = None) -> "ItemsQuery":
+        """`queryables`: the collection's property names, also allowed as equality filters."""
+        check_params(query, ITEMS_PARAMS | (queryables or set()))
         items = cls(
             srid=crs_srid(query.get("crs"), "crs"),
             limit=min(_int(query.get("limit"), "limit", DEFAULT_LIMIT, 1), MAX_LIMIT),
@@ -190,8 +191,11 @@ class ItemsQuery:
         return items
 
 
-def filtered_rows(collection: Collection, community: Community, query: ItemsQuery) -> QuerySet[Any]:
-    qs = collection.rows(community)
+def filtered_rows(
+    collection: Collection, community: Community, query: ItemsQuery, lookups: dict[str, Any] | None = None
+) -> QuerySet[Any]:
+    """`lookups`: ORM path -> value, the equality filters on queryables (ogc/queryables.py)."""
+    qs = collection.rows(community).filter(**(lookups or {}))
     if query.bbox is not None:
         polygon = parse_bbox(query.bbox, query.bbox_srid, community)
         qs = qs.filter(geom__intersects=polygon) if polygon is not None else qs.none()

@@ -126,6 +126,13 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             "/collections/{collectionId}": _get(
                 "describeCollection", "One collection", [COLLECTION_ID, F, COMMUNITY], json_, "collection"
             ),
+            "/collections/{collectionId}/queryables": _get(
+                "getQueryables",
+                "The properties a client may filter on (JSON Schema); each is also an items parameter",
+                [COLLECTION_ID, F, COMMUNITY],
+                "application/schema+json",
+                "any",
+            ),
             "/collections/{collectionId}/items": _get(
                 "getFeatures",
                 "Features of a collection",

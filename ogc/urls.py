@@ -9,6 +9,7 @@ urlpatterns = [
     path("api", views.api, name="api"),
     path("collections", views.collections, name="collections"),
     path("collections/<str:collection_id>", views.collection, name="collection"),
+    path("collections/<str:collection_id>/queryables", views.queryables, name="queryables"),
     path("collections/<str:collection_id>/items", views.items, name="items"),
     path("collections/<str:collection_id>/items/<int:feature_id>", views.item, name="item"),
 ]

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from accounts.basic import challenge
 from accounts.models import Community
 
 from .access import caller_get
@@ -31,6 +32,7 @@ from .features import (
     filtered_rows,
 )
 from .openapi import openapi_document
+from .queryables import property_filters, queryable_properties, queryables_document
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
@@ -42,7 +44,11 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 ]
+SCHEMA_JSON = "application/schema+json"
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 
 View = Callable[..., HttpResponse]
 
@@ -67,7 +73,7 @@ def ogc_view(view: View) -> View:
                 {"code": error.code, "description": error.description}, status=error.status
             )
             if error.status == 401:
-                response["WWW-Authenticate"] = 'Token realm="ronde"'
+                challenge(response)  # Basic (GDAL USERPWD, QGIS) or `Authorization: Token`
             return response
         except Http404 as error:
             return JsonResponse({"code": "NotFound", "description": str(error)}, status=404)
@@ -129,6 +135,7 @@ def _collection_dict(request: HttpRequest, collection: Collection, community: Co
             _link(_url(request, "collection", collection.id, f="html"), "alternate", HTML),
             _link(_url(request, "items", collection.id, f="json"), "items", GEOJSON, "Features (GeoJSON)"),
             _link(_url(request, "items", collection.id, f="html"), "items", HTML, "Features (HTML)"),
+            _link(_url(request, "queryables", collection.id), QUERYABLES_REL, SCHEMA_JSON, "Queryables"),
         ],
         "extent": {
             "spatial": {"bbox": [_extent(community)], "crs": CRS84},
@@ -146,11 +153,13 @@ def _collection_dict(request: HttpRequest, collection: Collection, community: Co
 def landing(request: HttpRequest) -> HttpResponse:
     check_params(request.GET, COMMON_PARAMS)
     fmt = _format(request)
-    caller = caller_get(request)
+    caller = caller_get(request, required=False)
     title = f"Ronde – {caller.community.name}" if caller.community else "Ronde"
     body = {
         "title": title,
-        "description": "OGC API – Features: assets, zones, reports and interventions.",
+        "description": "OGC API – Features: assets, zones, reports and interventions. "
+        "GDAL/QGIS: ask for 1,000 features a page (GDAL: -oo PAGE_SIZE=1000; QGIS: page size 1000 in "
+        "the connection); GDAL's default of 10 makes a layer hundreds of requests long.",
         "links": [
             *_self_links(request, "landing", fmt=fmt),
             _link(_url(request, "api", f="json"), "service-desc", OPENAPI, "OpenAPI 3.0"),
@@ -206,14 +215,25 @@ def collection(request: HttpRequest, collection_id: str) -> HttpResponse:
 
 
 @ogc_view
-def items(request: HttpRequest, collection_id: str) -> HttpResponse:
-    query = ItemsQuery.from_request(request.GET)
+def queryables(request: HttpRequest, collection_id: str) -> HttpResponse:
+    check_params(request.GET, COMMON_PARAMS)
     fmt = _format(request)
+    caller = caller_get(request)
+    found = caller.collection(collection_id)
+    assert caller.community is not None
+    body = queryables_document(found, caller.community, _url(request, "queryables", collection_id))
+    return _respond(request, fmt, body, "ogc/queryables.html", content_type=SCHEMA_JSON, collection=found)
+
+
+@ogc_view
+def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     caller = caller_get(request)
     found = caller.collection(collection_id)
     community = caller.community
     assert community is not None
-    rows = filtered_rows(found, community, query)
+    query = ItemsQuery.from_request(request.GET, set(queryable_properties(found, community)))
+    fmt = _format(request)
+    rows = filtered_rows(found, community, query, property_filters(found, community, request.GET))
     matched = rows.count()
     page = features(rows[query.offset : query.offset + query.limit], found, query.srid)
     # Paging links repeat every parameter the caller gave, with the offset moved.

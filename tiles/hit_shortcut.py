@@ -45,6 +45,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.module_loading import import_string
 
 from accounts.access import COMMUNITY_HEADER, roles_allowed
+from accounts.basic import TOKEN_LENGTH, basic_credentials
 from accounts.models import User, token_digest
 from accounts.selectors import caller_sql
 from core.params import ParamError
@@ -156,6 +157,19 @@ def _token(request: HttpRequest) -> str | None:
     return parts[1]
 
 
+def _basic_token(request: HttpRequest) -> str | None:
+    """The password of `Authorization: Basic …` when it may be an API token (accounts/basic.py
+    takes a token as the password, whatever the user name); None: the stack decides (a real
+    password costs a hash check and counts for the lockout: never here)."""
+    try:
+        credentials = basic_credentials(request)
+    except ValueError:
+        return None
+    if credentials is None or len(credentials[1]) != TOKEN_LENGTH:
+        return None
+    return credentials[1]
+
+
 def cached_tile_response(request: HttpRequest) -> HttpResponse | None:
     """The answer for a cached tile this caller may read, or None: let the full stack answer."""
     route = _tile_route()
@@ -183,12 +197,15 @@ def cached_tile_response(request: HttpRequest) -> HttpResponse | None:
     # Sessions first, as accounts.access.request_principal: a session cookie that does not
     # give a user is the stack's to judge (it may fall back to a token, or rotate the key).
     slug = request.GET.get("community") or request.META.get(COMMUNITY_HEADER) or None
-    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+    if request.META.get("HTTP_AUTHORIZATION", "")[:6].lower() == "basic ":
+        # HTTP Basic wins over a session cookie, as in accounts/basic.py's middleware.
+        kind, secret = "token", _basic_token(request)
+    elif settings.SESSION_COOKIE_NAME in request.COOKIES:
         kind, secret = "session", _session_key(request)
     else:
         kind, secret = "token", _token(request)
-    if not secret:
-        return None
+    if not secret or "\x00" in (slug or "") or "\x00" in secret:
+        return None  # the stack answers what PostgreSQL text cannot hold
     credential: Credential = (kind, secret, slug)
     tile = (layer.id, zi, xi, yi, filters.variant)
     if settings.RONDE_TILE_HIT_MEMORY_MB <= 0:

@@ -14,19 +14,32 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Community
+from geo.selectors import streets_from_openstreetmap
 from interventions.models import InterventionStatus
 
 from .filters import TileFilters
 from .layers import DATA_LAYERS, LAYERS, Layer
 
 TILEJSON_VERSION = "3.0.0"
+# ODbL: a map drawing OpenStreetMap data credits it, with a link to the copyright page.
+OSM_ATTRIBUTION = '<a href="https://www.openstreetmap.org/copyright">© OpenStreetMap contributors</a>'
+# The layers whose tiles hold street geometry.
+STREET_LAYERS = frozenset({"streets", "basemap"})
+
+
+def attribution(community: Community, layer_id: str) -> str | None:
+    """The credit a layer's tiles need: OpenStreetMap's when the streets came from it."""
+    if layer_id in STREET_LAYERS and streets_from_openstreetmap(community=community):
+        return OSM_ATTRIBUTION
+    return None
+
 
 # One colour per data layer (legend and style); interventions are coloured by status.
 COLORS = {
     "zones": "#6a3d9a",
     "streets": "#5a5a5a",
     "missions": "#1f78b4",
-    "assets": "#2e7d32",
+    "assets": "#00838f",  # teal: never the green of a done intervention
     "reports": "#d95f02",
     "interventions": "#c62828",
 }
@@ -116,7 +129,7 @@ def tilejson_document(
         "vector_layers": _vector_layers(layer),
         "feature_cap": layer.feature_cap,
         "detail_zoom": layer.detail_zoom if layer.low_zoom == "grid" else None,
-    }
+    } | ({"attribution": credit} if (credit := attribution(community, layer.id)) else {})
 
 
 def _source(request: HttpRequest, layer: type[Layer], bounds: list[float]) -> dict[str, Any]:
@@ -319,6 +332,9 @@ def style_document(request: HttpRequest, community: Community) -> dict[str, Any]
     sources: dict[str, Any] = {
         name: _source(request, LAYERS[name], bounds) for name in ("basemap", *DATA_LAYERS)
     }
+    if streets_from_openstreetmap(community=community):
+        for name in STREET_LAYERS:
+            sources[name]["attribution"] = OSM_ATTRIBUTION  # shown by MapLibre's attribution control
     layers = _basemap_layers()
     upstream = getattr(settings, "RONDE_UPSTREAM_RASTER_URL", "")
     if upstream:
@@ -354,6 +370,7 @@ def map_legend() -> list[dict[str, Any]]:
             "entries": statuses.get(name, []),
             "visible": name != "streets",
             "api": f"/api/v1/{name}/" if name in api else "",
+            "list": f"{reverse('map-list')}?layer={name}" if name in api else "",
         }
         for name in reversed(DATA_LAYERS)
     ]

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.basic import challenge
 from accounts.selectors import team_ids_of_member
 from core.params import ParamError
 
@@ -20,7 +21,7 @@ def _error(status: int, detail: str, field: str | None = None) -> JsonResponse:
     body = {"detail": detail} | ({"field": field} if field else {})
     response = JsonResponse(body, status=status)
     if status == 401:
-        response["WWW-Authenticate"] = "Token"
+        challenge(response)  # Basic (GDAL, QGIS) or `Authorization: Token`
     return response
 
 

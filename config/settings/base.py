@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "gisserver",  # WFS 2.0 (ogc/wfs.py): its templates
+    "corsheaders",
     "django_tasks",
     "django_tasks_db",
     "core",
@@ -49,12 +51,14 @@ MIDDLEWARE = [
     "core.security.SecurityHeadersMiddleware",  # CSP with nonces, Permissions-Policy
     "core.replicas.ReplicaReadsMiddleware",  # lag-tolerant reads to DATABASE_REPLICA_URL
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware (accounts/cors.py)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "geo.web.upload_limit.ImportUploadLimitMiddleware",  # before CSRF reads the upload
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.basic.BasicAuthMiddleware",  # HTTP Basic on /ogc/, /wfs/, /tiles/ (GIS clients)
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified() for the second factor
     "audit.context.AuditContextMiddleware",  # who and which device, for the audit trail
     "accounts.access.AccessMiddleware",  # the permission matrix (accounts/access.py)
@@ -155,6 +159,15 @@ RONDE_PROXY_COUNT = env_int("RONDE_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
 # Undeclared URLs (no rule in accounts/access.py) are refused; local.py only warns.
 RONDE_ACCESS_STRICT = True
+# HTTP Basic (password or API token) is accepted on these read-only map services only
+# (accounts/basic.py): what GDAL, QGIS and curl -u send.
+RONDE_BASIC_AUTH_PATHS = ["/ogc/", "/wfs/", "/tiles/"]
+# CORS (django-cors-headers) on the public read-only endpoints; the allowed origins are per
+# community, in community.settings["cors_origins"] (accounts/cors.py), none globally.
+CORS_URLS_REGEX = r"^/(ogc|wfs|open311/v2)/"
+CORS_ALLOWED_ORIGINS: list[str] = []
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
 # Signed photo links (Open311 media_url) stay valid this long (seconds).
 RONDE_PHOTO_LINK_MAX_AGE = env_int("RONDE_PHOTO_LINK_MAX_AGE", 3600)
 # Behind nginx: after the permission check, nginx sends the file from this internal location.
@@ -216,6 +229,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_FILTER_BACKENDS": [],
+    # JSON bodies only (GeoJSON features, nested lists): forms make no sense there, and a body
+    # advertised as JSON, form and multipart at once breaks generated clients. Views that take
+    # files or forms say so (agent photo upload: multipart; the token endpoint: a login form).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -233,12 +251,15 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MissionStatusEnum": "interventions.models.MissionStatus",
         "StopStatusEnum": "interventions.models.StopStatus",
+        "WeekdayEnum": "interventions.models.Weekday",
+        "NotDoneReasonEnum": "interventions.models.NotDoneReason",
     },
     # The error answers (400/401/403/404) are part of every operation's contract.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.openapi.fix_geojson_pages",
         "core.api.openapi.document_errors",
+        "config.openapi.document_plain_views",  # /health/, /tiles/, the export download
     ],
 }
 

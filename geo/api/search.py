@@ -23,6 +23,10 @@ class SearchHitSerializer(serializers.Serializer):
     lat = serializers.FloatField()
 
 
+class SearchResultsSerializer(serializers.Serializer):
+    results = SearchHitSerializer(many=True)
+
+
 class AddressSearchView(APIView):
     """Addresses (BAN) and streets matching `q`, typos and accents forgiven; WGS84 lon/lat."""
 
@@ -30,7 +34,7 @@ class AddressSearchView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("q", str, required=True, description="e.g. '12 bis rue de la gare'")],
-        responses=SearchHitSerializer(many=True),
+        responses=SearchResultsSerializer,  # the answer is {"results": [...]}
     )
     def get(self, request: Request) -> Response:
         q = request.query_params.get("q", "")

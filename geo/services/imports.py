@@ -22,9 +22,13 @@ from geo.io.errors import NOTE, SKIPPED, ImportFileError, ImportReport
 from geo.io.mapping import category_choices, category_codes, resolve_mapping
 from geo.io.readers import read_source
 from geo.io.targets import after_import_hooks, import_target, import_target_names
-from geo.io.validation import DIMENSION, build_rows, check_geometry_family
+from geo.io.validation import DIMENSION, FAMILY, build_rows, check_geometry_family
+from geo.models import AssetCategory
+from geo.selectors import asset_geometry_types
 
 Progress = Callable[[int, int], None]  # (features done, features in total)
+# PostGIS GeometryType() ('MULTIPOLYGON') -> family ('polygon').
+POSTGIS_FAMILY = {name.upper(): family for name, family in FAMILY.items()}
 COPY_STAGING = "COPY import_staging (idx, ext_id, geom_src, f, attrs) FROM STDIN"
 
 
@@ -156,6 +160,10 @@ def _import(
     family = check_geometry_family(source, spec, report)
     if family is None:
         return report
+    if into == "assets" and not _categories_take(
+        family, community, source, field_map, category_id, categories, report
+    ):
+        return report
     total = len(source.frame)
     if progress:
         progress(0, total)
@@ -222,6 +230,38 @@ def _import(
     if progress:
         progress(total, total)
     return report
+
+
+def _categories_take(
+    family: str,
+    community: Community,
+    source: Any,
+    field_map: dict[str, str],
+    category_id: int | None,
+    categories: dict[str, int],
+    report: ImportReport,
+) -> bool:
+    """An asset category keeps one geometry family: each is one OGC/WFS layer, which GDAL
+    types by its first features (a point among walls made `ogr2ogr` write a non-conformant
+    GeoPackage). False after reporting a category that already holds another family."""
+    if category_id:
+        ids = {category_id}
+    else:  # each value of the column, as resolve_category_values matched it (code, name or map)
+        values = {str(v).strip() for v in source.frame[field_map["category"]].dropna()}
+        found = (categories.get(v, categories.get(v.lower())) for v in values)
+        ids = {i for i in found if i is not None}
+    codes = set(AssetCategory.objects.filter(community=community, pk__in=ids).values_list("code", flat=True))
+    held = asset_geometry_types(community=community)
+    for code in sorted(codes):
+        others = sorted({POSTGIS_FAMILY.get(t, t.lower()) for t in held.get(code, [])} - {family})
+        if others:
+            report.add(
+                None,
+                "",
+                f"category '{code}' holds {' and '.join(others)} geometries and this layer has {family}s: "
+                "import it into a category of its own (one geometry type per category)",
+            )
+    return report.ok
 
 
 def _stage(rows: list, *, progress: Progress | None, total: int) -> None:

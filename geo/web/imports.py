@@ -5,17 +5,20 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Membership, Role
 from accounts.selectors import NoCommunity, membership_get_for_user
+from core.params import ParamError
 from core.spreadsheet import csv_writer
+from geo.io.export_queries import export_spec
 from geo.io.mapping import target_spec
 from geo.models import ImportJob, ImportStatus, ImportTarget
 from geo.services.import_jobs import (
@@ -116,6 +119,23 @@ def _category_map(data: Any) -> dict[str, str]:
     return out
 
 
+def _field_labels(into: str, fields: list[str]) -> list[tuple[str, str]]:
+    """(field, its label in the user's language): the model's verbose name, not "surface_m2"."""
+    try:
+        model = export_spec(into).model
+    except ParamError:
+        model = None
+    out = []
+    for name in fields:
+        try:
+            found = model._meta.get_field(name) if model is not None else None
+            label = str(getattr(found, "verbose_name", "") or name)
+        except FieldDoesNotExist:
+            label = name
+        out.append((name, capfirst(label)))
+    return out
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_preview_page(request: HttpRequest, job_id: int) -> HttpResponse:
@@ -139,6 +159,7 @@ def import_preview_page(request: HttpRequest, job_id: int) -> HttpResponse:
         "check": preview["check"],
         "category_rows": _category_rows(preview, options),
         "crs_choices": CRS_CHOICES,
+        "field_labels": _field_labels(job.into, preview.get("fields") or []),
     }
     return render(request, "geo/import_preview.html", context, status=400 if preview["error"] else 200)
 

@@ -140,12 +140,36 @@ class ConflictSerializer(serializers.Serializer):
     """A warning for the dispatcher (interventions.services.missions.mission_conflicts)."""
 
     kind = serializers.ChoiceField(
-        choices=[(k, k) for k in ("team_booked", "job_in_other_mission", "zone_partly_outside")]
+        choices=[(k, k) for k in ("team_booked", "job_already_planned", "zone_partly_outside")],
+        help_text="job_already_planned: the job was left out of this mission, another active "
+        "mission plans it (a job belongs to at most one active mission).",
     )
     detail = serializers.CharField()
     mission = serializers.IntegerField(required=False)
     intervention = serializers.IntegerField(required=False, allow_null=True)
     report = serializers.IntegerField(required=False, allow_null=True)
+    mission_name = serializers.CharField(required=False)
+    mission_date = serializers.DateField(required=False)
+    mission_status = serializers.CharField(required=False)
+
+
+class BookingSerializer(serializers.Serializer):
+    """A job and the active mission that plans it."""
+
+    intervention = serializers.IntegerField(allow_null=True)
+    report = serializers.IntegerField(allow_null=True)
+    mission = serializers.IntegerField()
+    mission_name = serializers.CharField()
+    mission_date = serializers.DateField()
+    mission_status = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class AlreadyPlannedSerializer(serializers.Serializer):
+    """409: a job asked for is already planned in another active mission; nothing changed."""
+
+    detail = serializers.CharField()
+    already_planned = BookingSerializer(many=True)
 
 
 class MissionChangeSerializer(MissionSerializer):

@@ -32,6 +32,7 @@ from accounts.permissions import CommunityRole, request_membership
 from audit.api import HistoryMixin
 from core.api.filters import parse_bbox, parse_date, parse_id, parse_list
 from interventions.api.mission_schema import (
+    AlreadyPlannedSerializer,
     MissionChangeSerializer,
     MissionPlanSerializer,
     MissionSerializer,
@@ -42,6 +43,7 @@ from interventions.api.mission_schema import (
 )
 from interventions.models import Mission, MissionStatus, MissionStop, RoutingProfile
 from interventions.selectors_missions import mission_stops, missions_for_membership
+from interventions.services.bookings import JobAlreadyPlanned
 from interventions.services.deletion import mission_delete
 from interventions.services.missions import (
     OptimizeOptions,
@@ -50,6 +52,7 @@ from interventions.services.missions import (
     mission_stops_edit,
     mission_update,
 )
+from interventions.stop_reasons import stop_reason_text
 
 
 def _geojson(geom: GEOSGeometry | None) -> dict[str, Any] | None:
@@ -92,7 +95,7 @@ def stop_json(stop: MissionStop) -> dict[str, Any]:
         "sequence": stop.sequence,
         "round": stop.round_index,
         "status": stop.status,
-        "reason": stop.reason,
+        "reason": stop_reason_text(stop.reason),
         "intervention": stop.intervention_id,
         "report": stop.report_id,
         "category": category.code if category else None,
@@ -273,6 +276,13 @@ class MissionViewSet(HistoryMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=MissionCreateSerializer, responses={201: MissionChangeSerializer})
     def create(self, request: Request, **kwargs: Any) -> Response:
+        """A draft mission with the zone's open jobs.
+
+        A job belongs to at most one active mission (draft, dispatched, in progress): jobs of
+        the zone another mission already plans are left out of the new one and listed in
+        `conflicts` as `job_already_planned`, naming that mission. To plan such a job here,
+        take it out of the other mission first; asking for it through `{id}/stops/` is a 409.
+        """
         serializer = MissionCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -329,14 +339,26 @@ class MissionViewSet(HistoryMixin, viewsets.GenericViewSet):
         body["plan"] = summary
         return Response(body)
 
-    @extend_schema(request=StopsEditSerializer, responses=MissionChangeSerializer)
+    @extend_schema(
+        request=StopsEditSerializer, responses={200: MissionChangeSerializer, 409: AlreadyPlannedSerializer}
+    )
     @action(detail=True, methods=["post"])
     def stops(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
-        """Add or remove single jobs of a draft mission; the round must then be optimised again."""
+        """Add or remove single jobs of a draft mission; the round must then be optimised again.
+
+        A job belongs to at most one active mission: adding one that another draft,
+        dispatched or in-progress mission plans answers 409 naming that mission, and
+        changes nothing.
+        """
         mission = self.get_object()
         serializer = StopsEditSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        conflicts = mission_stops_edit(mission=mission, **serializer.validated_data)
+        try:
+            conflicts = mission_stops_edit(mission=mission, **serializer.validated_data)
+        except JobAlreadyPlanned as exc:
+            return Response(
+                {"detail": exc.message, "already_planned": exc.bookings}, status=status.HTTP_409_CONFLICT
+            )
         body = mission_feature(self.get_queryset().get(pk=mission.pk), with_stops=True)
         body["conflicts"] = conflicts
         return Response(body)

@@ -126,6 +126,11 @@ class MissionStop(models.Model):
     window_start = models.TimeField(_("not before"), null=True, blank=True)
     window_end = models.TimeField(_("not after"), null=True, blank=True)
     service_s = models.PositiveIntegerField(_("time on site (s)"), default=1800)
+    # True while this stop books its job: the mission is active (draft, dispatched, in
+    # progress, not deleted) and the optimiser kept the stop. A job is booked at most once
+    # (constraints below); a dropped stop (unassigned) leaves its job in the pool.
+    # Kept by interventions.services.missions (mission_stops_hold).
+    holds_job = models.BooleanField(_("books its job"), default=True, editable=False)
     planned_arrival = models.DateTimeField(_("planned arrival"), null=True, blank=True)
     planned_departure = models.DateTimeField(_("planned departure"), null=True, blank=True)
     # The leg that arrives at this stop: metres on the network / seconds of travel.
@@ -156,6 +161,17 @@ class MissionStop(models.Model):
                 fields=["mission", "report"],
                 condition=Q(report__isnull=False),
                 name="mission_stop_report_once",
+            ),
+            # A job is planned in at most one active mission (issue 18).
+            models.UniqueConstraint(
+                fields=["intervention"],
+                condition=Q(holds_job=True, intervention__isnull=False),
+                name="mission_stop_intervention_one_active",
+            ),
+            models.UniqueConstraint(
+                fields=["report"],
+                condition=Q(holds_job=True, intervention__isnull=True, report__isnull=False),
+                name="mission_stop_report_one_active",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=StopStatus.values), name="mission_stop_status_valid"

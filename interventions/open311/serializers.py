@@ -2,6 +2,7 @@
 
 from datetime import datetime, time
 from typing import Any, cast
+from xml.etree import ElementTree as ET  # noqa: S405 - registers a prefix for the XML we write
 
 from django.contrib.gis.geos import Point
 from django.http import HttpRequest
@@ -85,6 +86,20 @@ def _media_url(report: Report, request: HttpRequest) -> str | None:
         return request.build_absolute_uri(photo_url(photos[0], signed=True))
     extra = getattr(report, "open311", None)
     return (extra.media_url if extra else "") or None
+
+
+# Our finer status is an extension: the spec's XML element list has no `extended_status`, so in
+# XML it lives in Ronde's namespace (strict consumers skip foreign-namespace elements); JSON
+# consumers ignore an unknown member.
+EXTENSION_NS = "https://ronde.fr/ns/open311"
+ET.register_namespace("ronde", EXTENSION_NS)
+
+
+def request_for_format(row: dict[str, Any], fmt: str) -> dict[str, Any]:
+    """request_dict's row as written in `fmt`: in XML, the extension under its namespace."""
+    if fmt != "xml" or "extended_status" not in row:
+        return row
+    return {(f"{{{EXTENSION_NS}}}{k}" if k == "extended_status" else k): v for k, v in row.items()}
 
 
 def request_dict(report: Report, request: HttpRequest, status: Open311Status | None = None) -> dict[str, Any]:

@@ -75,8 +75,10 @@ def _community(request: HttpRequest, partner: PartnerApiKey | None) -> Community
 
 
 def _may_read_requests(community: Community, partner: PartnerApiKey | None) -> None:
-    # Reports are public only where the community says so; partner apps always see them.
-    if partner is None and not community.settings.get("open311_public_requests", False):
+    # GeoReport v2: GET Service Requests "Requires API Key: No". Open by default (public
+    # categories only, no personal data: serializers.request_dict); a community may close
+    # them (settings["open311_public_requests"] = false); partner apps always see them.
+    if partner is None and not community.settings.get("open311_public_requests", True):
         raise Open311Error(403, "api_key: required to read requests in this jurisdiction.")
 
 
@@ -160,7 +162,7 @@ def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
         status = serializers.report_status(report)
         if statuses and status.status not in statuses and status.extended not in statuses:
             continue
-        rows.append(serializers.request_dict(report, request, status))
+        rows.append(serializers.request_for_format(serializers.request_dict(report, request, status), fmt))
         if len(rows) >= selectors.MAX_ROWS:
             break
     return render(fmt, rows, root="service_requests", item="request")
@@ -259,7 +261,8 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
             "account_id": contact["account_id"] or None,
         }
     ]
-    return render(fmt, body, root="service_requests", item="request", status=201)
+    # 200, as the spec documents for POST Service Request (not 201).
+    return render(fmt, body, root="service_requests", item="request")
 
 
 @csrf_exempt
@@ -281,7 +284,8 @@ def request_detail(request: HttpRequest, *, request_id: int, fmt: str) -> HttpRe
     report = selectors.requests_visible(community=community).filter(pk=request_id).first()
     if report is None:
         raise Open311Error(404, f"service_request_id: no request {request_id} in this jurisdiction.")
-    return render(fmt, [serializers.request_dict(report, request)], root="service_requests", item="request")
+    row = serializers.request_for_format(serializers.request_dict(report, request), fmt)
+    return render(fmt, [row], root="service_requests", item="request")
 
 
 @require_GET

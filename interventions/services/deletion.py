@@ -17,6 +17,7 @@ from audit.context import current_actor
 from audit.models import AuditAction
 from audit.services import audit_record, snapshot
 from interventions.models import Intervention, Mission
+from interventions.services.bookings import mission_stops_hold
 
 SoftDeletable = TypeVar("SoftDeletable", Intervention, Mission)
 
@@ -35,6 +36,8 @@ def soft_delete(*, obj: SoftDeletable, user: User | None = None) -> SoftDeletabl
     locked.deleted_by_id = _user_id(user)
     # save() sends post_save like any edit: the tile cache and heatmap store purge as usual.
     locked.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    if isinstance(locked, Mission):
+        mission_stops_hold(mission=locked)  # a deleted mission frees its jobs
     audit_record(
         obj=locked, action=AuditAction.DELETE, changes={"deleted_at": [None, locked.deleted_at.isoformat()]}
     )
@@ -51,6 +54,8 @@ def restore(*, obj: SoftDeletable) -> SoftDeletable:
     locked.deleted_at = None
     locked.deleted_by = None
     locked.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    if isinstance(locked, Mission):
+        mission_stops_hold(mission=locked)  # books again what no other mission took meanwhile
     audit_record(obj=locked, action=AuditAction.RESTORE, changes={"deleted_at": [before, None]})
     return locked
 

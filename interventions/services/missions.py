@@ -30,9 +30,18 @@ from interventions.selectors_missions import (
     missions_booking_team,
     open_interventions_within_zone,
     open_reports_within_zone,
-    stops_in_other_missions,
+)
+from interventions.services.bookings import (
+    ALREADY_PLANNED,
+    JobAlreadyPlanned,
+    booking_json,
+    bookings_elsewhere,
+    job_key,
+    mission_stops_hold,
+    stop_drop,
 )
 from interventions.services.interventions import mission_stop_intervention
+from interventions.stop_reasons import stop_reason_text
 
 # Allowed status changes; anything else is a 400 naming `status`.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -62,17 +71,6 @@ def mission_conflicts(*, mission: Mission) -> list[dict[str, Any]]:
                 "kind": "team_booked",
                 "mission": other.pk,
                 "detail": f"The team already has mission {other.pk} that day.",
-            }
-        )
-    for stop in stops_in_other_missions(mission=mission):
-        job = f"intervention {stop.intervention_id}" if stop.intervention_id else f"report {stop.report_id}"
-        conflicts.append(
-            {
-                "kind": "job_in_other_mission",
-                "mission": stop.mission_id,
-                "intervention": stop.intervention_id,
-                "report": stop.report_id,
-                "detail": f"The {job} is already in mission {stop.mission_id} that day.",
             }
         )
     territory = mission.community.territory
@@ -112,7 +110,11 @@ def mission_create(
     name: str = "",
     **planning: Any,
 ) -> tuple[Mission, list[dict[str, Any]]]:
-    """A draft mission with one stop per open job in the zone; returns it and its conflicts."""
+    """A draft mission with one stop per open job in the zone; returns it and its conflicts.
+
+    A job another active mission already plans is left out (in the pool of that mission) and
+    listed as a `job_already_planned` conflict naming the mission.
+    """
     if team.community_id != community.pk:
         raise ValidationError({"team": ["Unknown team in your community."]})
     zone = mission_zone_checked(community=community, zone=zone)
@@ -138,9 +140,14 @@ def mission_create(
         )
         for report in open_reports_within_zone(community=community, zone=zone)
     ]
-    MissionStop.objects.bulk_create(stops)
+    taken = bookings_elsewhere(mission=mission, stops=stops)
+    MissionStop.objects.bulk_create([s for s in stops if job_key(s) not in taken])
     audit_record(obj=mission, action=AuditAction.CREATE)
-    return mission, mission_conflicts(mission=mission)
+    left_out = [
+        {"kind": "job_already_planned", **booking_json(stop)}
+        for stop in sorted(taken.values(), key=lambda s: (s.mission_id, job_key(s)))
+    ]
+    return mission, left_out + mission_conflicts(mission=mission)
 
 
 PLANNING_FIELDS = {
@@ -206,6 +213,7 @@ def mission_transition(*, mission: Mission, status: str) -> Mission:
     audit_record(obj=mission, action=AuditAction.UPDATE, changes={"status": [locked.status, status]})
     mission.status = status
     mission.save(update_fields=["status", "updated_at"])
+    mission_stops_hold(mission=mission)  # completed or cancelled: its jobs are free again
     return mission
 
 
@@ -271,6 +279,7 @@ def _plan_job(stop: MissionStop, point: Point, window: tuple[int, int] | None) -
 PLANNED_FIELDS = (
     "sequence", "round_index", "status", "reason", "planned_arrival", "planned_departure",
     "leg_distance_m", "leg_duration_s", "snapped", "snap_distance_m", "window_start", "window_end",
+    "holds_job",
 )  # fmt: skip
 
 
@@ -317,6 +326,13 @@ def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None
         )
 
     reoptimise = options.position is not None
+    # A dropped stop whose job another mission has planned since stays out of this round.
+    free = [s for s in stops if not s.holds_job]
+    taken = bookings_elsewhere(mission=mission, stops=free)
+    booked = [s for s in free if job_key(s) in taken]
+    for stop in booked:
+        stop_drop(stop, ALREADY_PLANNED.format(mission=taken[job_key(stop)].mission_id))
+    stops = [s for s in stops if s not in booked]
     done = [s for s in stops if reoptimise and is_done(s)]
     todo = [s for s in stops if not (reoptimise and is_done(s))]
     start = options.position or mission.start_point or mission.team.depot
@@ -385,12 +401,10 @@ def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None
         stop.snap_distance_m = snap.distance_m if snap else None
         p = planned.get(stop.pk)
         if p is None:
-            stop.status = StopStatus.UNASSIGNED
-            stop.reason = result.unassigned.get(stop.pk, "not planned")
-            stop.sequence = stop.planned_arrival = stop.planned_departure = None
-            stop.leg_distance_m = stop.leg_duration_s = None
+            stop_drop(stop, result.unassigned.get(stop.pk, "not planned"))  # back in the pool
             continue
         stop.status = StopStatus.PLANNED if stop.status == StopStatus.UNASSIGNED else stop.status
+        stop.holds_job = True
         stop.reason = ""
         stop.round_index = p.round_index
         stop.sequence = p.sequence + (offset if p.round_index == 0 else 0)
@@ -399,7 +413,7 @@ def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None
             _clock(mission, p.departure),
         )
         stop.leg_distance_m, stop.leg_duration_s = p.leg_distance_m, p.leg_duration_s
-    _stops_store(stops)
+    _stops_store([*stops, *booked])
     lines = [line for r in result.rounds if r.geom for line in r.geom]
     before = snapshot(mission, ["distance_m", "duration_s", "optimized_at"])
     mission.route = MultiLineString(lines, srid=settings.RONDE_SRID) if lines else None
@@ -427,7 +441,10 @@ def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None
             }
             for r in result.rounds
         ],
-        "unassigned": [{"stop": key, "reason": reason} for key, reason in sorted(result.unassigned.items())],
+        "unassigned": [
+            {"stop": key, "reason": stop_reason_text(reason)}
+            for key, reason in sorted(result.unassigned.items())
+        ],
         "timings_s": {k: round(v, 4) for k, v in result.timings.items()},
     }
 
@@ -445,6 +462,7 @@ def mission_stops_edit(
 ) -> list[dict[str, Any]]:
     """Add open jobs of the community to a draft mission, or take stops out; returns conflicts.
 
+    Adding a job another active mission plans raises JobAlreadyPlanned (a 409 naming it).
     Jobs may lie outside the zone (the dispatcher decided). Any change drops the stored
     round: the order no longer matches the stops, so the mission must be optimised again.
     """
@@ -503,6 +521,9 @@ def mission_stops_edit(
             for pk, report in reports.items()
             if pk not in have
         ]
+    taken = bookings_elsewhere(mission=locked, stops=new)
+    if taken:
+        raise JobAlreadyPlanned([booking_json(stop) for stop in taken.values()])
     MissionStop.objects.bulk_create(new)
     if remove or new:
         audit_record(

@@ -2,7 +2,7 @@
 // the self-hosted MapLibre ESM and its worker, Ronde's style fetched with the session's
 // cookie, the map fitted to the community's bounds, controls labelled in the page's language.
 // The container's data-* attributes say where things are: data-maplibre-url, data-worker-url,
-// data-style-url, data-label (the canvas' accessible name).
+// data-style-url, data-label (the canvas' accessible name; else the container's aria-label).
 import { mapLocale } from "./map_locale.js";
 
 export async function startMap(el, { adaptStyle = (style) => style } = {}) {
@@ -21,6 +21,6 @@ export async function startMap(el, { adaptStyle = (style) => style } = {}) {
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
-  map.getCanvas().setAttribute("aria-label", el.dataset.label);
+  map.getCanvas().setAttribute("aria-label", el.dataset.label || el.getAttribute("aria-label") || "");
   return { maplibregl, map };
 }

@@ -96,18 +96,19 @@ def test_public_link_has_no_personal_data(client, community, as_role, history):
     assert as_role(Role.VIEWER).post("/dashboards/share/").status_code == 403
     admin = member(community, Role.ADMIN)
     client.force_login(admin)
-    page = client.post("/dashboards/share/").content.decode()
+    page = client.post("/dashboards/share/", JANUARY).content.decode()
     url = re.search(r'id="share-url" type="text" readonly value="([^"]+)"', page).group(1)
+    url = url.replace("&amp;", "&")
     client.logout()
-    public = client.get(url, JANUARY)
+    public = client.get(url)
     assert public.status_code == 200
     body = public.content.decode()
     assert 'data-kpi="cleanings"' in body
     for personal in ("Agentname", "Jeanne", history["team"].name, "photo", PASSWORD):
         assert personal not in body
     assert 'name="team"' not in body
-    assert client.get(url, {**JANUARY, "team": history["team"].pk}).status_code == 400
-    token = url.rstrip("/").rsplit("/", 1)[1]
+    assert client.get(url.split("?")[0], {**JANUARY, "team": history["team"].pk}).status_code == 400
+    token = url.split("?")[0].rstrip("/").rsplit("/", 1)[1]
     exported = client.get(f"/dashboards/public/{token}/export/sites.csv", JANUARY).content.decode()
     assert "Agentname" not in exported and history["team"].name not in exported
     tile = client.get("/tiles/heatmap/14/8207/5863.png", {"share": token})
@@ -117,6 +118,7 @@ def test_public_link_has_no_personal_data(client, community, as_role, history):
     client.post("/dashboards/share/", {"revoke": "1"})
     client.logout()
     assert client.get(url).status_code == 404
+    assert client.get(url.split("?")[0]).status_code == 404
     assert client.get("/tiles/heatmap/14/8207/5863.png", {"share": token}).status_code == 403
     assert client.get("/dashboards/public/forged-token/").status_code == 404
 
@@ -170,9 +172,10 @@ def test_background_rebuild_precomputes_the_default_pages(as_role, community, hi
     from dashboards.services.recurrence import figures_precomputed, recurrence_refresh
     from tests.dashboards.helpers import cleaning
 
-    today = timezone.localdate()
-    cleaning(community, history["tag"], day=today.isoformat(), site=history["a"])
-    cleaning(community, history["tag"], day=(today - dt.timedelta(days=1)).isoformat(), dx=500)
+    # The page opens on the last complete month: put both removals in it.
+    last_month = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
+    cleaning(community, history["tag"], day=last_month.isoformat(), site=history["a"])
+    cleaning(community, history["tag"], day=(last_month - dt.timedelta(days=1)).isoformat(), dx=500)
     state = recurrence_refresh(community_id=community.pk, precompute=True)
     month = filters_from_query({}, community=community)
     stored = figures_precomputed(state=state, filters=month)
@@ -237,3 +240,140 @@ def test_csv_exports_neutralise_formulas_including_public_links(client, communit
         assert names >= {"'" + f for f in FORMULAS}, (url, names)
     for table in ("sites", "streets", "months"):
         assert_no_formula_cells(viewer.get(f"/dashboards/export/{table}.csv", JANUARY).content.decode())
+
+
+def test_opens_on_the_last_complete_month(as_role, history):
+    """Days into a month, the page shows the previous whole month, not a few days against a
+    full month (the "-93 %")."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    last_day = today.replace(day=1) - dt.timedelta(days=1)
+    page = as_role(Role.VIEWER).get("/dashboards/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert f'value="{last_day.replace(day=1).isoformat()}"' in page  # the date_from field
+    period = re.search(r'<p id="period">([^<]+)', page).group(1)
+    assert last_day.strftime("%d/%m/%Y") in period
+    assert 'id="partial-note"' not in page
+
+
+def test_a_running_period_is_compared_like_with_like(community, history):
+    """The current month, N days old, is compared with the first N days of the previous one."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dashboards.filters import filters_from_query
+    from dashboards.selectors import kpis_compare
+    from dashboards.services import freshness
+    from tests.dashboards.helpers import cleaning
+
+    today = timezone.localdate()
+    running = filters_from_query({"period": "month", "date_from": today.isoformat()}, community=community)
+    elapsed = (today - running.date_from).days + 1
+    previous = running.shifted(previous=True)
+    cleaning(community, history["tag"], day=previous.date_from.isoformat(), dx=300)
+    first_day_out = previous.date_from + dt.timedelta(days=elapsed)
+    if first_day_out < previous.date_to:
+        cleaning(community, history["tag"], day=first_day_out.isoformat(), dx=400)
+    cleaning(community, history["tag"], day=today.isoformat(), dx=500, hour=0)
+    freshness.recurrence_ensure_fresh(community=community)
+    comparison = kpis_compare(community=community, filters=running)
+    assert comparison.partial_days == elapsed
+    assert comparison.current.cleanings == 1 and comparison.previous.cleanings == 1
+
+
+def test_the_share_link_opens_on_what_was_on_screen(client, community, history):
+    admin = member(community, Role.ADMIN)
+    client.force_login(admin)
+    screen = client.get("/dashboards/", JANUARY).content.decode()
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', screen))
+    assert hidden["period"] == "month" and hidden["date_from"] == "2025-01-01"
+    page = client.post("/dashboards/share/", hidden).content.decode()
+    url = re.search(r'id="share-url" type="text" readonly value="([^"]+)"', page).group(1)
+    url = url.replace("&amp;", "&")
+    assert "date_from=2025-01-01" in url and "period=month" in url
+    client.logout()
+    public = client.get(url).content.decode()
+    assert 'data-kpi="cleanings"' in public and ">4<" in public
+    assert client.post("/dashboards/share/", {"period": "decade"}).status_code == 302  # logged out
+    client.force_login(admin)
+    assert client.post("/dashboards/share/", {"period": "decade"}).status_code == 400
+
+
+def test_sites_and_methods_are_named_in_french(as_role, community, history):
+    """The recurrent sites read "<street or address> (mur)", never the stored code "(wall)";
+    a site's history in its popup names the method in French."""
+    from dashboards.selectors import site_history
+
+    history["a"].support = "door"
+    history["a"].save(update_fields=["support"])
+    visit = site_history(community=community, site_id=history["a"].pk)[0]
+    visit.method = "washing/painting"
+    assert visit.method_label == "Nettoyage / Recouvrement par peinture"  # French by default
+    page = as_role(Role.VIEWER).get("/dashboards/", JANUARY, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    sites = page.split('id="sites-title"')[1].split("</table>")[0] if 'id="sites-title"' in page else page
+    assert "(wall)" not in sites and "(door)" not in sites
+    assert "(mur)" in sites
+
+
+def test_csv_exports_open_in_french_excel(as_role, history):
+    """?excel=fr: byte-order mark, `;`, decimal commas, French headers and supports; the
+    plain CSV stays machine-readable; another flavour is a 400 naming the field."""
+    client = as_role(Role.VIEWER)
+    page = client.get("/dashboards/", JANUARY, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'data-export="sites-excel"' in page and "pour Excel (français)" in page
+    response = client.get(
+        "/dashboards/export/sites.csv", {**JANUARY, "excel": "fr"}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert response.status_code == 200 and response.content.startswith(b"\xef\xbb\xbf")
+    assert "excel" in response["Content-Disposition"]
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0][:4] == ["N° de site", "Rue", "Quartier", "Support"]
+    assert rows[1][3] == "Mur" and rows[1][6] == "4,00"  # 2 removals of 2 m² at site A
+    assert [int(r[4]) for r in rows[1:]] == [2, 1, 1]
+    plain = client.get("/dashboards/export/sites.csv", JANUARY).content.decode()
+    assert plain.startswith("site_id,street") and "4.00" in plain
+    bad = client.get("/dashboards/export/sites.csv", {**JANUARY, "excel": "de"})
+    assert bad.status_code == 400 and bad.json()["field"] == "excel"
+
+
+def test_the_heatmap_sits_on_the_streets_with_a_metric_scale(as_role, community, history):
+    """#18: the dashboard map draws the community's own streets (named) under the heatmap,
+    offline, and its scale bar is in metres only."""
+    from tests.factories import StreetSegmentFactory
+
+    StreetSegmentFactory(community=community, name="Rue de la Cloche Perse")
+    page = as_role(Role.VIEWER).get("/dashboards/", JANUARY).content.decode()
+    assert "Rue de la Cloche Perse" in page
+    assert "imperial: false" in page and "control.scale({metric: true" in page
+    assert "imperial: true" not in page
+
+
+def test_the_report_downloads_as_a_pdf(as_role, client, community, history):
+    """#18: a PDF of the report for a council meeting, from the dashboard and the public link."""
+    from pypdf import PdfReader
+
+    viewer = as_role(Role.VIEWER)
+    page = viewer.get("/dashboards/", JANUARY, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'data-export="report-pdf"' in page and "Rapport (PDF)" in page
+    response = viewer.get("/dashboards/report/", {**JANUARY, "format": "pdf"}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Poitiers" in text or community.name in text
+    assert "Tags effacés" in text and "01/01/2025" in text
+
+
+def test_a_running_month_says_what_it_is_compared_with(as_role, history):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    page = (
+        as_role(Role.VIEWER)
+        .get("/dashboards/", {"period": "month", "date_from": today.isoformat()}, HTTP_ACCEPT_LANGUAGE="fr")
+        .content.decode()
+    )
+    note = re.search(r'<p id="partial-note">([^<]+)', page).group(1)
+    assert note.startswith("Période en cours") and (str(today.day) in note or "premier jour" in note)

@@ -79,13 +79,14 @@ def test_board_and_preview_are_for_planners(api_as, community, role):
     assert client.post(PREVIEW, {"zone": box_4326(0, 0, 10, 10)}, format="json").status_code == 403
 
 
-def test_preview_lists_jobs_inside_and_marks_those_booked_that_day(api_as, community, other_community):
+def test_preview_lists_jobs_inside_and_marks_those_already_planned(api_as, community, other_community):
     category = CategoryFactory(community=community)
     inside = ReportFactory(community=community, category=category, geom=at(50, 50))
     booked = InterventionFactory(community=community, category=category, geom=at(60, 60))
     ReportFactory(community=community, category=category, geom=at(500, 500))  # outside
     ReportFactory(community=other_community, geom=at(50, 50))  # another tenant, same place
-    other = MissionFactory(community=community, date=dt.date(2025, 6, 2))
+    # Another day: a job is planned at most once, whatever the date.
+    other = MissionFactory(community=community, date=dt.date(2025, 6, 5), name="Centre")
     MissionStop.objects.create(mission=other, intervention=booked)
 
     response = api_as(community).post(
@@ -96,7 +97,10 @@ def test_preview_lists_jobs_inside_and_marks_those_booked_that_day(api_as, commu
     body = response.json()
     assert body["reports"] == [inside.pk]
     assert body["interventions"] == [booked.pk]
-    assert body["booked"]["interventions"] == [{"id": booked.pk, "mission": other.pk}]
+    [entry] = body["booked"]["interventions"]
+    assert (entry["id"], entry["mission"], entry["mission_name"]) == (booked.pk, other.pk, "Centre")
+    assert entry["mission_date"] == "2025-06-05"
+    assert "Centre" in entry["detail"] and "05/06/2025" in entry["detail"]
     assert body["outside_territory"] is False
 
 

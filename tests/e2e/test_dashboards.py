@@ -83,13 +83,14 @@ def test_dashboard_at_phone_width(browser, live_server, community, history):
 def test_public_link_in_a_fresh_browser(browser, page, live_server, community, history):
     admin = member(community, Role.ADMIN)
     login(page, live_server, admin.username, PASSWORD)
-    page.goto(f"{live_server.url}/dashboards/")
+    page.goto(f"{live_server.url}/dashboards/{JANUARY}")
     page.locator("#share-create").click()
     url = page.locator("#share-url").input_value()
+    assert "date_from=2025-01-01" in url  # the link opens on what was on screen
     anonymous = browser.new_context(locale="en-GB")
     public = anonymous.new_page()
     outside, errors = _watch_requests(public, live_server)
-    public.goto(url + JANUARY)
+    public.goto(url)
     public.wait_for_load_state("networkidle")
     assert public.locator('[data-kpi="cleanings"] .kpi-value').inner_text().strip() == "4"
     assert public.locator("#f-team").count() == 0

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.contrib.gis.geos import LineString
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from shapely.geometry import Point, Polygon
@@ -331,3 +332,24 @@ def test_map_option_in_command(community, bench, tmp_path):
     )
     asset = Asset.objects.get()
     assert (asset.name, asset.external_id) == ("Banc X", "7")
+
+
+def test_points_into_a_category_of_lines_are_refused(community, tmp_path):
+    """One geometry type per asset category (each is an OGC/WFS layer): a stray point among
+    walls made `ogr2ogr` write a non-conformant GeoPackage."""
+    walls = AssetCategoryFactory(community=community, code="wall", name="Murs", kind="surface")
+    x, y = l93()
+    AssetFactory(community=community, category=walls, geom=LineString((x, y), (x + 8, y), srid=2154))
+    path = write_geojson(
+        tmp_path / "murs.geojson", [feature(point(0, 0), ref="M1"), feature(point(5, 0), ref="M2")]
+    )
+    report = geodata_import(community=community, path=path, into="assets", category="wall", external_id="ref")
+    assert not report.ok
+    assert "category 'wall' holds line geometries and this layer has points" in "\n".join(report.lines())
+    assert Asset.objects.filter(category=walls).count() == 1
+    # A column of codes naming the category is checked the same way.
+    mapped = write_geojson(tmp_path / "mixte.geojson", [feature(point(0, 0), ref="M3", cat="WALL")])
+    report = geodata_import(
+        community=community, path=mapped, into="assets", mapping={"category": "cat"}, external_id="ref"
+    )
+    assert not report.ok and "category 'wall'" in "\n".join(report.lines())

@@ -1,5 +1,7 @@
 """The web import as a community admin: upload → preview → confirm → job done (immediate backend)."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -102,3 +104,17 @@ def test_export_page_for_members(client, community):
     client.force_login(member(community, Role.VIEWER))
     html = client.get("/geo/exports/").content.decode()
     assert 'data-export="assets-gpkg"' in html
+
+
+def test_the_import_pages_speak_french(admin_client, tmp_path):
+    """#18: the mapping labels are the fields' French names, not "surface_m2"; the job's
+    result is a "Compte rendu", not a "Signalement"."""
+    response = upload(admin_client, tmp_path, [feature(point(0, 0), ref="B0", nom="Banc")])
+    html = admin_client.get(response.url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    found = re.findall(r'<label for="id_map_(\w+)">([^<]+)</label>', html)
+    labels = {field: label.strip() for field, label in found}
+    assert labels["name"] == "Nom" and labels["support"] == "Support"
+    assert all(label != field for field, label in labels.items() if field not in ("support",))
+    job = ImportJob.objects.get()
+    page = admin_client.get(f"/geo/imports/{job.pk}/job/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Signalement" not in page

@@ -39,7 +39,11 @@ def test_member_sees_every_collection_of_their_community(data, community):
     api = token_client(community)
     body = api.get("/ogc/collections").json()
     ids = [c["id"] for c in body["collections"]]
-    assert ids == ["zones", "assets", "reports", "interventions", "assets-bench", "assets-wall"]
+    assert ids == [
+        "zones",
+        *("assets-points", "assets-lines", "assets-polygons"),
+        *("reports", "interventions", "assets-bench", "assets-wall"),
+    ]
     bench = api.get("/ogc/collections/assets-bench").json()
     assert bench["extent"]["spatial"]["bbox"][0][0] == pytest.approx(0.27, abs=0.05)  # Poitiers, CRS84
     assert "http://www.opengis.net/def/crs/EPSG/0/2154" in bench["crs"]
@@ -47,7 +51,7 @@ def test_member_sees_every_collection_of_their_community(data, community):
 
 def test_items_counts_and_properties_match_the_database(data, community):
     api = token_client(community)
-    body = api.get("/ogc/collections/assets/items").json()
+    body = api.get("/ogc/collections/assets-points/items").json()
     assert body["numberMatched"] == 12 and body["numberReturned"] == 12
     body = api.get("/ogc/collections/assets-wall/items").json()
     assert body["numberMatched"] == 4
@@ -59,7 +63,7 @@ def test_items_counts_and_properties_match_the_database(data, community):
 
 def test_paging_links(data, community):
     api = token_client(community)
-    first = api.get("/ogc/collections/assets/items", {"limit": 5})
+    first = api.get("/ogc/collections/assets-points/items", {"limit": 5})
     body = first.json()
     assert body["numberReturned"] == 5 and body["numberMatched"] == 12
     links = {link["rel"]: link["href"] for link in body["links"]}
@@ -78,7 +82,7 @@ def test_bbox_and_crs(data, community):
     # The western column (x = centre ± 50 m) in Lambert-93 via bbox-crs.
     epsg = "http://www.opengis.net/def/crs/EPSG/0/2154"
     bbox = f"{POITIERS[0] - 50},{POITIERS[1] - 50},{POITIERS[0] + 50},{POITIERS[1] + 1000}"
-    response = api.get("/ogc/collections/assets/items", {"bbox": bbox, "bbox-crs": epsg, "crs": epsg})
+    response = api.get("/ogc/collections/assets-points/items", {"bbox": bbox, "bbox-crs": epsg, "crs": epsg})
     body = response.json()
     assert body["numberMatched"] == 3  # grid rows 0, 1, 2 of the first column
     assert response["Content-Crs"] == f"<{epsg}>"
@@ -103,14 +107,14 @@ def test_datetime_filter(community):
 @pytest.mark.parametrize(
     ("path", "params"),
     [
-        ("/ogc/collections/assets/items", {"colour": "red"}),
-        ("/ogc/collections/assets/items", {"page": "2"}),
+        ("/ogc/collections/assets-points/items", {"colour": "red"}),
+        ("/ogc/collections/assets-points/items", {"page": "2"}),
         ("/ogc/collections", {"bbox": "0,0,1,1"}),
         ("/ogc/", {"foo": "1"}),
-        ("/ogc/collections/assets/items", {"bbox": "1,2,3"}),
-        ("/ogc/collections/assets/items", {"limit": "zero"}),
-        ("/ogc/collections/assets/items", {"crs": "EPSG:3857"}),
-        ("/ogc/collections/assets/items", {"datetime": "yesterday"}),
+        ("/ogc/collections/assets-points/items", {"bbox": "1,2,3"}),
+        ("/ogc/collections/assets-points/items", {"limit": "zero"}),
+        ("/ogc/collections/assets-points/items", {"crs": "EPSG:3857"}),
+        ("/ogc/collections/assets-points/items", {"datetime": "yesterday"}),
     ],
 )
 def test_unknown_or_bad_parameters_are_400(data, community, path, params):
@@ -121,11 +125,11 @@ def test_unknown_or_bad_parameters_are_400(data, community, path, params):
 
 def test_feature_by_id_and_404(data, community, other_community):
     api = token_client(community)
-    first = api.get("/ogc/collections/assets/items", {"limit": 1}).json()["features"][0]
-    feature = api.get(f"/ogc/collections/assets/items/{first['id']}").json()
+    first = api.get("/ogc/collections/assets-points/items", {"limit": 1}).json()["features"][0]
+    feature = api.get(f"/ogc/collections/assets-points/items/{first['id']}").json()
     assert feature["id"] == first["id"] and feature["type"] == "Feature"
     other_asset = other_community.assets.first()
-    assert api.get(f"/ogc/collections/assets/items/{other_asset.pk}").status_code == 404
+    assert api.get(f"/ogc/collections/assets-points/items/{other_asset.pk}").status_code == 404
     assert api.get("/ogc/collections/nope/items").status_code == 404
 
 
@@ -133,16 +137,16 @@ def test_tenancy_anonymous_and_published(data, community, other_community):
     anonymous = Client()
     # Nothing is published by default.
     assert anonymous.get("/ogc/collections", {"community": "poitiers"}).status_code == 401
-    assert anonymous.get("/ogc/collections/assets/items", {"community": "poitiers"}).status_code == 401
+    assert anonymous.get("/ogc/collections/assets-points/items", {"community": "poitiers"}).status_code == 401
     community.settings = {"publish_ogc": ["assets"]}
     community.save()
     ids = [
         c["id"] for c in anonymous.get("/ogc/collections", {"community": "poitiers"}).json()["collections"]
     ]
-    assert ids == ["assets", "assets-bench", "assets-wall"]
+    assert ids == ["assets-points", "assets-lines", "assets-polygons", "assets-bench", "assets-wall"]
     assert anonymous.get("/ogc/collections/reports/items", {"community": "poitiers"}).status_code == 404
     # The only publishing community is the default one.
-    assert anonymous.get("/ogc/collections/assets/items").json()["numberMatched"] == 12
+    assert anonymous.get("/ogc/collections/assets-points/items").json()["numberMatched"] == 12
 
 
 def test_tenancy_member_of_two_communities_picks_one(data, community, other_community):
@@ -151,19 +155,27 @@ def test_tenancy_member_of_two_communities_picks_one(data, community, other_comm
 
     Membership.objects.create(user=user, community=other_community, role=Role.VIEWER)
     api = Client(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)[1]}")
-    assert api.get("/ogc/collections/assets/items", {"community": "autre"}).json()["numberMatched"] == 3
     assert (
-        api.get("/ogc/collections/assets/items", HTTP_X_RONDE_COMMUNITY="autre").json()["numberMatched"] == 3
+        api.get("/ogc/collections/assets-points/items", {"community": "autre"}).json()["numberMatched"] == 3
     )
-    body = api.get("/ogc/collections/assets/items", {"community": "poitiers", "limit": 5}).json()
+    assert (
+        api.get("/ogc/collections/assets-points/items", {"community": "autre"}).json()["numberMatched"] == 3
+    )
+    assert (
+        api.get("/ogc/collections/assets-points/items", HTTP_X_RONDE_COMMUNITY="autre").json()[
+            "numberMatched"
+        ]
+        == 3
+    )
+    body = api.get("/ogc/collections/assets-points/items", {"community": "poitiers", "limit": 5}).json()
     assert body["numberMatched"] == 12
     # Paging keeps the community.
     next_link = next(link["href"] for link in body["links"] if link["rel"] == "next")
     assert "community=poitiers" in next_link
     # A member of one community only cannot read another.
     outsider = token_client(other_community)
-    assert outsider.get("/ogc/collections/assets/items", {"community": "poitiers"}).status_code == 403
-    assert outsider.get("/ogc/collections/assets/items").json()["numberMatched"] == 3
+    assert outsider.get("/ogc/collections/assets-points/items", {"community": "poitiers"}).status_code == 403
+    assert outsider.get("/ogc/collections/assets-points/items").json()["numberMatched"] == 3
 
 
 def test_bad_token_is_401(data):
@@ -175,8 +187,14 @@ def test_html_pages(data, community):
     user = member(community, Role.VIEWER)
     browser = Client()
     browser.force_login(user)
-    for path in ("/ogc/", "/ogc/conformance", "/ogc/api", "/ogc/collections", "/ogc/collections/assets"):
+    for path in (
+        "/ogc/",
+        "/ogc/conformance",
+        "/ogc/api",
+        "/ogc/collections",
+        "/ogc/collections/assets-points",
+    ):
         response = browser.get(path, HTTP_ACCEPT="text/html,application/xhtml+xml")
         assert response.status_code == 200 and response["Content-Type"].startswith("text/html"), path
-    page = browser.get("/ogc/collections/assets/items", {"f": "html", "limit": 5}).content.decode()
+    page = browser.get("/ogc/collections/assets-points/items", {"f": "html", "limit": 5}).content.decode()
     assert page.count("data-feature=") == 5 and 'rel="next"' in page

@@ -64,11 +64,11 @@ def assets_in(bbox_wgs84: tuple[float, float, float, float], community) -> int:
 def test_ogrinfo_lists_layers_and_counts(live_server, token, community):
     url = f"OAPIF:{live_server.url}/ogc/"
     listing = run(["ogrinfo", "-ro", "-q", url], gdal_env(token))
-    for layer in ("zones", "assets", "reports", "interventions", "assets-bench", "assets-wall"):
+    for layer in ("zones", "assets-points", "reports", "interventions", "assets-bench", "assets-wall"):
         assert f": {layer}" in listing, listing
     summary = run(["ogrinfo", "-ro", "-so", url, "assets-wall"], gdal_env(token))
     assert "Feature Count: 4" in summary, summary
-    everything = run(["ogrinfo", "-ro", "-so", url, "assets"], gdal_env(token))
+    everything = run(["ogrinfo", "-ro", "-so", url, "assets-points"], gdal_env(token))
     assert f"Feature Count: {Asset.objects.filter(community=community).count()}" in everything
 
 
@@ -85,7 +85,7 @@ def test_ogr2ogr_to_geopackage_with_bbox_and_paging(live_server, token, communit
             "GPKG",
             str(target),
             f"OAPIF:{live_server.url}/ogc/",
-            "assets",
+            "assets-points",
             "-spat",
             *map(str, bbox),
             "-oo",
@@ -104,7 +104,7 @@ def test_ogr2ogr_to_geopackage_with_bbox_and_paging(live_server, token, communit
             "GPKG",
             str(everything),
             f"OAPIF:{live_server.url}/ogc/",
-            "assets",
+            "assets-points",
             "-oo",
             "PAGE_SIZE=5",
         ],
@@ -137,14 +137,14 @@ def test_pyogrio_reads_a_published_community_anonymously(live_server, data, comm
     # pyogrio's bbox is in the layer's CRS: Lambert-93 here, sent as bbox + bbox-crs.
     lambert = (POITIERS[0] - 50, POITIERS[1] - 50, POITIERS[0] + 150, POITIERS[1] + 50)
     bbox = lambert if reports["epsg"] == 2154 else wgs84_bbox(*lambert)
-    assets = pyogrio_read(url, "assets", bbox)
+    assets = pyogrio_read(url, "assets-points", bbox)
     assert assets["count"] == assets_in(wgs84_bbox(*lambert), community) == 2
 
 
 def test_gdal_tenancy(live_server, data, community, other_community):
     # Nothing published: GDAL without a token is refused.
     result = subprocess.run(  # noqa: S603
-        ["ogrinfo", "-ro", "-q", f"OAPIF:{live_server.url}/ogc/?community=poitiers", "assets"],  # noqa: S607
+        ["ogrinfo", "-ro", "-q", f"OAPIF:{live_server.url}/ogc/?community=poitiers", "assets-points"],  # noqa: S607
         env=gdal_env(None),
         capture_output=True,
         text=True,
@@ -156,10 +156,12 @@ def test_gdal_tenancy(live_server, data, community, other_community):
     user = member(community, Role.VIEWER)
     Membership.objects.create(user=user, community=other_community, role=Role.VIEWER)
     key = api_token_create(user=user)[1]
-    other = run(["ogrinfo", "-ro", "-so", f"OAPIF:{live_server.url}/ogc/", "assets"], gdal_env(key, "autre"))
+    other = run(
+        ["ogrinfo", "-ro", "-so", f"OAPIF:{live_server.url}/ogc/", "assets-points"], gdal_env(key, "autre")
+    )
     assert "Feature Count: 3" in other
     mine = run(
-        ["ogrinfo", "-ro", "-so", f"OAPIF:{live_server.url}/ogc/", "assets"], gdal_env(key, "poitiers")
+        ["ogrinfo", "-ro", "-so", f"OAPIF:{live_server.url}/ogc/", "assets-points"], gdal_env(key, "poitiers")
     )
     assert "Feature Count: 12" in mine
 
@@ -171,12 +173,12 @@ def test_owslib_features(live_server, token, community):
     ids = [c["id"] for c in api.collections()["collections"]]
     assert "assets-bench" in ids and "reports" in ids
     assert api.collection("assets-bench")["id"] == "assets-bench"
-    page = api.collection_items("assets", limit=5, offset=10)
+    page = api.collection_items("assets-points", limit=5, offset=10)
     assert page["numberMatched"] == 12 and page["numberReturned"] == 2
     bbox = wgs84_bbox(POITIERS[0] - 50, POITIERS[1] - 50, POITIERS[0] + 150, POITIERS[1] + 150)
-    inside = api.collection_items("assets", bbox=list(bbox))
+    inside = api.collection_items("assets-points", bbox=list(bbox))
     assert inside["numberMatched"] == assets_in(bbox, community) == 4
     first = inside["features"][0]
-    assert api.collection_item("assets", first["id"])["id"] == first["id"]
+    assert api.collection_item("assets-points", first["id"])["id"] == first["id"]
     reports = api.collection_items("reports", datetime_="../2100-01-01T00:00:00Z")
     assert reports["numberMatched"] == 7

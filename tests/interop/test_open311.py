@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 BASE = "/open311/v2"
 
 
-def post_request(client: Client, fmt: str = "json", **fields):
+def request_fields(**fields) -> dict:
+    """A POST Service Request's form fields: a tag in Poitiers centre, the partner's key."""
     lat, lon = wgs84()
     data = {
         "api_key": PARTNER_KEY,
@@ -29,6 +30,11 @@ def post_request(client: Client, fmt: str = "json", **fields):
         "long": lon,
     }
     data.update(fields)
+    return data
+
+
+def post_request(client: Client, fmt: str = "json", **fields):
+    data = request_fields(**fields)
     data = {k: v for k, v in data.items() if v is not None}
     # Django's test client form-encodes `data` with this content type, as the spec requires.
     return client.post(f"{BASE}/requests.{fmt}", form(data), content_type="application/x-www-form-urlencoded")
@@ -124,7 +130,7 @@ def test_post_form_encoded_creates_a_partner_report(client_, community, partner,
         ),
         content_type="application/x-www-form-urlencoded",
     )
-    assert response.status_code == 201, response.content
+    assert response.status_code == 200, response.content
     [created] = response.json()
     report = Report.objects.get(pk=created["service_request_id"])
     assert created["account_id"] == "u-42" and created["token"] == str(report.open311.token)
@@ -144,7 +150,7 @@ def test_post_form_encoded_creates_a_partner_report(client_, community, partner,
 
 def test_post_answers_in_xml(client_, community, partner, tag_service):
     response = post_request(client_, "xml", description="Tag")
-    assert response.status_code == 201
+    assert response.status_code == 200
     root = xml(response)
     assert root.tag == "service_requests"
     request_id = root.findtext("request/service_request_id")
@@ -190,7 +196,7 @@ def test_jurisdiction_handling(client_, community, other_community, partner, tag
     response = client_.get(f"{BASE}/services.xml")
     assert response.status_code == 400 and "jurisdiction_id" in xml(response).findtext("error/description")
     # The key names its jurisdiction: no jurisdiction_id needed.
-    assert post_request(client_, jurisdiction_id=None).status_code == 201
+    assert post_request(client_, jurisdiction_id=None).status_code == 200
     assert Report.objects.get().community == community
 
 
@@ -276,16 +282,19 @@ def test_get_requests_bad_filters(client_, community, partner, params, words):
     assert words in response.json()[0]["description"]
 
 
-def test_reading_requests_needs_a_key_unless_published(client_, community, tag_service):
+def test_reading_requests_is_open_unless_the_community_closes_it(client_, community, tag_service, partner):
+    """GeoReport v2: GET Service Requests needs no API key; a community may close them."""
     report = ReportFactory(community=community, category=tag_service)
+    body = client_.get(f"{BASE}/requests.json", {"jurisdiction_id": "poitiers"}).json()
+    assert [r["service_request_id"] for r in body] == [str(report.pk)]
+    community.settings = {"open311_public_requests": False}
+    community.save()
     response = client_.get(f"{BASE}/requests.json", {"jurisdiction_id": "poitiers"})
     assert response.status_code == 403
     response = client_.get(f"{BASE}/requests/{report.pk}.xml", {"jurisdiction_id": "poitiers"})
     assert response.status_code == 403 and xml(response).tag == "errors"
-    community.settings = {"open311_public_requests": True}
-    community.save()
-    body = client_.get(f"{BASE}/requests.json", {"jurisdiction_id": "poitiers"}).json()
-    assert [r["service_request_id"] for r in body] == [str(report.pk)]
+    # A partner key still reads them.
+    assert client_.get(f"{BASE}/requests.json", {"api_key": PARTNER_KEY}).status_code == 200
 
 
 def test_request_detail_json_xml_and_tenancy(client_, community, other_community, partner, tag_service):
@@ -315,15 +324,15 @@ def test_rate_limit_per_key(client_, community, partner, tag_service):
     cache.clear()
     partner.rate_limit = 2
     partner.save()
-    assert post_request(client_).status_code == 201
-    assert post_request(client_).status_code == 201
+    assert post_request(client_).status_code == 200
+    assert post_request(client_).status_code == 200
     response = post_request(client_)
     assert response.status_code == 429
     assert "rate limit" in response.json()[0]["description"]
     assert Report.objects.count() == 2
     # Another key has its own budget.
     partner_key_ensure(community=community, name="Other app", key="second-key")
-    assert post_request(client_, api_key="second-key").status_code == 201
+    assert post_request(client_, api_key="second-key").status_code == 200
 
 
 def test_round_trip_post_dispatch_get(client_, community, partner, tag_service, api_as):
@@ -379,7 +388,7 @@ def test_a_request_posted_without_address_gets_its_ban_address(client_, communit
     )
     lat, lon = wgs84(*POITIERS)
     response = post_request(client_, lat=lat, long=lon)
-    assert response.status_code == 201, response.content
+    assert response.status_code == 200, response.content
     [created] = response.json()
     [body] = client_.get(
         f"{BASE}/requests/{created['service_request_id']}.json", {"api_key": PARTNER_KEY}

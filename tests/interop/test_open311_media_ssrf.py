@@ -82,7 +82,7 @@ def fetching(settings, tmp_path):
 
 def post_and_run(url, capture):
     with capture(execute=True):  # the commit enqueues the fetch (immediate task backend in tests)
-        assert _post(url).status_code == 201
+        assert _post(url).status_code == 200
     return Report.objects.get()
 
 

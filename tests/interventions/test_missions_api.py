@@ -85,14 +85,15 @@ def test_team_of_another_community_is_refused(api_as, community, other_community
     assert response.status_code == 400 and "team" in response.json()
 
 
-def test_conflicts_job_in_another_mission_and_team_booked(api_as, community, team, category):
+def test_conflicts_job_already_planned_and_team_booked(api_as, community, team, category):
     InterventionFactory(community=community, category=category, geom=at(10, 10))
     client = api_as(community)
     first = create(client, team)
     assert first.json()["conflicts"] == []
     second = create(client, team)
     kinds = {c["kind"] for c in second.json()["conflicts"]}
-    assert kinds == {"team_booked", "job_in_other_mission"}
+    assert kinds == {"team_booked", "job_already_planned"}
+    assert second.json()["properties"]["stops"] == []  # the job stays in the first mission
 
 
 def test_status_workflow_and_dispatch_makes_interventions(api_as, community, team, category):

@@ -51,7 +51,8 @@ def test_optimize_orders_stops_and_reports_the_island(setup):
     assert {s["intervention"] for s in planned} == {j.pk for j in jobs}
     unassigned = body["plan"]["unassigned"]
     island_stop = next(s for s in stops if s["intervention"] == island.pk)
-    assert island_stop["status"] == "unassigned" and "unreachable" in island_stop["reason"]
+    # The reason is for people, in their language (French by default).
+    assert island_stop["status"] == "unassigned" and "inaccessible" in island_stop["reason"]
     assert [u["stop"] for u in unassigned] == [island_stop["id"]]
     # Arrivals increase along the round; legs add up to the total with the way back.
     ordered = sorted(planned, key=lambda s: s["sequence"])

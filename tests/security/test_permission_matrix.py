@@ -112,6 +112,7 @@ PARAMS: dict[str, Value] = {
     "id": lambda w, s: w.users[Role.VIEWER].pk,
     "user_id": lambda w, s: s["member"].pk,
     "token_id": lambda w, s: s["api_token"].pk,
+    "provider_id": lambda w, s: 999_999,  # public pages; tests/accounts/test_oidc.py signs in for real
 }
 PARAMS_BY_VIEW: dict[tuple[str, str], Value] = {
     ("agent:api-intervention", "client_uuid"): lambda w, s: s["intervention"].client_uuid,

@@ -1,7 +1,7 @@
 // The team's depot on a map: a click places it and fills the longitude/latitude fields;
 // typing in the fields moves the marker. The fields alone are enough (keyboard, screen
 // readers, no WebGL): the map is a convenience over them.
-import { mapLocale } from "../js/map_locale.js";
+import { startMap } from "../js/map_start.js";
 
 const el = document.getElementById("depot-map");
 const lon = document.getElementById("id_depot_lon");
@@ -19,21 +19,7 @@ document.getElementById("depot-clear").addEventListener("click", () => {
 });
 
 async function start() {
-  const maplibregl = await import(el.dataset.maplibreUrl);
-  maplibregl.setWorkerUrl(new URL(el.dataset.workerUrl, window.location.href).href);
-  const response = await fetch(el.dataset.styleUrl, { credentials: "same-origin" });
-  if (!response.ok) throw new Error(`style: HTTP ${response.status}`);
-  const style = await response.json();
-  const map = new maplibregl.Map({
-    container: el,
-    style,
-    bounds: style.metadata["ronde:bounds"],
-    fitBoundsOptions: { padding: 16 },
-    transformRequest: (url) => ({ url, credentials: "same-origin" }),
-    locale: mapLocale(),
-  });
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-  map.getCanvas().setAttribute("aria-label", el.getAttribute("aria-label"));
+  const { maplibregl, map } = await startMap(el);
   const marker = new maplibregl.Marker({ color: "#a4001d" });
   const show = () => {
     const at = typed();

@@ -378,7 +378,8 @@ async function stopScreen(missionId, stopKey, fresh = false) {
       ...select("f-support", t("Support"), CONFIG.choices.support, v.support),
       h("label", { for: "f-surface" }, t("Surface (m²)")),
       // Text, not type=number: the agent types "2,5" in French; sent with a dot.
-      h("input", { id: "f-surface", type: "text", inputmode: "decimal", autocomplete: "off", pattern: "\\s*[0-9]{1,6}([.,][0-9]{1,2})?\\s*", value: v.surface_m2 ? formatNumber(Number(v.surface_m2)).replace(/\s/g, "") : "" }),
+      h("input", { id: "f-surface", "aria-describedby": "f-surface-hint", type: "text", inputmode: "decimal", autocomplete: "off", pattern: "\\s*[0-9]{1,6}([.,][0-9]{1,2})?\\s*", value: v.surface_m2 ? formatNumber(Number(v.surface_m2)).replace(/\s/g, "") : "" }),
+      h("p", { id: "f-surface-hint", class: "hint" }, t("For example %(x)s", { x: formatNumber(2.5) })),
       ...select("f-method", t("Method"), CONFIG.choices.method, v.method),
       h("label", { for: "f-product" }, t("Product")), h("input", { id: "f-product", type: "text", maxlength: "120", value: v.product || "" }),
       h("div", { class: "check" }, h("input", { id: "f-offensive", type: "checkbox", checked: !!v.offensive }), h("label", { for: "f-offensive" }, t("Offensive content"))),
@@ -412,7 +413,7 @@ async function reportScreen() {
   const posText = h("p", { id: "r-position", "aria-live": "polite" }, currentPosition() ? t("Position: %(p)s", { p: currentPosition().lonlat.map((x) => formatNumber(x, 5)).join(" ; ") }) : t("Position unknown"));
   const unsub = onPosition((p) => { posText.textContent = t("Position: %(p)s", { p: p.lonlat.map((x) => formatNumber(x, 5)).join(" ; ") }); });
   window.addEventListener("hashchange", unsub, { once: true });
-  const photo = h("input", { type: "file", id: "r-photo", accept: "image/*", capture: "environment", multiple: true, class: "file" });
+  const photo = h("input", { type: "file", id: "r-photo", accept: "image/*", capture: "environment", multiple: true, class: "file", "aria-describedby": "r-photo-count r-error" });
   const count = h("p", { id: "r-photo-count", "aria-live": "polite" }, tn("photos", 0));
   photo.addEventListener("change", async () => { for (const f of photo.files) photos.push(await downscale(f)); count.textContent = tn("photos", photos.length); });
   const error = h("p", { class: "error", role: "alert", id: "r-error" });
@@ -420,7 +421,7 @@ async function reportScreen() {
     e.preventDefault();
     const pos = currentPosition();
     if (!pos) { error.textContent = t("A position is needed."); return; }
-    if (!photos.length) { error.textContent = t("A photo is needed."); return; }
+    if (!photos.length) { error.textContent = t("A photo is needed."); photo.setAttribute("aria-invalid", "true"); photo.focus(); return; }
     await outbox.queueReport(reportUuid, {
       category_id: Number(document.getElementById("r-category").value), description: document.getElementById("r-description").value,
       support: document.getElementById("r-support").value, offensive: document.getElementById("r-offensive").checked,

@@ -41,7 +41,8 @@ export async function showMissionMap(container, mission, { t, styleUrl, onStop, 
   try {
     map = new maplibre.Map({
       container, style, bounds: [[minx, miny], [maxx, maxy]], fitBoundsOptions: { padding: 24 },
-      attributionControl: false, locale: mapLocale(),
+      // Compact (an ⓘ button on a phone): the credits of the sources, e.g. OpenStreetMap's (ODbL).
+      attributionControl: { compact: true }, locale: mapLocale(),
     });
   } catch (err) {
     container.textContent = t("The map could not be shown on this device; use the list.");

@@ -31,7 +31,7 @@ const state = {
 
 function say(id, text) {
   const node = $(id);
-  if (node) node.textContent = text;
+  if (node && node.textContent !== text) node.textContent = text; // a live region: only changes are announced
 }
 
 function fmt(template, values) {
@@ -246,8 +246,9 @@ function renderPreview() {
   $("template-create").disabled = !state.zone;
   if (!state.preview) return;
   const booked = new Map();
-  for (const b of state.preview.booked.reports) booked.set(`r${b.id}`, b.mission);
-  for (const b of state.preview.booked.interventions) booked.set(`i${b.id}`, b.mission);
+  // A job another active mission plans stays there: shown, not selectable, with where it is.
+  for (const b of state.preview.booked.reports) booked.set(`r${b.id}`, b);
+  for (const b of state.preview.booked.interventions) booked.set(`i${b.id}`, b);
   const keys = [...state.preview.interventions.map((pk) => `i${pk}`), ...state.preview.reports.map((pk) => `r${pk}`)];
   for (const key of keys) {
     const f = jobByKey(key);
@@ -258,7 +259,8 @@ function renderPreview() {
     const box = document.createElement("input");
     box.type = "checkbox";
     box.id = `preview-${key}`;
-    box.checked = !state.excluded.has(key);
+    box.checked = !state.excluded.has(key) && !booked.has(key);
+    box.disabled = booked.has(key);
     box.addEventListener("change", () => {
       if (box.checked) state.excluded.delete(key);
       else state.excluded.add(key);
@@ -270,8 +272,10 @@ function renderPreview() {
     li.append(box, label);
     if (booked.has(key)) {
       const warn = document.createElement("span");
-      warn.className = "warning";
-      warn.textContent = fmt(T.already_in_mission, { m: booked.get(key) });
+      warn.className = "warning already-planned";
+      warn.dataset.mission = booked.get(key).mission;
+      warn.textContent = booked.get(key).detail;
+      box.setAttribute("aria-describedby", (warn.id = `booked-${key}`));
       li.append(warn);
     }
     list.append(li);
@@ -294,7 +298,9 @@ function renderPreview() {
 function updatePreviewCount() {
   if (!state.preview) return;
   const total = state.preview.reports.length + state.preview.interventions.length;
-  say("preview-count", fmt(T.preview_count, { n: total - state.excluded.size, total }));
+  const booked = state.preview.booked.reports.length + state.preview.booked.interventions.length;
+  const excluded = [...state.excluded].filter((k) => !state.preview.booked[k[0] === "r" ? "reports" : "interventions"].some((b) => `${k[0]}${b.id}` === k)).length;
+  say("preview-count", fmt(T.preview_count, { n: total - excluded - booked, total }) + (booked ? ` ${fmt(T.preview_booked, { n: booked })}` : ""));
 }
 
 function rectangleAround(coords, marginDeg = 0.0004) {
@@ -322,6 +328,9 @@ async function createMission(event) {
     name: $("plan-name").value,
     profile: $("plan-profile").value,
     open_round: $("plan-open").checked,
+    shift_start: $("plan-shift-start").value,
+    shift_end: $("plan-shift-end").value,
+    agents: Number($("plan-agents").value) || 1,
   };
   say("plan-status", T.working);
   try {
@@ -334,6 +343,8 @@ async function createMission(event) {
     state.draw.clear();
     await loadBoard();
     showMission(mission);
+    // The work goes on in the mission panel (optimise, dispatch): focus its heading.
+    $("mission-heading").focus();
   } catch (error) {
     say("plan-status", String(error.message));
   }
@@ -385,6 +396,7 @@ function showMission(mission) {
 function renderStops(mission, progress) {
   const p = mission.properties;
   const states = new Map((progress ? progress.stops : []).map((s) => [s.id, s.state]));
+  const records = new Map((progress ? progress.stops : []).map((s) => [s.id, s]));
   const list = $("stop-list");
   list.replaceChildren();
   const ordered = [...p.stops].sort((a, b) => (a.sequence === null) - (b.sequence === null) || a.round - b.round || (a.sequence || 0) - (b.sequence || 0));
@@ -405,8 +417,30 @@ function renderStops(mission, progress) {
     if (s.planned_arrival) bits.push(s.planned_arrival.slice(11, 16));
     if (s.leg_distance_m !== null) bits.push(`${km(s.leg_distance_m)}, ${minutes(s.leg_duration_s || 0)}`);
     if (s.reason) bits.push(s.reason);
+    if (st === "unassigned") bits.push(T.pool);
+    // What the agent recorded: the reason it was not done, start and end times, notes.
+    const rec = records.get(s.id);
+    if (rec && rec.not_done_reason) bits.push(rec.not_done_reason);
+    if (rec && rec.started_at) bits.push(rec.ended_at ? `${rec.started_at}–${rec.ended_at}` : rec.started_at);
+    if (rec && rec.notes) bits.push(rec.notes);
     detail.textContent = bits.join(" · ");
     li.append(number, text, detail);
+    if (rec && rec.photos.length) {
+      const photos = document.createElement("span");
+      photos.className = "stop-photos";
+      for (const [i, ph] of rec.photos.entries()) {
+        const a = document.createElement("a");
+        a.href = ph.full;
+        a.target = "_blank";
+        const img = document.createElement("img");
+        img.src = ph.thumb;
+        img.alt = fmt(T.photo_n, { n: i + 1, kind: ph.kind });
+        img.loading = "lazy";
+        a.append(img);
+        photos.append(a);
+      }
+      li.append(photos);
+    }
     if (p.status === "draft") {
       const remove = document.createElement("button");
       remove.type = "button";
@@ -426,12 +460,24 @@ function renderSummary(mission) {
   if (p.distance_m === null || p.distance_m === undefined) {
     summary.textContent = p.stops.length ? T.not_optimised : T.no_stops;
     delete summary.dataset.distance;
+    $("plan-fit").hidden = true;
     return;
   }
   summary.dataset.distance = p.distance_m;
   summary.dataset.duration = p.duration_s;
   const unassigned = p.stops.filter((s) => s.status === "unassigned").length;
   summary.textContent = fmt(T.summary, { d: km(p.distance_m), t: minutes(p.duration_s), n: p.stops.length - unassigned, u: unassigned });
+  // Before dispatching: how many jobs fit, and the ways out for the others.
+  const fit = $("plan-fit");
+  fit.hidden = !unassigned || !["draft", "dispatched"].includes(p.status);
+  fit.dataset.unassigned = unassigned;
+  $("fit-leave").hidden = p.status !== "draft";
+  say("plan-fit-text", fmt(T.fit, { n: p.stops.length - unassigned, total: p.stops.length, u: unassigned, start: p.shift_start.slice(0, 5), end: p.shift_end.slice(0, 5), agents: p.agents }));
+}
+
+function laterBy(time, hours) {
+  const [h, m] = time.split(":").map(Number);
+  return `${String(Math.min(h + hours, 23)).padStart(2, "0")}:${String(m).padStart(2, "0")}`;
 }
 
 function drawRound(mission, progress) {
@@ -442,7 +488,9 @@ function drawRound(mission, progress) {
   for (const m of state.markers) m.remove();
   state.markers = [];
   const states = new Map((progress ? progress.stops : []).map((s) => [s.id, s.state]));
-  for (const s of p.stops) {
+  // Dropped stops first, and below: a numbered stop metres away stays visible on top.
+  const dropped = (s) => (states.get(s.id) || s.status) === "unassigned";
+  for (const s of [...p.stops].sort((a, b) => dropped(b) - dropped(a))) {
     const st = states.get(s.id) || s.status;
     const div = document.createElement("div");
     div.className = `stop-marker stop-${st}`;
@@ -450,6 +498,7 @@ function drawRound(mission, progress) {
     div.setAttribute("aria-hidden", "true"); // the stop list is the accessible version
     div.style.background = STATE_COLORS[st] || STATE_COLORS.planned;
     const marker = new state.maplibregl.Marker({ element: div }).setLngLat(s.geometry.coordinates).addTo(map);
+    marker.getElement().style.zIndex = st === "unassigned" ? "1" : "2";
     state.markers.push(marker);
   }
 }
@@ -469,14 +518,18 @@ function addToMission(f) {
   return editStops({ [key]: [f.properties.pk] });
 }
 
-async function optimise() {
+async function optimise(body = {}) {
   say("plan-status", T.optimising);
   $("mission-optimize").disabled = true;
   try {
-    const mission = await api(`${URLS.missions}${state.mission.id}/optimize/`, { method: "POST", body: {} });
+    const mission = await api(`${URLS.missions}${state.mission.id}/optimize/`, { method: "POST", body });
     showMission(mission);
     say("plan-status", T.optimised);
     await loadBoard();
+    // The button pressed may be disabled or hidden now: keep the focus on the result
+    // (how many jobs fit), not at the top of the page.
+    const active = document.activeElement;
+    if (!active || active === document.body || active.disabled || active.closest("[hidden]")) $("plan-summary").focus();
   } catch (error) {
     say("plan-status", String(error.message));
     $("mission-optimize").disabled = false;
@@ -499,7 +552,11 @@ async function setStatus(status) {
 function startPolling() {
   clearInterval(state.pollTimer);
   const live = ["dispatched", "in_progress"].includes(state.mission.properties.status);
-  if (!live) return;
+  if (!live) {
+    // A finished round does not change any more: read what the agents recorded once.
+    if (["completed", "cancelled"].includes(state.mission.properties.status)) poll();
+    return;
+  }
   state.pollTimer = setInterval(poll, POLL_MS);
   poll();
 }
@@ -630,7 +687,15 @@ function bindPanel() {
   $("plan-form").addEventListener("submit", createMission);
   // The preview's warnings depend on the team and the date: ask again when they change.
   for (const id of ["plan-team", "plan-date"]) $(id).addEventListener("change", () => { if (state.zone) preview({ zone: state.zone }); });
-  $("mission-optimize").addEventListener("click", optimise);
+  $("mission-optimize").addEventListener("click", () => optimise());
+  $("fit-agent").addEventListener("click", () => optimise({ agents: state.mission.properties.agents + 1 }));
+  $("fit-longer").addEventListener("click", () => optimise({ shift_end: laterBy(state.mission.properties.shift_end, 1) }));
+  $("fit-leave").addEventListener("click", async () => {
+    const remove = state.mission.properties.stops.filter((s) => s.status === "unassigned").map((s) => s.id);
+    await editStops({ remove });
+    say("plan-status", T.left_in_pool);
+    await optimise();
+  });
   $("mission-dispatch").addEventListener("click", () => setStatus("dispatched"));
   $("mission-cancel").addEventListener("click", () => setStatus("cancelled"));
   $("bulk-form").addEventListener("submit", applyBulk);

@@ -54,8 +54,45 @@ function updateTable(map) {
   }
 }
 
+// The layers a click can describe, top first (what is drawn last is what the pointer hits).
+const CLICKABLE = ["interventions", "reports", "assets", "missions", "zones"];
+const panel = document.getElementById("feature-panel");
+const panelBody = document.getElementById("feature-body");
+
+function clickableLayers(map) {
+  return CLICKABLE.flatMap((id) => styleLayersOf(map, id)).filter(
+    (l) => map.getLayoutProperty(l, "visibility") !== "none",
+  );
+}
+
+// The top feature under the pointer (a grid cell of counted points is not one feature).
+function featureAt(map, point) {
+  const box = [
+    [point.x - 4, point.y - 4],
+    [point.x + 4, point.y + 4],
+  ];
+  const hits = map.queryRenderedFeatures(box, { layers: clickableLayers(map) });
+  const found = hits.find((f) => f.id !== undefined && !(f.properties && "count" in f.properties));
+  return found ? { layer: found.layer.metadata["ronde:layer"], id: found.id } : null;
+}
+
+async function showDetails(layer, id) {
+  const url = new URL(panel.dataset.url, window.location.href);
+  url.searchParams.set("layer", layer);
+  url.searchParams.set("id", id);
+  url.searchParams.set("partial", "1");
+  panelBody.setAttribute("aria-busy", "true");
+  const response = await fetch(url, { credentials: "same-origin" });
+  panelBody.innerHTML = await response.text();
+  panelBody.removeAttribute("aria-busy");
+  panel.dataset.layer = layer;
+  panel.dataset.id = id;
+  document.getElementById("feature-heading").focus();
+}
+
 async function start() {
   const { maplibregl, map } = await startMap(el);
+  el.maplibreMap = map; // for the browser tests and the console
   followPlaces(map, maplibregl); // the search box (geo/_address_search.html)
 
   map.on("load", () => {
@@ -66,6 +103,13 @@ async function start() {
         el.dataset.state = "loading";
       });
     }
+  });
+  map.on("click", (event) => {
+    const hit = featureAt(map, event.point);
+    if (hit) showDetails(hit.layer, hit.id).catch((error) => console.error(error));
+  });
+  map.on("mousemove", (event) => {
+    map.getCanvas().style.cursor = featureAt(map, event.point) ? "pointer" : "";
   });
   map.on("idle", () => {
     updateTable(map);

@@ -1,0 +1,28 @@
+// Leaflet (the dashboards' map) in the page's language and closable with Escape.
+// A classic script placed by base.html after the page's <head> (which loads Leaflet) and before
+// the page's own scripts (which create the map): the options set here apply to that map.
+// Leaflet ships "Zoom in", "Zoom out" and "Close popup" in English only (RGAA 8.7); the labels
+// come from the table {% maplibre_locale %} writes for MapLibre, translated by the catalogue.
+(function () {
+  if (!window.L || !L.Map) return;
+  let strings = {};
+  try {
+    strings = JSON.parse(document.getElementById("maplibre-locale").textContent);
+  } catch (err) { /* no table: Leaflet's own labels */ }
+  const zoomIn = strings["NavigationControl.ZoomIn"];
+  const zoomOut = strings["NavigationControl.ZoomOut"];
+  const close = strings["Popup.Close"];
+  if (zoomIn && zoomOut) L.Control.Zoom.mergeOptions({ zoomInTitle: zoomIn, zoomOutTitle: zoomOut });
+  L.Map.addInitHook(function () {
+    const map = this;
+    map.on("popupopen", (e) => {
+      const button = e.popup.getElement() && e.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (button && close) button.setAttribute("aria-label", close);
+    });
+    // Escape closes what hovering or focusing opened (WCAG 1.4.13), not only popups.
+    map.getContainer().addEventListener("keydown", (e) => {
+      if (e.key !== "Escape") return;
+      map.eachLayer((layer) => { if (layer.closeTooltip) layer.closeTooltip(); });
+    });
+  });
+})();

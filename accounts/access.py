@@ -215,6 +215,7 @@ RULES: dict[str, Rule] = {
     "geodata:import-preview": page(ADMINS, ADMINS),
     "geodata:import-job": page(ADMINS),
     "geodata:import-status": Rule(read=ADMINS),
+    "geodata:import-report-csv": Rule(read=ADMINS),
     # Full-layer exports are for the office (README): an agent's field app reads its own
     # team's work through the agent API, never the whole community's layers.
     "geodata:exports": page(MANAGERS),

@@ -19,16 +19,20 @@ def without_paths(text: str) -> str:
 class ImportFileError(Exception):
     """The file as a whole cannot be imported (unreadable, unknown layer, missing column…)."""
 
-    def __init__(self, file: str, problem: str) -> None:
+    def __init__(self, file: str, problem: str, shown: str = "") -> None:
         problem = without_paths(problem)
         super().__init__(f"{file}: {problem}")
         self.file = file
         self.problem = problem
+        # The same problem in the user's language and without command-line flags, for the web
+        # import (`problem` is the command's wording); empty: `problem` is shown.
+        self.shown = without_paths(shown) or problem
 
 
 # Severities: an "error" aborts the whole import (nothing is written); a "skipped" feature
 # is left out and reported (e.g. outside the territory); a "note" says what was repaired.
 ERROR, SKIPPED, NOTE = "error", "skipped", "note"
+MAX_STORED_PROBLEMS = 200_000  # per job, in its JSON report (~100 bytes each)
 
 
 @dataclass
@@ -37,6 +41,7 @@ class Problem:
     feature_id: str  # the external id (or "") so people find the feature in their GIS
     problem: str
     severity: str = ERROR
+    shown: str = ""  # for the web import: the user's language (ImportFileError.shown)
 
     def describe(self, file: str) -> str:
         where = "" if self.index is None else f" feature #{self.index}"
@@ -58,6 +63,9 @@ class ImportReport:
     repaired: int = 0
     dry_run: bool = False
     created_categories: list[str] = field(default_factory=list)  # "code (name)"
+    # Distinct values of the mapped category column and their feature counts (the web
+    # preview's mapping step offers one choice per value).
+    category_values: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -69,8 +77,10 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.errors
 
-    def add(self, index: int | None, feature_id: str, problem: str, severity: str = ERROR) -> None:
-        self.problems.append(Problem(index, feature_id, problem, severity))
+    def add(
+        self, index: int | None, feature_id: str, problem: str, severity: str = ERROR, shown: str = ""
+    ) -> None:
+        self.problems.append(Problem(index, feature_id, problem, severity, shown))
 
     def lines(self, limit: int = 50) -> list[str]:
         """Human-readable problem lines, errors first, at most `limit` (+ a count of the rest)."""
@@ -84,6 +94,7 @@ class ImportReport:
         data = asdict(self)
         data["ok"] = self.ok
         data["errors"] = len(self.errors)
-        data["problems"] = [asdict(p) for p in self.problems[:1000]]
+        # Every problem: the report downloads whole as CSV from the web import.
+        data["problems"] = [asdict(p) for p in self.problems[:MAX_STORED_PROBLEMS]]
         data["lines"] = self.lines()
         return data

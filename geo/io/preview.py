@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from .errors import ImportFileError
 from .mapping import category_choices, resolve_mapping, target_spec
-from .readers import list_layers, read_source
+from .readers import MissingCrsError, list_layers, read_source
 from .validation import geometry_types
 
 PREVIEW_FEATURES = 50
@@ -70,6 +70,7 @@ def import_preview(
     """A dict for the template; `error` is set (and the rest partial) when the file is refused."""
     path = Path(path)
     out: dict[str, Any] = {"file": path.name, "error": "", "layers": [], "layer": options.get("layer") or ""}
+    out["srid"] = options.get("srid") or None
     try:
         _check_size(path)
         out["layers"] = list_layers(path)
@@ -77,20 +78,33 @@ def import_preview(
         out["layer"] = layer or ""
         mapping = dict(options.get("mapping") or {})
         geometry_columns = {k: mapping.pop(k) for k in ("lon", "lat", "geom") if k in mapping}
-        source = read_source(
-            path,
-            layer=layer,
-            srid=options.get("srid") or None,
-            geometry_columns=geometry_columns,
-            max_features=PREVIEW_FEATURES,
-        )
+        srid = options.get("srid") or None
+        try:
+            source = read_source(
+                path, layer=layer, srid=srid, geometry_columns=geometry_columns, max_features=PREVIEW_FEATURES
+            )
+        except MissingCrsError as exc:
+            if srid or not exc.suggested:
+                raise
+            # No .prj but Lambert-93 coordinates: the CRS selector comes prefilled with
+            # EPSG:2154 and the preview (map included) shows what that reading gives.
+            srid = out["suggested_srid"] = exc.suggested
+            source = read_source(
+                path, layer=layer, srid=srid, geometry_columns=geometry_columns, max_features=PREVIEW_FEATURES
+            )
+            suggested_note = _(
+                "The file has no coordinate system (no .prj?). Its coordinates fall in Lambert-93's "
+                "range over France: EPSG:%(srid)d is proposed below; check the map before importing."
+            ) % {"srid": srid}
+            source.notes.insert(0, suggested_note)
+        out["srid"] = srid
         spec = target_spec(into)
         columns = [c for c in source.frame.columns if c != source.frame.geometry.name]
         field_map, external_id = resolve_mapping(
             path.name, spec, columns, mapping, options.get("external_id") or None
         )
     except ImportFileError as exc:
-        out["error"] = exc.problem
+        out["error"] = exc.shown
         return out
     head = source.frame.head(PREVIEW_FEATURES)
     lonlat = head.to_crs(4326)

@@ -15,6 +15,7 @@ import geopandas as gpd
 import pyogrio
 import shapely
 from django.conf import settings
+from django.utils.translation import gettext as _
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
@@ -93,7 +94,7 @@ def _resolve(path: Path, layer: str | None) -> tuple[str, str, str | None]:
 
 def list_layers(path: Path) -> list[str]:
     """Layer names of a multi-layer file (GeoPackage, KML); [] for single-layer sources."""
-    gdal_path, kind, _ = _resolve(path, None)
+    gdal_path, kind, _layer = _resolve(path, None)
     # GeoJSON is one layer too: asking GDAL would parse the whole file once more (~3 s for 20 MB).
     if kind in (".csv", ".txt", ".shp", ".pbf", ".osm", ".osm.pbf", ".geojson", ".json"):
         return []
@@ -115,7 +116,11 @@ def _bare_feature_array(gdal_path: str) -> list | None:
         with open(gdal_path, encoding="utf-8-sig") as handle:
             data = json.load(handle)
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError: a truncated or mangled file
-        raise ImportFileError(Path(gdal_path).name, f"not valid JSON ({exc})") from exc
+        raise ImportFileError(
+            Path(gdal_path).name,
+            f"not valid JSON ({exc})",
+            _("not valid JSON (%(reason)s)") % {"reason": exc},
+        ) from exc
     return data if isinstance(data, list) else None
 
 
@@ -124,7 +129,13 @@ def _layers(name: str, gdal_path: str, layer: str | None, kind: str = "layer") -
     try:
         layers = [str(n) for n, _g in pyogrio.list_layers(gdal_path)]
     except Exception as exc:
-        raise ImportFileError(name, f"cannot read the file ({_gdal_message(exc, gdal_path)})") from exc
+        reason = _gdal_message(exc, gdal_path)
+        raise ImportFileError(
+            name,
+            f"cannot read the file ({reason})",
+            _("cannot read the file: is it a GeoJSON, GeoPackage, zipped Shapefile, CSV or KML? (%(reason)s)")
+            % {"reason": reason},
+        ) from exc
     if layer and layer not in layers:
         raise ImportFileError(name, f"unknown {kind} '{layer}' ({kind}s: {', '.join(layers)})")
     return layers
@@ -312,7 +323,22 @@ def _source_crs(name: str, frame: gpd.GeoDataFrame, srid: int | None, notes: lis
     if -180 <= bounds[0] <= bounds[2] <= 180 and -90 <= bounds[1] <= bounds[3] <= 90:
         notes.append("no CRS in the file: coordinates read as longitude/latitude (EPSG:4326)")
         return CRS.from_epsg(4326)
-    hint = ""
+    hint, suggested = "", None
+    # Lambert-93's metres over metropolitan France (x 100-1300 km, y 6000-7200 km).
     if 100_000 <= bounds[0] <= bounds[2] <= 1_300_000 and 6_000_000 <= bounds[1] <= bounds[3] <= 7_200_000:
-        hint = " (the coordinates fall in Lambert-93's range over France: --srid 2154?)"
-    raise ImportFileError(name, f"the file has no CRS (missing .prj?): give its EPSG code with --srid{hint}")
+        hint, suggested = " (the coordinates fall in Lambert-93's range over France: --srid 2154?)", 2154
+    raise MissingCrsError(
+        name,
+        f"the file has no CRS (missing .prj?): give its EPSG code with --srid{hint}",
+        suggested,
+        _("the file has no coordinate system (no .prj?): choose its EPSG code in the list below."),
+    )
+
+
+class MissingCrsError(ImportFileError):
+    """The layer has no CRS and its coordinates are not lon/lat; `suggested` is the EPSG code
+    its coordinates' range points to (2154), if any: the web preview prefills it."""
+
+    def __init__(self, file: str, problem: str, suggested: int | None, shown: str = "") -> None:
+        super().__init__(file, problem, shown)
+        self.suggested = suggested

@@ -14,7 +14,8 @@ from django.utils import timezone
 from django_tasks import task
 
 from accounts.models import Community, User
-from geo.io.errors import without_paths
+from geo.io.errors import ImportReport, without_paths
+from geo.io.preview import import_preview
 from geo.models import ImportJob, ImportStatus
 from geo.services.imports import geodata_import
 
@@ -62,6 +63,54 @@ def import_job_confirm(*, job: ImportJob, options: dict[str, Any]) -> ImportJob:
     # The immediate backend (tests) has already run the job: do not overwrite its outcome.
     ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
     job.refresh_from_db()
+    return job
+
+
+# Up to this many features the preview runs the whole import as a dry run (same reader, same
+# checks, rolled back): it counts the features outside the territory and lists the category
+# values before anything is written. Bigger layers get that count from the import itself.
+PREVIEW_DRY_RUN_MAX = 50_000  # ~1 s per 10,000 points measured: a few seconds at most
+
+
+def import_job_preview(*, job: ImportJob, options: dict[str, Any]) -> dict[str, Any]:
+    """The preview of `job` with `options`; `check` is the dry run's report (or None). A file
+    that cannot be read marks the job failed with the reason (the list shows it)."""
+    preview = import_preview(job.file_path, into=job.into, community_id=job.community_id, options=options)
+    preview["check"] = None
+    if preview["error"]:
+        import_job_fail(job=job, reason=f"{preview['file']}: {preview['error']}")
+        return preview
+    if job.status == ImportStatus.FAILED and job.finished_at is None:
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.UPLOADED, report={})
+        job.refresh_from_db()
+    if preview["total"] <= PREVIEW_DRY_RUN_MAX:
+        preview["check"] = _dry_run(job, options, layer=preview["layer"], srid=preview.get("srid"))
+    return preview
+
+
+def _dry_run(job: ImportJob, options: dict[str, Any], *, layer: str, srid: int | None) -> ImportReport:
+    return geodata_import(
+        community=job.community,
+        path=job.file_path,
+        into=job.into,
+        layer=layer or None,
+        category=options.get("category") or None,
+        mapping=options.get("mapping") or {},
+        external_id=options.get("external_id") or None,
+        srid=srid,
+        dry_run=True,
+        create_categories=True,
+        category_map=options.get("category_map") or {},
+    )
+
+
+def import_job_fail(*, job: ImportJob, reason: str) -> ImportJob:
+    """Mark a job that cannot go on (unreadable upload) failed, with its reason."""
+    if job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.DONE):
+        return job
+    job.status = ImportStatus.FAILED
+    job.report = {"ok": False, "lines": [without_paths(reason)], "problems": []}
+    job.save(update_fields=["status", "report", "updated_at"])
     return job
 
 
@@ -128,6 +177,9 @@ def run_import_job(job_id: int) -> str:
             external_id=options.get("external_id") or None,
             srid=options.get("srid") or None,
             progress=writer,
+            # The web mapping step: values mapped to a code, the others get a new category.
+            create_categories=True,
+            category_map=options.get("category_map") or {},
         )
         data = report.as_dict()
         status = ImportStatus.DONE if report.ok else ImportStatus.FAILED

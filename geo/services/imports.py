@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import Community
 from core.sql import run_sql, sql_text
@@ -117,19 +118,30 @@ def _import(
             category_id = categories.get(category.lower())
             if category_id is None:
                 known = ", ".join(code for code, _name in category_choices(into, community.pk)) or "none yet"
-                raise ImportFileError(path.name, f"unknown category '{category}' (codes: {known})")
+                raise ImportFileError(
+                    path.name,
+                    f"unknown category '{category}' (codes: {known})",
+                    _("unknown category '%(code)s' (codes: %(known)s)") % {"code": category, "known": known},
+                )
         if spec.needs_category and not category_id and "category" not in field_map:
             raise ImportFileError(
-                path.name, f"{into} need a category: give --category CODE or --map category=COLUMN"
+                path.name,
+                f"{into} need a category: give --category CODE or --map category=COLUMN",
+                _(
+                    "every feature needs a category: choose one for every feature, or the column "
+                    "that holds the categories in the field mapping ('category')."
+                ),
             )
         if "category" in field_map:
             column = field_map["category"]
+            values = column_values(source.frame, column)
+            report.category_values = dict(values.most_common())
             created = resolve_category_values(
                 path.name,
                 target=target,
                 community_id=community.pk,
                 column=column,
-                values=column_values(source.frame, column),
+                values=values,
                 categories=categories,
                 category_map=category_map,
                 create=create_categories,
@@ -138,7 +150,7 @@ def _import(
                 report.created_categories = created
                 report.notes.append(f"{len(created)} categories created: {', '.join(created)}")
     except ImportFileError as exc:
-        report.add(None, "", exc.problem)
+        report.add(None, "", exc.problem, shown=exc.shown)
         return report
     report.notes.append(
         "mapping: "
@@ -186,12 +198,21 @@ def _import(
         run_sql(_sql("import_territory.sql"), {"community_id": community.pk})
         for idx, ext_id, problem, reason in run_sql(_sql("import_problems.sql")):
             if problem == "outside":
-                report.add(idx, ext_id, "outside the community's territory: not imported", SKIPPED)
+                shown = _("outside the community's territory: not imported")
+                report.add(idx, ext_id, "outside the community's territory: not imported", SKIPPED, shown)
                 report.skipped += 1
             elif problem == "unrepairable":
-                report.add(idx, ext_id, f"invalid geometry ({reason}) that ST_MakeValid cannot repair")
+                report.add(
+                    idx,
+                    ext_id,
+                    f"invalid geometry ({reason}) that ST_MakeValid cannot repair",
+                    shown=_("invalid geometry (%(reason)s) that cannot be repaired") % {"reason": reason},
+                )
             else:
-                report.add(idx, ext_id, f"invalid geometry ({reason}) repaired with ST_MakeValid", NOTE)
+                shown = _("invalid geometry (%(reason)s) repaired") % {"reason": reason}
+                report.add(
+                    idx, ext_id, f"invalid geometry ({reason}) repaired with ST_MakeValid", NOTE, shown
+                )
                 report.repaired += 1
         if not report.ok or dry_run:
             transaction.set_rollback(True)

@@ -1,5 +1,6 @@
 """Pages of the web import (community admins only): upload, preview, progress."""
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -7,18 +8,39 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Membership, Role
 from accounts.selectors import NoCommunity, membership_get_for_user
 from core.params import ParamError
+from core.spreadsheet import csv_writer
 from geo.io.export_queries import export_spec
 from geo.io.mapping import target_spec
-from geo.io.preview import import_preview
 from geo.models import ImportJob, ImportStatus, ImportTarget
-from geo.services.import_jobs import UPLOAD_SUFFIXES, UploadError, import_job_confirm, import_job_create
+from geo.services.import_jobs import (
+    UPLOAD_SUFFIXES,
+    UploadError,
+    import_job_confirm,
+    import_job_create,
+    import_job_preview,
+)
+
+# The CRS selector's usual French choices (any other EPSG code can be typed).
+CRS_CHOICES = [
+    (2154, "EPSG:2154 · Lambert-93"),
+    (4326, "EPSG:4326 · WGS 84 (lon/lat)"),
+    (3857, "EPSG:3857 · Web Mercator"),
+    (27572, "EPSG:27572 · Lambert II étendu"),
+    *((code, f"EPSG:{code} · Lambert CC{code - 3900}") for code in range(3942, 3951)),
+]
+# After this long in the queue, the job page says no background worker seems to run.
+STALLED_AFTER = timedelta(seconds=30)
+SHOWN_PROBLEMS = 50  # on the job page; the CSV report has every one
+SEVERITY_ORDER = {"error": 0, "skipped": 1, "note": 2}
 
 
 def admin_membership(request: HttpRequest) -> Membership:
@@ -81,7 +103,20 @@ def _options(data: Any, preview_fields: list[str]) -> dict[str, Any]:
         "external_id": data.get("external_id") or "",
         "srid": int(srid) if srid.isascii() and srid.isdigit() else None,
         "mapping": mapping,
+        "category_map": _category_map(data),
     }
+
+
+def _category_map(data: Any) -> dict[str, str]:
+    """{value (lower-cased): code} from the mapping step's rows (catval_N = a value of the
+    category column, catmap_N = the chosen code; empty = a new category for that value)."""
+    out = {}
+    n = 0
+    while (value := data.get(f"catval_{n}")) is not None:
+        if code := (data.get(f"catmap_{n}") or "").strip():
+            out[value.strip().lower()] = code
+        n += 1
+    return out
 
 
 def _field_labels(into: str, fields: list[str]) -> list[tuple[str, str]]:
@@ -111,15 +146,19 @@ def import_preview_page(request: HttpRequest, job_id: int) -> HttpResponse:
     fields = [f.name for f in target_spec(job.into).fields] + ["category"]
     # The preview form re-posts itself (step=preview) when the admin changes the layer or mapping.
     options = _options(data, fields) if data.get("step") else dict(job.options or {})
-    preview = import_preview(job.file_path, into=job.into, community_id=job.community_id, options=options)
+    preview = import_job_preview(job=job, options=options)
     if request.method == "POST" and data.get("confirm") and not preview["error"]:
         options["layer"] = preview["layer"]
+        options["srid"] = preview.get("srid")
         import_job_confirm(job=job, options=options)
         return redirect("geodata:import-job", job_id=job.pk)
     context = {
         "job": job,
         "preview": preview,
         "options": options,
+        "check": preview["check"],
+        "category_rows": _category_rows(preview, options),
+        "crs_choices": CRS_CHOICES,
         "field_labels": _field_labels(job.into, preview.get("fields") or []),
     }
     return render(request, "geo/import_preview.html", context, status=400 if preview["error"] else 200)
@@ -129,7 +168,22 @@ def import_preview_page(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_GET
 def import_job_page(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job(request, job_id)
-    return render(request, "geo/import_job.html", {"job": job, "finished": job.finished_at is not None})
+    finished = job.finished_at is not None or job.status == ImportStatus.FAILED
+    problems = (job.report or {}).get("problems") or []
+    context = {
+        "job": job,
+        "finished": finished,
+        "stalled": _stalled(job),
+        # Errors first, then skipped, then repaired; the CSV has them all.
+        "problems": sorted(problems, key=lambda p: SEVERITY_ORDER.get(p.get("severity"), 3))[:SHOWN_PROBLEMS],
+        "more_problems": max(len(problems) - SHOWN_PROBLEMS, 0),
+    }
+    return render(request, "geo/import_job.html", context)
+
+
+def _stalled(job: ImportJob) -> bool:
+    """Queued for over STALLED_AFTER: no `db_worker` has picked it up."""
+    return job.status == ImportStatus.QUEUED and timezone.now() - job.updated_at > STALLED_AFTER
 
 
 @login_required
@@ -146,6 +200,7 @@ def import_status(request: HttpRequest, job_id: int) -> JsonResponse:
             "done": job.progress_done,
             "total": job.progress_total,
             "finished": job.finished_at is not None,
+            "stalled": _stalled(job),
             "ok": report.get("ok"),
             "created": report.get("created", 0),
             "updated": report.get("updated", 0),
@@ -153,3 +208,55 @@ def import_status(request: HttpRequest, job_id: int) -> JsonResponse:
             "lines": report.get("lines", []),
         }
     )
+
+
+def _category_rows(preview: dict[str, Any], options: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per distinct value of the category column: its count and the chosen code
+    (the user's choice, else the category whose code or name it matches, else "" = new)."""
+    check = preview.get("check")
+    if check is None or not check.category_values:
+        return []
+    by_key = {}
+    for code, name in preview.get("categories") or []:
+        by_key[str(name).lower()] = code
+        by_key[code.lower()] = code
+    chosen = options.get("category_map") or {}
+    return [
+        {"value": value, "count": count, "code": chosen.get(value.lower()) or by_key.get(value.lower(), "")}
+        for value, count in check.category_values.items()
+    ]
+
+
+@login_required
+@require_GET
+def import_report_csv(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Every problem of a finished import (errors, skipped and repaired features) as CSV."""
+    job = _job(request, job_id)
+    report = job.report or {}
+    severity = {
+        "error": gettext_now("error"),
+        "skipped": gettext_now("skipped"),
+        "note": gettext_now("repaired"),
+    }
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.csv"'
+    response.write("\ufeff")  # a BOM: Excel then reads the accents as UTF-8
+    writer = csv_writer(response, delimiter=";")
+    writer.writerow(
+        [gettext_now("severity"), gettext_now("feature"), gettext_now("id"), gettext_now("problem")]
+    )
+    problems = report.get("problems") or []
+    for p in problems:
+        index = p.get("index")
+        writer.writerow(
+            [
+                severity.get(p.get("severity"), p.get("severity")),
+                "" if index is None else index,
+                p.get("feature_id") or "",
+                p.get("shown") or p.get("problem"),
+            ]
+        )
+    if not problems:  # a file refused as a whole (before any feature was read)
+        for line in report.get("lines") or []:
+            writer.writerow([severity["error"], "", "", line])
+    return response

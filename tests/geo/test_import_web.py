@@ -63,7 +63,7 @@ def test_unreadable_upload_shows_the_error_in_the_preview(admin_client):
     response = admin_client.post("/geo/imports/", data, follow=True)
     assert response.status_code == 400
     assert 'id="preview-error"' in response.content.decode()
-    assert "casse.geojson: cannot read the file" in response.content.decode()
+    assert "casse.geojson: impossible de lire le fichier" in response.content.decode()
 
 
 def test_wrong_file_type_is_refused(admin_client):

@@ -15,6 +15,7 @@ async function poll() {
     status.dataset.status = job.status;
     status.textContent = job.status_label;
   }
+  document.getElementById("job-stalled").hidden = !job.stalled;
   if (job.finished) {
     window.location.reload();
     return;

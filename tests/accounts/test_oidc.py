@@ -150,7 +150,7 @@ def _sign_in(
 def _signed_in_as(browser: httpx.Client, live_server) -> str | None:
     """Whose name the page header's logout button shows, if anyone's."""
     home = browser.get(f"{live_server.url}/")
-    found = re.search(r"Se déconnecter \(([^)]+)\)</button>", home.text)
+    found = re.search(r"Se déconnecter(?:<span[^>]*>)? \(([^)]+)\)(?:</span>)?</button>", home.text)
     return found.group(1) if found else None
 
 

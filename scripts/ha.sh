@@ -33,6 +33,8 @@ as_owner() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "${env[@]}" "$@"; else "${env[@]}" "$@"; fi
 }
 
+OWN_SID=$(ps -o sid= -p $$ | tr -d ' ')
+
 psql_at() { "$PGBIN/psql" -h 127.0.0.1 -p "$1" -U postgres -d "${2:-postgres}" -qAt -c "$3"; }
 
 # Start `pg_autoctl run` for a node in the background, detached, logging to its file.
@@ -125,8 +127,14 @@ state)
   ;;
 kill)
   node="${3:?node1 or node2}"
-  # The machine is gone: its keeper (which would restart PostgreSQL) and PostgreSQL itself.
-  pkill -9 -f "pg_autoctl.*--pgdata $base/$node( |$)" || true
+  # The machine is gone: its keeper and every process it forked (they rename themselves, so
+  # only their session finds them; one left alive restarts PostgreSQL as a second primary),
+  # and PostgreSQL itself.
+  for pid in $(pgrep -f "^pg_autoctl .*--pgdata $base/$node( |$)"); do
+    sid=$(ps -o sid= -p "$pid" | tr -d ' ')
+    # Each keeper runs in a session of its own (setsid in run_node/start): never ours.
+    [ -n "$sid" ] && [ "$sid" != "$OWN_SID" ] && pkill -9 -s "$sid" || true
+  done
   if [ -f "$base/$node/postmaster.pid" ]; then kill -9 "$(head -1 "$base/$node/postmaster.pid")" 2>/dev/null || true; fi
   pkill -9 -f "postgres -D $base/$node( |$)" || true
   ;;
@@ -138,7 +146,10 @@ stop | destroy)
   done
   sleep 1
   for name in node2 node1 monitor; do
-    pkill -9 -f "pg_autoctl.*--pgdata $base/$name( |$)" 2>/dev/null || true
+    for pid in $(pgrep -f "^pg_autoctl .*--pgdata $base/$name( |$)"); do
+      sid=$(ps -o sid= -p "$pid" | tr -d ' ')
+      [ -n "$sid" ] && [ "$sid" != "$OWN_SID" ] && pkill -9 -s "$sid" 2>/dev/null || true
+    done
     if [ -f "$base/$name/postmaster.pid" ]; then
       kill -9 "$(head -1 "$base/$name/postmaster.pid")" 2>/dev/null || true
     fi

@@ -7,7 +7,6 @@ follows it; rows the tests write are committed (transactional_db) so that they r
 """
 
 import logging
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from django.test import Client
 
 from accounts.models import Role, User
 from accounts.services import api_token_create
+from benchmarks import harness
 from core import replicas
 from interventions.models import Report
 from tests.factories import CategoryFactory, CommunityFactory, member
@@ -36,17 +36,6 @@ pytestmark = [
     # "__all__" lets the tests read replica_0; as a MIRROR (below) it is never flushed.
     pytest.mark.django_db(transaction=True, databases="__all__"),
 ]
-
-
-def _free_port() -> int:
-    for port in range(55500, 55600):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port for the replica")
 
 
 def _replica_sh(*args: str) -> None:
@@ -74,7 +63,7 @@ def replica(django_db_setup, django_db_blocker, tmp_path_factory):
     if primary.get("HOST") not in ("127.0.0.1", "localhost"):
         pytest.skip("the replica is copied from a local test cluster (scripts/test.sh)")
     directory = tmp_path_factory.mktemp("replica")
-    port = _free_port()
+    port = harness.free_port()
     _replica_sh("start", str(directory), str(port), str(primary["PORT"]))
     config = {**primary, "PORT": str(port), "TEST": {**primary["TEST"], "MIRROR": "default"}}
     # Two aliases on the one standby: enough to see reads spread over replicas.

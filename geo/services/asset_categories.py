@@ -14,17 +14,9 @@ from audit.models import AuditAction
 from audit.services import audit_record, diff, snapshot
 from geo.models import Asset, AssetCategory
 
-from .validation import save_checked
+from .validation import ensure_code_free, save_checked
 
 ASSET_CATEGORY_FIELDS = {"code", "name", "kind"}
-
-
-def _ensure_code_free(category: AssetCategory) -> None:
-    clash = AssetCategory.objects.filter(community_id=category.community_id, code=category.code)
-    if category.pk is not None:
-        clash = clash.exclude(pk=category.pk)
-    if clash.exists():
-        raise ValidationError({"code": [_("A category with this code already exists.")]})
 
 
 @transaction.atomic
@@ -33,7 +25,7 @@ def asset_category_create(*, community: Community, data: dict[str, Any]) -> Asse
     if unknown:
         raise ValueError(f"asset_category_create cannot set {', '.join(sorted(unknown))}")
     category = AssetCategory(community=community, **data)
-    _ensure_code_free(category)
+    ensure_code_free(category)
     save_checked(category)
     audit_record(obj=category, action=AuditAction.CREATE)
     return category
@@ -47,7 +39,7 @@ def asset_category_update(*, category: AssetCategory, data: dict[str, Any]) -> A
     before = snapshot(category)
     for name, value in data.items():
         setattr(category, name, value)
-    _ensure_code_free(category)
+    ensure_code_free(category)
     save_checked(category)
     audit_record(obj=category, action=AuditAction.UPDATE, changes=diff(before, snapshot(category)))
     return category

@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib.gis.geos import GEOSGeometry
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import Community
 
@@ -58,3 +59,14 @@ def _rename_geom(exc: ValidationError) -> dict[str, list[str]]:
     if "geom" in errors:
         errors["geometry"] = errors.pop("geom")
     return errors
+
+
+def ensure_code_free(obj: models.Model) -> None:
+    """A category-like row's `code` is unique in its community: a clash is a 400 on `code`
+    (asset categories and work categories alike), before the database's constraint would raise."""
+    manager = type(obj)._default_manager
+    clash = manager.filter(community_id=getattr(obj, "community_id"), code=getattr(obj, "code"))  # noqa: B009
+    if obj.pk is not None:
+        clash = clash.exclude(pk=obj.pk)
+    if clash.exists():
+        raise ValidationError({"code": [_("A category with this code already exists.")]})

@@ -13,17 +13,14 @@ from django.utils.translation import gettext as _
 from accounts.models import Community
 from audit.models import AuditAction
 from audit.services import audit_record, diff, snapshot
+from geo.services.validation import ensure_code_free
 from interventions.models import Category, Intervention, Report
 
 CATEGORY_FIELDS = {"code", "name", "description", "service_minutes", "is_tag", "public", "active"}
 
 
 def _save(category: Category) -> None:
-    clash = Category.objects.filter(community_id=category.community_id, code=category.code)
-    if category.pk is not None:
-        clash = clash.exclude(pk=category.pk)
-    if clash.exists():
-        raise ValidationError({"code": [_("A category with this code already exists.")]})
+    ensure_code_free(category)
     category.full_clean(validate_constraints=False)
     category.save()
 

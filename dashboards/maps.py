@@ -25,6 +25,7 @@ from jinja2 import Template
 from accounts.models import Community
 from core.sql import run_sql
 
+from .formats import num, pct
 from .selectors import DistrictFigures, Hotspot, Visit
 from .sqlfiles import sql_file
 
@@ -126,16 +127,12 @@ def _class(value: float, top: float) -> str:
     return DISTRICT_RAMP[min(int(value / top * len(DISTRICT_RAMP)), len(DISTRICT_RAMP) - 1)]
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.0f} %"
-
-
 def districts_geojson(districts: list[DistrictFigures], shade: str) -> dict[str, Any]:
     top = 1.0 if shade == "rate" else max((d.cleanings for d in districts), default=0)
     features = []
     for d in districts:
         value = (d.rate30 or 0.0) if shade == "rate" else d.cleanings
-        label = f"{d.name}: {_pct(d.rate30)} · {d.cleanings} {_('removals')}"
+        label = f"{d.name}: {pct(d.rate30)} · {num(d.cleanings)} {_('removals')}"
         features.append(
             {
                 "type": "Feature",
@@ -158,7 +155,7 @@ def hotspot_popup(spot: Hotspot, visits: list[Visit]) -> str:
     title = spot.label
     rows = "".join(
         f"<tr><td>{date_format(localtime(v.ended_at), 'SHORT_DATE_FORMAT')}</td><td>{escape(v.method_label or '–')}</td>"
-        f"<td>{'' if v.surface_m2 is None else f'{v.surface_m2} m²'}</td></tr>"
+        f"<td>{'' if v.surface_m2 is None else f'{num(v.surface_m2, 2)} m²'}</td></tr>"
         for v in visits[:10]
     )
     return (

@@ -15,6 +15,9 @@ document.addEventListener("DOMContentLoaded", () => {
       syncing = false;
     });
   }
+  // A refused period B: the keyboard starts where the error is (its message is next to it).
+  const invalid = document.querySelector('.dash-compare [aria-invalid="true"]');
+  if (invalid) invalid.focus();
   const mode = document.getElementById("f-compare");
   for (const id of ["f-compare-from", "f-compare-to"]) {
     const input = document.getElementById(id);

@@ -131,8 +131,9 @@ def test_the_pdf_report_has_both_periods(viewer, history):
     )
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
-    assert "Période A : 01/02/2025 au 28/02/2025" in text and "Période B : 01/01/2025 au 31/01/2025" in text
-    assert "−3 (−75 %)" in text
+    assert "comparée à la période du 01/01/2025 au 31/01/2025" in text
+    assert "Période A 01/02/2025 – 28/02/2025 Période B 01/01/2025 – 31/01/2025 Écart (A − B)" in text
+    assert "Tags effacés 1 4 −3 (−75 %)" in text
 
 
 def test_decimals_in_the_readers_language(viewer, history):

@@ -34,6 +34,7 @@ from .compare import figure_rows
 from .exports import TABLES, export_title, hotspots_gpkg, table_csv
 from .filters import COMPARE_PARAMS, Compared, Filters, compare_from_query, filters_from_query
 from .maps import dashboard_map
+from .models import RecurrenceState
 from .selectors import dashboard_figures
 from .services.freshness import recurrence_ensure_fresh
 from .services.recurrence import figures_precomputed
@@ -112,12 +113,11 @@ def _heat_query(filters: Filters, access: Access, *, years_back: int = 0) -> str
     return urlencode(query)
 
 
-def _figures(community: Community, filters: Filters) -> dict:
+def _figures(community: Community, filters: Filters, state: RecurrenceState) -> dict:
     """Every figure of the page, cached per worker until the facts are rebuilt (same stamp);
-    on a miss, the set the background rebuild precomputed, else computed now. Freshness is
-    decided here, once for the page. "facts" says when the facts were built and whether
-    newer data is being taken in."""
-    state = recurrence_ensure_fresh(community=community)
+    on a miss, the set the background rebuild precomputed, else computed now, from the facts
+    `state` describes (freshness is decided once per page, by the caller). "facts" says when
+    the facts were built and whether newer data is being taken in."""
     facts = {"at": state.refreshed_at, "pending": state.pending}
     key = (
         f"dash:{community.pk}:{state.stamp}:{state.refreshed_at.timestamp()}:{timezone.localdate()}:{filters}"
@@ -136,7 +136,9 @@ def _context(
     request: HttpRequest, access: Access, filters: Filters, asked: CompareAsked, *, with_map: bool = True
 ) -> dict:
     community = access.community
-    figures = _figures(community, filters)
+    # Freshness decided once for the page, both periods read the same facts.
+    state = recurrence_ensure_fresh(community=community)
+    figures = _figures(community, filters, state)
     compared = asked.compared
     comparison = figures["comparison"]
     districts = figures["districts"]
@@ -192,7 +194,7 @@ def _context(
         return context
     # Two periods side by side: period B's figures (same restrictions), its map on the same
     # scale as period A's, and A − B.
-    other = _figures(community, compared.filters)
+    other = _figures(community, compared.filters, state)
     b = other["comparison"].current
     context["compare_b"] = b
     context["compare_end"] = compared.filters.date_to - dt.timedelta(days=1)

@@ -9,6 +9,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 DASH = "–"  # nothing to show (no value, nothing to compare with)
+NBSP = "\u00a0"  # "75 %", "278 €": the unit never wraps alone onto the next line
 
 
 def num(value: float | Decimal | None, digits: int = 0) -> str:
@@ -19,11 +20,11 @@ def num(value: float | Decimal | None, digits: int = 0) -> str:
 
 def pct(value: float | None) -> str:
     """A share (0..1) as a whole percentage."""
-    return DASH if value is None else f"{num(value * 100)} %"
+    return DASH if value is None else f"{num(value * 100)}{NBSP}%"
 
 
 def euros(value: float | None) -> str:
-    return DASH if value is None else f"{num(value)} €"
+    return DASH if value is None else f"{num(value)}{NBSP}€"
 
 
 def delta(current: float | None, before: float | None) -> str:
@@ -32,7 +33,7 @@ def delta(current: float | None, before: float | None) -> str:
         return DASH
     change = (current - before) / before * 100
     sign = "+" if change >= 0 else "−"
-    return f"{sign}{num(abs(change))} %"
+    return f"{sign}{num(abs(change))}{NBSP}%"
 
 
 def days(value: float | None) -> str:

@@ -40,7 +40,7 @@ class GeoJsonLayer(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
+        var {{ this.get_name() }} = L.geoJSON({% if this.data_from %}{{ this.data_from }}{% else %}{{ this.data|tojson }}{% endif %}, {
             style: function (f) { return f.properties.style; },
             pointToLayer: function (f, latlng) { return L.circleMarker(latlng, f.properties.style); },
             onEachFeature: function (f, layer) {
@@ -53,10 +53,13 @@ class GeoJsonLayer(MacroElement):
         """
     )
 
-    def __init__(self, data: dict[str, Any], name: str, show: bool = True) -> None:
+    def __init__(self, data: dict[str, Any], name: str, show: bool = True, data_from: str = "") -> None:
+        """data_from: a JavaScript expression giving the data instead (another map's layer:
+        the page carries the data once)."""
         super().__init__()
         self._name = "GeoJsonLayer"
         self.data = data
+        self.data_from = data_from
         self.layer_name = name
         self.show = show
 
@@ -201,6 +204,7 @@ class MapParts:
     body: str
     script: str
     name: str = ""  # the map's JavaScript variable (a global of the page)
+    streets: str = ""  # its base map layer's variable (a second map draws the same streets)
 
 
 _VIEWPORT = re.compile(r"<meta name=\"viewport\"[^>]*>", re.S)
@@ -220,12 +224,14 @@ def dashboard_map(
     nonce: str = "",
     volume_top: float | None = None,
     with_assets: bool = True,
+    streets_from: str = "",
 ) -> MapParts:
     """The folium map, split into head/body/script parts to embed in our page.
 
     compare_query: the heatmap of the same period last year as a layer to switch on (None:
     none, as when two maps of two periods are side by side). with_assets=False: the head
-    holds only this map's own style (a second map on a page that already loads Leaflet)."""
+    holds only this map's own style (a second map on a page that already loads Leaflet), and
+    streets_from names the first map's base map layer, whose streets it draws too."""
     centre = cast(Point, community.territory.centroid.transform(4326, clone=True))
     fmap = folium.Map(
         location=[centre.y, centre.x],
@@ -249,7 +255,10 @@ def dashboard_map(
     )
     fmap.add_child(outline)
     # The offline base map (our own streets, names on hover) under everything else.
-    streets = GeoJsonLayer(basemap_geojson(community), _("Streets"))
+    if streets_from:  # the streets are in the page once (thousands of lines)
+        streets = GeoJsonLayer({}, _("Streets"), data_from=f"{streets_from}.toGeoJSON()")
+    else:
+        streets = GeoJsonLayer(basemap_geojson(community), _("Streets"))
     fmap.add_child(streets)
     district_layer = GeoJsonLayer(districts_geojson(districts, shade, volume_top), _("Districts"))
     fmap.add_child(district_layer)
@@ -294,4 +303,5 @@ def dashboard_map(
         body=root.html.render(),  # type: ignore[attr-defined]
         script=root.script.render(),  # type: ignore[attr-defined]
         name=fmap.get_name(),
+        streets=streets.get_name(),
     )

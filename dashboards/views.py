@@ -33,7 +33,7 @@ from .charts import trend_svg
 from .compare import figure_rows
 from .exports import TABLES, export_title, hotspots_gpkg, table_csv
 from .filters import COMPARE_PARAMS, Compared, Filters, compare_from_query, filters_from_query
-from .maps import dashboard_map
+from .maps import MapParts, dashboard_map
 from .models import RecurrenceState
 from .selectors import dashboard_figures
 from .services.freshness import recurrence_ensure_fresh
@@ -201,21 +201,24 @@ def _context(
     context["figure_rows"] = figure_rows(comparison.current, b)
     if with_map:
         top = max((d.cleanings for d in [*districts, *other["districts"]]), default=0)
-        maps = [
-            dashboard_map(
-                community=community,
-                districts=these["districts"],
-                spots=these["spots"],
-                histories=these["histories"],
-                heat_query=_heat_query(period, access),
-                compare_query=None,
-                shade=shade,
-                nonce=nonce,
-                volume_top=top,
-                with_assets=first,
+        maps: list[MapParts] = []
+        for these, period in ((figures, filters), (other, compared.filters)):
+            maps.append(
+                dashboard_map(
+                    community=community,
+                    districts=these["districts"],
+                    spots=these["spots"],
+                    histories=these["histories"],
+                    heat_query=_heat_query(period, access),
+                    compare_query=None,
+                    shade=shade,
+                    nonce=nonce,
+                    volume_top=top,
+                    # The second map reuses the first's Leaflet and base map streets.
+                    with_assets=not maps,
+                    streets_from=maps[0].streets if maps else "",
+                )
             )
-            for these, period, first in ((figures, filters, True), (other, compared.filters, False))
-        ]
         context["map"], context["map_b"] = maps
     return context
 

@@ -7,6 +7,7 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.contrib.gis.geos import LineString
 
 from accounts.models import Role
 from tests.dashboards.helpers import make_history
@@ -30,12 +31,13 @@ def viewer(client, community):
 def _cells(page: str, key: str) -> list[str]:
     """The Period A, Period B and Difference cells of a row of the differences table."""
     row = re.search(rf'<tr data-kpi="{key}">(.*?)</tr>', page, re.S).group(1)
-    return [c.strip() for c in re.findall(r'<td class="n">([^<]*)</td>', row)]
+    return [c.strip().replace("\xa0", " ") for c in re.findall(r'<td class="n">([^<]*)</td>', row)]
 
 
-def test_february_side_by_side_with_january(viewer, history):
+def test_february_side_by_side_with_january(viewer, community, history):
     """February 2025 (1 removal) against the previous month (4): both periods' figures, the
-    difference signed and relative, two maps that share Leaflet."""
+    difference signed and relative, two maps that share Leaflet and the base map."""
+    StreetSegmentFactory(community=community, name="Impasse Zed", geom=LineString((0, 0), (5, 5), srid=2154))
     page = viewer.get("/dashboards/", {**FEBRUARY, "compare": "previous"}, HTTP_ACCEPT_LANGUAGE="fr")
     assert page.status_code == 200
     text = page.content.decode()
@@ -45,6 +47,8 @@ def test_february_side_by_side_with_january(viewer, history):
     assert _cells(text, "m2") == ["2 m²", "8 m²", "−6 m² (−75 %)"]
     assert text.count('class="folium-map"') == 2
     assert text.count("vendor/leaflet/leaflet.js") == 1  # loaded once for both maps
+    assert text.count("Impasse Zed") == 1  # the base map's streets in the page once, on both maps
+    assert ".toGeoJSON()" in text  # … map B draws map A's
     # Period B's heatmap is period B's: its tiles ask for January.
     assert "date_from=2025-01-01" in text and "date_from=2025-02-01" in text
     # The form says what is compared (B's dates filled in) and offers to stop comparing.
@@ -130,7 +134,9 @@ def test_the_pdf_report_has_both_periods(viewer, history):
         "/dashboards/report/", {**FEBRUARY, "compare": "previous", "format": "pdf"}, HTTP_ACCEPT_LANGUAGE="fr"
     )
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).replace(
+        "\xa0", " "
+    )
     assert "comparée à la période du 01/01/2025 au 31/01/2025" in text
     assert "Période A 01/02/2025 – 28/02/2025 Période B 01/01/2025 – 31/01/2025 Écart (A − B)" in text
     assert "Tags effacés 1 4 −3 (−75 %)" in text

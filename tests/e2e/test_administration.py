@@ -21,6 +21,7 @@ from accounts.models import IdentityProvider, Membership, Role, Team, User
 from audit.models import AuditEvent
 from benchmarks.harness import free_port
 from fixtures.demo_idp import demo_identity_provider_set, demo_idp_config, demo_issuer, idp_start
+from geo.models import StreetName
 from interventions.models import Category, MissionStatus
 from interventions.services.missions import mission_create, mission_transition
 from tests.e2e.conftest import _wait_for_server_idle, assert_accessible, login
@@ -73,7 +74,8 @@ def test_demo_admin_sets_up_an_agent_who_then_sees_the_teams_mission(
     page.locator("#user-save").click()
     expect(page.locator("[data-error-for='username']")).to_contain_text("déjà pris")
 
-    # 2. A new team with Nadia, its depot placed with a click on the map.
+    # 2. A new team with Nadia, its depot placed with a click on the map, then typed as an
+    # address (keyboard only: the search box's list, arrow down, Enter).
     page.locator(".admin-nav a[href='/administration/teams/']").click()
     page.locator("#team-new-link").click()
     page.locator("#id_name").fill("Brigade Est")
@@ -83,6 +85,21 @@ def test_demo_admin_sets_up_an_agent_who_then_sees_the_teams_mission(
     page.locator("#depot-map canvas").click()
     expect(page.locator("#id_depot_lon")).not_to_have_value("")
     expect(page.locator("#id_depot_lat")).not_to_have_value("")
+    clicked = page.locator("#id_depot_lon").input_value()
+    # A street whose name is in no other one's: the first in the list, whatever the ranking.
+    streets = list(StreetName.objects.filter(community__slug="demo").order_by("name"))
+    street = next(s for s in streets if sum(s.name.lower() in o.name.lower() for o in streets) == 1)
+    search = page.get_by_label("Adresse du dépôt")
+    search.fill(street.name)
+    expect(page.locator("#address-search-list [role=option]").first).to_contain_text(street.name)
+    search.press("ArrowDown")
+    search.press("Enter")
+    expect(search).to_have_value(street.name)
+    expect(page.locator("#id_depot_lon")).not_to_have_value(clicked)
+    typed_at = street.geom.transform(4326, clone=True)
+    assert float(page.locator("#id_depot_lon").input_value()) == pytest.approx(typed_at.x, abs=1e-5)
+    assert float(page.locator("#id_depot_lat").input_value()) == pytest.approx(typed_at.y, abs=1e-5)
+    expect(page.locator("#depot-map")).to_have_attribute("data-state", "ready")
     shot(page, "team-form-desktop")
     assert_accessible(page)
     page.locator("#team-save").click()
@@ -91,6 +108,7 @@ def test_demo_admin_sets_up_an_agent_who_then_sees_the_teams_mission(
     assert team.active and team.depot is not None
     assert list(team.members.values_list("username", flat=True)) == ["nadia"]
     assert team.community.territory.covers(team.depot)
+    assert team.depot.distance(street.geom) < 1  # metres (Lambert-93): the address picked
 
     # 3. A new work category, open to citizen reports.
     page.locator(".admin-nav a[href='/administration/categories/']").click()

@@ -22,6 +22,7 @@ from PIL import ImageFile
 from accounts.models import Community, Role, Team
 from accounts.selectors import NoCommunity, membership_get_for_user
 from accounts.sharing import share_community, share_links_revoke, share_token_make
+from core.palette import MARKS, district_patterns_svg
 from core.params import ParamError
 from core.spreadsheet import BadExcelOption, excel_fr_requested
 from geo.models import Zone, ZoneKind
@@ -32,7 +33,7 @@ from tiles.heatmap.render import legend
 from .charts import trend_svg
 from .exports import TABLES, export_title, hotspots_gpkg, table_csv
 from .filters import Filters, filters_from_query
-from .maps import dashboard_map
+from .maps import dashboard_map, district_classes
 from .selectors import dashboard_figures
 from .services.freshness import recurrence_ensure_fresh
 from .services.recurrence import figures_precomputed
@@ -162,6 +163,9 @@ def _context(request: HttpRequest, access: Access, filters: Filters, *, with_map
             shade=shade,
             nonce=getattr(request, "csp_nonce", ""),
         )
+        context["district_classes"] = district_classes(districts, shade)
+        context["district_patterns"] = district_patterns_svg()
+        context["district_line"] = MARKS["zone"].colour
     return context
 
 

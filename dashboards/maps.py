@@ -47,6 +47,23 @@ class GeoJsonLayer(MacroElement):
             onEachFeature: function (f, layer) {
                 if (f.properties.tooltip) { layer.bindTooltip(f.properties.tooltip); }
                 if (f.properties.popup) { layer.bindPopup(f.properties.popup, {maxWidth: 320}); }
+                // A shape with a popup is a button a keyboard reaches (role, name, Enter);
+                // the others are pictures the tables below repeat: out of the tab order.
+                layer.on("add", function () {
+                    var el = layer.getElement && layer.getElement();
+                    if (!el) { return; }
+                    if (f.properties.popup && f.properties.label) {
+                        el.setAttribute("tabindex", "0");
+                        el.setAttribute("role", "button");
+                        el.setAttribute("aria-label", f.properties.label);
+                        el.addEventListener("keydown", function (e) {
+                            if (e.key === "Enter" || e.key === " ") { e.preventDefault(); layer.openPopup(); }
+                        });
+                    } else {
+                        el.setAttribute("tabindex", "-1");
+                        el.setAttribute("aria-hidden", "true");
+                    }
+                });
             }
         });
         {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
@@ -162,6 +179,7 @@ def districts_geojson(districts: list[DistrictFigures], shade: str) -> dict[str,
                 "geometry": json.loads(d.geojson),
                 "properties": {
                     "style": {
+                        "className": "mark-zone",
                         "color": MARKS["zone"].colour,
                         "weight": 2,
                         "fillColor": f"url(#district-class-{_class(value, top)})",
@@ -201,12 +219,15 @@ def hotspots_geojson(spots: list[Hotspot], histories: dict[int, list[Visit]]) ->
                 "properties": {
                     "style": {
                         "radius": 6 + 10 * s.returns / top,
+                        "className": "mark-hotspot",
                         "color": INK,
                         "weight": 2,
                         "fillColor": MARKS["hotspot"].colour,
                         "fillOpacity": 0.9,
                     },
                     "tooltip": escape(f"{s.label}: {s.returns} {_('returns')}"),
+                    # The button's accessible name (plain text: an attribute, not HTML).
+                    "label": f"{s.label}: {s.returns} {_('returns')}",
                     "popup": hotspot_popup(s, histories.get(s.site_id, [])),
                 },
             }
@@ -255,7 +276,14 @@ def dashboard_map(
         {
             "type": "Feature",
             "geometry": json.loads(territory.json),
-            "properties": {"style": {"color": MARKS["territory"].colour, "weight": 2, "fill": False}},
+            "properties": {
+                "style": {
+                    "className": "mark-territory",
+                    "color": MARKS["territory"].colour,
+                    "weight": 2,
+                    "fill": False,
+                }
+            },
         },
         _("Territory"),
     )

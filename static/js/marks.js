@@ -54,7 +54,8 @@ export function markElement(kind, text, tag = "div") {
   const el = document.createElement(tag);
   el.className = `mark mark-${kind}`;
   el.dataset.mark = kind;
-  const picture = document.querySelector(`#ronde-mark-svgs svg[data-mark="${kind}"]`);
+  const pictures = document.getElementById("ronde-mark-svgs");
+  const picture = pictures && pictures.content.querySelector(`svg[data-mark="${kind}"]`);
   if (picture) el.append(picture.cloneNode(true));
   const label = document.createElement("span");
   label.className = "mark-text";

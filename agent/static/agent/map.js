@@ -50,6 +50,7 @@ export async function showMissionMap(container, mission, { t, styleUrl, onStop, 
     return null;
   }
   provideMarkIcons(map); // the style's "mark-<kind>" icons (core/palette.py)
+  container.rondeMap = map; // for the browser tests and the console
   map.addControl(new maplibre.NavigationControl({ showCompass: false }));
   if (unfollow) unfollow();
   unfollow = followPlaces(map, maplibre);

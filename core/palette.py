@@ -19,11 +19,12 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 # The base map's colours (tiles/styles.py draws with these): white roads, the territory's
-# land, the outside, parks, main and secondary roads, and the agent app's plain background.
+# land, the outside, parks, districts, main and secondary roads, the agent app's plain background.
 LAND = "#f7f5f0"
 OUTSIDE = "#e9e6df"
 PARK = "#cfe8c4"
-BASE_COLOURS = ("#ffffff", LAND, OUTSIDE, PARK, "#fcd6a4", "#f7fabf", "#f4f1ea")
+DISTRICTS = "#ece8f3"  # the base map's districts, a faint tint
+BASE_COLOURS = ("#ffffff", LAND, OUTSIDE, PARK, DISTRICTS, "#fcd6a4", "#f7fabf", "#f4f1ea")
 # Outlines and text on marks: black and white together read on any colour (two-tone).
 INK = "#111111"
 HALO = "#ffffff"
@@ -146,21 +147,16 @@ def marks_json() -> dict[str, Any]:
 def mark_svg(kind: str, size: int = 20, text: str = "") -> SafeString:
     """A legend's (or the sheet's) picture of a mark: the same shape and colours as the map."""
     mark = MARKS[kind]
+    width = size * 2 if mark.shape == "line" else size  # a line's picture is a stretch of it
     head = format_html(
-        '<svg class="mark-svg" data-mark="{}" width="{}" height="{}" viewBox="0 0 20 20" aria-hidden="true" '
+        '<svg class="mark-svg" data-mark="{}" width="{}" height="{}" viewBox="0 0 {} 20" aria-hidden="true" '
         'focusable="false">',
         kind,
-        size if mark.shape != "line" else size * 2,
+        width,
         size,
+        width * 20 // size,
     )
     if mark.shape == "line":
-        head = format_html(
-            '<svg class="mark-svg" data-mark="{}" width="{}" height="{}" viewBox="0 0 40 20" aria-hidden="true" '
-            'focusable="false">',
-            kind,
-            size * 2,
-            size,
-        )
         return head + line_svg(mark, "M2 10H38") + SafeString("</svg>")
     return head + shape_svg(kind) + (_text_svg(kind, text) if text else SafeString("")) + SafeString("</svg>")
 

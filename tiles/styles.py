@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Community
-from core.palette import LAND, MARKS, OUTSIDE, PARK, STATUS_MARK
+from core.palette import DISTRICTS, LAND, MARKS, OUTSIDE, PARK, STATUS_MARK
 from geo.selectors import streets_from_openstreetmap
 
 from .filters import TileFilters
@@ -169,7 +169,7 @@ def _basemap_layers() -> list[dict[str, Any]]:
             "type": "fill",
             "source": "basemap",
             "source-layer": "zones",
-            "paint": {"fill-color": "#ece8f3", "fill-opacity": 0.5},
+            "paint": {"fill-color": DISTRICTS, "fill-opacity": 0.5},
             "metadata": meta,
         },
         {

@@ -234,7 +234,7 @@ def district_patterns_svg() -> SafeString:
         patterns.append(
             f'<pattern id="district-class-{n}" width="{size}" height="{size}" patternUnits="userSpaceOnUse" '
             f'patternTransform="rotate(45)"><rect width="{size}" height="{size}" fill="{tint}" '
-            f'fill-opacity="0.6"/>{ink}</pattern>'
+            f'fill-opacity="0.45"/>{ink}</pattern>'
         )
     return SafeString(
         '<svg width="0" height="0" class="pattern-defs" aria-hidden="true" focusable="false"><defs>'

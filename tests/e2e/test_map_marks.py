@@ -43,9 +43,19 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SHOTS = "/tmp/ronde-map-marks"  # noqa: S108 (screenshots to look at)
 
+# The colour a mark's SVG picture draws (core/palette.py draws a white halo, then the mark: its
+# fill, or its stroke for rings, crosses and lines).
+PAINT_OF = """(node) => {
+  const mark = node.querySelectorAll('path')[1];
+  if (!mark) return 'no picture';
+  const fill = mark.getAttribute('fill');
+  return (fill && fill !== 'none' ? fill : mark.getAttribute('stroke')).toLowerCase();
+}"""
+
 # What a MapLibre map shows: base colours from its style, each rendered mark (kind, colour as
 # evaluated by MapLibre, screen position of icons), HTML markers, and the legend's kinds.
 MAPLIBRE_MARKS = """(map) => {
+  const PAINT_OF = PAINT_OF_JS;
   const M = JSON.parse(document.getElementById('ronde-marks').textContent);
   const hex = (c) => {
     if (typeof c === 'string') return c.toLowerCase();
@@ -76,16 +86,12 @@ MAPLIBRE_MARKS = """(map) => {
   }
   const container = map.getContainer();
   for (const el of container.querySelectorAll('.maplibregl-marker[data-mark]')) {
-    // The colour drawn: the first paint of its picture that is not the white halo or the ink.
-    const paints = [...el.querySelectorAll('svg path')].flatMap((p) => [p.getAttribute('fill'), p.getAttribute('stroke')])
-      .filter((c) => c && c !== 'none').map((c) => c.toLowerCase());
-    const colour = paints.find((c) => c !== M.halo && c !== M.ink) || paints[0] || 'no picture';
-    shown.push({ kind: el.dataset.mark, colour: ['stop_unassigned', 'me', 'depot'].includes(el.dataset.mark) && paints.length ? M.marks[el.dataset.mark].colour : colour,
-                 via: 'marker', svg: el.innerHTML });
+    shown.push({ kind: el.dataset.mark, colour: PAINT_OF(el), via: 'marker', svg: el.innerHTML });
   }
   const legend = [...document.querySelectorAll('[data-legend]')].filter((e) => e.getClientRects().length).map((e) => e.dataset.legend);
   return { base: [...new Set(base)], shown, legend };
 }"""
+MAPLIBRE_MARKS = MAPLIBRE_MARKS.replace("PAINT_OF_JS", PAINT_OF)
 
 
 def check_marks(found: dict, where: str) -> set[str]:
@@ -273,21 +279,13 @@ def test_the_mission_sheet_marks_reach_3_to_1_and_are_all_in_the_legend(page, li
         """() => {
           const svg = document.querySelector('.sheet-map-svg');
           const base = [svg.querySelector('rect').getAttribute('fill').toLowerCase(), '#ffffff'];
-          const shown = [...svg.querySelectorAll('g[data-mark]')].map((g) => {
-            // The colour: the first paint of the mark that is not the white halo or the ink.
-            const paints = [...g.querySelectorAll('path')].flatMap((p) => [p.getAttribute('fill'), p.getAttribute('stroke')])
-              .filter((c) => c && c !== 'none').map((c) => c.toLowerCase());
-            const colour = paints.find((c) => c !== '#ffffff' && c !== '#111111') || paints[0];
-            return { kind: g.dataset.mark, colour, via: 'svg', svg: g.outerHTML };
-          });
+          const PAINT_OF = PAINT_OF_JS;
+          const shown = [...svg.querySelectorAll('g[data-mark]')].map((g) => (
+            { kind: g.dataset.mark, colour: PAINT_OF(g), via: 'svg', svg: g.outerHTML }));
           const legend = [...document.querySelectorAll('[data-legend]')].map((e) => e.dataset.legend);
           return { base, shown, legend };
-        }"""
+        }""".replace("PAINT_OF_JS", PAINT_OF)
     )
-    # The depot is ink itself: its paint list is halo and ink only.
-    for m in found["shown"]:
-        if m["kind"] == "depot":
-            m["colour"] = MARKS["depot"].colour
     kinds = check_marks(found, "mission sheet")
     assert {"mission_zone", "round", "depot", "stop_planned", "stop_done", "stop_unassigned"} <= kinds
 

@@ -11,6 +11,7 @@ background), not from core/palette.py, so a base map made darker is caught too.
 import datetime as dt
 import io
 
+import numpy as np
 import pytest
 from django.contrib.gis.geos import LineString, MultiLineString, MultiPolygon
 from django.utils import timezone
@@ -129,6 +130,7 @@ def near(pixel: tuple[int, ...], colour: str, tolerance: int = 24) -> bool:
 def check_icon_pixels(page, canvas_selector: str, found: dict) -> None:
     """The icons are drawn in the palette's colour: looked up in the canvas' own pixels."""
     shot = Image.open(io.BytesIO(page.locator(canvas_selector).screenshot())).convert("RGB")
+    pixels = np.asarray(shot)  # rows, columns, RGB
     scale = shot.width / page.locator(canvas_selector).bounding_box()["width"]
     seen: dict[str, bool] = {}
     for m in found["shown"]:
@@ -136,7 +138,7 @@ def check_icon_pixels(page, canvas_selector: str, found: dict) -> None:
             continue
         x, y = round(m["x"] * scale), round(m["y"] * scale)
         box = [
-            shot.getpixel((i, j))
+            tuple(int(v) for v in pixels[j, i])
             for i in range(max(x - 4, 0), min(x + 5, shot.width))
             for j in range(max(y - 4, 0), min(y + 5, shot.height))
         ]

@@ -23,14 +23,16 @@ from django.utils.translation import gettext as _
 from jinja2 import Template
 
 from accounts.models import Community
+from core.palette import DISTRICT_TINTS, INK, MARKS
 from core.sql import run_sql
 
 from .formats import num, pct
 from .selectors import DistrictFigures, Hotspot, Visit
 from .sqlfiles import sql_file
 
-# ColorBrewer Blues (5 classes) for districts: recurrence or volume.
-DISTRICT_RAMP = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
+# Districts are shaded in len(DISTRICT_TINTS) classes, each a tint and a hatching
+# (core/palette.py district_patterns_svg: the page holds the patterns, the map refers to them).
+CLASSES = len(DISTRICT_TINTS)
 
 
 class GeoJsonLayer(MacroElement):
@@ -46,6 +48,23 @@ class GeoJsonLayer(MacroElement):
             onEachFeature: function (f, layer) {
                 if (f.properties.tooltip) { layer.bindTooltip(f.properties.tooltip); }
                 if (f.properties.popup) { layer.bindPopup(f.properties.popup, {maxWidth: 320}); }
+                // A shape with a popup is a button a keyboard reaches (role, name, Enter);
+                // the others are pictures the tables below repeat: out of the tab order.
+                layer.on("add", function () {
+                    var el = layer.getElement && layer.getElement();
+                    if (!el) { return; }
+                    if (f.properties.popup && f.properties.label) {
+                        el.setAttribute("tabindex", "0");
+                        el.setAttribute("role", "button");
+                        el.setAttribute("aria-label", f.properties.label);
+                        el.addEventListener("keydown", function (e) {
+                            if (e.key === "Enter" || e.key === " ") { e.preventDefault(); layer.openPopup(); }
+                        });
+                    } else {
+                        el.setAttribute("tabindex", "-1");
+                        el.setAttribute("aria-hidden", "true");
+                    }
+                });
             }
         });
         {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
@@ -124,17 +143,39 @@ class OverlayControl(MacroElement):
         self.layers = layers
 
 
-def _class(value: float, top: float) -> str:
+def _class(value: float, top: float) -> int:
     if top <= 0:
-        return DISTRICT_RAMP[0]
-    return DISTRICT_RAMP[min(int(value / top * len(DISTRICT_RAMP)), len(DISTRICT_RAMP) - 1)]
+        return 0
+    return min(int(value / top * CLASSES), CLASSES - 1)
+
+
+def _top(districts: list[DistrictFigures], shade: str, volume_top: float | None = None) -> float:
+    if shade == "rate":
+        return 1.0
+    return volume_top or max((d.cleanings for d in districts), default=0)
+
+
+def district_classes(
+    districts: list[DistrictFigures], shade: str, volume_top: float | None = None
+) -> list[dict[str, Any]]:
+    """The legend of the district shading: each class's pattern id and the values it covers."""
+    top = _top(districts, shade, volume_top)
+    out = []
+    for n in range(CLASSES):
+        low, high = top * n / CLASSES, top * (n + 1) / CLASSES
+        if shade == "rate":
+            label = f"{low * 100:.0f} – {high * 100:.0f} %"
+        else:
+            label = f"{low:.0f} – {high:.0f} {_('removals')}"
+        out.append({"n": n, "pattern": f"district-class-{n}", "label": label})
+    return out
 
 
 def districts_geojson(
     districts: list[DistrictFigures], shade: str, volume_top: float | None = None
 ) -> dict[str, Any]:
     """`volume_top`: the volume of the darkest class (two maps side by side share one scale)."""
-    top = 1.0 if shade == "rate" else (volume_top or max((d.cleanings for d in districts), default=0))
+    top = _top(districts, shade, volume_top)
     features = []
     for d in districts:
         value = (d.rate30 or 0.0) if shade == "rate" else d.cleanings
@@ -145,10 +186,11 @@ def districts_geojson(
                 "geometry": json.loads(d.geojson),
                 "properties": {
                     "style": {
-                        "color": "#1f2937",
-                        "weight": 1.5,
-                        "fillColor": _class(value, top),
-                        "fillOpacity": 0.45,
+                        "className": "mark-zone",
+                        "color": MARKS["zone"].colour,
+                        "weight": 2,
+                        "fillColor": f"url(#district-class-{_class(value, top)})",
+                        "fillOpacity": 1,
                     },
                     "tooltip": escape(label),
                 },
@@ -184,12 +226,15 @@ def hotspots_geojson(spots: list[Hotspot], histories: dict[int, list[Visit]]) ->
                 "properties": {
                     "style": {
                         "radius": 6 + 10 * s.returns / top,
-                        "color": "#111827",
+                        "className": "mark-hotspot",
+                        "color": INK,
                         "weight": 2,
-                        "fillColor": "#7a0177",
-                        "fillOpacity": 0.85,
+                        "fillColor": MARKS["hotspot"].colour,
+                        "fillOpacity": 0.9,
                     },
                     "tooltip": escape(f"{s.label}: {s.returns} {_('returns')}"),
+                    # The button's accessible name (plain text: an attribute, not HTML).
+                    "label": f"{s.label}: {s.returns} {_('returns')}",
                     "popup": hotspot_popup(s, histories.get(s.site_id, [])),
                 },
             }
@@ -249,7 +294,14 @@ def dashboard_map(
         {
             "type": "Feature",
             "geometry": json.loads(territory.json),
-            "properties": {"style": {"color": "#374151", "weight": 2, "fill": False}},
+            "properties": {
+                "style": {
+                    "className": "mark-territory",
+                    "color": MARKS["territory"].colour,
+                    "weight": 2,
+                    "fill": False,
+                }
+            },
         },
         _("Territory"),
     )

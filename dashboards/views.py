@@ -22,6 +22,7 @@ from PIL import ImageFile
 from accounts.models import Community, Role, Team
 from accounts.selectors import NoCommunity, membership_get_for_user
 from accounts.sharing import share_community, share_links_revoke, share_token_make
+from core.palette import MARKS, district_patterns_svg
 from core.params import ParamError
 from core.spreadsheet import BadExcelOption, excel_fr_requested
 from geo.models import Zone, ZoneKind
@@ -33,7 +34,7 @@ from .charts import trend_svg
 from .compare import figure_rows
 from .exports import TABLES, export_title, hotspots_gpkg, table_csv
 from .filters import COMPARE_PARAMS, Compared, Filters, compare_from_query, filters_from_query
-from .maps import MapParts, dashboard_map
+from .maps import MapParts, dashboard_map, district_classes
 from .models import RecurrenceState
 from .selectors import dashboard_figures
 from .services.freshness import recurrence_ensure_fresh
@@ -179,6 +180,10 @@ def _context(
         "compare_raw": asked.raw,
     }
     nonce = getattr(request, "csp_nonce", "")
+    if with_map:
+        context["district_classes"] = district_classes(districts, shade)
+        context["district_patterns"] = district_patterns_svg()
+        context["district_line"] = MARKS["zone"].colour
     if compared is None:
         if with_map:
             context["map"] = dashboard_map(
@@ -220,6 +225,7 @@ def _context(
                 )
             )
         context["map"], context["map_b"] = maps
+        context["district_classes"] = district_classes(districts, shade, top)
     return context
 
 

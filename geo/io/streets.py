@@ -7,8 +7,9 @@ shared by several lines (coordinates equal to 1 cm in the storage SRID). Walk/dr
 one-way come from OSM tags (or the layer's highway/oneway columns).
 """
 
+from array import array
 from collections import Counter
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ class Way:
     name: str
     highway: str
     tags: dict[str, str]
-    keys: list[Hashable]  # one per vertex: OSM node id, or the vertex rounded to 1 cm
+    keys: Sequence[Hashable]  # one per vertex: OSM node id, or the vertex rounded to 1 cm
     coords: np.ndarray  # (n, 2) storage SRID, metres
 
 
@@ -118,55 +119,150 @@ def _valid_runs(valid: np.ndarray) -> list[tuple[int, int]]:
     return [(int(lo), int(hi)) for lo, hi in zip(edges[::2], edges[1::2], strict=True) if hi - lo >= 2]
 
 
-def read_osm_ways(path: Path) -> tuple[list[Way], int]:
-    """Highway ways of an OSM file with node locations, in the storage SRID; (ways, clipped).
+# A node's location as libosmium stores it: integer units of 1e-7 degree (exact, 4 bytes).
+COORD_UNITS = 10_000_000
+LonLatBox = tuple[float, float, float, float]  # west, south, east, north (WGS84 degrees)
+
+
+@dataclass
+class StreetRead:
+    """The ways of a street file as read, and the counts for the import's summary."""
+
+    ways: list[Way]
+    read: int = 0  # highway ways (lines of a layer) in the file
+    outside: int = 0  # ways with no node in the reading window: skipped while reading
+    clipped: int = 0  # ways with nodes missing from the file, clipped to their located runs
+
+
+class _WindowNodes(osmium.SimpleHandler):
+    """Pass 1: id and location of every node inside the window (all nodes without one).
+
+    Only these are kept, in flat arrays (16 bytes a node): a regional file's tens of millions
+    of nodes stream through, a commune's tens of thousands stay. Python sees every node (a
+    few µs each); libosmium's own id sets and location indexes are dense per 4 M ids and
+    would cost gigabytes on sparse OSM ids.
+    """
+
+    def __init__(self, window: LonLatBox | None) -> None:
+        super().__init__()
+        box = window or (-180.0, -90.0, 180.0, 90.0)
+        self.west, self.south, self.east, self.north = (round(v * COORD_UNITS) for v in box)
+        self.ids, self.x, self.y = array("q"), array("i"), array("i")
+
+    def node(self, n: Any) -> None:
+        loc = n.location
+        x = loc.x  # an invalid location's x is 2**31 - 1: outside any window
+        if self.west <= x <= self.east:
+            y = loc.y
+            if self.south <= y <= self.north:
+                self.ids.append(n.id)
+                self.x.append(x)
+                self.y.append(y)
+
+
+class _WantedNodes(osmium.SimpleHandler):
+    """Pass 3: the locations of the given nodes (ends of kept ways outside the window)."""
+
+    def __init__(self, wanted: set[int]) -> None:
+        super().__init__()
+        self.wanted = wanted
+        self.ids, self.x, self.y = array("q"), array("i"), array("i")
+
+    def node(self, n: Any) -> None:
+        if n.id in self.wanted:
+            loc = n.location
+            if loc.valid():
+                self.ids.append(n.id)
+                self.x.append(loc.x)
+                self.y.append(loc.y)
+
+
+class _HighwayWays(osmium.SimpleHandler):
+    """Pass 2: (id, tags, node ids) of the highway ways with a node in `inside`."""
+
+    def __init__(self, inside: frozenset[int], read: StreetRead) -> None:
+        super().__init__()
+        self.inside, self.read = inside, read
+        self.kept: list[tuple[int, dict[str, str], list[int]]] = []
+
+    def way(self, way: Any) -> None:
+        self.read.read += 1
+        refs = [n.ref for n in way.nodes]
+        if len(refs) < 2:
+            return
+        if self.inside.isdisjoint(refs):
+            self.read.outside += 1
+            return
+        self.kept.append((way.id, {t.k: t.v for t in way.tags}, refs))
+
+
+def _sorted_nodes(*stores: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted ids, (n, 2) lon/lat degrees) of the nodes in the stores."""
+    ids = np.concatenate([np.frombuffer(s.ids, dtype=np.int64) for s in stores])
+    x = np.concatenate([np.frombuffer(s.x, dtype=np.int32) for s in stores])
+    y = np.concatenate([np.frombuffer(s.y, dtype=np.int32) for s in stores])
+    order = np.argsort(ids, kind="stable")
+    return ids[order], np.column_stack([x[order], y[order]]).astype(np.float64) / COORD_UNITS
+
+
+def read_osm_ways(path: Path, *, window: LonLatBox | None = None) -> StreetRead:
+    """Highway ways of an OSM file with node locations, in the storage SRID.
+
+    Streams the file in passes and keeps only what the window needs: (1) the nodes inside
+    `window` (WGS84; None: every node), (2) the highway ways with at least one of them (the
+    others are counted as outside and dropped at once), (3) the nodes of those ways that lie
+    outside the window, so a way crossing the window's edge keeps its real geometry.
 
     An extract cut by a bounding box keeps ways whose nodes outside it are missing: such a
     way is clipped to its runs of located nodes (each run its own way, "osm:way/ID.k"), and a
     way with no run of two located nodes is dropped. `clipped` counts the ways concerned.
     """
-    to_storage = Transformer.from_crs(4326, settings.RONDE_SRID, always_xy=True)
-    ways: list[Way] = []
-    clipped = 0
+    result = StreetRead(ways=[])
     try:
-        # Node locations are kept in C++; only highway ways come up to Python (a city's
-        # hundreds of thousands of nodes would cost seconds as Python objects).
-        processor = (
-            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-            .with_locations()
-            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-            .with_filter(osmium.filter.KeyFilter("highway"))
-        )
-        for obj in processor:
-            if not isinstance(obj, osmium.osm.Way):  # the filters pass ways only
-                continue
-            refs: list[Hashable] = []
-            points = []
-            for n in obj.nodes:
-                refs.append(n.ref)
-                location = n.location
-                # A node not in the file (an extract's edge) has no location: NaN marks it.
-                points.append((location.lon, location.lat) if location.valid() else (np.nan, np.nan))
-            if len(refs) < 2:
-                continue
-            lonlat = np.array(points, dtype=np.float64)
-            valid = ~np.isnan(lonlat[:, 0])
-            runs = [(0, len(refs))] if valid.all() else _valid_runs(valid)
-            if len(runs) != 1 or runs[0] != (0, len(refs)):
-                clipped += 1
-            tags = {t.k: t.v for t in obj.tags}
-            for k, (lo, hi) in enumerate(runs):
-                ref = f"osm:way/{obj.id}" if (lo, hi) == (0, len(refs)) else f"osm:way/{obj.id}.{k}"
-                ways.append(Way(ref, tags.get("name", ""), tags["highway"], tags, refs[lo:hi], lonlat[lo:hi]))
+        window_nodes = _WindowNodes(window)
+        window_nodes.apply_file(str(path))
+        inside = frozenset(np.frombuffer(window_nodes.ids, dtype=np.int64).tolist())
+        highways = _HighwayWays(inside, result)
+        # libosmium drops the other ways before Python sees them.
+        highways.apply_file(str(path), filters=[osmium.filter.KeyFilter("highway")])
+        kept = highways.kept
+        stores: list[Any] = [window_nodes]
+        if window is not None:
+            wanted = {ref for _, _, refs in kept for ref in refs if ref not in inside}
+            if wanted:
+                outer = _WantedNodes(wanted)
+                outer.apply_file(str(path))
+                stores.append(outer)
+        del inside
     except RuntimeError as exc:  # libosmium reports unreadable/corrupt files this way
         raise ImportFileError(path.name, f"cannot read the OpenStreetMap file ({exc})") from exc
-    if ways:  # one transformation for every vertex: per way, PROJ's call overhead dominates
-        lonlat = np.concatenate([way.coords for way in ways])
-        x, y = to_storage.transform(lonlat[:, 0], lonlat[:, 1])
-        ends = np.cumsum([len(way.coords) for way in ways])[:-1]
-        for way, coords in zip(ways, np.split(np.column_stack([x, y]), ends), strict=True):
-            way.coords = coords
-    return ways, clipped
+    if not kept:
+        return result
+    node_ids, node_lonlat = _sorted_nodes(*stores)
+    refs_all = np.fromiter((ref for _, _, refs in kept for ref in refs), dtype=np.int64)
+    at = np.minimum(np.searchsorted(node_ids, refs_all), max(len(node_ids) - 1, 0))
+    found = node_ids[at] == refs_all if len(node_ids) else np.zeros(len(refs_all), dtype=bool)
+    # A node not in the file (an extract's edge) has no location: NaN marks it.
+    lonlat = np.full((len(refs_all), 2), np.nan)
+    lonlat[found] = node_lonlat[at[found]]
+    # One transformation for every vertex: per way, PROJ's call overhead dominates.
+    to_storage = Transformer.from_crs(4326, settings.RONDE_SRID, always_xy=True)
+    x, y = to_storage.transform(lonlat[:, 0], lonlat[:, 1])
+    coords_all = np.column_stack([x, y])
+    start = 0
+    for way_id, tags, refs in kept:
+        end = start + len(refs)
+        coords, valid = coords_all[start:end], found[start:end]
+        start = end
+        runs = [(0, len(refs))] if valid.all() else _valid_runs(valid)
+        if len(runs) != 1 or runs[0] != (0, len(refs)):
+            result.clipped += 1
+        for k, (lo, hi) in enumerate(runs):
+            ref = f"osm:way/{way_id}" if (lo, hi) == (0, len(refs)) else f"osm:way/{way_id}.{k}"
+            result.ways.append(
+                Way(ref, tags.get("name", ""), tags["highway"], tags, refs[lo:hi], coords[lo:hi])
+            )
+    return result
 
 
 def _column(frame: Any, *names: str) -> str | None:
@@ -206,11 +302,14 @@ def read_line_layer(path: Path, *, layer: str | None, srid: int | None) -> list[
 
 
 def read_streets(
-    path: str | Path, *, layer: str | None = None, srid: int | None = None
-) -> tuple[list[Way], int]:
+    path: str | Path, *, layer: str | None = None, srid: int | None = None, window: LonLatBox | None = None
+) -> StreetRead:
+    """The ways of a street file. `window` (WGS84 west, south, east, north): for an OSM file,
+    the ways with no node inside it are skipped while reading (counted in `outside`)."""
     path = Path(path)
     if not path.exists():
         raise ImportFileError(path.name, "file not found")
     if path.name.lower().endswith((".osm", ".pbf", ".osm.bz2", ".osm.gz", ".o5m")):
-        return read_osm_ways(path)
-    return read_line_layer(path, layer=layer, srid=srid), 0
+        return read_osm_ways(path, window=window)
+    ways = read_line_layer(path, layer=layer, srid=srid)
+    return StreetRead(ways=ways, read=len(ways))

@@ -7,7 +7,6 @@ shared by several lines (coordinates equal to 1 cm in the storage SRID). Walk/dr
 one-way come from OSM tags (or the layer's highway/oneway columns).
 """
 
-from array import array
 from collections import Counter
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from pyproj import Transformer
 
 from .errors import ImportFileError
 from .mapping import clean_text
+from .osm_nodes import LonLatBox, WindowNodes, sorted_locations
 from .readers import read_source
 
 WALK_ONLY = {"footway", "pedestrian", "steps", "path", "cycleway", "bridleway", "corridor"}
@@ -119,11 +119,6 @@ def _valid_runs(valid: np.ndarray) -> list[tuple[int, int]]:
     return [(int(lo), int(hi)) for lo, hi in zip(edges[::2], edges[1::2], strict=True) if hi - lo >= 2]
 
 
-# A node's location as libosmium stores it: integer units of 1e-7 degree (exact, 4 bytes).
-COORD_UNITS = 10_000_000
-LonLatBox = tuple[float, float, float, float]  # west, south, east, north (WGS84 degrees)
-
-
 @dataclass
 class StreetRead:
     """The ways of a street file as read, and the counts for the import's summary."""
@@ -132,49 +127,6 @@ class StreetRead:
     read: int = 0  # highway ways (lines of a layer) in the file
     outside: int = 0  # ways with no node in the reading window: skipped while reading
     clipped: int = 0  # ways with nodes missing from the file, clipped to their located runs
-
-
-class _WindowNodes(osmium.SimpleHandler):
-    """Pass 1: id and location of every node inside the window (all nodes without one).
-
-    Only these are kept, in flat arrays (16 bytes a node): a regional file's tens of millions
-    of nodes stream through, a commune's tens of thousands stay. Python sees every node (a
-    few µs each); libosmium's own id sets and location indexes are dense per 4 M ids and
-    would cost gigabytes on sparse OSM ids.
-    """
-
-    def __init__(self, window: LonLatBox | None) -> None:
-        super().__init__()
-        box = window or (-180.0, -90.0, 180.0, 90.0)
-        self.west, self.south, self.east, self.north = (round(v * COORD_UNITS) for v in box)
-        self.ids, self.x, self.y = array("q"), array("i"), array("i")
-
-    def node(self, n: Any) -> None:
-        loc = n.location
-        x = loc.x  # an invalid location's x is 2**31 - 1: outside any window
-        if self.west <= x <= self.east:
-            y = loc.y
-            if self.south <= y <= self.north:
-                self.ids.append(n.id)
-                self.x.append(x)
-                self.y.append(y)
-
-
-class _WantedNodes(osmium.SimpleHandler):
-    """Pass 3: the locations of the given nodes (ends of kept ways outside the window)."""
-
-    def __init__(self, wanted: set[int]) -> None:
-        super().__init__()
-        self.wanted = wanted
-        self.ids, self.x, self.y = array("q"), array("i"), array("i")
-
-    def node(self, n: Any) -> None:
-        if n.id in self.wanted:
-            loc = n.location
-            if loc.valid():
-                self.ids.append(n.id)
-                self.x.append(loc.x)
-                self.y.append(loc.y)
 
 
 class _HighwayWays(osmium.SimpleHandler):
@@ -196,49 +148,38 @@ class _HighwayWays(osmium.SimpleHandler):
         self.kept.append((way.id, {t.k: t.v for t in way.tags}, refs))
 
 
-def _sorted_nodes(*stores: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(sorted ids, (n, 2) lon/lat degrees) of the nodes in the stores."""
-    ids = np.concatenate([np.frombuffer(s.ids, dtype=np.int64) for s in stores])
-    x = np.concatenate([np.frombuffer(s.x, dtype=np.int32) for s in stores])
-    y = np.concatenate([np.frombuffer(s.y, dtype=np.int32) for s in stores])
-    order = np.argsort(ids, kind="stable")
-    return ids[order], np.column_stack([x[order], y[order]]).astype(np.float64) / COORD_UNITS
-
-
 def read_osm_ways(path: Path, *, window: LonLatBox | None = None) -> StreetRead:
     """Highway ways of an OSM file with node locations, in the storage SRID.
 
-    Streams the file in passes and keeps only what the window needs: (1) the nodes inside
-    `window` (WGS84; None: every node), (2) the highway ways with at least one of them (the
-    others are counted as outside and dropped at once), (3) the nodes of those ways that lie
-    outside the window, so a way crossing the window's edge keeps its real geometry.
+    Streams the file twice and keeps in memory only what the window needs: (1) the nodes
+    inside `window` (WGS84; None: every node; the others go to temporary files, see
+    geo.io.osm_nodes), (2) the highway ways with at least one of them (the others are counted
+    as outside and dropped at once); then the nodes of the kept ways beyond the window are
+    looked up in the temporary files, so a way crossing the window's edge keeps its real
+    geometry.
 
     An extract cut by a bounding box keeps ways whose nodes outside it are missing: such a
     way is clipped to its runs of located nodes (each run its own way, "osm:way/ID.k"), and a
     way with no run of two located nodes is dropped. `clipped` counts the ways concerned.
     """
     result = StreetRead(ways=[])
-    try:
-        window_nodes = _WindowNodes(window)
-        window_nodes.apply_file(str(path))
-        inside = frozenset(np.frombuffer(window_nodes.ids, dtype=np.int64).tolist())
-        highways = _HighwayWays(inside, result)
-        # libosmium drops the other ways before Python sees them.
-        highways.apply_file(str(path), filters=[osmium.filter.KeyFilter("highway")])
+    with WindowNodes(window) as nodes:
+        try:
+            nodes.apply_file(str(path))
+            inside = frozenset(nodes.inside()[0].tolist())
+            highways = _HighwayWays(inside, result)
+            # libosmium drops the other ways before Python sees them.
+            highways.apply_file(str(path), filters=[osmium.filter.KeyFilter("highway")])
+        except RuntimeError as exc:  # libosmium reports unreadable/corrupt files this way
+            raise ImportFileError(path.name, f"cannot read the OpenStreetMap file ({exc})") from exc
         kept = highways.kept
-        stores: list[Any] = [window_nodes]
-        if window is not None:
-            wanted = {ref for _, _, refs in kept for ref in refs if ref not in inside}
-            if wanted:
-                outer = _WantedNodes(wanted)
-                outer.apply_file(str(path))
-                stores.append(outer)
+        wanted = np.fromiter(
+            {ref for _, _, refs in kept for ref in refs if ref not in inside}, dtype=np.int64
+        )
         del inside
-    except RuntimeError as exc:  # libosmium reports unreadable/corrupt files this way
-        raise ImportFileError(path.name, f"cannot read the OpenStreetMap file ({exc})") from exc
+        node_ids, node_lonlat = sorted_locations(nodes.inside(), nodes.outside(wanted))
     if not kept:
         return result
-    node_ids, node_lonlat = _sorted_nodes(*stores)
     refs_all = np.fromiter((ref for _, _, refs in kept for ref in refs), dtype=np.int64)
     at = np.minimum(np.searchsorted(node_ids, refs_all), max(len(node_ids) - 1, 0))
     found = node_ids[at] == refs_all if len(node_ids) else np.zeros(len(refs_all), dtype=bool)

@@ -18,6 +18,7 @@ from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.core.management import call_command
 from django.db.models import Sum
 
+from geo.io import osm_nodes
 from geo.io.streets import read_streets, split_ways
 from geo.models import StreetSegment
 from geo.services.streets import reading_window, street_network_import
@@ -141,10 +142,13 @@ def test_line_layers_with_z_or_m(community, tmp_path, dim, suffix):
     assert report.segments == report.kept == 6
 
 
-def test_a_territory_smaller_than_the_file_reads_only_its_streets(tmp_path):
+@pytest.mark.parametrize("spill_chunk", [osm_nodes.SPILL_CHUNK, 1000], ids=["in-memory", "spilled"])
+def test_a_territory_smaller_than_the_file_reads_only_its_streets(monkeypatch, spill_chunk):
     """A regional file imports one commune: the ways far from the territory are skipped while
     reading (counted), and the segments kept are exactly those a whole-file read would keep,
-    including the ends of the ways that leave the reading window (read in a later pass)."""
+    including the ends of the ways that leave the reading window (nodes outside the window
+    are set aside, in temporary files by chunks on a large file)."""
+    monkeypatch.setattr(osm_nodes, "SPILL_CHUNK", spill_chunk)
     west, south, east, north = 7.4092, 43.7234, 7.4150, 43.7300  # ~470 m × 730 m, Monaco's west
     box = Polygon.from_bbox((west, south, east, north))
     box.srid = 4326
@@ -167,8 +171,8 @@ def test_a_territory_smaller_than_the_file_reads_only_its_streets(tmp_path):
         for s in StreetSegment.objects.filter(community=commune)
     }
     assert got == expected and report.kept == len(got) > 50
-    # Ways leaving the reading window are read whole: their nodes beyond it come from a last
-    # pass over the file (not clipped as if the file ended there).
+    # Ways leaving the reading window are read whole: their nodes beyond it come from the
+    # nodes set aside (not clipped as if the file ended there).
     window = reading_window(commune.territory)
     read = read_streets(MONACO_PBF, window=window)
     assert read.clipped == 0 and read.outside == report.skipped_outside

@@ -38,13 +38,12 @@ class Note(str):
 
     shown: str
 
-    def __new__(cls, text: str, shown: str) -> "Note":
+    def __new__(cls, text: str, shown: str = "") -> "Note":
+        # `shown` has a default: copy and pickle (dataclasses.asdict deep-copies) call
+        # Note(text), then restore the instance's attributes.
         note = super().__new__(cls, text)
-        note.shown = shown
+        note.shown = shown or text
         return note
-
-    def __getnewargs__(self) -> tuple[str, str]:  # copy/pickle (dataclasses.asdict deep-copies)
-        return str(self), self.shown
 
 
 # Severities: an "error" aborts the whole import (nothing is written); a "skipped" feature

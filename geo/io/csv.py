@@ -15,8 +15,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from django.utils.translation import gettext as _
 
-from .errors import ImportFileError
+from .errors import ImportFileError, Note
 
 WKT_NAMES = ("wkt", "geom", "geometry", "the_geom", "wkt_geom", "geometrie", "géométrie")
 LON_NAMES = ("lon", "lng", "long", "longitude", "x", "coord_x")
@@ -41,12 +42,16 @@ PAIR = re.compile(rf"^\s*[\[(]?\s*({NUMBER})\s*[,;\s]\s*({NUMBER})\s*[\])]?\s*$"
 EWKT = re.compile(r"^\s*SRID=(\d+);", re.IGNORECASE)
 
 
-def _decode(name: str, raw: bytes) -> tuple[str, list[str]]:
+def _decode(name: str, raw: bytes) -> tuple[str, list[Note]]:
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError:
         # Excel and older municipal tools still write Windows-1252/Latin-1.
-        return raw.decode("cp1252", errors="replace"), [f"{name} is not UTF-8: read as Latin-1"]
+        note = Note(
+            f"{name} is not UTF-8: read as Latin-1",
+            _("%(name)s is not in UTF-8: its text was read as Latin-1 (Windows-1252).") % {"name": name},
+        )
+        return raw.decode("cp1252", errors="replace"), [note]
 
 
 def _separator(text: str) -> str:
@@ -92,7 +97,7 @@ def _looks_like_point_text(series: pd.Series) -> bool:
 
 def read_csv_frame(
     name: str, raw: bytes, *, srid: int, srid_declared: bool, columns: dict[str, str]
-) -> tuple[gpd.GeoDataFrame, dict[int, str], list[str]]:
+) -> tuple[gpd.GeoDataFrame, dict[int, str], list[Note]]:
     """(features, {index: geometry problem}, notes). All attributes are kept as text."""
     text, notes = _decode(name, raw)
     if not text.strip():

@@ -29,6 +29,23 @@ class ImportFileError(Exception):
         self.shown = without_paths(shown) or problem
 
 
+class Note(str):
+    """Something a reader assumed or repaired about the whole file ("read as Latin-1").
+
+    The string itself is the command's wording (English, with its flags); `shown` is the same
+    in the user's language for the web import, as ImportFileError.shown.
+    """
+
+    shown: str
+
+    def __new__(cls, text: str, shown: str = "") -> "Note":
+        # `shown` has a default: copy and pickle (dataclasses.asdict deep-copies) call
+        # Note(text), then restore the instance's attributes.
+        note = super().__new__(cls, text)
+        note.shown = shown or text
+        return note
+
+
 # Severities: an "error" aborts the whole import (nothing is written); a "skipped" feature
 # is left out and reported (e.g. outside the territory); a "note" says what was repaired.
 ERROR, SKIPPED, NOTE = "error", "skipped", "note"

@@ -71,6 +71,7 @@ def import_preview(
     path = Path(path)
     out: dict[str, Any] = {"file": path.name, "error": "", "layers": [], "layer": options.get("layer") or ""}
     out["srid"] = options.get("srid") or None
+    notes: list[str] = []  # in the user's language
     try:
         _check_size(path)
         out["layers"] = list_layers(path)
@@ -92,11 +93,13 @@ def import_preview(
             source = read_source(
                 path, layer=layer, srid=srid, geometry_columns=geometry_columns, max_features=PREVIEW_FEATURES
             )
-            suggested_note = _(
-                "The file has no coordinate system (no .prj?). Its coordinates fall in Lambert-93's "
-                "range over France: EPSG:%(srid)d is proposed below; check the map before importing."
-            ) % {"srid": srid}
-            source.notes.insert(0, suggested_note)
+            notes.append(
+                _(
+                    "The file has no coordinate system (no .prj?). Its coordinates fall in Lambert-93's "
+                    "range over France: EPSG:%(srid)d is proposed below; check the map before importing."
+                )
+                % {"srid": srid}
+            )
         out["srid"] = srid
         spec = target_spec(into)
         columns = [c for c in source.frame.columns if c != source.frame.geometry.name]
@@ -132,7 +135,7 @@ def import_preview(
         else:
             where, kind = "", ""
         rows.append({"index": i, "kind": kind, "where": where, "values": [props[c] for c in columns]})
-    notes = list(source.notes)
+    notes += [note.shown for note in source.notes]
     if source.total > len(head):
         notes.append(
             _("The preview shows the first %(n)d features of %(total)d.")

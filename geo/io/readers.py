@@ -20,7 +20,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from .csv import read_csv_frame, table_points
-from .errors import ImportFileError
+from .errors import ImportFileError, Note
 
 VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz", ".csv", ".txt", ".xlsx", ".ods")
 SPREADSHEET_SUFFIXES = (".xlsx", ".ods")  # a sheet is a table: geometry from its columns, as CSV
@@ -38,7 +38,7 @@ class Source:
     driver: str
     crs: CRS
     total: int  # features in the layer (may exceed len(frame) when max_features is set)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     # Features whose geometry could not even be parsed (CSV): index -> reason.
     row_problems: dict[int, str] = field(default_factory=dict)
 
@@ -162,7 +162,7 @@ def _read_gdal(name: str, gdal_path: str, layer: str | None, max_features: int |
 
 
 def _read_sheet(
-    name: str, gdal_path: str, layer: str | None, max_features: int | None, notes: list[str]
+    name: str, gdal_path: str, layer: str | None, max_features: int | None, notes: list[Note]
 ) -> tuple:
     """One sheet of an .xlsx/.ods workbook (GDAL's XLSX/ODS drivers) as a plain table.
 
@@ -174,7 +174,14 @@ def _read_sheet(
         raise ImportFileError(name, "the workbook has no sheet")
     chosen = layer or sheets[0]
     if not layer and len(sheets) > 1:
-        notes.append(f"sheet '{chosen}' read (others: {', '.join(sheets[1:])}; choose with --layer)")
+        others = ", ".join(sheets[1:])
+        notes.append(
+            Note(
+                f"sheet '{chosen}' read (others: {others}; choose with --layer)",
+                _("Sheet “%(sheet)s” read (others: %(others)s; choose another one in the layer list).")
+                % {"sheet": chosen, "others": others},
+            )
+        )
     try:
         info = pyogrio.read_info(gdal_path, layer=chosen, HEADERS="FORCE")
         frame = pyogrio.read_dataframe(
@@ -241,7 +248,7 @@ def read_source(
     gdal_path, kind, layer = _resolve(path, layer)
     if kind in OSM_SUFFIXES or kind == ".pbf":
         raise ImportFileError(name, "OpenStreetMap extracts are street networks: use import_streets")
-    notes: list[str] = []
+    notes: list[Note] = []
     row_problems: dict[int, str] = {}
     if kind in (".csv", ".txt"):
         if gdal_path.startswith("/vsizip/"):
@@ -279,7 +286,12 @@ def read_source(
             ) as exc:
                 raise ImportFileError(name, f"not an array of GeoJSON Features ({exc})") from exc
             frame = frame.set_geometry(shapely.force_2d(frame.geometry.values))
-            notes.append("bare JSON array of Features read as a FeatureCollection")
+            notes.append(
+                Note(
+                    "bare JSON array of Features read as a FeatureCollection",
+                    _("A bare JSON array of features (no FeatureCollection) was read as one."),
+                )
+            )
             total = len(frame)
             if max_features is not None:
                 frame = frame.iloc[:max_features]
@@ -292,7 +304,15 @@ def read_source(
     if crs.to_epsg() is None:
         # PostGIS transforms by EPSG code; a custom CRS (odd .prj) is transformed here instead.
         target = CRS.from_epsg(settings.RONDE_SRID)
-        notes.append(f"CRS '{crs.name}' has no EPSG code: transformed with PROJ")
+        notes.append(
+            Note(
+                f"CRS '{crs.name}' has no EPSG code: transformed with PROJ",
+                _(
+                    "The coordinate system “%(crs)s” has no EPSG code: the coordinates were transformed with PROJ."
+                )
+                % {"crs": crs.name},
+            )
+        )
         frame, crs = frame.to_crs(target), target
     return Source(
         frame=frame,
@@ -307,7 +327,7 @@ def read_source(
     )
 
 
-def _source_crs(name: str, frame: gpd.GeoDataFrame, srid: int | None, notes: list[str]) -> CRS:
+def _source_crs(name: str, frame: gpd.GeoDataFrame, srid: int | None, notes: list[Note]) -> CRS:
     if srid:
         try:
             return CRS.from_epsg(srid)
@@ -321,7 +341,14 @@ def _source_crs(name: str, frame: gpd.GeoDataFrame, srid: int | None, notes: lis
     # No .prj / no CRS: lon/lat is the only safe guess, and only when coordinates fit.
     bounds = frame.total_bounds if len(frame) else (0, 0, 0, 0)
     if -180 <= bounds[0] <= bounds[2] <= 180 and -90 <= bounds[1] <= bounds[3] <= 90:
-        notes.append("no CRS in the file: coordinates read as longitude/latitude (EPSG:4326)")
+        notes.append(
+            Note(
+                "no CRS in the file: coordinates read as longitude/latitude (EPSG:4326)",
+                _(
+                    "No coordinate system in the file: the coordinates were read as longitude/latitude (EPSG:4326)."
+                ),
+            )
+        )
         return CRS.from_epsg(4326)
     hint, suggested = "", None
     # Lambert-93's metres over metropolitan France (x 100-1300 km, y 6000-7200 km).

@@ -8,7 +8,7 @@ one-way come from OSM tags (or the layer's highway/oneway columns).
 """
 
 from collections import Counter
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from pyproj import Transformer
 
 from .errors import ImportFileError
 from .mapping import clean_text
+from .osm_nodes import LonLatBox, WindowNodes, sorted_locations
 from .readers import read_source
 
 WALK_ONLY = {"footway", "pedestrian", "steps", "path", "cycleway", "bridleway", "corridor"}
@@ -39,7 +40,7 @@ class Way:
     name: str
     highway: str
     tags: dict[str, str]
-    keys: list[Hashable]  # one per vertex: OSM node id, or the vertex rounded to 1 cm
+    keys: Sequence[Hashable]  # one per vertex: OSM node id, or the vertex rounded to 1 cm
     coords: np.ndarray  # (n, 2) storage SRID, metres
 
 
@@ -118,55 +119,91 @@ def _valid_runs(valid: np.ndarray) -> list[tuple[int, int]]:
     return [(int(lo), int(hi)) for lo, hi in zip(edges[::2], edges[1::2], strict=True) if hi - lo >= 2]
 
 
-def read_osm_ways(path: Path) -> tuple[list[Way], int]:
-    """Highway ways of an OSM file with node locations, in the storage SRID; (ways, clipped).
+@dataclass
+class StreetRead:
+    """The ways of a street file as read, and the counts for the import's summary."""
+
+    ways: list[Way]
+    read: int = 0  # highway ways (lines of a layer) in the file
+    outside: int = 0  # ways with no node in the reading window: skipped while reading
+    clipped: int = 0  # ways with nodes missing from the file, clipped to their located runs
+
+
+class _HighwayWays(osmium.SimpleHandler):
+    """Pass 2: (id, tags, node ids) of the highway ways with a node in `inside`."""
+
+    def __init__(self, inside: frozenset[int], read: StreetRead) -> None:
+        super().__init__()
+        self.inside, self.read = inside, read
+        self.kept: list[tuple[int, dict[str, str], list[int]]] = []
+
+    def way(self, way: Any) -> None:
+        self.read.read += 1
+        refs = [n.ref for n in way.nodes]
+        if len(refs) < 2:
+            return
+        if self.inside.isdisjoint(refs):
+            self.read.outside += 1
+            return
+        self.kept.append((way.id, {t.k: t.v for t in way.tags}, refs))
+
+
+def read_osm_ways(path: Path, *, window: LonLatBox | None = None) -> StreetRead:
+    """Highway ways of an OSM file with node locations, in the storage SRID.
+
+    Streams the file twice and keeps in memory only what the window needs: (1) the nodes
+    inside `window` (WGS84; None: every node; the others go to temporary files, see
+    geo.io.osm_nodes), (2) the highway ways with at least one of them (the others are counted
+    as outside and dropped at once); then the nodes of the kept ways beyond the window are
+    looked up in the temporary files, so a way crossing the window's edge keeps its real
+    geometry.
 
     An extract cut by a bounding box keeps ways whose nodes outside it are missing: such a
     way is clipped to its runs of located nodes (each run its own way, "osm:way/ID.k"), and a
     way with no run of two located nodes is dropped. `clipped` counts the ways concerned.
     """
-    to_storage = Transformer.from_crs(4326, settings.RONDE_SRID, always_xy=True)
-    ways: list[Way] = []
-    clipped = 0
-    try:
-        # Node locations are kept in C++; only highway ways come up to Python (a city's
-        # hundreds of thousands of nodes would cost seconds as Python objects).
-        processor = (
-            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-            .with_locations()
-            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-            .with_filter(osmium.filter.KeyFilter("highway"))
+    result = StreetRead(ways=[])
+    with WindowNodes(window) as nodes:
+        try:
+            nodes.apply_file(str(path))
+            inside = frozenset(nodes.inside()[0].tolist())
+            highways = _HighwayWays(inside, result)
+            # libosmium drops the other ways before Python sees them.
+            highways.apply_file(str(path), filters=[osmium.filter.KeyFilter("highway")])
+        except RuntimeError as exc:  # libosmium reports unreadable/corrupt files this way
+            raise ImportFileError(path.name, f"cannot read the OpenStreetMap file ({exc})") from exc
+        kept = highways.kept
+        wanted = np.fromiter(
+            {ref for _, _, refs in kept for ref in refs if ref not in inside}, dtype=np.int64
         )
-        for obj in processor:
-            if not isinstance(obj, osmium.osm.Way):  # the filters pass ways only
-                continue
-            refs: list[Hashable] = []
-            points = []
-            for n in obj.nodes:
-                refs.append(n.ref)
-                location = n.location
-                # A node not in the file (an extract's edge) has no location: NaN marks it.
-                points.append((location.lon, location.lat) if location.valid() else (np.nan, np.nan))
-            if len(refs) < 2:
-                continue
-            lonlat = np.array(points, dtype=np.float64)
-            valid = ~np.isnan(lonlat[:, 0])
-            runs = [(0, len(refs))] if valid.all() else _valid_runs(valid)
-            if len(runs) != 1 or runs[0] != (0, len(refs)):
-                clipped += 1
-            tags = {t.k: t.v for t in obj.tags}
-            for k, (lo, hi) in enumerate(runs):
-                ref = f"osm:way/{obj.id}" if (lo, hi) == (0, len(refs)) else f"osm:way/{obj.id}.{k}"
-                ways.append(Way(ref, tags.get("name", ""), tags["highway"], tags, refs[lo:hi], lonlat[lo:hi]))
-    except RuntimeError as exc:  # libosmium reports unreadable/corrupt files this way
-        raise ImportFileError(path.name, f"cannot read the OpenStreetMap file ({exc})") from exc
-    if ways:  # one transformation for every vertex: per way, PROJ's call overhead dominates
-        lonlat = np.concatenate([way.coords for way in ways])
-        x, y = to_storage.transform(lonlat[:, 0], lonlat[:, 1])
-        ends = np.cumsum([len(way.coords) for way in ways])[:-1]
-        for way, coords in zip(ways, np.split(np.column_stack([x, y]), ends), strict=True):
-            way.coords = coords
-    return ways, clipped
+        del inside
+        node_ids, node_lonlat = sorted_locations(nodes.inside(), nodes.outside(wanted))
+    if not kept:
+        return result
+    refs_all = np.fromiter((ref for _, _, refs in kept for ref in refs), dtype=np.int64)
+    at = np.minimum(np.searchsorted(node_ids, refs_all), max(len(node_ids) - 1, 0))
+    found = node_ids[at] == refs_all if len(node_ids) else np.zeros(len(refs_all), dtype=bool)
+    # A node not in the file (an extract's edge) has no location: NaN marks it.
+    lonlat = np.full((len(refs_all), 2), np.nan)
+    lonlat[found] = node_lonlat[at[found]]
+    # One transformation for every vertex: per way, PROJ's call overhead dominates.
+    to_storage = Transformer.from_crs(4326, settings.RONDE_SRID, always_xy=True)
+    x, y = to_storage.transform(lonlat[:, 0], lonlat[:, 1])
+    coords_all = np.column_stack([x, y])
+    start = 0
+    for way_id, tags, refs in kept:
+        end = start + len(refs)
+        coords, valid = coords_all[start:end], found[start:end]
+        start = end
+        runs = [(0, len(refs))] if valid.all() else _valid_runs(valid)
+        if len(runs) != 1 or runs[0] != (0, len(refs)):
+            result.clipped += 1
+        for k, (lo, hi) in enumerate(runs):
+            ref = f"osm:way/{way_id}" if (lo, hi) == (0, len(refs)) else f"osm:way/{way_id}.{k}"
+            result.ways.append(
+                Way(ref, tags.get("name", ""), tags["highway"], tags, refs[lo:hi], coords[lo:hi])
+            )
+    return result
 
 
 def _column(frame: Any, *names: str) -> str | None:
@@ -206,11 +243,14 @@ def read_line_layer(path: Path, *, layer: str | None, srid: int | None) -> list[
 
 
 def read_streets(
-    path: str | Path, *, layer: str | None = None, srid: int | None = None
-) -> tuple[list[Way], int]:
+    path: str | Path, *, layer: str | None = None, srid: int | None = None, window: LonLatBox | None = None
+) -> StreetRead:
+    """The ways of a street file. `window` (WGS84 west, south, east, north): for an OSM file,
+    the ways with no node inside it are skipped while reading (counted in `outside`)."""
     path = Path(path)
     if not path.exists():
         raise ImportFileError(path.name, "file not found")
     if path.name.lower().endswith((".osm", ".pbf", ".osm.bz2", ".osm.gz", ".o5m")):
-        return read_osm_ways(path)
-    return read_line_layer(path, layer=layer, srid=srid), 0
+        return read_osm_ways(path, window=window)
+    ways = read_line_layer(path, layer=layer, srid=srid)
+    return StreetRead(ways=ways, read=len(ways))

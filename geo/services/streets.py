@@ -1,5 +1,6 @@
 """Load a community's street network for routing (replaces the previous one, all or nothing)."""
 
+import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +25,8 @@ COPY_STAGING = "COPY streets_staging (idx, external_id, name, highway, kind, one
 @dataclass
 class StreetReport:
     file: str
-    ways: int = 0
+    ways: int = 0  # highway ways read (lines of a layer)
+    skipped_outside: int = 0  # OSM ways with no node near the territory, dropped while reading
     broken_ways: int = 0  # ways cut by the extract's edge (nodes not in the file): clipped
     segments: int = 0
     kept: int = 0
@@ -35,9 +37,10 @@ class StreetReport:
 
     def summary(self) -> str:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.by_kind.items()))
+        skipped = f" ({self.skipped_outside} outside the territory, skipped)" if self.skipped_outside else ""
         return (
-            f"{self.file}: {self.ways} ways → {self.segments} segments ({kinds}); {self.kept} kept, "
-            f"{self.outside} outside the territory, {self.length_km:.1f} km"
+            f"{self.file}: {self.ways} ways{skipped} → {self.segments} segments ({kinds}); "
+            f"{self.kept} kept, {self.outside} outside the territory, {self.length_km:.1f} km"
             + (
                 f"; {self.broken_ways} ways cut by the extract's edge (nodes missing from the file) "
                 "clipped to their nodes inside it"
@@ -60,6 +63,20 @@ def _linestrings(parts: list[Any]) -> Any:
     return shapely.linestrings(np.concatenate(parts), indices=indices)
 
 
+# Margin of the reading window around the territory: a way with a node this close is read
+# whole (its segments crossing the boundary keep their real ends); farther ones are skipped.
+WINDOW_MARGIN_M = 1000.0
+METRES_PER_DEGREE = 111_320.0  # of latitude; of longitude times cos(latitude)
+
+
+def reading_window(territory: Any) -> tuple[float, float, float, float]:
+    """WGS84 (west, south, east, north) of `territory` widened by WINDOW_MARGIN_M."""
+    west, south, east, north = territory.transform(4326, clone=True).extent
+    dlat = WINDOW_MARGIN_M / METRES_PER_DEGREE
+    dlon = dlat / max(math.cos(math.radians(max(abs(south), abs(north)))), 0.01)
+    return west - dlon, south - dlat, east + dlon, north + dlat
+
+
 def street_network_import(
     *,
     community: Community,
@@ -75,9 +92,16 @@ def street_network_import(
     (source/target) is left null: geo.routing.topology rebuilds it when it is stale.
     """
     path = Path(path)
-    ways, broken = read_streets(path, layer=layer, srid=srid)
-    report = StreetReport(file=path.name, ways=len(ways), broken_ways=broken, dry_run=dry_run)
-    segments = list(split_ways(ways))
+    read = read_streets(path, layer=layer, srid=srid, window=reading_window(community.territory))
+    report = StreetReport(
+        file=path.name,
+        ways=read.read,
+        skipped_outside=read.outside,
+        broken_ways=read.clipped,
+        dry_run=dry_run,
+    )
+    segments = list(split_ways(read.ways))
+    del read  # the segments hold the coordinates now
     report.segments = len(segments)
     report.by_kind = dict(Counter(s.kind for s in segments))
     total = len(segments)

@@ -18,8 +18,10 @@ from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.core.management import call_command
 from django.db.models import Sum
 
+from geo.io import osm_nodes
+from geo.io.streets import read_streets, split_ways
 from geo.models import StreetSegment
-from geo.services.streets import street_network_import
+from geo.services.streets import reading_window, street_network_import
 from tests.factories import CommunityFactory
 from tests.geo.geodata_files import TO_3857, TO_WGS84, l93, write_layer
 
@@ -138,3 +140,41 @@ def test_line_layers_with_z_or_m(community, tmp_path, dim, suffix):
     subprocess.run(["ogr2ogr", "-dim", dim, str(path), str(flat)], check=True, capture_output=True)
     report = street_network_import(community=community, path=path)
     assert report.segments == report.kept == 6
+
+
+@pytest.mark.parametrize("spill_chunk", [osm_nodes.SPILL_CHUNK, 1000], ids=["in-memory", "spilled"])
+def test_a_territory_smaller_than_the_file_reads_only_its_streets(monkeypatch, spill_chunk):
+    """A regional file imports one commune: the ways far from the territory are skipped while
+    reading (counted), and the segments kept are exactly those a whole-file read would keep,
+    including the ends of the ways that leave the reading window (nodes outside the window
+    are set aside, in temporary files by chunks on a large file)."""
+    monkeypatch.setattr(osm_nodes, "SPILL_CHUNK", spill_chunk)
+    west, south, east, north = 7.4092, 43.7234, 7.4150, 43.7300  # ~470 m × 730 m, Monaco's west
+    box = Polygon.from_bbox((west, south, east, north))
+    box.srid = 4326
+    box.transform(2154)
+    commune = CommunityFactory(slug="fontvieille", territory=MultiPolygon(box, srid=2154))
+    report = street_network_import(community=commune, path=MONACO_PBF)
+    assert report.skipped_outside > 300  # the east of Monaco, > 1 km from the territory
+    assert f"({report.skipped_outside} outside the territory, skipped)" in report.summary()
+    assert report.ways >= 1258 and report.broken_ways == 0
+
+    whole = list(split_ways(read_streets(MONACO_PBF).ways))
+    shape = shapely.from_wkt(commune.territory.wkt)
+    expected = {
+        (s.external_id, s.coords.round(2).tobytes())
+        for s in whole
+        if shapely.intersects(shapely.LineString(s.coords), shape)
+    }
+    got = {
+        (s.external_id, np.array(s.geom.coords).round(2).tobytes())
+        for s in StreetSegment.objects.filter(community=commune)
+    }
+    assert got == expected and report.kept == len(got) > 50
+    # Ways leaving the reading window are read whole: their nodes beyond it come from the
+    # nodes set aside (not clipped as if the file ended there).
+    window = reading_window(commune.territory)
+    read = read_streets(MONACO_PBF, window=window)
+    assert read.clipped == 0 and read.outside == report.skipped_outside
+    far = [w for w in read.ways if TO_WGS84.transform(*w.coords.T)[0].max() > window[2]]
+    assert far

@@ -233,3 +233,35 @@ def test_the_web_job_ends_as_the_command_does(admin_client, community, tmp_path,
     # The null geometry and the far point are skipped; "a" and the one-point MultiPoint go in.
     assert job.report["skipped"] == command.skipped == 2 and job.report["crs"] == command.crs == "EPSG:2154"
     assert job.report["created"] == 2
+
+
+def test_the_preview_notes_are_in_the_users_language(admin_client, community, tmp_path):
+    """What the readers assumed about a file (a bare array, Latin-1 text, no CRS) is said in
+    French on the preview, not in the command's English with its flags."""
+    bare = send(admin_client, "equipements.json", json.dumps([feature(point(0, 0), ref="1")]).encode())
+    html = admin_client.get(f"/geo/imports/{bare.pk}/").content.decode()
+    assert "Un simple tableau JSON d’entités (sans FeatureCollection)" in html, html
+    assert "bare JSON array" not in html
+
+    lon, lat = point(0, 0)["coordinates"]
+    latin1 = f"nom;lon;lat\nBanc de l'école;{lon};{lat}\n".encode("cp1252")
+    job = send(admin_client, "bancs.csv", latin1)
+    html = admin_client.get(f"/geo/imports/{job.pk}/").content.decode()
+    assert "bancs.csv n’est pas en UTF-8 : son texte a été lu en Latin-1" in html, html
+    assert "is not UTF-8" not in html
+
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    write_layer(folder / "bancs.shp", [{"ref": "r1"}], [Point(lon, lat)], 4326)
+    (folder / "bancs.prj").unlink()
+    archive = tmp_path / "bancs.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for part in folder.iterdir():
+            out.write(part, part.name)
+    job = send(admin_client, "bancs.zip", archive.read_bytes())
+    html = admin_client.get(f"/geo/imports/{job.pk}/").content.decode()
+    assert (
+        "Aucun système de coordonnées dans le fichier : les coordonnées ont été lues comme longitude/latitude"
+        in html
+    ), html
+    assert "no CRS in the file" not in html

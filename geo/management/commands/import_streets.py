@@ -13,7 +13,9 @@ class Command(BaseCommand):
     help = (
         "Load a community's street network for routing from an OpenStreetMap extract (.osm.pbf, "
         ".osm) or any line layer (Shapefile, GeoPackage, GeoJSON) in any CRS. Replaces the "
-        "previous network; segments are split at intersections, lengths in metres."
+        "previous network; segments are split at intersections, lengths in metres. An OSM file "
+        "streams through: only the ways near the territory are kept (a regional extract imports "
+        "one commune in bounded memory)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

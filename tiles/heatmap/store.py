@@ -27,6 +27,7 @@ import logging
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,6 +43,7 @@ from .bins import town_pyramid
 from .filters import HeatmapFilters
 from .merge import points_combine
 from .points import Points, points_build
+from .snapfile import Snapshot, snapshot_lock, snapshot_map, snapshot_touch, snapshot_write
 
 # A transaction commits rows stamped with its start time, possibly before the high-water
 # mark another one already set: re-read this much (seconds) behind it; merging is idempotent.
@@ -277,16 +279,23 @@ class PointStore:
     high-water mark, or every RONDE_HEATMAP_RELOAD_S a reload) in a daemon thread and serves
     what it has: at 10M points a reload costs 15–26 s, which must not fall on a request (nor
     get the worker killed by gunicorn's 30 s timeout mid-reload). Only a worker with no points
-    yet for the community waits for them (cold start: the snapshot when there is a recent one).
-    One build at a time per community (a lock per community), each swapping in a new
-    immutable Points. RONDE_HEATMAP_BACKGROUND=False: the stale request refreshes itself (tests).
+    yet for the community waits for them (cold start: it maps the host's snapshot file when
+    there is one loaded within RONDE_HEATMAP_RELOAD_S, and refreshes it behind when it is stale).
+
+    The points are the host's snapshot file, mapped (snapfile.py): one process at a time
+    (a file lock) merges the changes or reloads, writes the next file and renames it over
+    the old one; the others find it fresh and map it instead of doing the same work. Each
+    build swaps in a new immutable Points. Without a writable folder the points stay in
+    private memory, as they were. RONDE_HEATMAP_BACKGROUND=False: the stale request
+    refreshes itself (tests).
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()  # guards the dicts below (held for look-ups only)
         self._points: dict[int, Points] = {}
-        self._refreshed: dict[int, float] = {}
-        self._loaded: dict[int, float] = {}
+        self._refreshed: dict[int, float] = {}  # time.monotonic() of the data's check
+        self._loaded: dict[int, float] = {}  # epoch seconds of the load the points come from
+        self._files: dict[int, tuple[int, int]] = {}  # the snapshot file mapped (snapfile.Snapshot.inode)
         self._builds: dict[int, threading.Lock] = {}  # one build at a time per community
         self._threads: dict[int, threading.Thread] = {}
 
@@ -307,7 +316,15 @@ class PointStore:
         if current is None or not settings.RONDE_HEATMAP_BACKGROUND:
             with self._build_lock(community_id):  # another request may have built them meanwhile
                 fresh = self._fresh(community_id, max_age)
-                return fresh if fresh is not None else self._refresh(community_id)
+                if fresh is not None:
+                    return fresh
+                if current is None and settings.RONDE_HEATMAP_BACKGROUND:
+                    adopted = self._adopt(community_id)
+                    if adopted is not None:
+                        if self._fresh(community_id, max_age) is None:
+                            self._start(community_id)  # stale: merged behind this request
+                        return adopted
+                return self._refresh(community_id, max_age)
         self._start(community_id)
         return current
 
@@ -315,22 +332,73 @@ class PointStore:
         with self._lock:
             return self._builds.setdefault(community_id, threading.Lock())
 
-    def _refresh(self, community_id: int) -> Points:
-        """Build the next version and swap it in (the caller holds the community's build lock)."""
-        started = time.monotonic()
-        current = self._points.get(community_id)
-        loaded = self._loaded.get(community_id, started)
-        if current is None or started - loaded > settings.RONDE_HEATMAP_RELOAD_S:
-            fresh, loaded = points_load(community_id), started
-        else:
-            fresh = points_merge(current, community_id)
-        if fresh is not current:
-            _warm(fresh)  # before the swap: no request pays the town grids either
+    def _swap(
+        self,
+        community_id: int,
+        points: Points,
+        *,
+        checked: float,
+        loaded: float,
+        file: Snapshot | None = None,
+    ) -> None:
+        """Serve `points` from now on (checked: time.monotonic() of the data's check; file:
+        the snapshot they are mapped from)."""
+        new = points is not self._points.get(community_id)
+        if new:
+            _warm(points)  # before the swap: no request pays the town grids
             release_freed_memory()
         with self._lock:
-            self._refreshed[community_id] = started  # the data is as of the read's start
+            if file is not None and file.points is points:
+                self._files[community_id] = file.inode
+            elif new:
+                self._files.pop(community_id, None)
+            self._refreshed[community_id] = checked
             self._loaded[community_id] = loaded
-            self._points[community_id] = fresh
+            self._points[community_id] = points
+
+    def _adopt(self, community_id: int) -> Points | None:
+        """Cold start: map the host's snapshot file if it was loaded within RELOAD_S."""
+        found = snapshot_map(snapshot_path(community_id), database=_database())
+        now = time.time()
+        if found is None or now - found.loaded_at > settings.RONDE_HEATMAP_RELOAD_S:
+            return None
+        checked = time.monotonic() - max(now - found.checked_at, 0.0)
+        self._swap(community_id, found.points, checked=checked, loaded=found.loaded_at, file=found)
+        return found.points
+
+    def _refresh(self, community_id: int, max_age: float | None = None) -> Points:
+        """Build the next version and swap it in (the caller holds the community's build
+        lock; the snapshot file's lock makes it one build at a time on the host)."""
+        max_age = settings.RONDE_HEATMAP_REFRESH_S if max_age is None else max_age
+        path, database = snapshot_path(community_id), _database()
+        with snapshot_lock(path):
+            started, now = time.monotonic(), time.time()
+            on_disk = snapshot_map(path, database=database)
+            base: Points | None
+            file: Snapshot | None
+            if on_disk is not None:
+                base, loaded = on_disk.points, on_disk.loaded_at
+            else:
+                base, loaded = self._points.get(community_id), self._loaded.get(community_id, now)
+            if base is None or now - loaded > settings.RONDE_HEATMAP_RELOAD_S:
+                fresh, loaded = points_load(community_id), now
+            elif on_disk is not None and now - on_disk.checked_at < max_age:
+                fresh = base  # another worker has just checked it
+            else:
+                fresh = points_merge(base, community_id)
+            if on_disk is not None and base is not None and fresh.id is base.id:
+                # Nothing to draw changed (the mark may have moved over rows that are not
+                # done: they are read again next time, the file is not rewritten for them).
+                fresh, file = base, on_disk
+                if now - on_disk.checked_at >= max_age:
+                    snapshot_touch(path)
+                current = self._points.get(community_id)
+                if current is not None and self._files.get(community_id) == on_disk.inode:
+                    fresh, file = current, None  # the file this worker maps already
+            else:
+                file = _stored(path, fresh, loaded=loaded, database=database)
+                fresh = fresh if file is None else file.points
+        self._swap(community_id, fresh, checked=started, loaded=loaded, file=file)
         return fresh
 
     def _start(self, community_id: int) -> None:
@@ -375,11 +443,32 @@ class PointStore:
                 return not any(t.is_alive() for t in threads)
 
     def forget(self, community_id: int | None = None) -> None:
+        """Drop this worker's points (the host's snapshot files stay)."""
         with self._lock:
             if community_id is None:
                 self._points.clear()
             else:
                 self._points.pop(community_id, None)
+
+
+def _database() -> str:
+    return str(connection.settings_dict["NAME"])
+
+
+def snapshot_path(community_id: int) -> Path:
+    """The host's snapshot file of a community (one folder per database)."""
+    return Path(settings.RONDE_HEATMAP_DIR) / _database() / f"community-{community_id}.points"
+
+
+def _stored(path: Path, points: Points, *, loaded: float, database: str) -> Snapshot | None:
+    """`points` written as the host's snapshot file and mapped back (the caller then drops
+    its private arrays); None when the file cannot be written (the caller keeps them)."""
+    try:
+        snapshot_write(path, points, loaded_at=loaded, database=database)
+    except OSError:
+        logger.warning("heatmap: could not write the snapshot file %s", path, exc_info=True)
+        return None
+    return snapshot_map(path, database=database)
 
 
 # One per worker process.

@@ -24,6 +24,8 @@ import ctypes
 import datetime as dt
 import io
 import logging
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -49,6 +51,7 @@ from .snapfile import Snapshot, snapshot_lock, snapshot_map, snapshot_touch, sna
 # mark another one already set: re-read this much (seconds) behind it; merging is idempotent.
 OVERLAP_S = 120.0
 YIELD_ROWS = 256  # see _read
+LOADER_TIMEOUT_S = 600  # a 10M-point load takes 15–26 s
 
 # COPY BINARY: 19-byte header, then per row int16 field count and (int32 length, value) pairs.
 # Timestamps are PostgreSQL's own: int64 microseconds since 2000-01-01 00:00 UTC.
@@ -371,6 +374,10 @@ class PointStore:
         lock; the snapshot file's lock makes it one build at a time on the host)."""
         max_age = settings.RONDE_HEATMAP_REFRESH_S if max_age is None else max_age
         path, database = snapshot_path(community_id), _database()
+        asked = np.inf  # loads from before this time are due a reload
+        if settings.RONDE_HEATMAP_LOADER_PROCESS and self._reload_due(community_id):
+            asked = time.time()
+            _load_in_a_process(community_id)  # then mapped below; if it failed, loaded below
         with snapshot_lock(path):
             started, now = time.monotonic(), time.time()
             on_disk = snapshot_map(path, database=database)
@@ -380,7 +387,7 @@ class PointStore:
                 base, loaded = on_disk.points, on_disk.loaded_at
             else:
                 base, loaded = self._points.get(community_id), self._loaded.get(community_id, now)
-            if base is None or now - loaded > settings.RONDE_HEATMAP_RELOAD_S:
+            if base is None or (now - loaded > settings.RONDE_HEATMAP_RELOAD_S and loaded < asked):
                 fresh, loaded = points_load(community_id), now
             elif on_disk is not None and now - on_disk.checked_at < max_age:
                 fresh = base  # another worker has just checked it
@@ -400,6 +407,12 @@ class PointStore:
                 fresh = fresh if file is None else file.points
         self._swap(community_id, fresh, checked=started, loaded=loaded, file=file)
         return fresh
+
+    def _reload_due(self, community_id: int) -> bool:
+        """Whether the next refresh is a reload (no points, or loaded over RELOAD_S ago)."""
+        found = snapshot_map(snapshot_path(community_id), database=_database())
+        loaded = found.loaded_at if found is not None else self._loaded.get(community_id)
+        return loaded is None or time.time() - loaded > settings.RONDE_HEATMAP_RELOAD_S
 
     def _start(self, community_id: int) -> None:
         with self._lock:
@@ -458,6 +471,31 @@ def _database() -> str:
 def snapshot_path(community_id: int) -> Path:
     """The host's snapshot file of a community (one folder per database)."""
     return Path(settings.RONDE_HEATMAP_DIR) / _database() / f"community-{community_id}.points"
+
+
+def snapshot_reload(community_id: int, *, loaded_before: float | None = None) -> bool:
+    """Load the points (points_load) and write them as the host's snapshot file, unless the
+    file was loaded after `loaded_before` (another loader came first). What the
+    heatmap_snapshot command (the separate loader process) does; True if written."""
+    path, database = snapshot_path(community_id), _database()
+    with snapshot_lock(path):
+        found = snapshot_map(path, database=database)
+        if loaded_before is not None and found is not None and found.loaded_at > loaded_before:
+            return False
+        loaded = time.time()
+        snapshot_write(path, points_load(community_id), loaded_at=loaded, database=database)
+    return True
+
+
+def _load_in_a_process(community_id: int) -> None:
+    """snapshot_reload in a child process (manage.py heatmap_snapshot), the caller waiting:
+    the load's ~600 MB at 10M points never enter a worker's own memory."""
+    argv = [sys.executable, str(settings.BASE_DIR / "manage.py"), "heatmap_snapshot",
+            "--community-id", str(community_id), "--loaded-before", repr(time.time())]  # fmt: skip
+    try:
+        subprocess.run(argv, check=True, timeout=LOADER_TIMEOUT_S, stdin=subprocess.DEVNULL)  # noqa: S603
+    except (OSError, subprocess.SubprocessError):
+        logger.exception("heatmap: the loader process failed for community %s; loading here", community_id)
 
 
 def _stored(path: Path, points: Points, *, loaded: float, database: str) -> Snapshot | None:

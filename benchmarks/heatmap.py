@@ -128,10 +128,24 @@ def point_store_timings(community_id: int, tiles: list, *, sql_limit: int) -> tu
     snap_read = time.perf_counter() - t0
     assert len(warm) == len(points)
     del warm
+    from tiles.heatmap.snapfile import snapshot_map, snapshot_write
+    from tiles.heatmap.store import _database, _warm, snapshot_path
+
+    path, database = snapshot_path(community_id), _database()
+    t0 = time.perf_counter()
+    snapshot_write(path, points, loaded_at=time.time(), database=database)  # what the loader process does
+    file_write = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    found = snapshot_map(path, database=database)  # a worker's cold start: map, then the town grids
+    assert found is not None and len(found.points) == len(points)
+    _warm(found.points)
+    file_map = time.perf_counter() - t0
+    del found
     timings = tile_timings(community_id, points, tiles, sql_limit=sql_limit)
     timings |= refresh_timings(community_id, points, tiles)
     return points, {
         "points": len(points), "cold_s": cold, "snap_write_s": snap_write, "snap_read_s": snap_read,
+        "file_write_s": file_write, "file_map_s": file_map,
         "rss_mb": rss1 - rss0, "peak_mb": peak - rss0, "bytes_mb": points.nbytes / 2**20, **timings,
     }  # fmt: skip
 

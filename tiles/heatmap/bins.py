@@ -48,7 +48,10 @@ def tile_window(z: int, x: int, y: int) -> Window:
     return Window(z=z, px0=x * TILE, py0=y * TILE, width=TILE, height=TILE)
 
 
-def _weights(points: Points, index: np.ndarray, weight: str) -> np.ndarray | None:
+Rows = np.ndarray | slice  # row numbers, or a range of rows (a view: no gather)
+
+
+def _weights(points: Points, index: Rows, weight: str) -> np.ndarray | None:
     if weight == "m2":
         return points.m2[index]
     if weight == "returns":
@@ -56,9 +59,9 @@ def _weights(points: Points, index: np.ndarray, weight: str) -> np.ndarray | Non
     return None
 
 
-def _point_mask(points: Points, index: np.ndarray, filters: HeatmapFilters) -> np.ndarray:
+def _point_mask(points: Points, index: Rows, filters: HeatmapFilters) -> np.ndarray:
     """Which of the rows `index` pass the date, category, team and weight filters."""
-    mask = np.ones(index.shape[0], dtype=bool)
+    mask = np.ones(points.x[index].shape[0], dtype=bool)  # a view for a slice, a gather else
     if filters.date_from or filters.date_to:
         days = points.day[index]
         if filters.date_from:
@@ -196,6 +199,60 @@ def window_rows(points: Points, x_lo: int, x_hi: int, y_lo: int, y_hi: int) -> n
     return rows[(xs >= x_lo) & (xs < x_hi)]
 
 
+def window_ranges(points: Points, x_lo: int, x_hi: int, y_lo: int, y_hi: int) -> list[tuple[int, int]] | None:
+    """The rows of window_rows as ranges (one per zoom-16 column, y inside; the first and
+    last columns' x may stick out), or None when the window spans too many columns."""
+    if len(points) == 0 or x_hi <= x_lo or y_hi <= y_lo:
+        return []
+    first, starts = points.columns
+    c0 = max((x_lo >> COL_SHIFT) - first, 0)
+    c1 = min(((x_hi - 1) >> COL_SHIFT) - first, starts.shape[0] - 2)  # inclusive
+    if c1 - c0 >= MAX_SEARCHED_COLUMNS:
+        return None
+    out = []
+    for c in range(c0, c1 + 1):
+        lo, hi = int(starts[c]), int(starts[c + 1])
+        i, j = np.searchsorted(points.y[lo:hi], [y_lo, y_hi])
+        if j > i:
+            out.append((lo + int(i), lo + int(j)))
+    return out
+
+
+def _bin_ranges(
+    points: Points, ranges: list[tuple[int, int]], win: Window, filters: HeatmapFilters
+) -> np.ndarray:
+    """bin_memory over row ranges: the columns read as views (slices), no row numbers made
+    nor gathered (at 10M points a zoom-16 tile holds up to ~10^5 of them)."""
+    shift = np.uint32(ZREF - win.z)
+    w, h = win.width + 2 * win.pad, win.height + 2 * win.pad
+    x_lo, y_lo = win.px0 - win.pad, win.py0 - win.pad
+    flats, weights = [], []
+    for lo, hi in ranges:
+        rows = slice(lo, hi)
+        # Pixel column and row in int32 (x >> shift < 2^30; a window is < 2^31 pixels).
+        col = (points.x[rows] >> shift).view(np.int32)
+        col -= np.int32(x_lo)
+        flat = (points.y[rows] >> shift).view(np.int32)
+        flat -= np.int32(y_lo)  # within [0, h): the range was searched on y
+        flat *= np.int32(w)
+        flat += col
+        keep = (col >= 0) & (col < w)  # the first and last columns stick out in x
+        if not _unfiltered(filters):
+            keep &= _point_mask(points, rows, filters)
+        weight = _weights(points, rows, filters.weight)
+        if not keep.all():
+            flat = flat[keep]
+            weight = None if weight is None else weight[keep]
+        flats.append(flat)
+        if weight is not None:
+            weights.append(weight)
+    if not flats:
+        return np.zeros((h, w), dtype=np.float32)
+    flat = np.concatenate(flats) if len(flats) > 1 else flats[0]
+    weight = (np.concatenate(weights) if len(weights) > 1 else weights[0]) if weights else None
+    return np.bincount(flat, weights=weight, minlength=h * w)[: h * w].astype(np.float32).reshape(h, w)
+
+
 def bin_memory(points: Points, win: Window, filters: HeatmapFilters, *, pyramid: bool = True) -> np.ndarray:
     """Weighted counts on the padded window grid (float32, rows southwards)."""
     if pyramid and win.z <= TOWN_GRID_MAX_ZOOM and win.width <= TILE:
@@ -205,13 +262,16 @@ def bin_memory(points: Points, win: Window, filters: HeatmapFilters, *, pyramid:
     shift = ZREF - win.z
     w, h = win.width + 2 * win.pad, win.height + 2 * win.pad
     x_lo, y_lo = win.px0 - win.pad, win.py0 - win.pad
-    index = window_rows(
-        points,
+    bounds = (
         max(x_lo, 0) << shift,
         max(x_lo + w, 0) << shift,
         max(y_lo, 0) << shift,
         max(y_lo + h, 0) << shift,
     )
+    ranges = window_ranges(points, *bounds)
+    if ranges is not None:
+        return _bin_ranges(points, ranges, win, filters)
+    index = window_rows(points, *bounds)
     if index.size and not _unfiltered(filters):
         index = index[_point_mask(points, index, filters)]
     if index.size == 0:

@@ -86,3 +86,22 @@ def test_the_store_bins_the_default_pyramid_with_the_load(community):
     assert key in bins._town_grids  # no low-zoom tile will pay the pass over the points
     assert bins._town_grids[key][10][0].sum() == 5
     STORE.forget()
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        HeatmapFilters(),
+        HeatmapFilters(categories=(2,), date_from=dt.date(2024, 9, 20)),
+        HeatmapFilters(weight="m2"),
+    ],
+)
+def test_binning_column_ranges_is_binning_row_numbers(filters, monkeypatch):
+    """High zooms bin each zoom-16 column's rows as a slice; the same grid as gathering rows."""
+    points = _points(20_000, 3, spread=3 * 2**14)
+    tiles = [t for z in (14, 15, 16, 17) for t in _tiles_over(points, z)]
+    ranged = [bin_memory(points, tile_window(*t), filters, pyramid=False) for t in tiles]
+    monkeypatch.setattr(bins, "MAX_SEARCHED_COLUMNS", 0)  # every window: row numbers, masked
+    for t, grid in zip(tiles, ranged, strict=True):
+        assert np.array_equal(grid, bin_memory(points, tile_window(*t), filters, pyramid=False)), t
+    assert sum(float(g.sum()) for g in ranged) > 0

@@ -95,6 +95,9 @@ def _unfiltered(filters: HeatmapFilters) -> bool:
 TOWN_GRID_CELLS = 1 << 20
 TOWN_GRID_MAX_ZOOM = 15
 TOWN_GRIDS = 4
+# Points binned per chunk of this many rows: small temporaries (a few MB, not ~300 MB at 10M
+# points, which a worker would keep resident), and views of the columns when unfiltered.
+TOWN_CHUNK = 1 << 20
 Town = tuple[np.ndarray, int, int]  # (grid, col0, row0): float32, world pixel of grid[0, 0]
 _town_grids: dict[tuple, dict[int, Town]] = {}
 _town_lock = threading.Lock()
@@ -138,12 +141,21 @@ def town_pyramid(points: Points, filters: HeatmapFilters) -> dict[int, Town]:
             shift = ZREF - z
             x0, y0 = xmin >> shift, ymin >> shift
             w, h = (xmax >> shift) - x0 + 1, (ymax >> shift) - y0 + 1
-            every = np.arange(len(points))
-            index = every if _unfiltered(filters) else every[_point_mask(points, every, filters)]
-            cols = (points.x[index] >> shift).astype(np.int64) - x0
-            rows = (points.y[index] >> shift).astype(np.int64) - y0
-            weights = _weights(points, index, filters.weight)
-            level = (np.bincount(rows * w + cols, weights=weights, minlength=w * h).reshape(h, w), x0, y0)
+            sums = np.zeros(w * h, dtype=np.float64)
+            for start in range(0, len(points), TOWN_CHUNK):
+                rows: Rows = slice(start, start + TOWN_CHUNK)
+                if not _unfiltered(filters):
+                    rows = np.flatnonzero(_point_mask(points, rows, filters)) + start
+                # int32 pixel offsets (the grid has at most TOWN_GRID_CELLS pixels).
+                col = (points.x[rows] >> np.uint32(shift)).view(np.int32)
+                col -= np.int32(x0)
+                flat = (points.y[rows] >> np.uint32(shift)).view(np.int32)
+                flat -= np.int32(y0)
+                flat *= np.int32(w)
+                flat += col
+                weights = _weights(points, rows, filters.weight)
+                sums += np.bincount(flat, weights=weights, minlength=w * h)
+            level = (sums.reshape(h, w), x0, y0)
             for zoom in range(z, -1, -1):  # float64 sums: counts stay exact at any size
                 pyramid[zoom] = (level[0].astype(np.float32), level[1], level[2])
                 if zoom:

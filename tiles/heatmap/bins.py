@@ -90,10 +90,14 @@ def _unfiltered(filters: HeatmapFilters) -> bool:
 # children), and cut tiles out of these grids; at most TOWN_GRIDS pyramids kept per worker.
 # One pass instead of one per zoom: at 10M points a pass costs ~0.3 s, and the first tile
 # of each zoom used to pay it (first-pass p95 417 ms through HTTP at 10M).
-# Up to zoom TOWN_GRID_MAX_ZOOM: a 5-km town is 0.7 Mpx at z15 (2.8 MB), 2.8 Mpx at z16 (too
-# big: from z16 on, the column index makes a tile touch only its own points anyway).
+# Up to zoom TOWN_GRID_MAX_ZOOM: a 5-km town is 0.7 Mpx at z15 (2.8 MB), 2.8 Mpx at z16 (11 MB).
+# A finer grid is worth it when it has fewer pixels than there are points: hence at most
+# max(TOWN_GRID_CELLS, points / TOWN_POINTS_PER_CELL) pixels. At 1M points the town stops
+# at z15 (a z16 tile is ~60k points: binned directly in a few ms); at 10M it goes to z16,
+# whose tiles held up to ~600k points each (binning them was 80 % of a z16 tile's time).
 TOWN_GRID_CELLS = 1 << 20
-TOWN_GRID_MAX_ZOOM = 15
+TOWN_POINTS_PER_CELL = 2
+TOWN_GRID_MAX_ZOOM = 16
 TOWN_GRIDS = 4
 # Points binned per chunk of this many rows: small temporaries (a few MB, not ~300 MB at 10M
 # points, which a worker would keep resident), and views of the columns when unfiltered.
@@ -129,12 +133,12 @@ def town_pyramid(points: Points, filters: HeatmapFilters) -> dict[int, Town]:
             int(points.y.min()),
             int(points.y.max()),
         )
-        z = TOWN_GRID_MAX_ZOOM
+        z, cells = TOWN_GRID_MAX_ZOOM, max(TOWN_GRID_CELLS, len(points) // TOWN_POINTS_PER_CELL)
         while (
             z >= 0
             and ((xmax >> (ZREF - z)) - (xmin >> (ZREF - z)) + 1)
             * ((ymax >> (ZREF - z)) - (ymin >> (ZREF - z)) + 1)
-            > TOWN_GRID_CELLS
+            > cells
         ):
             z -= 1
         if z >= 0:

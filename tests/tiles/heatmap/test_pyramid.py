@@ -106,3 +106,17 @@ def test_binning_column_ranges_is_binning_row_numbers(filters, monkeypatch):
     for t, grid in zip(tiles, ranged, strict=True):
         assert np.array_equal(grid, bin_memory(points, tile_window(*t), filters, pyramid=False)), t
     assert sum(float(g.sum()) for g in ranged) > 0
+
+
+def test_a_dense_store_gets_finer_town_grids(monkeypatch):
+    """More points than pixels: the grid is worth a finer zoom (at 10M points, z16 tiles
+    are cut from it instead of binning ~600k points each)."""
+    monkeypatch.setattr(bins, "TOWN_GRID_CELLS", 5_000)
+    spread = 2**17  # 128 px at z12 (16k cells), 256 at z13 (65k), 512 at z14 (262k)
+    sparse = town_pyramid(_points(5_000, 4, spread=spread), HeatmapFilters())
+    dense_points = _points(200_000, 4, spread=spread)  # room for 100k cells
+    dense = town_pyramid(dense_points, HeatmapFilters())
+    assert max(sparse) == 11 and max(dense) == 13
+    for t in _tiles_over(dense_points, 13):
+        direct = bin_memory(dense_points, tile_window(*t), HeatmapFilters(), pyramid=False)
+        assert np.array_equal(direct, bin_memory(dense_points, tile_window(*t), HeatmapFilters())), t

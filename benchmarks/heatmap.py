@@ -109,8 +109,8 @@ def point_store_timings(community_id: int, tiles: list, *, sql_limit: int) -> tu
     import gc
 
     from benchmarks.heatmap_refresh import refresh_timings
+    from tiles.heatmap.loader import _snapshot_write, points_load
     from tiles.heatmap.render import empty_png
-    from tiles.heatmap.store import _snapshot_write, points_load
 
     empty_png()
     gc.collect()

@@ -52,7 +52,7 @@ def _render(community_id: int, tiles: list) -> list[float]:
 def refresh_timings(community_id: int, points: Any, tiles: list) -> dict:
     from django.test import override_settings
 
-    from tiles.heatmap import merge, store
+    from tiles.heatmap import loader, merge, store
     from tiles.heatmap.points import COLUMNS
     from tiles.heatmap.store import STORE, points_merge
 
@@ -69,7 +69,7 @@ def refresh_timings(community_id: int, points: Any, tiles: list) -> dict:
     finally:
         merge.FULL_SORT_SHARE = share
     same = all(np.array_equal(getattr(quick, n), getattr(full, n)) for n in COLUMNS)
-    read = int(store._read(community_id, points.high_water - store.OVERLAP_S).size)
+    read = int(loader._read(community_id, points.high_water - loader.OVERLAP_S).size)
     del full
 
     sample = [tiles[i] for i in rng.choice(len(tiles), size=min(RELOAD_TILES, len(tiles)), replace=False)]

@@ -229,7 +229,7 @@ def test_low_zoom_tiles_cut_from_the_town_grid_match_direct_binning(community):
     import datetime as dt
 
     from tiles.heatmap.bins import bin_memory
-    from tiles.heatmap.store import points_load
+    from tiles.heatmap.loader import points_load
 
     tag, other = CategoryFactory(community=community), CategoryFactory(community=community)
     for i in range(40):
@@ -339,7 +339,7 @@ def test_cold_start_reads_the_snapshot_and_merges_later_changes(community):
     from django.utils import timezone
 
     from interventions.models import Intervention
-    from tiles.heatmap.store import points_load
+    from tiles.heatmap.loader import points_load
     from tiles.models import HeatmapSnapshot
 
     tag = CategoryFactory(community=community)

@@ -35,14 +35,14 @@ def _tiles_over(points: Points, z: int) -> list[tuple[int, int, int]]:
     return [(z, x, y) for x in xs for y in ys]
 
 
-@pytest.mark.parametrize(
-    "filters",
-    [
-        HeatmapFilters(),
-        HeatmapFilters(categories=(2,), date_from=dt.date(2024, 9, 20)),
-        HeatmapFilters(weight="m2"),
-    ],
-)
+FILTERS = [
+    HeatmapFilters(),
+    HeatmapFilters(categories=(2,), date_from=dt.date(2024, 9, 20)),
+    HeatmapFilters(weight="m2"),
+]
+
+
+@pytest.mark.parametrize("filters", FILTERS)
 def test_every_level_is_the_direct_binning(filters, monkeypatch):
     monkeypatch.setattr(bins, "TOWN_CHUNK", 7_000)  # binned in three chunks, the last one short
     points = _points(20_000, 1, spread=3 * 2**14)  # ~3 zoom-16 tiles wide
@@ -89,14 +89,7 @@ def test_the_store_bins_the_default_pyramid_with_the_load(community):
     STORE.forget()
 
 
-@pytest.mark.parametrize(
-    "filters",
-    [
-        HeatmapFilters(),
-        HeatmapFilters(categories=(2,), date_from=dt.date(2024, 9, 20)),
-        HeatmapFilters(weight="m2"),
-    ],
-)
+@pytest.mark.parametrize("filters", FILTERS)
 def test_binning_column_ranges_is_binning_row_numbers(filters, monkeypatch):
     """High zooms bin each zoom-16 column's rows as a slice; the same grid as gathering rows."""
     points = _points(20_000, 3, spread=3 * 2**14)

@@ -23,14 +23,6 @@ from tiles.heatmap.snapfile import snapshot_lock, snapshot_map, snapshot_write
 from tiles.heatmap.store import STORE, PointStore, snapshot_path
 
 
-@pytest.fixture(autouse=True)
-def fresh_store():
-    STORE.forget()
-    yield
-    assert STORE.wait(30)
-    STORE.forget()
-
-
 def _points(seed: int = 1, n: int = 500):
     rng = np.random.default_rng(seed)
     return points_build(_rows(rng, np.arange(1, n + 1) * 3, 5000), 1234.5)

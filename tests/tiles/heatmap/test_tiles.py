@@ -16,17 +16,9 @@ from tests.factories import POITIERS, CategoryFactory, TeamFactory, ZoneFactory,
 from tiles.heatmap.bins import tile_window
 from tiles.heatmap.filters import HeatmapFilters
 from tiles.heatmap.render import density
-from tiles.heatmap.store import STORE
 from tiles.tilemath import HALF
 
 Z = 16
-
-
-@pytest.fixture(autouse=True)
-def fresh_store():
-    STORE.forget()
-    yield
-    STORE.forget()
 
 
 def pixel_of(geom, z=Z):

@@ -118,52 +118,68 @@ def _pool(town: tuple[np.ndarray, int, int]) -> tuple[np.ndarray, int, int]:
     return pooled, x0 >> 1, y0 >> 1
 
 
-def town_pyramid(points: Points, filters: HeatmapFilters) -> dict[int, Town]:
-    """Town grids by zoom (0 … the finest that fits), from one binning pass over the store."""
+# The finest town grid: (zoom, float64 sums (rows southwards), world pixel of [0, 0]).
+Finest = tuple[int, np.ndarray, int, int]
+
+
+def town_finest(points: Points, filters: HeatmapFilters) -> Finest | None:
+    """The finest town grid that fits (one binning pass over the points); None if empty."""
+    if not len(points):
+        return None
+    xmin, xmax, ymin, ymax = (
+        int(points.x.min()),
+        int(points.x.max()),
+        int(points.y.min()),
+        int(points.y.max()),
+    )
+    z, cells = TOWN_GRID_MAX_ZOOM, max(TOWN_GRID_CELLS, len(points) // TOWN_POINTS_PER_CELL)
+    while (
+        z >= 0
+        and ((xmax >> (ZREF - z)) - (xmin >> (ZREF - z)) + 1)
+        * ((ymax >> (ZREF - z)) - (ymin >> (ZREF - z)) + 1)
+        > cells
+    ):
+        z -= 1
+    if z < 0:
+        return None
+    shift = ZREF - z
+    x0, y0 = xmin >> shift, ymin >> shift
+    w, h = (xmax >> shift) - x0 + 1, (ymax >> shift) - y0 + 1
+    sums = np.zeros(w * h, dtype=np.float64)
+    for start in range(0, len(points), TOWN_CHUNK):
+        rows: Rows = slice(start, start + TOWN_CHUNK)
+        if not _unfiltered(filters):
+            rows = np.flatnonzero(_point_mask(points, rows, filters)) + start
+        # int32 pixel offsets (the grid has at most TOWN_GRID_CELLS pixels).
+        col = (points.x[rows] >> np.uint32(shift)).view(np.int32)
+        col -= np.int32(x0)
+        flat = (points.y[rows] >> np.uint32(shift)).view(np.int32)
+        flat -= np.int32(y0)
+        flat *= np.int32(w)
+        flat += col
+        weights = _weights(points, rows, filters.weight)
+        sums += np.bincount(flat, weights=weights, minlength=w * h)
+    return z, sums.reshape(h, w), x0, y0
+
+
+def town_pyramid(points: Points, filters: HeatmapFilters, *, finest: Finest | None = None) -> dict[int, Town]:
+    """Town grids by zoom (0 … the finest that fits), from one binning pass over the store,
+    or from `finest` (town_finest's result, stored with the snapshot file: no pass)."""
     key = (id(points), points.version, filters.weight, filters.categories, filters.team,
            filters.date_from, filters.date_to)  # fmt: skip
     found = _town_grids.get(key)
     if found is not None:
         return found
     pyramid: dict[int, Town] = {}
-    if len(points):
-        xmin, xmax, ymin, ymax = (
-            int(points.x.min()),
-            int(points.x.max()),
-            int(points.y.min()),
-            int(points.y.max()),
-        )
-        z, cells = TOWN_GRID_MAX_ZOOM, max(TOWN_GRID_CELLS, len(points) // TOWN_POINTS_PER_CELL)
-        while (
-            z >= 0
-            and ((xmax >> (ZREF - z)) - (xmin >> (ZREF - z)) + 1)
-            * ((ymax >> (ZREF - z)) - (ymin >> (ZREF - z)) + 1)
-            > cells
-        ):
-            z -= 1
-        if z >= 0:
-            shift = ZREF - z
-            x0, y0 = xmin >> shift, ymin >> shift
-            w, h = (xmax >> shift) - x0 + 1, (ymax >> shift) - y0 + 1
-            sums = np.zeros(w * h, dtype=np.float64)
-            for start in range(0, len(points), TOWN_CHUNK):
-                rows: Rows = slice(start, start + TOWN_CHUNK)
-                if not _unfiltered(filters):
-                    rows = np.flatnonzero(_point_mask(points, rows, filters)) + start
-                # int32 pixel offsets (the grid has at most TOWN_GRID_CELLS pixels).
-                col = (points.x[rows] >> np.uint32(shift)).view(np.int32)
-                col -= np.int32(x0)
-                flat = (points.y[rows] >> np.uint32(shift)).view(np.int32)
-                flat -= np.int32(y0)
-                flat *= np.int32(w)
-                flat += col
-                weights = _weights(points, rows, filters.weight)
-                sums += np.bincount(flat, weights=weights, minlength=w * h)
-            level = (sums.reshape(h, w), x0, y0)
-            for zoom in range(z, -1, -1):  # float64 sums: counts stay exact at any size
-                pyramid[zoom] = (level[0].astype(np.float32), level[1], level[2])
-                if zoom:
-                    level = _pool(level)
+    if finest is None:
+        finest = town_finest(points, filters)
+    if finest is not None:
+        z, grid, x0, y0 = finest
+        level = (grid, x0, y0)
+        for zoom in range(z, -1, -1):  # float64 sums: counts stay exact at any size
+            pyramid[zoom] = (level[0].astype(np.float32), level[1], level[2])
+            if zoom:
+                level = _pool(level)
     with _town_lock:
         while len(_town_grids) >= TOWN_GRIDS:
             _town_grids.pop(next(iter(_town_grids)))

@@ -41,6 +41,7 @@ DTYPES = {
     "m2": "<f4", "tag": "|b1", "ret": "|b1",
 }  # fmt: skip
 INDEX = "columns"  # the zoom-16 column index (points.Points.columns), stored after the columns
+TOWN = "town"  # the default map's finest town grid (float64, bins.town_finest), if given
 logger = logging.getLogger(__name__)
 
 
@@ -52,17 +53,32 @@ class Snapshot:
     loaded_at: float  # epoch seconds: when the load from the interventions it comes from began
     checked_at: float  # epoch seconds (the file's mtime): last checked against the interventions
     inode: tuple[int, int]  # (st_dev, st_ino): the same file in two workers, the same points
+    town: tuple[int, np.ndarray, int, int] | None = None  # (zoom, grid, x0, y0): bins.town_finest
 
 
 def _aligned(offset: int) -> int:
     return -(-offset // ALIGN) * ALIGN
 
 
-def snapshot_write(path: Path, points: Points, *, loaded_at: float, database: str) -> None:
-    """Write `points` to `path` atomically (a temporary file in the same folder, renamed)."""
+def snapshot_write(
+    path: Path,
+    points: Points,
+    *,
+    loaded_at: float,
+    database: str,
+    town: tuple[int, np.ndarray, int, int] | None = None,
+) -> None:
+    """Write `points` to `path` atomically (a temporary file in the same folder, renamed),
+    with the town grid when given (a worker mapping the file then skips the pass over
+    every point that computes it: the cold start no longer grows with the points)."""
     first, starts = points.columns
     arrays = [(name, np.ascontiguousarray(getattr(points, name), dtype=DTYPES[name])) for name in COLUMNS]
     arrays.append((INDEX, np.ascontiguousarray(starts, dtype="<i8")))
+    town_header = None
+    if town is not None:
+        zoom, grid, x0, y0 = town
+        arrays.append((TOWN, np.ascontiguousarray(grid, dtype="<f8").ravel()))
+        town_header = {"zoom": zoom, "x0": x0, "y0": y0, "height": grid.shape[0], "width": grid.shape[1]}
     columns: list[tuple[str, str, int]] = []
     offset = 0
     for name, array in arrays:
@@ -77,6 +93,7 @@ def snapshot_write(path: Path, points: Points, *, loaded_at: float, database: st
             "first": first,
             "index_size": int(starts.size),
             "columns": columns,
+            "town": town_header,
         }  # fmt: skip
     ).encode()
     start = _aligned(len(MAGIC) + 4 + len(header))
@@ -112,6 +129,11 @@ def snapshot_map(path: Path, *, database: str) -> Snapshot | None:
             if header["database"] != database or any(layout.get(n, ("",))[0] != DTYPES[n] for n in COLUMNS):
                 return None
             sizes = dict.fromkeys(COLUMNS, rows) | {INDEX: int(header["index_size"])}
+            town = header.get("town")
+            if town is not None:
+                sizes[TOWN] = int(town["height"]) * int(town["width"])
+            if set(layout) != set(sizes):
+                return None
             end = max(at + sizes[name] * np.dtype(dtype).itemsize for name, (dtype, at) in layout.items())
             if stat.st_size < start + end or stat.st_size == 0:
                 return None  # cut short (a crash before the data reached the disk, say)
@@ -125,6 +147,7 @@ def snapshot_map(path: Path, *, database: str) -> Snapshot | None:
         for name, (dtype, at) in layout.items()
     }
     index = cols.pop(INDEX)
+    grid = cols.pop(TOWN, None)
     points = Points(high_water=float(header["high_water"]), **cols)
     points.__dict__["columns"] = (int(header["first"]), index)  # the cached_property, precomputed
     return Snapshot(
@@ -132,6 +155,14 @@ def snapshot_map(path: Path, *, database: str) -> Snapshot | None:
         loaded_at=float(header["loaded_at"]),
         checked_at=stat.st_mtime,
         inode=(stat.st_dev, stat.st_ino),
+        town=None
+        if grid is None
+        else (
+            int(town["zoom"]),
+            grid.reshape(int(town["height"]), int(town["width"])),
+            int(town["x0"]),
+            int(town["y0"]),
+        ),
     )
 
 

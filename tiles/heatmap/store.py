@@ -25,7 +25,7 @@ import numpy as np
 from django.conf import settings
 from django.db import connection, connections
 
-from .bins import town_pyramid
+from .bins import town_finest, town_pyramid
 from .filters import HeatmapFilters
 from .loader import points_load, points_merge, release_freed_memory
 from .points import Points
@@ -35,10 +35,18 @@ LOADER_TIMEOUT_S = 600  # a 10M-point load takes 15–26 s
 logger = logging.getLogger(__name__)
 
 
-def _warm(points: Points) -> None:
+def _warm(points: Points, file: Snapshot | None = None) -> None:
     """Bin the default map's town grids (every done intervention, by count: what most tiles
-    show) with the load, so that no low-zoom tile request pays the pass over every point."""
-    town_pyramid(points, HeatmapFilters())
+    show) with the load, so that no low-zoom tile request pays the pass over every point;
+    from the file's stored grid when it has one (no pass at all)."""
+    town = file.town if file is not None and file.points is points else None
+    town_pyramid(points, HeatmapFilters(), finest=town)
+
+
+def _write(path: Path, points: Points, *, loaded: float, database: str) -> None:
+    """The snapshot file, with the default map's finest town grid."""
+    town = town_finest(points, HeatmapFilters())
+    snapshot_write(path, points, loaded_at=loaded, database=database, town=town)
 
 
 class PointStore:
@@ -115,7 +123,7 @@ class PointStore:
         the snapshot they are mapped from)."""
         new = points is not self._points.get(community_id)
         if new:
-            _warm(points)  # before the swap: no request pays the town grids
+            _warm(points, file)  # before the swap: no request pays the town grids
             release_freed_memory()
         with self._lock:
             if file is not None and file.points is points:
@@ -250,7 +258,7 @@ def snapshot_reload(community_id: int, *, loaded_before: float | None = None) ->
         if loaded_before is not None and found is not None and found.loaded_at > loaded_before:
             return False
         loaded = time.time()
-        snapshot_write(path, points_load(community_id), loaded_at=loaded, database=database)
+        _write(path, points_load(community_id), loaded=loaded, database=database)
     return True
 
 
@@ -269,7 +277,7 @@ def _stored(path: Path, points: Points, *, loaded: float, database: str) -> Snap
     """`points` written as the host's snapshot file and mapped back (the caller then drops
     its private arrays); None when the file cannot be written (the caller keeps them)."""
     try:
-        snapshot_write(path, points, loaded_at=loaded, database=database)
+        _write(path, points, loaded=loaded, database=database)
     except OSError:
         logger.warning("heatmap: could not write the snapshot file %s", path, exc_info=True)
         return None

@@ -17,7 +17,9 @@ from django.test import override_settings
 from tests.dashboards.helpers import cleaning
 from tests.factories import CategoryFactory
 from tests.tiles.heatmap.test_refresher import NAMES, _rows
-from tiles.heatmap import snapfile, store
+from tiles.heatmap import bins, snapfile, store
+from tiles.heatmap.bins import town_finest
+from tiles.heatmap.filters import HeatmapFilters
 from tiles.heatmap.points import points_build
 from tiles.heatmap.snapfile import snapshot_lock, snapshot_map, snapshot_write
 from tiles.heatmap.store import STORE, PointStore, snapshot_path
@@ -42,6 +44,20 @@ def test_a_written_file_maps_back_to_the_same_points(tmp_path):
     assert found.points.columns[0] == points.columns[0]
     assert np.array_equal(found.points.columns[1], points.columns[1])
     assert sorted(os.listdir(tmp_path)) == ["community-1.points"]  # no temporary file left
+    assert found.town is None
+
+
+def test_the_town_grid_is_stored_and_mapped_back(tmp_path):
+    points = _points()
+    town = town_finest(points, HeatmapFilters())
+    assert town is not None
+    path = tmp_path / "community-1.points"
+    snapshot_write(path, points, loaded_at=1.0, database="db", town=town)
+    found = snapshot_map(path, database="db")
+    assert found is not None and found.town is not None
+    assert found.town[0] == town[0] and found.town[2:] == town[2:]
+    assert np.array_equal(found.town[1], town[1]) and found.town[1].dtype == np.float64
+    assert np.array_equal(found.points.x, points.x)
 
 
 def test_an_empty_store_round_trips(tmp_path):
@@ -140,9 +156,12 @@ def test_a_worker_starting_cold_maps_the_file_without_loading(community, monkeyp
 
     monkeypatch.setattr(store, "points_load", no_load)
     monkeypatch.setattr(store, "points_merge", no_load)
+    monkeypatch.setattr(bins, "town_finest", no_load)  # the town grids come with the file
     with override_settings(RONDE_HEATMAP_BACKGROUND=True):
         mapped = second.get(community.pk)
     assert mapped.version == loaded.version and not mapped.x.flags.writeable
+    key = (id(mapped), mapped.version, "count", (), None, None, None)
+    assert bins._town_grids[key][10][0].sum() == 1
 
 
 def test_a_merge_by_one_worker_is_mapped_by_the_other_without_merging_again(community, monkeypatch):

@@ -326,14 +326,21 @@ def http_timings(
     assert all(r.headers.get("X-Heatmap-Engine") == "memory" for r in responses)
     again, wall_a, _ = harness.http_loop(base, unique * (PASSES - 1), headers=headers, warmup=0)
     sql_paths = [p + "?engine=sql" for p in unique[:sql_limit]]
-    sql, wall_s, _ = harness.http_loop(base, sql_paths, headers=headers, warmup=0, timeout=120.0)
-    return {"first": first, "wall_f": wall_f, "again": again, "wall_a": wall_a, "sql": sql, "wall_s": wall_s}
+    # Unchecked: at 10M on a loaded machine a z10–12 SQL tile can outlast gunicorn's 30 s
+    # worker timeout (a 500); counted as errors, not the end of the run.
+    sql, wall_s, answers = harness.http_loop(
+        base, sql_paths, headers=headers, warmup=0, timeout=120.0, check=False
+    )
+    errors = sum(1 for r in answers if r is not None and not r.is_success)
+    return {"first": first, "wall_f": wall_f, "again": again, "wall_a": wall_a, "sql": sql, "wall_s": wall_s,
+            "sql_errors": errors}  # fmt: skip
 
 
 def print_http(tiles: list[tuple[int, int, int]], http: dict, *, target_ms: float) -> harness.Stats:
     """The HTTP lines; returns the first pass's stats (every tile rendered)."""
     memory, wall_m = http["first"] + http["again"], http["wall_f"] + http["wall_a"]
-    ms, ss = harness.latency_stats(memory, wall_m), harness.latency_stats(http["sql"], http["wall_s"])
+    ms = harness.latency_stats(memory, wall_m)
+    ss = harness.latency_stats(http["sql"], http["wall_s"], errors=http.get("sql_errors", 0))
     fs, hs = (
         harness.latency_stats(http["first"], http["wall_f"]),
         harness.latency_stats(http["again"], http["wall_a"]),

@@ -187,6 +187,14 @@ def town_pyramid(points: Points, filters: HeatmapFilters, *, finest: Finest | No
     return pyramid
 
 
+def town_forget(points: Points) -> None:
+    """Drop the town grids of points that are being replaced (a store swapping in a new
+    version): at 10M points a pyramid is ~15 MB, kept otherwise until TOWN_GRIDS newer ones."""
+    with _town_lock:
+        for key in [key for key in _town_grids if key[0] == id(points)]:
+            del _town_grids[key]
+
+
 def _cut(town: tuple[np.ndarray, int, int], win: Window) -> np.ndarray:
     grid, x0, y0 = town
     w, h = win.width + 2 * win.pad, win.height + 2 * win.pad

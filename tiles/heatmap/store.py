@@ -25,7 +25,7 @@ import numpy as np
 from django.conf import settings
 from django.db import connection, connections
 
-from .bins import town_finest, town_pyramid
+from .bins import town_finest, town_forget, town_pyramid
 from .filters import HeatmapFilters
 from .loader import points_load, points_merge, release_freed_memory
 from .points import Points
@@ -126,6 +126,9 @@ class PointStore:
             _warm(points, file)  # before the swap: no request pays the town grids
             release_freed_memory()
         with self._lock:
+            replaced = self._points.get(community_id)
+            if new and replaced is not None:
+                town_forget(replaced)  # requests still drawing them rebuild what they need
             if file is not None and file.points is points:
                 self._files[community_id] = file.inode
             elif new:

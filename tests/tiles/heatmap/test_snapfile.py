@@ -200,6 +200,8 @@ def test_a_reload_swaps_in_a_new_file_and_the_old_points_stay_readable(community
     assert len(new) == 1 and gone not in new.id
     assert os.stat(path).st_ino != inode  # renamed over the old file
     assert np.array_equal(old.x, old_x) and gone in old.id  # a reader of the old one is unharmed
+    assert not [key for key in bins._town_grids if key[0] == id(old)]  # its town grids dropped
+    assert [key for key in bins._town_grids if key[0] == id(new)]
     assert not [name for name in os.listdir(path.parent) if name.endswith(".tmp")]
 
 

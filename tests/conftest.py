@@ -18,6 +18,17 @@ def _tile_hit_listener_closed(django_db_setup, django_db_blocker):
     LISTENER.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _heatmap_snapshots_emptied():
+    """Heatmap snapshot files left by an earlier session would match the ids of a new test
+    database (tiles/heatmap/snapfile.py)."""
+    import shutil
+
+    from django.conf import settings
+
+    shutil.rmtree(settings.RONDE_HEATMAP_DIR, ignore_errors=True)
+
+
 @pytest.fixture
 def community(db):
     return CommunityFactory(slug="poitiers", name="Poitiers")

@@ -286,6 +286,12 @@ RONDE_HEATMAP_RELOAD_S = env_int("RONDE_HEATMAP_RELOAD_S", 900)
 # Refreshes and reloads run in a background thread per worker (the request serves the points
 # it has); off, the request that finds them stale refreshes them itself (tests).
 RONDE_HEATMAP_BACKGROUND = env_bool("RONDE_HEATMAP_BACKGROUND", True)
+# Heatmap point snapshot files, one per community and database, mapped by every worker of
+# the host (tiles/heatmap/snapfile.py): local disk, ~34 bytes per done intervention.
+RONDE_HEATMAP_DIR = Path(env("RONDE_HEATMAP_DIR", VAR_DIR / "heatmap"))
+# A worker due to reload the points runs `manage.py heatmap_snapshot` as a separate process
+# (its own memory never holds the build); off, it loads them in its own thread (tests).
+RONDE_HEATMAP_LOADER_PROCESS = env_bool("RONDE_HEATMAP_LOADER_PROCESS", True)
 
 # The cache every worker shares (accounts/migrations/0004_cache_table creates the table):
 # production uses it so the per-key Open311 rate limit counts once for all workers, without

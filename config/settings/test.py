@@ -23,3 +23,7 @@ RONDE_RECURRENCE_FRESH_S = 0
 # background thread would not see the test's transaction); tests/tiles/heatmap/test_refresher.py
 # turns the thread on.
 RONDE_HEATMAP_BACKGROUND = False
+# Heatmap snapshot files: one folder per test database (emptied when a session starts:
+# tests/conftest.py; ids restart with a new test database).
+RONDE_HEATMAP_LOADER_PROCESS = False  # a child process would not see the test's transaction
+RONDE_HEATMAP_DIR = VAR_DIR / "test-heatmap" / DATABASES["default"]["TEST"]["NAME"]  # noqa: F405

@@ -48,7 +48,10 @@ def tile_window(z: int, x: int, y: int) -> Window:
     return Window(z=z, px0=x * TILE, py0=y * TILE, width=TILE, height=TILE)
 
 
-def _weights(points: Points, index: np.ndarray, weight: str) -> np.ndarray | None:
+Rows = np.ndarray | slice  # row numbers, or a range of rows (a view: no gather)
+
+
+def _weights(points: Points, index: Rows, weight: str) -> np.ndarray | None:
     if weight == "m2":
         return points.m2[index]
     if weight == "returns":
@@ -56,9 +59,9 @@ def _weights(points: Points, index: np.ndarray, weight: str) -> np.ndarray | Non
     return None
 
 
-def _point_mask(points: Points, index: np.ndarray, filters: HeatmapFilters) -> np.ndarray:
+def _point_mask(points: Points, index: Rows, filters: HeatmapFilters) -> np.ndarray:
     """Which of the rows `index` pass the date, category, team and weight filters."""
-    mask = np.ones(index.shape[0], dtype=bool)
+    mask = np.ones(points.x[index].shape[0], dtype=bool)  # a view for a slice, a gather else
     if filters.date_from or filters.date_to:
         days = points.day[index]
         if filters.date_from:
@@ -87,11 +90,18 @@ def _unfiltered(filters: HeatmapFilters) -> bool:
 # children), and cut tiles out of these grids; at most TOWN_GRIDS pyramids kept per worker.
 # One pass instead of one per zoom: at 10M points a pass costs ~0.3 s, and the first tile
 # of each zoom used to pay it (first-pass p95 417 ms through HTTP at 10M).
-# Up to zoom TOWN_GRID_MAX_ZOOM: a 5-km town is 0.7 Mpx at z15 (2.8 MB), 2.8 Mpx at z16 (too
-# big: from z16 on, the column index makes a tile touch only its own points anyway).
+# Up to zoom TOWN_GRID_MAX_ZOOM: a 5-km town is 0.7 Mpx at z15 (2.8 MB), 2.8 Mpx at z16 (11 MB).
+# A finer grid is worth it when it has fewer pixels than there are points: hence at most
+# max(TOWN_GRID_CELLS, points / TOWN_POINTS_PER_CELL) pixels. At 1M points the town stops
+# at z15 (a z16 tile is ~60k points: binned directly in a few ms); at 10M it goes to z16,
+# whose tiles held up to ~600k points each (binning them was 80 % of a z16 tile's time).
 TOWN_GRID_CELLS = 1 << 20
-TOWN_GRID_MAX_ZOOM = 15
+TOWN_POINTS_PER_CELL = 2
+TOWN_GRID_MAX_ZOOM = 16
 TOWN_GRIDS = 4
+# Points binned per chunk of this many rows: small temporaries (a few MB, not ~300 MB at 10M
+# points, which a worker would keep resident), and views of the columns when unfiltered.
+TOWN_CHUNK = 1 << 20
 Town = tuple[np.ndarray, int, int]  # (grid, col0, row0): float32, world pixel of grid[0, 0]
 _town_grids: dict[tuple, dict[int, Town]] = {}
 _town_lock = threading.Lock()
@@ -108,48 +118,81 @@ def _pool(town: tuple[np.ndarray, int, int]) -> tuple[np.ndarray, int, int]:
     return pooled, x0 >> 1, y0 >> 1
 
 
-def town_pyramid(points: Points, filters: HeatmapFilters) -> dict[int, Town]:
-    """Town grids by zoom (0 … the finest that fits), from one binning pass over the store."""
+# The finest town grid: (zoom, float64 sums (rows southwards), world pixel of [0, 0]).
+Finest = tuple[int, np.ndarray, int, int]
+
+
+def town_finest(points: Points, filters: HeatmapFilters) -> Finest | None:
+    """The finest town grid that fits (one binning pass over the points); None if empty."""
+    if not len(points):
+        return None
+    xmin, xmax, ymin, ymax = (
+        int(points.x.min()),
+        int(points.x.max()),
+        int(points.y.min()),
+        int(points.y.max()),
+    )
+    z, cells = TOWN_GRID_MAX_ZOOM, max(TOWN_GRID_CELLS, len(points) // TOWN_POINTS_PER_CELL)
+    while (
+        z >= 0
+        and ((xmax >> (ZREF - z)) - (xmin >> (ZREF - z)) + 1)
+        * ((ymax >> (ZREF - z)) - (ymin >> (ZREF - z)) + 1)
+        > cells
+    ):
+        z -= 1
+    if z < 0:
+        return None
+    shift = ZREF - z
+    x0, y0 = xmin >> shift, ymin >> shift
+    w, h = (xmax >> shift) - x0 + 1, (ymax >> shift) - y0 + 1
+    sums = np.zeros(w * h, dtype=np.float64)
+    for start in range(0, len(points), TOWN_CHUNK):
+        rows: Rows = slice(start, start + TOWN_CHUNK)
+        if not _unfiltered(filters):
+            rows = np.flatnonzero(_point_mask(points, rows, filters)) + start
+        # int32 pixel offsets (the grid has at most TOWN_GRID_CELLS pixels).
+        col = (points.x[rows] >> np.uint32(shift)).view(np.int32)
+        col -= np.int32(x0)
+        flat = (points.y[rows] >> np.uint32(shift)).view(np.int32)
+        flat -= np.int32(y0)
+        flat *= np.int32(w)
+        flat += col
+        weights = _weights(points, rows, filters.weight)
+        sums += np.bincount(flat, weights=weights, minlength=w * h)
+    return z, sums.reshape(h, w), x0, y0
+
+
+def town_pyramid(points: Points, filters: HeatmapFilters, *, finest: Finest | None = None) -> dict[int, Town]:
+    """Town grids by zoom (0 … the finest that fits), from one binning pass over the store,
+    or from `finest` (town_finest's result, stored with the snapshot file: no pass)."""
     key = (id(points), points.version, filters.weight, filters.categories, filters.team,
            filters.date_from, filters.date_to)  # fmt: skip
     found = _town_grids.get(key)
     if found is not None:
         return found
     pyramid: dict[int, Town] = {}
-    if len(points):
-        xmin, xmax, ymin, ymax = (
-            int(points.x.min()),
-            int(points.x.max()),
-            int(points.y.min()),
-            int(points.y.max()),
-        )
-        z = TOWN_GRID_MAX_ZOOM
-        while (
-            z >= 0
-            and ((xmax >> (ZREF - z)) - (xmin >> (ZREF - z)) + 1)
-            * ((ymax >> (ZREF - z)) - (ymin >> (ZREF - z)) + 1)
-            > TOWN_GRID_CELLS
-        ):
-            z -= 1
-        if z >= 0:
-            shift = ZREF - z
-            x0, y0 = xmin >> shift, ymin >> shift
-            w, h = (xmax >> shift) - x0 + 1, (ymax >> shift) - y0 + 1
-            every = np.arange(len(points))
-            index = every if _unfiltered(filters) else every[_point_mask(points, every, filters)]
-            cols = (points.x[index] >> shift).astype(np.int64) - x0
-            rows = (points.y[index] >> shift).astype(np.int64) - y0
-            weights = _weights(points, index, filters.weight)
-            level = (np.bincount(rows * w + cols, weights=weights, minlength=w * h).reshape(h, w), x0, y0)
-            for zoom in range(z, -1, -1):  # float64 sums: counts stay exact at any size
-                pyramid[zoom] = (level[0].astype(np.float32), level[1], level[2])
-                if zoom:
-                    level = _pool(level)
+    if finest is None:
+        finest = town_finest(points, filters)
+    if finest is not None:
+        z, grid, x0, y0 = finest
+        level = (grid, x0, y0)
+        for zoom in range(z, -1, -1):  # float64 sums: counts stay exact at any size
+            pyramid[zoom] = (level[0].astype(np.float32), level[1], level[2])
+            if zoom:
+                level = _pool(level)
     with _town_lock:
         while len(_town_grids) >= TOWN_GRIDS:
             _town_grids.pop(next(iter(_town_grids)))
         _town_grids[key] = pyramid
     return pyramid
+
+
+def town_forget(points: Points) -> None:
+    """Drop the town grids of points that are being replaced (a store swapping in a new
+    version): at 10M points a pyramid is ~15 MB, kept otherwise until TOWN_GRIDS newer ones."""
+    with _town_lock:
+        for key in [key for key in _town_grids if key[0] == id(points)]:
+            del _town_grids[key]
 
 
 def _cut(town: tuple[np.ndarray, int, int], win: Window) -> np.ndarray:
@@ -196,6 +239,60 @@ def window_rows(points: Points, x_lo: int, x_hi: int, y_lo: int, y_hi: int) -> n
     return rows[(xs >= x_lo) & (xs < x_hi)]
 
 
+def window_ranges(points: Points, x_lo: int, x_hi: int, y_lo: int, y_hi: int) -> list[tuple[int, int]] | None:
+    """The rows of window_rows as ranges (one per zoom-16 column, y inside; the first and
+    last columns' x may stick out), or None when the window spans too many columns."""
+    if len(points) == 0 or x_hi <= x_lo or y_hi <= y_lo:
+        return []
+    first, starts = points.columns
+    c0 = max((x_lo >> COL_SHIFT) - first, 0)
+    c1 = min(((x_hi - 1) >> COL_SHIFT) - first, starts.shape[0] - 2)  # inclusive
+    if c1 - c0 >= MAX_SEARCHED_COLUMNS:
+        return None
+    out = []
+    for c in range(c0, c1 + 1):
+        lo, hi = int(starts[c]), int(starts[c + 1])
+        i, j = np.searchsorted(points.y[lo:hi], [y_lo, y_hi])
+        if j > i:
+            out.append((lo + int(i), lo + int(j)))
+    return out
+
+
+def _bin_ranges(
+    points: Points, ranges: list[tuple[int, int]], win: Window, filters: HeatmapFilters
+) -> np.ndarray:
+    """bin_memory over row ranges: the columns read as views (slices), no row numbers made
+    nor gathered (at 10M points a zoom-16 tile holds up to ~10^5 of them)."""
+    shift = np.uint32(ZREF - win.z)
+    w, h = win.width + 2 * win.pad, win.height + 2 * win.pad
+    x_lo, y_lo = win.px0 - win.pad, win.py0 - win.pad
+    flats, weights = [], []
+    for lo, hi in ranges:
+        rows = slice(lo, hi)
+        # Pixel column and row in int32 (x >> shift < 2^30; a window is < 2^31 pixels).
+        col = (points.x[rows] >> shift).view(np.int32)
+        col -= np.int32(x_lo)
+        flat = (points.y[rows] >> shift).view(np.int32)
+        flat -= np.int32(y_lo)  # within [0, h): the range was searched on y
+        flat *= np.int32(w)
+        flat += col
+        keep = (col >= 0) & (col < w)  # the first and last columns stick out in x
+        if not _unfiltered(filters):
+            keep &= _point_mask(points, rows, filters)
+        weight = _weights(points, rows, filters.weight)
+        if not keep.all():
+            flat = flat[keep]
+            weight = None if weight is None else weight[keep]
+        flats.append(flat)
+        if weight is not None:
+            weights.append(weight)
+    if not flats:
+        return np.zeros((h, w), dtype=np.float32)
+    flat = np.concatenate(flats) if len(flats) > 1 else flats[0]
+    weight = (np.concatenate(weights) if len(weights) > 1 else weights[0]) if weights else None
+    return np.bincount(flat, weights=weight, minlength=h * w)[: h * w].astype(np.float32).reshape(h, w)
+
+
 def bin_memory(points: Points, win: Window, filters: HeatmapFilters, *, pyramid: bool = True) -> np.ndarray:
     """Weighted counts on the padded window grid (float32, rows southwards)."""
     if pyramid and win.z <= TOWN_GRID_MAX_ZOOM and win.width <= TILE:
@@ -205,13 +302,16 @@ def bin_memory(points: Points, win: Window, filters: HeatmapFilters, *, pyramid:
     shift = ZREF - win.z
     w, h = win.width + 2 * win.pad, win.height + 2 * win.pad
     x_lo, y_lo = win.px0 - win.pad, win.py0 - win.pad
-    index = window_rows(
-        points,
+    bounds = (
         max(x_lo, 0) << shift,
         max(x_lo + w, 0) << shift,
         max(y_lo, 0) << shift,
         max(y_lo + h, 0) << shift,
     )
+    ranges = window_ranges(points, *bounds)
+    if ranges is not None:
+        return _bin_ranges(points, ranges, win, filters)
+    index = window_rows(points, *bounds)
     if index.size and not _unfiltered(filters):
         index = index[_point_mask(points, index, filters)]
     if index.size == 0:

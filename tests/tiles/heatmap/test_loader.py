@@ -10,7 +10,7 @@ from django.db import connection
 
 from tests.dashboards.helpers import cleaning
 from tests.factories import CategoryFactory
-from tiles.heatmap.store import local_days, points_load
+from tiles.heatmap.loader import local_days, points_load
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = dt.UTC

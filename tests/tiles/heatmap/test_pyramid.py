@@ -35,15 +35,16 @@ def _tiles_over(points: Points, z: int) -> list[tuple[int, int, int]]:
     return [(z, x, y) for x in xs for y in ys]
 
 
-@pytest.mark.parametrize(
-    "filters",
-    [
-        HeatmapFilters(),
-        HeatmapFilters(categories=(2,), date_from=dt.date(2024, 9, 20)),
-        HeatmapFilters(weight="m2"),
-    ],
-)
-def test_every_level_is_the_direct_binning(filters):
+FILTERS = [
+    HeatmapFilters(),
+    HeatmapFilters(categories=(2,), date_from=dt.date(2024, 9, 20)),
+    HeatmapFilters(weight="m2"),
+]
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+def test_every_level_is_the_direct_binning(filters, monkeypatch):
+    monkeypatch.setattr(bins, "TOWN_CHUNK", 7_000)  # binned in three chunks, the last one short
     points = _points(20_000, 1, spread=3 * 2**14)  # ~3 zoom-16 tiles wide
     pyramid = town_pyramid(points, filters)
     assert set(pyramid) == set(range(0, bins.TOWN_GRID_MAX_ZOOM + 1))
@@ -86,3 +87,29 @@ def test_the_store_bins_the_default_pyramid_with_the_load(community):
     assert key in bins._town_grids  # no low-zoom tile will pay the pass over the points
     assert bins._town_grids[key][10][0].sum() == 5
     STORE.forget()
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+def test_binning_column_ranges_is_binning_row_numbers(filters, monkeypatch):
+    """High zooms bin each zoom-16 column's rows as a slice; the same grid as gathering rows."""
+    points = _points(20_000, 3, spread=3 * 2**14)
+    tiles = [t for z in (14, 15, 16, 17) for t in _tiles_over(points, z)]
+    ranged = [bin_memory(points, tile_window(*t), filters, pyramid=False) for t in tiles]
+    monkeypatch.setattr(bins, "MAX_SEARCHED_COLUMNS", 0)  # every window: row numbers, masked
+    for t, grid in zip(tiles, ranged, strict=True):
+        assert np.array_equal(grid, bin_memory(points, tile_window(*t), filters, pyramid=False)), t
+    assert sum(float(g.sum()) for g in ranged) > 0
+
+
+def test_a_dense_store_gets_finer_town_grids(monkeypatch):
+    """More points than pixels: the grid is worth a finer zoom (at 10M points, z16 tiles
+    are cut from it instead of binning ~600k points each)."""
+    monkeypatch.setattr(bins, "TOWN_GRID_CELLS", 5_000)
+    spread = 2**17  # 128 px at z12 (16k cells), 256 at z13 (65k), 512 at z14 (262k)
+    sparse = town_pyramid(_points(5_000, 4, spread=spread), HeatmapFilters())
+    dense_points = _points(200_000, 4, spread=spread)  # room for 100k cells
+    dense = town_pyramid(dense_points, HeatmapFilters())
+    assert max(sparse) == 11 and max(dense) == 13
+    for t in _tiles_over(dense_points, 13):
+        direct = bin_memory(dense_points, tile_window(*t), HeatmapFilters(), pyramid=False)
+        assert np.array_equal(direct, bin_memory(dense_points, tile_window(*t), HeatmapFilters())), t

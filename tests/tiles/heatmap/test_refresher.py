@@ -23,14 +23,6 @@ from tiles.heatmap.store import STORE
 NAMES = ("id", "x", "y", "day", "cat", "team", "asset", "m2", "tag", "ret")
 
 
-@pytest.fixture(autouse=True)
-def fresh_store():
-    STORE.forget()
-    yield
-    assert STORE.wait(30)
-    STORE.forget()
-
-
 def _rows(rng, ids: np.ndarray, base_x: int) -> dict[str, np.ndarray]:
     """Random rows crowded on few columns and few y values: many equal sort keys."""
     n = ids.size

@@ -16,17 +16,9 @@ from tests.factories import POITIERS, CategoryFactory, TeamFactory, ZoneFactory,
 from tiles.heatmap.bins import tile_window
 from tiles.heatmap.filters import HeatmapFilters
 from tiles.heatmap.render import density
-from tiles.heatmap.store import STORE
 from tiles.tilemath import HALF
 
 Z = 16
-
-
-@pytest.fixture(autouse=True)
-def fresh_store():
-    STORE.forget()
-    yield
-    STORE.forget()
 
 
 def pixel_of(geom, z=Z):
@@ -231,7 +223,7 @@ def test_low_zoom_tiles_cut_from_the_town_grid_match_direct_binning(community):
     import datetime as dt
 
     from tiles.heatmap.bins import bin_memory
-    from tiles.heatmap.store import points_load
+    from tiles.heatmap.loader import points_load
 
     tag, other = CategoryFactory(community=community), CategoryFactory(community=community)
     for i in range(40):
@@ -341,7 +333,7 @@ def test_cold_start_reads_the_snapshot_and_merges_later_changes(community):
     from django.utils import timezone
 
     from interventions.models import Intervention
-    from tiles.heatmap.store import points_load
+    from tiles.heatmap.loader import points_load
     from tiles.models import HeatmapSnapshot
 
     tag = CategoryFactory(community=community)

@@ -162,7 +162,8 @@ RULES: dict[str, Rule] = {
     "mission-list": api(create=PLANNERS, note="agents read only their teams' missions"),
     "mission-detail": Rule(read=MEMBERS, methods={"PATCH": PLANNERS, "DELETE": PLANNERS},
                            note="agents read only their teams' missions; PATCH only"),
-    "mission-optimize": api(read=NOBODY, create=PLANNERS),
+    "mission-optimize": api(read=NOBODY, create=PLANNERS, note="queues the optimisation: 202, or 409 while one runs"),
+    "mission-optimization": api(read=PLANNERS, note="the latest background optimisation of a mission of the caller's community"),
     "mission-stops": api(read=NOBODY, create=PLANNERS),
     "mission-history": api(note="agents read only their teams' missions"),
     # --- Photos (permission-checked, never a public media URL) ---

@@ -53,6 +53,8 @@ def board_strings() -> dict[str, Any]:
         "created": _("Mission %(id)s created as a draft."),
         "optimising": _("Optimising the round on the street network…"),
         "optimised": _("Round optimised."),
+        "optimise_queued": _("Optimisation queued: it starts as soon as the calculation server is free."),
+        "optimise_running": _("This mission is already being optimised: its progress is shown."),
         "stops_changed": _("Stops changed: optimise the round again."),
         "not_optimised": _("The round is not optimised yet."),
         "no_stops": _("This mission has no stops."),
@@ -78,4 +80,5 @@ def board_urls() -> dict[str, str]:
         "sheet": reverse("dispatch:sheet", args=[0]),
         "sheet_pdf": reverse("dispatch:sheet-pdf", args=[0]),
         "missions": reverse("mission-list"),
+        "optimization": reverse("mission-optimization", args=[0]),
     }

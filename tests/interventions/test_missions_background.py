@@ -124,7 +124,9 @@ def test_stalled_queue_and_lost_worker(draft, settings):
         status=OptimizationStatus.RUNNING, updated_at=timezone.now() - optimizations.LOST_AFTER * 2
     )
     assert client.post(f"{URL}{mission_id}/optimize/", {}, format="json").status_code == 202
-    statuses = list(MissionOptimization.objects.filter(mission_id=mission_id).values_list("status", flat=True))
+    statuses = list(
+        MissionOptimization.objects.filter(mission_id=mission_id).values_list("status", flat=True)
+    )
     assert sorted(statuses) == ["failed", "queued"]
 
 

@@ -596,7 +596,7 @@ async function followOptimisation(missionId, job) {
       setOptimising(false);
       return;
     }
-    if (job.status === "queued" && !job.stalled) say("plan-status", T.optimise_queued);
+    say("plan-status", job.status === "queued" ? T.optimise_queued : T.optimising);
     await new Promise((resolve) => { state.optimiseTimer = setTimeout(resolve, OPTIMISE_POLL_MS); });
     if (!state.mission || state.mission.id !== missionId) return; // another mission was opened
     job = await api(job.status_url);

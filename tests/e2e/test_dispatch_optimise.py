@@ -46,7 +46,7 @@ def test_optimising_shows_the_waiting_queue_the_stages_then_the_round(
     page,
     live_server,
     community,
-    city,
+    city,  # noqa: F811 — the fixture imported above
     api_as,
     settings,
     monkeypatch,  # noqa: F811
@@ -91,7 +91,6 @@ def test_optimising_shows_the_waiting_queue_the_stages_then_the_round(
     expect(page.locator("#optimise-stage")).to_have_text("Optimisation… 50 %")
     assert page.locator("#optimise-bar").get_attribute("value") == "50"
     expect(page.locator("#optimise-stalled")).to_be_hidden()
-    page.screenshot(path="/tmp/h23_optimise_progress.png")
 
     # Done: the round as before (numbered stops, distance), the progress gone.
     page.wait_for_selector("#plan-summary[data-distance]", timeout=30_000)
@@ -102,5 +101,4 @@ def test_optimising_shows_the_waiting_queue_the_stages_then_the_round(
     assert not page.locator("#mission-optimize").is_disabled()
     worker.join(timeout=10)
     assert Mission.objects.get(pk=mission_id).optimized_at is not None
-    page.screenshot(path="/tmp/h23_optimise_done.png")
     assert_accessible(page)

@@ -49,7 +49,7 @@ def test_optimising_shows_the_waiting_queue_the_stages_then_the_round(
     city,  # noqa: F811 — the fixture imported above
     api_as,
     settings,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.RONDE_WORKER_STALLED_S = 1

@@ -186,6 +186,7 @@ RULES: dict[str, Rule] = {
     "dispatch:sheet-pdf": page(MEMBERS, note="agents: their teams' missions"),
     "dispatch:api-board": Rule(read=PLANNERS),
     "dispatch:api-preview": Rule(methods={"POST": PLANNERS}),
+    "dispatch:api-fit-estimate": Rule(methods={"POST": PLANNERS}, note="read-only: how many of a zone's jobs fit"),
     "dispatch:api-progress": Rule(read=MEMBERS, note="agents: their teams' missions"),
     "dispatch:api-bulk": Rule(methods={"POST": PLANNERS}),
     "dispatch:api-templates": Rule(read=PLANNERS, methods={"POST": PLANNERS}),

@@ -75,6 +75,7 @@ def board_urls() -> dict[str, str]:
     return {
         "board": reverse("dispatch:api-board"),
         "preview": reverse("dispatch:api-preview"),
+        "fit_estimate": reverse("dispatch:api-fit-estimate"),
         "bulk": reverse("dispatch:api-bulk"),
         "progress": reverse("dispatch:api-progress", args=[0]),
         "sheet": reverse("dispatch:sheet", args=[0]),

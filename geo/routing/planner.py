@@ -20,7 +20,7 @@ from django.contrib.gis.geos import LineString, MultiLineString
 from .graph import SNAP_TOLERANCE_M, Snap, graph_prepare, points_load, points_snap
 from .legs import route_legs
 from .matrix import cost_matrix
-from .preselect import MIN_JOBS, Candidate, preselect, refine
+from .preselect import MIN_JOBS, Candidate, FitEstimate, estimate, preselect, refine
 from .profiles import Profile, profile_get
 from .solver import SolverJob, SolverVehicle, Visit, solve
 from .topology import topology_ensure
@@ -255,6 +255,19 @@ def jobs_that_may_fit(
     )
     keep = set(kept)
     return [j for j in jobs if j.key in keep], left
+
+
+def fit_estimate(*, jobs: list[PlanJob], options: PlanOptions) -> FitEstimate:
+    """How many `jobs` fit the shift before any street is read (preselect.estimate: the
+    pre-selection's choice on straight lines, without its slack)."""
+    return estimate(
+        candidates=_candidates(jobs, options),
+        start=options.start,
+        end=options.end if not options.open_round else None,
+        working_s=_working_s(options),
+        agents=options.agents,
+        speed_m_s=profile_get(options.profile).speed_m_s,
+    )
 
 
 def _routable_that_fit(

@@ -49,9 +49,12 @@ class Candidate:
     must_keep: bool = False
 
 
-def _greedy(candidates: list[Candidate], cost, start: int, end: int, budget: float) -> np.ndarray:
-    """Which candidates fit `budget` (s), by tier then cheapest insertion; `cost(u, v)` is the
-    travel time between node arrays (candidate i is node i; `start`, `end` the round's ends)."""
+def _greedy(
+    candidates: list[Candidate], cost, start: int, end: int, budget: float
+) -> tuple[np.ndarray, float]:
+    """Which candidates fit `budget` (s), by tier then cheapest insertion, and the time (s,
+    travel and service) the round built takes; `cost(u, v)` is the travel time between node
+    arrays (candidate i is node i; `start`, `end` the round's ends)."""
     service = np.array([c.service_s for c in candidates], dtype=float)
     age = np.array([c.reported_at for c in candidates], dtype=float)
     tour = [start, end]
@@ -81,7 +84,7 @@ def _greedy(candidates: list[Candidate], cost, start: int, end: int, budget: flo
             used += float(extra[best])
             kept[waiting[best]] = True
             waiting = np.delete(waiting, best)
-    return kept
+    return kept, used
 
 
 def _split(candidates: list[Candidate], kept: np.ndarray) -> tuple[list[int], dict[int, str]]:
@@ -103,14 +106,54 @@ def preselect(
     if len(candidates) <= MIN_JOBS:
         return [c.key for c in candidates], {}
     n = len(candidates)
+    budget = SLACK * max(agents, 1) * max(working_s, 0)
+    kept, _ = _greedy(candidates, _straight(candidates, start, end, speed_m_s), n, n + 1, budget)
+    return _split(candidates, kept)
+
+
+def _straight(
+    candidates: list[Candidate], start: tuple[float, float], end: tuple[float, float] | None, speed_m_s: float
+):
+    """Travel time (s) between nodes on straight lines x DETOUR; nodes n, n + 1 are the start
+    and the end (None: back to the start)."""
     xy = np.array([[c.x, c.y] for c in candidates] + [start, end if end is not None else start], dtype=float)
     seconds_per_m = DETOUR / speed_m_s
 
     def cost(u: np.ndarray, v: np.ndarray) -> np.ndarray:
         return np.hypot(xy[u, 0] - xy[v, 0], xy[u, 1] - xy[v, 1]) * seconds_per_m
 
-    budget = SLACK * max(agents, 1) * max(working_s, 0)
-    return _split(candidates, _greedy(candidates, cost, n, n + 1, budget))
+    return cost
+
+
+@dataclass(frozen=True)
+class FitEstimate:
+    """What the board says before a mission exists: how many jobs fit the agents' time."""
+
+    fit: int
+    total: int
+    service_s: int  # time on site of the jobs that fit
+    travel_s: int  # their round's travel, estimated on straight lines x DETOUR
+
+
+def estimate(
+    *,
+    candidates: list[Candidate],
+    start: tuple[float, float],
+    end: tuple[float, float] | None,
+    working_s: int,
+    agents: int,
+    speed_m_s: float,
+) -> FitEstimate:
+    """How many of `candidates` fit the agents' working time (s), before any street is read:
+    the same choice as `preselect` (priority first, then cheapest insertion), without its
+    slack. The agents' rounds are estimated as one round of their summed time."""
+    if not candidates:
+        return FitEstimate(0, 0, 0, 0)
+    n = len(candidates)
+    budget = max(agents, 1) * max(working_s, 0)
+    kept, used = _greedy(candidates, _straight(candidates, start, end, speed_m_s), n, n + 1, budget)
+    service = sum(c.service_s for c, k in zip(candidates, kept, strict=True) if k)
+    return FitEstimate(int(kept.sum()), n, service, max(int(round(used)) - service, 0))
 
 
 def refine(
@@ -137,4 +180,5 @@ def refine(
         return matrix[u, v]
 
     budget = REFINE_SHARE * max(agents, 1) * max(working_s, 0)
-    return _split(candidates, _greedy(candidates, cost, n, n + 1, budget))
+    kept, _ = _greedy(candidates, cost, n, n + 1, budget)
+    return _split(candidates, kept)

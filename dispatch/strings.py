@@ -38,6 +38,16 @@ def board_strings() -> dict[str, Any]:
             "%(u)s stay in the pool, free for another mission."
         ),
         "left_in_pool": _("The jobs left out are back in the pool."),
+        "estimate": _("≈ %(n)s of %(total)s jobs fit in the day (%(agents)s agent(s), %(start)s–%(end)s)."),
+        "estimate_no_depot": _("Estimated from the middle of the zone: the team has no depot."),
+        "estimate_ways": _(
+            "For the %(u)s others: one more agent (≈ %(a)s of %(total)s), a shift ending at %(end)s "
+            "(≈ %(h)s of %(total)s), or leave them in the pool, free for another mission."
+        ),
+        "estimate_ways_agent": _(
+            "For the %(u)s others: one more agent (≈ %(a)s of %(total)s), or leave them in the pool, "
+            "free for another mission."
+        ),
         "pool": _("back in the pool"),
         "photo_n": _("Photo %(n)s (%(kind)s)"),
         "preview_booked": _("%(n)s already planned in another mission (left out)."),

@@ -102,3 +102,44 @@ def test_optimising_shows_the_waiting_queue_the_stages_then_the_round(
     worker.join(timeout=10)
     assert Mission.objects.get(pk=mission_id).optimized_at is not None
     assert_accessible(page)
+
+
+def test_before_creating_the_board_says_how_many_jobs_fit_and_the_ways_out(
+    page,
+    live_server,
+    community,
+    city,  # noqa: F811 — the fixture imported above
+):
+    team, inside, outside, user = city
+    open_board(page, live_server, user)
+    for report in inside:
+        page.locator(f"#job-r{report.pk}").check()
+    page.locator("#zone-from-selection").click()
+    expect(page.locator("#preview-list li")).to_have_count(4)
+    page.locator("#plan-team").select_option(str(team.pk))
+    page.locator("#plan-profile").select_option("walk")
+    page.locator("#plan-shift-end").fill("08:30")  # half an hour for four 10-minute jobs and the walk
+    page.locator("#plan-shift-end").dispatch_event("change")
+
+    estimate = page.locator("#plan-estimate")
+    expect(estimate).to_be_visible()
+    expect(estimate).to_have_attribute("data-total", "4")
+    expect(page.locator("#plan-estimate-text")).to_contain_text(
+        "sur 4 tiennent dans la journée (1 agent(s), 08:00–08:30)"
+    )
+    fit = int(estimate.get_attribute("data-fit"))
+    assert 1 <= fit < 4
+    assert page.locator("#plan-estimate-text").get_attribute("role") == "status"
+    expect(page.locator("#plan-estimate-ways")).to_contain_text("un agent de plus")
+    expect(page.locator("#plan-estimate-ways")).to_contain_text("les laisser en attente")
+
+    # A way out: one more agent; the form and the estimate follow.
+    page.locator("#estimate-agent").click()
+    expect(page.locator("#plan-agents")).to_have_value("2")
+    expect(estimate).not_to_have_attribute("data-fit", str(fit))
+    assert int(estimate.get_attribute("data-fit")) > fit
+
+    # A job left unticked is not counted.
+    page.locator(f"#preview-r{inside[0].pk}").uncheck()
+    expect(estimate).to_have_attribute("data-total", "3")
+    assert_accessible(page)

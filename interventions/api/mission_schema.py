@@ -229,7 +229,7 @@ class OptimizationSerializer(serializers.Serializer):
     stage_label = serializers.CharField(help_text="The stage, for people (in the caller's language).")
     progress = serializers.IntegerField(help_text="Percent of the usual time spent, 0–100.")
     stalled = serializers.BooleanField(help_text="Queued for over 30 s: no background worker seems to run.")
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # the field, not Serializer.errors
         child=serializers.ListField(child=serializers.CharField()),
         help_text="When it failed: messages by field, as a 400 would give them.",
     )

@@ -10,7 +10,7 @@ a second press while one is queued or running gets that one back as a conflict.
 import datetime as dt
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
@@ -64,7 +64,7 @@ def _options_json(options: OptimizeOptions) -> dict[str, Any]:
     """The per-call options as JSON for the worker (positions in the storage SRID)."""
     position = options.position
     if position is not None and position.srid != settings.RONDE_SRID:
-        position = position.transform(settings.RONDE_SRID, clone=True)
+        position = cast(Point, position.transform(settings.RONDE_SRID, clone=True))
     return {
         "fixed_first_stop": options.fixed_first_stop,
         "position": [position.x, position.y] if position is not None else None,
@@ -83,7 +83,7 @@ def _options_from(data: dict[str, Any]) -> OptimizeOptions:
     position = data.get("position")
     return OptimizeOptions(
         fixed_first_stop=data.get("fixed_first_stop"),
-        position=Point(*position, srid=settings.RONDE_SRID) if position else None,
+        position=Point(position[0], position[1], srid=settings.RONDE_SRID) if position else None,
         at=dt.datetime.fromisoformat(data["at"]) if data.get("at") else None,
         windows={
             int(stop): (time_or_none(start), time_or_none(end))

@@ -10,7 +10,6 @@
 """
 
 import datetime as dt
-import json
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +26,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Community
 from accounts.permissions import CommunityRole, request_membership
+from core.api.fields import geojson_out
 from core.api.filters import parse_date
 from core.params import day_in_range
 from interventions.api.mission_schema import PolygonField, TeamIdField
@@ -54,12 +54,6 @@ from .selectors import (
 )
 
 
-def _geojson(geom: GEOSGeometry | None) -> dict[str, Any] | None:
-    if geom is None:
-        return None
-    return json.loads(geom.transform(settings.RONDE_API_SRID, clone=True).json)
-
-
 class PlannerView(APIView):
     permission_classes = [IsAuthenticated, CommunityRole]
 
@@ -80,7 +74,7 @@ class BoardView(PlannerView):
         missions = []
         for mission in board_missions(community=community, date=date):
             feature = mission_feature(mission, with_stops=False)
-            feature["properties"]["route"] = _geojson(mission.route)
+            feature["properties"]["route"] = geojson_out(mission.route)
             feature["properties"]["stop_count"] = mission.stops.count()
             missions.append(feature)
         return Response(
@@ -136,7 +130,7 @@ class PreviewView(PlannerView):
         data = serializer.validated_data
         zone = _zone_of(community, data)
         body = zone_preview(community=community, zone=zone, date=data.get("date"), team=data.get("team"))
-        body["zone"] = _geojson(zone)
+        body["zone"] = geojson_out(zone)
         return Response(body)
 
 
@@ -292,7 +286,7 @@ def template_json(template: MissionTemplate) -> dict[str, Any]:
         "shift_start": template.shift_start.strftime("%H:%M"),
         "shift_end": template.shift_end.strftime("%H:%M"),
         "active": template.active,
-        "zone": _geojson(template.zone),
+        "zone": geojson_out(template.zone),
     }
 
 

@@ -105,24 +105,28 @@ def preselect(
     """(keys kept, {key: reason} for the others), on straight lines: before the network."""
     if len(candidates) <= MIN_JOBS:
         return [c.key for c in candidates], {}
-    n = len(candidates)
-    budget = SLACK * max(agents, 1) * max(working_s, 0)
-    kept, _ = _greedy(candidates, _straight(candidates, start, end, speed_m_s), n, n + 1, budget)
+    kept, _ = _on_straight_lines(
+        candidates, start, end, speed_m_s, SLACK * max(agents, 1) * max(working_s, 0)
+    )
     return _split(candidates, kept)
 
 
-def _straight(
-    candidates: list[Candidate], start: tuple[float, float], end: tuple[float, float] | None, speed_m_s: float
-):
-    """Travel time (s) between nodes on straight lines x DETOUR; nodes n, n + 1 are the start
-    and the end (None: back to the start)."""
+def _on_straight_lines(
+    candidates: list[Candidate],
+    start: tuple[float, float],
+    end: tuple[float, float] | None,
+    speed_m_s: float,
+    budget: float,
+) -> tuple[np.ndarray, float]:
+    """_greedy with travel times on straight lines x DETOUR (end None: back to the start)."""
+    n = len(candidates)
     xy = np.array([[c.x, c.y] for c in candidates] + [start, end if end is not None else start], dtype=float)
     seconds_per_m = DETOUR / speed_m_s
 
     def cost(u: np.ndarray, v: np.ndarray) -> np.ndarray:
         return np.hypot(xy[u, 0] - xy[v, 0], xy[u, 1] - xy[v, 1]) * seconds_per_m
 
-    return cost
+    return _greedy(candidates, cost, n, n + 1, budget)
 
 
 @dataclass(frozen=True)
@@ -149,11 +153,9 @@ def estimate(
     slack. The agents' rounds are estimated as one round of their summed time."""
     if not candidates:
         return FitEstimate(0, 0, 0, 0)
-    n = len(candidates)
-    budget = max(agents, 1) * max(working_s, 0)
-    kept, used = _greedy(candidates, _straight(candidates, start, end, speed_m_s), n, n + 1, budget)
+    kept, used = _on_straight_lines(candidates, start, end, speed_m_s, max(agents, 1) * max(working_s, 0))
     service = sum(c.service_s for c, k in zip(candidates, kept, strict=True) if k)
-    return FitEstimate(int(kept.sum()), n, service, max(int(round(used)) - service, 0))
+    return FitEstimate(int(kept.sum()), len(candidates), service, max(int(round(used)) - service, 0))
 
 
 def refine(

@@ -10,7 +10,6 @@ EPSG:4326 on the wire, storage SRID inside.
 """
 
 import datetime as dt
-import json
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +31,7 @@ from rest_framework.reverse import reverse
 
 from accounts.permissions import CommunityRole, request_membership
 from audit.api import HistoryMixin
+from core.api.fields import geojson_out
 from core.api.filters import parse_bbox, parse_date, parse_id, parse_list
 from interventions.api.mission_schema import (
     AlreadyPlannedSerializer,
@@ -70,12 +70,6 @@ from interventions.services.optimizations import (
     optimization_stalled,
 )
 from interventions.stop_reasons import stop_reason_text
-
-
-def _geojson(geom: GEOSGeometry | None) -> dict[str, Any] | None:
-    if geom is None:
-        return None
-    return json.loads(geom.transform(settings.RONDE_API_SRID, clone=True).json)
 
 
 def _local(value: dt.datetime | None) -> str | None:
@@ -128,8 +122,8 @@ def stop_json(stop: MissionStop) -> dict[str, Any]:
         "planned_departure": _local(stop.planned_departure),
         "leg_distance_m": stop.leg_distance_m,
         "leg_duration_s": stop.leg_duration_s,
-        "geometry": _geojson(job.geom) if job is not None else None,
-        "snapped": _geojson(stop.snapped),
+        "geometry": geojson_out(job.geom) if job is not None else None,
+        "snapped": geojson_out(stop.snapped),
         "snap_distance_m": stop.snap_distance_m,
     }
 
@@ -162,8 +156,8 @@ def mission_feature(mission: Mission, *, with_stops: bool) -> dict[str, Any]:
         "status": mission.status,
         "notes": mission.notes,
         "profile": mission.profile,
-        "start_point": _geojson(mission.start_point),
-        "end_point": _geojson(mission.end_point),
+        "start_point": geojson_out(mission.start_point),
+        "end_point": geojson_out(mission.end_point),
         "open_round": mission.open_round,
         "shift_start": mission.shift_start.isoformat(),
         "shift_end": mission.shift_end.isoformat(),
@@ -177,10 +171,15 @@ def mission_feature(mission: Mission, *, with_stops: bool) -> dict[str, Any]:
     }
     if with_stops:
         properties["stops"] = [stop_json(s) for s in mission_stops(mission=mission)]
-        properties["route"] = _geojson(mission.route)
+        properties["route"] = geojson_out(mission.route)
     else:
         properties["stop_count"] = getattr(mission, "stop_count", None)
-    return {"type": "Feature", "id": mission.pk, "geometry": _geojson(mission.zone), "properties": properties}
+    return {
+        "type": "Feature",
+        "id": mission.pk,
+        "geometry": geojson_out(mission.zone),
+        "properties": properties,
+    }
 
 
 class PlanningSerializer(serializers.Serializer):

@@ -216,6 +216,27 @@ def _held(community_id: int, mission) -> str:
     )
 
 
+def _estimate(community_id: int, zone, team) -> str:
+    """The board's "≈ N of M jobs fit" before the mission exists (asked at each change of
+    the form): its time, against the optimisation it stands in for."""
+    import datetime as dt
+
+    from accounts.models import Community
+    from interventions.selectors_fit import zone_fit_estimate
+
+    started = time.perf_counter()
+    answer = zone_fit_estimate(
+        community=Community.objects.get(pk=community_id),
+        zone=zone,
+        team=team,
+        profile="walk",
+        shift_start=dt.time(8),
+        shift_end=dt.time(16),
+    )
+    seconds = time.perf_counter() - started
+    return f"estimate before creating: ≈ {answer['fit']} of {answer['total']} fit, in {seconds * 1000:.0f} ms"
+
+
 def run() -> None:
     community_id = _setup()
     from geo.routing import preselect
@@ -224,8 +245,10 @@ def run() -> None:
     verdicts = []
     for tile, count in enumerate(SIZES):
         zone, _depot, team = _zone(community_id, tile, count, rng)
+        estimate = _estimate(community_id, zone, team)
         seconds, summary, mission = _create_and_optimise(community_id, zone, team)
         planned = sum(r["stops"] for r in summary["rounds"])
+        print(f"  {estimate}; the optimiser planned {planned}", flush=True)
         timings = ", ".join(f"{k[:-2]} {v:.2f}" for k, v in summary["timings_s"].items() if k.endswith("_s"))
         print(
             f"{count} jobs: create+optimise {seconds:.2f} s; planned {planned}, left {count - planned}; {timings}"

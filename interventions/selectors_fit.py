@@ -47,8 +47,9 @@ def _zone_jobs(
         interventions=[j.pk for j in interventions],
         reports=[r.pk for r in reports],
     )
-    taken_i = {s.intervention_id for s in booked if s.intervention_id}
-    taken_r = {s.report_id for s in booked if not s.intervention_id}
+    pairs = list(booked.values_list("intervention_id", "report_id"))
+    taken_i = {job for job, _ in pairs if job}
+    taken_r = {report for job, report in pairs if not job}
     kept: list[tuple[Any, Any, int]] = [
         (j, None, service_seconds(minutes=j.category.service_minutes, surface_m2=j.surface_m2))
         for j in interventions

@@ -206,6 +206,7 @@ def _held(community_id: int, mission) -> str:
             held[name] = time.perf_counter() - started
         assert response.status_code == (200 if name == "inline" else 202), response.content[:300]
     job = MissionOptimization.objects.filter(mission=mission).first()
+    assert job is not None  # the queued one (the 202 above)
     started = time.perf_counter()
     status = mission_optimization_run(optimization_id=job.pk)  # what db_worker runs
     worker_s = time.perf_counter() - started

@@ -5,6 +5,7 @@
 
 import { api, ApiError } from "./api.js";
 import { ZoneDraw } from "./draw.js";
+import { bindEstimate, scheduleEstimate } from "./estimate.js";
 import { startMap } from "../js/map_start.js";
 import { followPlaces } from "../geo/address_search.js";
 
@@ -29,8 +30,6 @@ const state = {
   markers: [],
   pollTimer: null,
   optimiseTimer: null,
-  estimateTimer: null,
-  estimateAsked: 0,
 };
 
 function say(id, text) {
@@ -237,70 +236,6 @@ async function preview(body) {
   }
   renderPreview();
   scheduleEstimate();
-}
-
-// ---------- before creating: about how many jobs fit the day ----------
-
-function scheduleEstimate() {
-  clearTimeout(state.estimateTimer);
-  state.estimateTimer = setTimeout(estimateFit, 250);
-}
-
-function excludedIds(kind) {
-  return [...state.excluded].filter((k) => k[0] === kind).map((k) => Number(k.slice(1)));
-}
-
-async function estimateFit() {
-  const box = $("plan-estimate");
-  if (!state.zone || !state.preview) {
-    box.hidden = true;
-    return;
-  }
-  const asked = (state.estimateAsked = (state.estimateAsked || 0) + 1);
-  const body = {
-    zone: state.zone,
-    team: Number($("plan-team").value) || null,
-    profile: $("plan-profile").value,
-    shift_start: $("plan-shift-start").value,
-    shift_end: $("plan-shift-end").value,
-    agents: Number($("plan-agents").value) || 1,
-    open_round: $("plan-open").checked,
-    exclude_reports: excludedIds("r"),
-    exclude_interventions: excludedIds("i"),
-  };
-  try {
-    const answer = await api(URLS.fit_estimate, { method: "POST", body });
-    if (asked === state.estimateAsked) renderEstimate(answer); // a later question was asked: wait for its answer
-  } catch (error) {
-    if (asked !== state.estimateAsked) return;
-    box.hidden = false;
-    delete box.dataset.fit;
-    say("plan-estimate-text", String(error.message));
-    $("plan-estimate-ways").hidden = true;
-    $("estimate-agent").hidden = $("estimate-longer").hidden = true;
-  }
-}
-
-function renderEstimate(e) {
-  const box = $("plan-estimate");
-  box.hidden = false;
-  box.dataset.fit = e.fit;
-  box.dataset.total = e.total;
-  const text = fmt(T.estimate, { n: e.fit, total: e.total, agents: e.agents, start: e.shift_start, end: e.shift_end });
-  say("plan-estimate-text", e.from_depot ? text : `${text} ${T.estimate_no_depot}`);
-  const agent = e.ways_out.one_more_agent;
-  const hour = e.ways_out.one_more_hour;
-  const ways = $("plan-estimate-ways");
-  ways.hidden = !e.left;
-  if (e.left && agent) {
-    const values = { u: e.left, a: agent.fit, total: e.total, end: hour && hour.shift_end, h: hour && hour.fit };
-    ways.textContent = fmt(hour ? T.estimate_ways : T.estimate_ways_agent, values);
-  }
-  const focused = document.activeElement;
-  $("estimate-agent").hidden = !agent;
-  $("estimate-longer").hidden = !hour;
-  // Everything fits now: the button just pressed is gone, the focus goes to what it changed.
-  if (focused && focused.closest("#plan-estimate") && focused.closest("[hidden]")) $("plan-estimate-text").focus();
 }
 
 function jobByKey(key) {
@@ -847,15 +782,7 @@ function bindPanel() {
   $("plan-form").addEventListener("submit", createMission);
   // The preview's warnings depend on the team and the date: ask again when they change.
   for (const id of ["plan-team", "plan-date"]) $(id).addEventListener("change", () => { if (state.zone) preview({ zone: state.zone }); });
-  for (const id of ["plan-team", "plan-profile", "plan-shift-start", "plan-shift-end", "plan-agents", "plan-open"]) $(id).addEventListener("change", scheduleEstimate);
-  $("estimate-agent").addEventListener("click", () => {
-    $("plan-agents").value = Math.min((Number($("plan-agents").value) || 1) + 1, 20);
-    scheduleEstimate();
-  });
-  $("estimate-longer").addEventListener("click", () => {
-    $("plan-shift-end").value = laterBy($("plan-shift-end").value, 1);
-    scheduleEstimate();
-  });
+  bindEstimate({ url: URLS.fit_estimate, strings: T, say, fmt, laterBy, planned: () => (state.preview ? { zone: state.zone, excluded: state.excluded } : null) });
   $("mission-optimize").addEventListener("click", () => optimise());
   $("fit-agent").addEventListener("click", () => optimise({ agents: state.mission.properties.agents + 1 }));
   $("fit-longer").addEventListener("click", () => optimise({ shift_end: laterBy(state.mission.properties.shift_end, 1) }));

@@ -33,6 +33,7 @@ SHELL_STATIC = [
     "agent/map.js",
     "agent/photos.js",
     "js/map_locale.js",  # imported by agent/map.js
+    "js/marks.js",  # imported by agent/map.js (the map's marks, core/palette.py)
     "geo/address_search.js",  # the search box (geo/_address_search.html)
     "geo/address_search.css",
     "vendor/maplibre-gl/maplibre-gl.mjs",

@@ -23,13 +23,16 @@ from django.utils.translation import gettext as _
 from jinja2 import Template
 
 from accounts.models import Community
+from core.palette import DISTRICT_TINTS, INK, MARKS
 from core.sql import run_sql
 
+from .formats import num, pct
 from .selectors import DistrictFigures, Hotspot, Visit
 from .sqlfiles import sql_file
 
-# ColorBrewer Blues (5 classes) for districts: recurrence or volume.
-DISTRICT_RAMP = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
+# Districts are shaded in len(DISTRICT_TINTS) classes, each a tint and a hatching
+# (core/palette.py district_patterns_svg: the page holds the patterns, the map refers to them).
+CLASSES = len(DISTRICT_TINTS)
 
 
 class GeoJsonLayer(MacroElement):
@@ -39,12 +42,29 @@ class GeoJsonLayer(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
+        var {{ this.get_name() }} = L.geoJSON({% if this.data_from %}{{ this.data_from }}{% else %}{{ this.data|tojson }}{% endif %}, {
             style: function (f) { return f.properties.style; },
             pointToLayer: function (f, latlng) { return L.circleMarker(latlng, f.properties.style); },
             onEachFeature: function (f, layer) {
                 if (f.properties.tooltip) { layer.bindTooltip(f.properties.tooltip); }
                 if (f.properties.popup) { layer.bindPopup(f.properties.popup, {maxWidth: 320}); }
+                // A shape with a popup is a button a keyboard reaches (role, name, Enter);
+                // the others are pictures the tables below repeat: out of the tab order.
+                layer.on("add", function () {
+                    var el = layer.getElement && layer.getElement();
+                    if (!el) { return; }
+                    if (f.properties.popup && f.properties.label) {
+                        el.setAttribute("tabindex", "0");
+                        el.setAttribute("role", "button");
+                        el.setAttribute("aria-label", f.properties.label);
+                        el.addEventListener("keydown", function (e) {
+                            if (e.key === "Enter" || e.key === " ") { e.preventDefault(); layer.openPopup(); }
+                        });
+                    } else {
+                        el.setAttribute("tabindex", "-1");
+                        el.setAttribute("aria-hidden", "true");
+                    }
+                });
             }
         });
         {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
@@ -52,10 +72,13 @@ class GeoJsonLayer(MacroElement):
         """
     )
 
-    def __init__(self, data: dict[str, Any], name: str, show: bool = True) -> None:
+    def __init__(self, data: dict[str, Any], name: str, show: bool = True, data_from: str = "") -> None:
+        """data_from: a JavaScript expression giving the data instead (another map's layer:
+        the page carries the data once)."""
         super().__init__()
         self._name = "GeoJsonLayer"
         self.data = data
+        self.data_from = data_from
         self.layer_name = name
         self.show = show
 
@@ -120,32 +143,54 @@ class OverlayControl(MacroElement):
         self.layers = layers
 
 
-def _class(value: float, top: float) -> str:
+def _class(value: float, top: float) -> int:
     if top <= 0:
-        return DISTRICT_RAMP[0]
-    return DISTRICT_RAMP[min(int(value / top * len(DISTRICT_RAMP)), len(DISTRICT_RAMP) - 1)]
+        return 0
+    return min(int(value / top * CLASSES), CLASSES - 1)
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.0f} %"
+def _top(districts: list[DistrictFigures], shade: str, volume_top: float | None = None) -> float:
+    if shade == "rate":
+        return 1.0
+    return volume_top or max((d.cleanings for d in districts), default=0)
 
 
-def districts_geojson(districts: list[DistrictFigures], shade: str) -> dict[str, Any]:
-    top = 1.0 if shade == "rate" else max((d.cleanings for d in districts), default=0)
+def district_classes(
+    districts: list[DistrictFigures], shade: str, volume_top: float | None = None
+) -> list[dict[str, Any]]:
+    """The legend of the district shading: each class's pattern id and the values it covers."""
+    top = _top(districts, shade, volume_top)
+    out = []
+    for n in range(CLASSES):
+        low, high = top * n / CLASSES, top * (n + 1) / CLASSES
+        if shade == "rate":
+            label = f"{low * 100:.0f} – {high * 100:.0f} %"
+        else:
+            label = f"{low:.0f} – {high:.0f} {_('removals')}"
+        out.append({"n": n, "pattern": f"district-class-{n}", "label": label})
+    return out
+
+
+def districts_geojson(
+    districts: list[DistrictFigures], shade: str, volume_top: float | None = None
+) -> dict[str, Any]:
+    """`volume_top`: the volume of the darkest class (two maps side by side share one scale)."""
+    top = _top(districts, shade, volume_top)
     features = []
     for d in districts:
         value = (d.rate30 or 0.0) if shade == "rate" else d.cleanings
-        label = f"{d.name}: {_pct(d.rate30)} · {d.cleanings} {_('removals')}"
+        label = f"{d.name}: {pct(d.rate30)} · {num(d.cleanings)} {_('removals')}"
         features.append(
             {
                 "type": "Feature",
                 "geometry": json.loads(d.geojson),
                 "properties": {
                     "style": {
-                        "color": "#1f2937",
-                        "weight": 1.5,
-                        "fillColor": _class(value, top),
-                        "fillOpacity": 0.45,
+                        "className": "mark-zone",
+                        "color": MARKS["zone"].colour,
+                        "weight": 2,
+                        "fillColor": f"url(#district-class-{_class(value, top)})",
+                        "fillOpacity": 1,
                     },
                     "tooltip": escape(label),
                 },
@@ -158,7 +203,7 @@ def hotspot_popup(spot: Hotspot, visits: list[Visit]) -> str:
     title = spot.label
     rows = "".join(
         f"<tr><td>{date_format(localtime(v.ended_at), 'SHORT_DATE_FORMAT')}</td><td>{escape(v.method_label or '–')}</td>"
-        f"<td>{'' if v.surface_m2 is None else f'{v.surface_m2} m²'}</td></tr>"
+        f"<td>{'' if v.surface_m2 is None else f'{num(v.surface_m2, 2)} m²'}</td></tr>"
         for v in visits[:10]
     )
     return (
@@ -181,12 +226,15 @@ def hotspots_geojson(spots: list[Hotspot], histories: dict[int, list[Visit]]) ->
                 "properties": {
                     "style": {
                         "radius": 6 + 10 * s.returns / top,
-                        "color": "#111827",
+                        "className": "mark-hotspot",
+                        "color": INK,
                         "weight": 2,
-                        "fillColor": "#7a0177",
-                        "fillOpacity": 0.85,
+                        "fillColor": MARKS["hotspot"].colour,
+                        "fillOpacity": 0.9,
                     },
                     "tooltip": escape(f"{s.label}: {s.returns} {_('returns')}"),
+                    # The button's accessible name (plain text: an attribute, not HTML).
+                    "label": f"{s.label}: {s.returns} {_('returns')}",
                     "popup": hotspot_popup(s, histories.get(s.site_id, [])),
                 },
             }
@@ -200,9 +248,12 @@ class MapParts:
     head: str
     body: str
     script: str
+    name: str = ""  # the map's JavaScript variable (a global of the page)
+    streets: str = ""  # its base map layer's variable (a second map draws the same streets)
 
 
 _VIEWPORT = re.compile(r"<meta name=\"viewport\"[^>]*>", re.S)
+_STYLE = re.compile(r"<style>.*?</style>", re.S)
 _PAGE_STYLE = re.compile(r"<style>\s*html, body \{.*?</style>|<style>\s*#map \{.*?</style>", re.S)
 
 
@@ -213,11 +264,19 @@ def dashboard_map(
     spots: list[Hotspot],
     histories: dict[int, list[Visit]],
     heat_query: str,
-    compare_query: str,
+    compare_query: str | None,
     shade: str,
     nonce: str = "",
+    volume_top: float | None = None,
+    with_assets: bool = True,
+    streets_from: str = "",
 ) -> MapParts:
-    """The folium map, split into head/body/script parts to embed in our page."""
+    """The folium map, split into head/body/script parts to embed in our page.
+
+    compare_query: the heatmap of the same period last year as a layer to switch on (None:
+    none, as when two maps of two periods are side by side). with_assets=False: the head
+    holds only this map's own style (a second map on a page that already loads Leaflet), and
+    streets_from names the first map's base map layer, whose streets it draws too."""
     centre = cast(Point, community.territory.centroid.transform(4326, clone=True))
     fmap = folium.Map(
         location=[centre.y, centre.x],
@@ -235,15 +294,25 @@ def dashboard_map(
         {
             "type": "Feature",
             "geometry": json.loads(territory.json),
-            "properties": {"style": {"color": "#374151", "weight": 2, "fill": False}},
+            "properties": {
+                "style": {
+                    "className": "mark-territory",
+                    "color": MARKS["territory"].colour,
+                    "weight": 2,
+                    "fill": False,
+                }
+            },
         },
         _("Territory"),
     )
     fmap.add_child(outline)
     # The offline base map (our own streets, names on hover) under everything else.
-    streets = GeoJsonLayer(basemap_geojson(community), _("Streets"))
+    if streets_from:  # the streets are in the page once (thousands of lines)
+        streets = GeoJsonLayer({}, _("Streets"), data_from=f"{streets_from}.toGeoJSON()")
+    else:
+        streets = GeoJsonLayer(basemap_geojson(community), _("Streets"))
     fmap.add_child(streets)
-    district_layer = GeoJsonLayer(districts_geojson(districts, shade), _("Districts"))
+    district_layer = GeoJsonLayer(districts_geojson(districts, shade, volume_top), _("Districts"))
     fmap.add_child(district_layer)
     heat = folium.TileLayer(
         tiles=f"/tiles/heatmap/{{z}}/{{x}}/{{y}}.png?{heat_query}",
@@ -254,28 +323,23 @@ def dashboard_map(
         max_native_zoom=20,
     )
     fmap.add_child(heat)
-    before = folium.TileLayer(
-        tiles=f"/tiles/heatmap/{{z}}/{{x}}/{{y}}.png?{compare_query}",
-        attr="Ronde",
-        name=_("Same period last year"),
-        overlay=True,
-        show=False,
-        max_zoom=20,
-        max_native_zoom=20,
-    )
-    fmap.add_child(before)
+    switchable = [(_("Districts"), district_layer.get_name()), (_("Heatmap"), heat.get_name())]
+    if compare_query is not None:
+        before = folium.TileLayer(
+            tiles=f"/tiles/heatmap/{{z}}/{{x}}/{{y}}.png?{compare_query}",
+            attr="Ronde",
+            name=_("Same period last year"),
+            overlay=True,
+            show=False,
+            max_zoom=20,
+            max_native_zoom=20,
+        )
+        fmap.add_child(before)
+        switchable.append((_("Same period last year"), before.get_name()))
     sites = GeoJsonLayer(hotspots_geojson(spots, histories), _("Top recurrent sites"))
     fmap.add_child(sites)
-    fmap.add_child(
-        OverlayControl(
-            [
-                (_("Districts"), district_layer.get_name()),
-                (_("Heatmap"), heat.get_name()),
-                (_("Same period last year"), before.get_name()),
-                (_("Top recurrent sites"), sites.get_name()),
-            ]
-        )
-    )
+    switchable.append((_("Top recurrent sites"), sites.get_name()))
+    fmap.add_child(OverlayControl(switchable))
     if territory.extent:
         minx, miny, maxx, maxy = territory.extent
         fmap.fit_bounds([[miny, minx], [maxy, maxx]])
@@ -284,4 +348,12 @@ def dashboard_map(
     head = _PAGE_STYLE.sub("", _VIEWPORT.sub("", root.header.render()))  # type: ignore[attr-defined]
     # folium's head has an inline <script> (Leaflet flags): it runs under our CSP nonce.
     head = head.replace("<script>", f'<script nonce="{escape(nonce)}">')
-    return MapParts(head=head, body=root.html.render(), script=root.script.render())  # type: ignore[attr-defined]
+    if not with_assets:
+        head = "".join(_STYLE.findall(head))
+    return MapParts(
+        head=head,
+        body=root.html.render(),  # type: ignore[attr-defined]
+        script=root.script.render(),  # type: ignore[attr-defined]
+        name=fmap.get_name(),
+        streets=streets.get_name(),
+    )

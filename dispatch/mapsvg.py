@@ -11,6 +11,7 @@ from html import escape
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, LineString, MultiLineString, Point, Polygon
 
+from core.palette import MARKS, STOP_MARK, line_svg, shape_svg, text_colour
 from core.sql import run_sql, sql_path
 from core.xmltext import xml_text
 
@@ -102,33 +103,27 @@ def mission_map_svg(
         width = 2.4 if highway in MAJOR_ROADS else 1.2
         for line in _lines(geom):
             out.append(f'<path d="{frame.path(line)}" stroke="#9a9a9a" stroke-width="{width}" fill="none"/>')
+    # Marks from the one palette (core/palette.py), as in the sheet's legend and on /dispatch/.
     ring = " L".join(frame.xy(x, y) for x, y in zone.exterior_ring.coords)
-    out.append(
-        f'<path d="M{ring} Z" fill="#1f78b4" fill-opacity="0.08" stroke="#1f78b4" '
-        f'stroke-width="2" stroke-dasharray="8 4"/>'
-    )
+    zone_mark = MARKS["mission_zone"]
+    out.append(f'<path d="M{ring} Z" fill="{zone_mark.colour}" fill-opacity="0.06" stroke="none"/>')
+    out.append(f'<g data-mark="mission_zone">{line_svg(zone_mark, f"M{ring} Z", 2.5)}</g>')
     for line in _lines(route):
-        out.append(
-            f'<path d="{frame.path(line)}" stroke="#c62828" stroke-width="3.5" fill="none" '
-            f'stroke-linejoin="round" stroke-linecap="round" stroke-opacity="0.85"/>'
-        )
+        out.append(f'<g data-mark="round">{line_svg(MARKS["round"], frame.path(line), 3.5)}</g>')
     if depot is not None:
-        x, y = frame.xy(depot.x, depot.y).split(",")
+        x, y = (float(v) for v in frame.xy(depot.x, depot.y).split(","))
         out.append(
-            f'<rect x="{float(x) - 7:.1f}" y="{float(y) - 7:.1f}" width="14" height="14" '
-            f'fill="#000" stroke="#fff" stroke-width="2"/>'
+            f'<g data-mark="depot">{shape_svg("depot", f"translate({x - 9:.1f} {y - 9:.1f}) scale(0.9)")}</g>'
         )
-    fills = {"done": "#2e7d32", "not_done": "#546e7a", "unassigned": "#ffffff", "in_progress": "#ef6c00"}
     # Dropped stops first: SVG paints in order, so a numbered stop a few metres from a
     # dropped one is drawn on top of it, never hidden under its "–".
     for stop in sorted(stops, key=lambda s: s.state != "unassigned"):
-        x, y = frame.xy(stop.point.x, stop.point.y).split(",")
-        fill = fills.get(stop.state, "#1f2a44")
-        text = "#000" if stop.state == "unassigned" else "#fff"
+        x, y = (float(v) for v in frame.xy(stop.point.x, stop.point.y).split(","))
+        kind = STOP_MARK.get(stop.state, "stop_planned")
         out.append(
-            f'<g><circle cx="{x}" cy="{y}" r="10" fill="{fill}" stroke="#000" stroke-width="1.5"/>'
-            f'<text x="{x}" y="{float(y) + 4:.1f}" text-anchor="middle" font-size="11" '
-            f'font-family="DejaVu Sans, sans-serif" font-weight="bold" fill="{text}">'
+            f'<g data-mark="{kind}">{shape_svg(kind, f"translate({x - 12:.1f} {y - 12:.1f}) scale(1.2)")}'
+            f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="11" '
+            f'font-family="DejaVu Sans, sans-serif" font-weight="bold" fill="{text_colour(kind)}">'
             f"{escape(xml_text(stop.number))}</text></g>"
         )
     # Scale bar: a round number of metres close to a fifth of the width.

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Community
+from core.palette import DISTRICTS, LAND, MARKS, OUTSIDE, PARK, STATUS_MARK
 from geo.selectors import streets_from_openstreetmap
-from interventions.models import InterventionStatus
 
 from .filters import TileFilters
 from .layers import DATA_LAYERS, LAYERS, Layer
@@ -34,21 +34,14 @@ def attribution(community: Community, layer_id: str) -> str | None:
     return None
 
 
-# One colour per data layer (legend and style); interventions are coloured by status.
-COLORS = {
-    "zones": "#6a3d9a",
-    "streets": "#5a5a5a",
-    "missions": "#1f78b4",
-    "assets": "#00838f",  # teal: never the green of a done intervention
-    "reports": "#d95f02",
-    "interventions": "#c62828",
-}
-INTERVENTION_COLORS = {
-    InterventionStatus.TODO: "#c62828",
-    InterventionStatus.SCHEDULED: "#ad1457",
-    InterventionStatus.IN_PROGRESS: "#ef6c00",
-    InterventionStatus.DONE: "#2e7d32",
-    InterventionStatus.NOT_DONE: "#546e7a",
+# The data layers' marks (core/palette.py): the kind each layer draws, for style and legend.
+LAYER_MARKS = {
+    "zones": "zone",
+    "streets": "streets",
+    "missions": "mission_zone",
+    "assets": "asset",
+    "reports": "report",
+    "interventions": "todo",
 }
 # Base map road classes, widest first (OSM highway values; anything else is "minor").
 ROADS = [
@@ -153,13 +146,13 @@ def _basemap_layers() -> list[dict[str, Any]]:
     width.append(1.2)
     meta = {"ronde:layer": "basemap"}
     return [
-        {"id": "background", "type": "background", "paint": {"background-color": "#e9e6df"}},
+        {"id": "background", "type": "background", "paint": {"background-color": OUTSIDE}},
         {
             "id": "basemap-territory",
             "type": "fill",
             "source": "basemap",
             "source-layer": "territory",
-            "paint": {"fill-color": "#f7f5f0"},
+            "paint": {"fill-color": LAND},
             "metadata": meta,
         },
         {
@@ -168,7 +161,7 @@ def _basemap_layers() -> list[dict[str, Any]]:
             "source": "basemap",
             "source-layer": "green",
             "filter": ["==", ["geometry-type"], "Polygon"],
-            "paint": {"fill-color": "#cfe8c4"},
+            "paint": {"fill-color": PARK},
             "metadata": meta,
         },
         {
@@ -176,7 +169,7 @@ def _basemap_layers() -> list[dict[str, Any]]:
             "type": "fill",
             "source": "basemap",
             "source-layer": "zones",
-            "paint": {"fill-color": "#ece8f3", "fill-opacity": 0.5},
+            "paint": {"fill-color": DISTRICTS, "fill-opacity": 0.5},
             "metadata": meta,
         },
         {
@@ -222,47 +215,48 @@ def _basemap_layers() -> list[dict[str, Any]]:
     ]
 
 
-def _grid_circle(layer_id: str, color: str) -> dict[str, Any]:
-    """Aggregated cells (low zooms): a circle whose radius grows with the count."""
+def _colour(layer_id: str) -> str:
+    return MARKS[LAYER_MARKS[layer_id]].colour
+
+
+def _icon_layout(image: Any, size: Any) -> dict[str, Any]:
+    """Icons "mark-<kind>" (static/js/marks.js draws them from core/palette.py): every
+    point is drawn, none hidden by label placement."""
+    return {"icon-image": image, "icon-size": size, "icon-allow-overlap": True, "icon-ignore-placement": True}
+
+
+def _grid_marks(layer_id: str) -> dict[str, Any]:
+    """Aggregated cells (low zooms): the layer's mark, larger as the count grows."""
+    size = ["interpolate", ["linear"], ["sqrt", ["get", "count"]], 1, 0.45, 30, 1.4, 300, 3]
     return {
         "id": f"{layer_id}-grid",
-        "type": "circle",
+        "type": "symbol",
         "source": layer_id,
         "source-layer": layer_id,
         "filter": ["has", "count"],
-        "paint": {
-            "circle-color": color,
-            "circle-opacity": 0.55,
-            "circle-stroke-color": "#ffffff",
-            "circle-stroke-width": 1,
-            "circle-radius": ["interpolate", ["linear"], ["sqrt", ["get", "count"]], 1, 3, 30, 14, 300, 30],
-        },
+        "layout": _icon_layout(f"mark-{LAYER_MARKS[layer_id]}", size),
+        "paint": {"icon-opacity": 0.9},
         "metadata": {"ronde:layer": layer_id},
     }
 
 
-def _point_circle(layer_id: str, color: Any) -> dict[str, Any]:
+def _point_marks(layer_id: str, image: Any) -> dict[str, Any]:
     return {
         "id": f"{layer_id}-points",
-        "type": "circle",
+        "type": "symbol",
         "source": layer_id,
         "source-layer": layer_id,
         "filter": ["!", ["has", "count"]],
-        "paint": {
-            "circle-color": color,
-            "circle-radius": ["interpolate", ["linear"], ["zoom"], 10, 2, 16, 5, 19, 8],
-            "circle-stroke-color": "#ffffff",
-            "circle-stroke-width": ["interpolate", ["linear"], ["zoom"], 12, 0, 16, 1],
-        },
+        "layout": _icon_layout(image, ["interpolate", ["linear"], ["zoom"], 10, 0.45, 16, 0.8, 19, 1.1]),
         "metadata": {"ronde:layer": layer_id},
     }
 
 
 def _data_layers() -> list[dict[str, Any]]:
-    status_color: list[Any] = ["match", ["get", "status"]]
-    for status, status_hex in INTERVENTION_COLORS.items():
-        status_color += [str(status), status_hex]
-    status_color.append(COLORS["interventions"])
+    status_image: list[Any] = ["match", ["get", "status"]]
+    for status, kind in STATUS_MARK.items():
+        status_image += [status, f"mark-{kind}"]
+    status_image.append("mark-todo")
     polygon = ["==", ["geometry-type"], "Polygon"]
     return [
         {
@@ -270,7 +264,7 @@ def _data_layers() -> list[dict[str, Any]]:
             "type": "fill",
             "source": "zones",
             "source-layer": "zones",
-            "paint": {"fill-color": COLORS["zones"], "fill-opacity": 0.06},
+            "paint": {"fill-color": _colour("zones"), "fill-opacity": 0.06},
             "metadata": {"ronde:layer": "zones"},
         },
         {
@@ -278,24 +272,24 @@ def _data_layers() -> list[dict[str, Any]]:
             "type": "line",
             "source": "zones",
             "source-layer": "zones",
-            "paint": {"line-color": COLORS["zones"], "line-width": 2},
-            "metadata": {"ronde:layer": "zones"},
+            "paint": {"line-color": _colour("zones"), "line-width": 2},
+            "metadata": {"ronde:layer": "zones", "ronde:mark": "zone"},
         },
         {
             "id": "streets-line",
             "type": "line",
             "source": "streets",
             "source-layer": "streets",
-            "paint": {"line-color": COLORS["streets"], "line-width": 1.2, "line-opacity": 0.7},
+            "paint": {"line-color": _colour("streets"), "line-width": 1.2},
             "layout": {"visibility": "none"},  # the base map already draws them
-            "metadata": {"ronde:layer": "streets"},
+            "metadata": {"ronde:layer": "streets", "ronde:mark": "streets"},
         },
         {
             "id": "missions-fill",
             "type": "fill",
             "source": "missions",
             "source-layer": "missions",
-            "paint": {"fill-color": COLORS["missions"], "fill-opacity": 0.12},
+            "paint": {"fill-color": _colour("missions"), "fill-opacity": 0.08},
             "metadata": {"ronde:layer": "missions"},
         },
         {
@@ -303,8 +297,8 @@ def _data_layers() -> list[dict[str, Any]]:
             "type": "line",
             "source": "missions",
             "source-layer": "missions",
-            "paint": {"line-color": COLORS["missions"], "line-width": 2.5, "line-dasharray": [2, 1]},
-            "metadata": {"ronde:layer": "missions"},
+            "paint": {"line-color": _colour("missions"), "line-width": 2.5, "line-dasharray": [2, 1]},
+            "metadata": {"ronde:layer": "missions", "ronde:mark": "mission_zone"},
         },
         {
             "id": "assets-fill",
@@ -312,17 +306,27 @@ def _data_layers() -> list[dict[str, Any]]:
             "source": "assets",
             "source-layer": "assets",
             "filter": polygon,
-            "paint": {"fill-color": COLORS["assets"], "fill-opacity": 0.25},
+            "paint": {"fill-color": _colour("assets"), "fill-opacity": 0.15},
             "metadata": {"ronde:layer": "assets"},
         },
-        _grid_circle("assets", COLORS["assets"]),
         {
-            **_point_circle("assets", COLORS["assets"]),
+            # A surface's outline carries its colour at 3:1 (the light fill alone does not).
+            "id": "assets-outline",
+            "type": "line",
+            "source": "assets",
+            "source-layer": "assets",
+            "filter": polygon,
+            "paint": {"line-color": _colour("assets"), "line-width": 2, "line-dasharray": [1, 1]},
+            "metadata": {"ronde:layer": "assets", "ronde:mark": "asset"},
+        },
+        _grid_marks("assets"),
+        {
+            **_point_marks("assets", "mark-asset"),
             "filter": ["all", ["!", ["has", "count"]], ["==", ["geometry-type"], "Point"]],
         },
-        _grid_circle("reports", COLORS["reports"]),
-        _point_circle("reports", COLORS["reports"]),
-        _point_circle("interventions", status_color),
+        _grid_marks("reports"),
+        _point_marks("reports", "mark-report"),
+        _point_marks("interventions", status_image),
     ]
 
 
@@ -359,15 +363,15 @@ def style_document(request: HttpRequest, community: Community) -> dict[str, Any]
 
 
 def map_legend() -> list[dict[str, Any]]:
-    """The layer switcher and legend of the map page, in drawing order (top first)."""
-    statuses = {"interventions": [(s.label, INTERVENTION_COLORS[s]) for s in InterventionStatus]}
+    """The layer switcher and legend of the map page, in drawing order (top first): each
+    layer's mark kinds (interventions: one per status)."""
+    kinds = {"interventions": list(STATUS_MARK.values())}
     api = {"assets", "zones", "reports", "interventions", "missions"}
     return [
         {
             "id": name,
             "title": LAYERS[name].title,
-            "color": COLORS[name],
-            "entries": statuses.get(name, []),
+            "marks": " ".join(kinds.get(name, [LAYER_MARKS[name]])),
             "visible": name != "streets",
             "api": f"/api/v1/{name}/" if name in api else "",
             "list": f"{reverse('map-list')}?layer={name}" if name in api else "",

@@ -19,8 +19,9 @@
       const button = e.popup.getElement() && e.popup.getElement().querySelector(".leaflet-popup-close-button");
       if (button && close) button.setAttribute("aria-label", close);
     });
-    // Escape closes what hovering or focusing opened (WCAG 1.4.13), not only popups.
-    map.getContainer().addEventListener("keydown", (e) => {
+    // Escape closes what hovering or focusing opened (WCAG 1.4.13), not only popups: from
+    // anywhere in the page, since a tooltip opened by the pointer leaves the focus where it was.
+    document.addEventListener("keydown", (e) => {
       if (e.key !== "Escape") return;
       map.eachLayer((layer) => { if (layer.closeTooltip) layer.closeTooltip(); });
     });

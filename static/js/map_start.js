@@ -4,6 +4,7 @@
 // The container's data-* attributes say where things are: data-maplibre-url, data-worker-url,
 // data-style-url, data-label (the canvas' accessible name; else the container's aria-label).
 import { mapLocale } from "./map_locale.js";
+import { provideMarkIcons } from "./marks.js";
 
 export async function startMap(el, { adaptStyle = (style) => style } = {}) {
   const maplibregl = await import(el.dataset.maplibreUrl);
@@ -19,6 +20,7 @@ export async function startMap(el, { adaptStyle = (style) => style } = {}) {
     transformRequest: (url) => ({ url, credentials: "same-origin" }),
     locale: mapLocale(),
   });
+  provideMarkIcons(map); // the style's "mark-<kind>" icons (core/palette.py)
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
   map.getCanvas().setAttribute("aria-label", el.dataset.label || el.getAttribute("aria-label") || "");

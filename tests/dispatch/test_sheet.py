@@ -79,7 +79,11 @@ def test_sheet_html_lists_stops_in_round_order_with_what_to_do(optimised, commun
     assert "12 rue Carnot" in html  # the report's own address
     assert html.count("Rue de la Cathédrale") == 3  # the others: the nearest street
     assert html.count('src="data:image/jpeg;base64,') == 1  # the report's photo
-    assert "<svg" in html and html.count("<circle") == 4  # numbered stops on the map
+    # Numbered stops on the map, each drawn as its mark (core/palette.py), all in the legend.
+    svg = html.split('class="sheet-map-svg"')[1].split("</svg>")[0]
+    assert len(re.findall(r'<g data-mark="stop_\w+">', svg)) == 4
+    legend = html.split('class="map-legend')[1].split("</ul>")[0]
+    assert set(re.findall(r'data-mark="(\w+)"', svg)) <= set(re.findall(r'data-legend="(\w+)"', legend))
     assert "Tag" in html and "4.00 m²" in html
 
 

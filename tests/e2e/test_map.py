@@ -1,6 +1,5 @@
-import re
-
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import Role
 from tests.e2e.conftest import assert_accessible, login
@@ -108,17 +107,12 @@ def test_a_click_opens_details_and_history_the_list_is_a_table(page, live_server
     page.goto(f"{live_server.url}/map/")
     page.wait_for_selector("#map[data-state=idle]", timeout=30_000)
 
-    # The legend: coloured dots, assets not in the green of done interventions.
-    asset_dot = page.locator('label[for="layer-assets"] .swatch').evaluate(
-        "e => getComputedStyle(e).backgroundColor"
-    )
-    done = page.locator("#layer-switcher .legend li").filter(has_text=re.compile(r"^\s*Fait\s*$"))
-    done_dot = done.locator(".swatch").evaluate("e => getComputedStyle(e).backgroundColor")
-    assert asset_dot != done_dot
-    assert (
-        page.locator('label[for="layer-assets"] .swatch').evaluate("e => getComputedStyle(e).borderRadius")
-        == "50%"
-    )
+    # The legend: assets neither in the green nor in the shape of done interventions.
+    asset = page.locator('#layer-switcher [data-legend="asset"] svg path').nth(1)
+    done = page.locator('#layer-switcher [data-legend="done"] svg path').nth(1)
+    assert asset.get_attribute("fill") != done.get_attribute("fill")
+    assert asset.get_attribute("d") != done.get_attribute("d")
+    expect(page.locator('#layer-switcher [data-legend="done"]')).to_have_text("Intervention faite")
 
     _click_on(page, door.geom)
     details = page.locator('#feature-body .feature-details[data-layer="assets"]')

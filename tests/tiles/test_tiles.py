@@ -380,7 +380,9 @@ def test_style_is_offline_by_default_and_takes_an_upstream_raster(api_as, commun
     assert "glyphs" not in style and "sprite" not in style  # nothing from the internet
     assert set(style["sources"]) == {"basemap", *[n for n in LAYERS if n != "basemap"]}
     assert all(s["tiles"][0].startswith("http://testserver/tiles/") for s in style["sources"].values())
-    assert not any(layer["type"] == "symbol" for layer in style["layers"])
+    # Symbols are icons drawn in the page (static/js/marks.js), never text: no glyphs needed.
+    assert not any("text-field" in layer.get("layout", {}) for layer in style["layers"])
+    assert all(layer["layout"]["icon-image"] for layer in style["layers"] if layer["type"] == "symbol")
     settings.RONDE_UPSTREAM_RASTER_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
     with_raster = client.get("/tiles/style.json").json()
     assert with_raster["sources"]["upstream"]["type"] == "raster"

@@ -28,6 +28,7 @@ from django.contrib.gis.geos import GEOSGeometry
 from scipy import ndimage
 from threadpoolctl import ThreadpoolController
 
+from core.palette import HEAT_ALPHA, HEAT_RAMP, LAND, over
 from core.sql import run_sql, sql_path
 from geo.models import Zone
 
@@ -40,8 +41,10 @@ from .store import STORE
 MAX_ZOOM = ZREF
 # Below this kernel-weighted value a pixel stays transparent (the tail of the kernel).
 FLOOR = 0.05
-# ColorBrewer YlOrRd (sequential, colour-blind safe), low → high.
-RAMP = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
+# The ramp, low → high, and its opacity (core/palette.py: every step at 3:1 on the base map).
+RAMP = HEAT_RAMP
+# In every ETag: new colours are new tiles, never an old PNG revalidated by a browser.
+RAMP_TAG = hashlib.blake2b(repr((RAMP, HEAT_ALPHA)).encode(), digest_size=4).hexdigest()
 
 
 @lru_cache(maxsize=256)  # keyed by the zone's version: bounded, or every edit would stay in memory
@@ -135,12 +138,12 @@ def _hex(colour: str) -> tuple[int, int, int]:
 
 @cache
 def _lut() -> np.ndarray:
-    """256 RGBA entries: the ramp, alpha rising from 0.35 to 0.85."""
+    """256 RGBA entries: the ramp, alpha rising from HEAT_ALPHA[0] to HEAT_ALPHA[1]."""
     stops = np.array([_hex(c) for c in RAMP], dtype=np.float32)
     t = np.linspace(0, 1, 256)
     pos = np.linspace(0, 1, len(RAMP))
     rgb = np.stack([np.interp(t, pos, stops[:, k]) for k in range(3)], axis=1)
-    alpha = (0.35 + 0.5 * t) * 255
+    alpha = (HEAT_ALPHA[0] + (HEAT_ALPHA[1] - HEAT_ALPHA[0]) * t) * 255
     return np.concatenate([rgb, alpha[:, None]], axis=1).round().astype(np.uint8)
 
 
@@ -206,7 +209,13 @@ def legend(filters: HeatmapFilters, z: int, steps: int = 5) -> list[dict[str, ob
         value = math.expm1(t * math.log1p(vmax))
         r, g, b, a = (int(v) for v in _palette()[1 + min(int(t * 254), 254)])
         out.append(
-            {"value": round(value, 1), "colour": f"#{r:02x}{g:02x}{b:02x}", "alpha": round(a / 255, 2)}
+            {
+                "value": round(value, 1),
+                "colour": (colour := f"#{r:02x}{g:02x}{b:02x}"),
+                "alpha": round(a / 255, 2),
+                # As seen on the base map's land (the legend's swatch).
+                "seen": over(colour, a / 255, LAND),
+            }
         )
     return out
 
@@ -263,7 +272,7 @@ PNG_CACHE = PngCache(8 * 2**20)
 
 def _etag(community_id: int, z: int, x: int, y: int, filters: HeatmapFilters, stamp: str) -> str:
     return hashlib.blake2b(
-        f"heat|{community_id}|{z}/{x}/{y}|{filters.key}|{stamp}".encode(), digest_size=16
+        f"heat|{RAMP_TAG}|{community_id}|{z}/{x}/{y}|{filters.key}|{stamp}".encode(), digest_size=16
     ).hexdigest()
 
 

@@ -178,6 +178,12 @@ function goThere(stop, missionId, withDistance = true) {
     withDistance ? h("p", { class: "distance", "data-position": stop.position.join(",") }, distanceText(stop.position)) : "");
 }
 
+// The map's legend (agent/app.html renders it from core/palette.py, like every map's).
+function mapLegend() {
+  const template = document.getElementById("agent-map-legend");
+  return template ? template.content.cloneNode(true) : "";
+}
+
 async function missionScreen(id, goKey = null) {
   const { data: mission, offline, notFound } = await fetchJson(`missions/${id}/`, `m${id}`);
   if (!mission) { render(t("Mission not found on this device."), h("p", {}, h("a", { href: "#/" }, t("Back to missions")))); return; }
@@ -199,9 +205,9 @@ async function missionScreen(id, goKey = null) {
     h("p", {}, h("a", { href: "#/" }, t("Back to missions"))),
     mission.status === "cancelled" ? h("p", { class: "message error", role: "alert" }, t("Mission cancelled: work you record is kept and flagged to the dispatcher.")) : "",
     target ? h("p", { id: "walk-status", class: "notice", "aria-live": "polite" }) : "",
-    target ? mapBox : "",
+    target ? [mapBox, mapLegend()] : "",
     h("h2", {}, t("Stops")), list,
-    target ? "" : [h("h2", {}, t("Map")), mapBox],
+    target ? "" : [h("h2", {}, t("Map")), mapBox, mapLegend()],
     h("p", { id: "tile-status", class: "muted", "aria-live": "polite" }));
   const saved = await get("missions", `tiles:m${id}`);
   const handle = await showMissionMap(mapBox, mission, {

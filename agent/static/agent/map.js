@@ -5,6 +5,7 @@
 // square ~3,800. Beyond, the highest zoom levels are dropped and the agent is told.
 import { mapLocale } from "../js/map_locale.js";
 import { followPlaces } from "../geo/address_search.js";
+import { colour, markElement, provideMarkIcons, stopMark } from "../js/marks.js";
 
 export const TILE_CAP = 4000;
 const TILE_CACHE = "ronde-tiles";
@@ -48,6 +49,8 @@ export async function showMissionMap(container, mission, { t, styleUrl, onStop, 
     container.textContent = t("The map could not be shown on this device; use the list.");
     return null;
   }
+  provideMarkIcons(map); // the style's "mark-<kind>" icons (core/palette.py)
+  container.rondeMap = map; // for the browser tests and the console
   map.addControl(new maplibre.NavigationControl({ showCompass: false }));
   if (unfollow) unfollow();
   unfollow = followPlaces(map, maplibre);
@@ -61,23 +64,23 @@ export async function showMissionMap(container, mission, { t, styleUrl, onStop, 
   container.dataset.tileErrors = "0";
   map.on("load", () => {
     map.addSource("zone", { type: "geojson", data: { type: "Feature", geometry: mission.zone, properties: {} } });
-    map.addLayer({ id: "zone-line", type: "line", source: "zone", paint: { "line-color": "#0b4f9c", "line-width": 2, "line-dasharray": [2, 1] } });
+    map.addLayer({ id: "zone-line", type: "line", source: "zone", paint: { "line-color": colour("mission_zone"), "line-width": 2.5, "line-dasharray": [2, 1] }, metadata: { "ronde:mark": "mission_zone" } });
     if (mission.route) {
       map.addSource("route", { type: "geojson", data: { type: "Feature", geometry: mission.route, properties: {} } });
-      map.addLayer({ id: "route", type: "line", source: "route", paint: { "line-color": "#a4001d", "line-width": 4 } });
+      map.addLayer({ id: "route-casing", type: "line", source: "route", paint: { "line-color": "#ffffff", "line-width": 7 } });
+      map.addLayer({ id: "route", type: "line", source: "route", paint: { "line-color": colour("round"), "line-width": 4 }, metadata: { "ronde:mark": "round" } });
     }
   });
   mission.stops.forEach((stop, i) => {
-    const el = document.createElement("button");
+    const el = markElement(stopMark(stop.status), String(stop.sequence || i + 1), "button");
     el.type = "button";
-    el.className = `stop-marker status-${stop.status}`;
-    el.textContent = String(stop.sequence || i + 1);
+    el.classList.add("stop-marker", `status-${stop.status}`);
     el.setAttribute("aria-label", `${stop.sequence || i + 1}. ${stop.category}`);
     el.addEventListener("click", () => onStop(stop));
     new maplibre.Marker({ element: el }).setLngLat(stop.position).addTo(map);
   });
-  const me = document.createElement("div");
-  me.className = "me-marker";
+  const me = markElement("me", "");
+  me.classList.add("me-marker");
   me.setAttribute("role", "img");
   me.setAttribute("aria-label", t("Your position"));
   const meMarker = new maplibre.Marker({ element: me });
@@ -88,7 +91,7 @@ export async function showMissionMap(container, mission, { t, styleUrl, onStop, 
     if (map.getSource("walk")) { map.getSource("walk").setData(data); return; }
     map.addSource("walk", { type: "geojson", data });
     map.addLayer({ id: "walk-casing", type: "line", source: "walk", layout: { "line-cap": "round", "line-join": "round" }, paint: { "line-color": "#fff", "line-width": 9 } });
-    map.addLayer({ id: "walk", type: "line", source: "walk", layout: { "line-cap": "round", "line-join": "round" }, paint: { "line-color": "#0b4f9c", "line-width": 5 } });
+    map.addLayer({ id: "walk", type: "line", source: "walk", layout: { "line-cap": "round", "line-join": "round" }, paint: { "line-color": colour("walk"), "line-width": 5 }, metadata: { "ronde:mark": "walk" } });
   };
   let fitted = false;
   return {

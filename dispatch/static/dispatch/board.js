@@ -8,6 +8,7 @@ import { ZoneDraw } from "./draw.js";
 import { bindEstimate, scheduleEstimate } from "./estimate.js";
 import { startMap } from "../js/map_start.js";
 import { followPlaces } from "../geo/address_search.js";
+import { colour, markElement, marks, stopMark } from "../js/marks.js";
 
 const el = document.getElementById("dispatch-map");
 const T = JSON.parse(document.getElementById("dispatch-strings").textContent);
@@ -16,7 +17,6 @@ const $ = (id) => document.getElementById(id);
 const POLL_MS = 10_000;
 const OPTIMISE_POLL_MS = 700;
 const LIST_MAX = 300;
-const STATE_COLORS = { planned: "#1f2a44", in_progress: "#ef6c00", done: "#2e7d32", not_done: "#546e7a", unassigned: "#ffffff" };
 
 const state = {
   map: null,
@@ -41,8 +41,11 @@ function fmt(template, values) {
   return template.replace(/%\((\w+)\)s/g, (_, k) => String(values[k] ?? ""));
 }
 
+// "1,25 km" in French, "1.25 km" in English: the page's language decides the decimal mark.
+const KM = new Intl.NumberFormat(document.documentElement.lang || "fr", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
 function km(m) {
-  return m >= 1000 ? `${(m / 1000).toFixed(2)} km` : `${Math.round(m)} m`;
+  return m >= 1000 ? `${KM.format(m / 1000)} km` : `${Math.round(m)} m`;
 }
 
 function minutes(s) {
@@ -421,9 +424,8 @@ function renderStops(mission, progress) {
     li.dataset.sequence = s.sequence ?? "";
     const st = states.get(s.id) || s.status;
     li.dataset.state = st;
-    const number = document.createElement("span");
-    number.className = "stop-number";
-    number.textContent = s.sequence ?? "–";
+    const number = markElement(stopMark(st), s.sequence ?? "–", "span"); // as on the map
+    number.classList.add("stop-number");
     const text = document.createElement("span");
     text.textContent = stopLabel(s);
     const detail = document.createElement("span");
@@ -507,11 +509,9 @@ function drawRound(mission, progress) {
   const dropped = (s) => (states.get(s.id) || s.status) === "unassigned";
   for (const s of [...p.stops].sort((a, b) => dropped(b) - dropped(a))) {
     const st = states.get(s.id) || s.status;
-    const div = document.createElement("div");
-    div.className = `stop-marker stop-${st}`;
-    div.textContent = s.sequence ?? "–";
+    const div = markElement(stopMark(st), s.sequence ?? "–");
+    div.classList.add("stop-marker", `stop-${st}`);
     div.setAttribute("aria-hidden", "true"); // the stop list is the accessible version
-    div.style.background = STATE_COLORS[st] || STATE_COLORS.planned;
     const marker = new state.maplibregl.Marker({ element: div }).setLngLat(s.geometry.coordinates).addTo(map);
     marker.getElement().style.zIndex = st === "unassigned" ? "1" : "2";
     state.markers.push(marker);
@@ -718,14 +718,20 @@ function fillTemplateForm() {
 function addLayers(map) {
   const empty = { type: "FeatureCollection", features: [] };
   for (const id of ["jobs-reports", "jobs-interventions", "missions", "routes", "round", "highlight"]) map.addSource(id, { type: "geojson", data: empty });
-  map.addLayer({ id: "missions-fill", type: "fill", source: "missions", paint: { "fill-color": "#1f78b4", "fill-opacity": 0.08 } });
-  map.addLayer({ id: "missions-outline", type: "line", source: "missions", paint: { "line-color": "#1f78b4", "line-width": 2, "line-dasharray": [2, 1] } });
-  map.addLayer({ id: "routes-line", type: "line", source: "routes", paint: { "line-color": "#1f78b4", "line-width": 2, "line-opacity": 0.6 } });
-  map.addLayer({ id: "round-line", type: "line", source: "round", layout: { "line-join": "round", "line-cap": "round" }, paint: { "line-color": "#c62828", "line-width": 4, "line-opacity": 0.85 } });
-  const statusColor = ["match", ["get", "status"], "todo", "#c62828", "scheduled", "#ad1457", "in_progress", "#ef6c00", "done", "#2e7d32", "not_done", "#546e7a", "#c62828"];
-  map.addLayer({ id: "jobs-interventions", type: "circle", source: "jobs-interventions", paint: { "circle-color": statusColor, "circle-radius": 6, "circle-stroke-color": "#fff", "circle-stroke-width": 1.5 } });
-  map.addLayer({ id: "jobs-reports", type: "circle", source: "jobs-reports", paint: { "circle-color": "#d95f02", "circle-radius": 6, "circle-stroke-color": "#000", "circle-stroke-width": 1 } });
-  map.addLayer({ id: "highlight", type: "circle", source: "highlight", paint: { "circle-color": "rgba(0,0,0,0)", "circle-radius": 12, "circle-stroke-color": "#ffbf47", "circle-stroke-width": 4 } });
+  // Colours and shapes from the one palette (core/palette.py); icons from static/js/marks.js.
+  const line = (kind) => ({ "line-color": colour(kind), "line-width": kind === "round" ? 4 : 2 });
+  map.addLayer({ id: "missions-fill", type: "fill", source: "missions", paint: { "fill-color": colour("mission_zone"), "fill-opacity": 0.08 } });
+  map.addLayer({ id: "missions-outline", type: "line", source: "missions", paint: { ...line("mission_zone"), "line-dasharray": [2, 1] }, metadata: { "ronde:mark": "mission_zone" } });
+  map.addLayer({ id: "routes-line", type: "line", source: "routes", paint: { ...line("other_rounds"), "line-dasharray": [1, 1.5] }, metadata: { "ronde:mark": "other_rounds" } });
+  map.addLayer({ id: "round-casing", type: "line", source: "round", layout: { "line-join": "round", "line-cap": "round" }, paint: { "line-color": "#ffffff", "line-width": 7 } });
+  map.addLayer({ id: "round-line", type: "line", source: "round", layout: { "line-join": "round", "line-cap": "round" }, paint: line("round"), metadata: { "ronde:mark": "round" } });
+  const statusImage = ["match", ["get", "status"], ...Object.entries(marks().status).flatMap(([status, kind]) => [status, `mark-${kind}`]), "mark-todo"];
+  const icons = (image) => ({ "icon-image": image, "icon-size": 0.8, "icon-allow-overlap": true, "icon-ignore-placement": true });
+  map.addLayer({ id: "jobs-interventions", type: "symbol", source: "jobs-interventions", layout: icons(statusImage) });
+  map.addLayer({ id: "jobs-reports", type: "symbol", source: "jobs-reports", layout: icons("mark-report") });
+  // "Show on the map": a two-tone ring (ink on a white halo), seen on any base colour.
+  map.addLayer({ id: "highlight-halo", type: "circle", source: "highlight", paint: { "circle-opacity": 0, "circle-radius": 14, "circle-stroke-color": "#ffffff", "circle-stroke-width": 7 } });
+  map.addLayer({ id: "highlight", type: "circle", source: "highlight", paint: { "circle-opacity": 0, "circle-radius": 14, "circle-stroke-color": colour("highlight"), "circle-stroke-width": 3.5 }, metadata: { "ronde:mark": "highlight" } });
   for (const layer of ["jobs-reports", "jobs-interventions"]) {
     map.on("click", layer, (e) => {
       if (state.draw.mode !== "idle") return;

@@ -14,6 +14,8 @@
 // Backspace removes its last corner, Escape cancels. (The panel offers keyboard alternatives:
 // district select, rectangle around ticked jobs.)
 
+import { colour } from "../js/marks.js";
+
 const SOURCE = "ronde-draw";
 const HANDLE_RADIUS_PX = 22; // a 44 px target around each corner
 const TAP_SLOP_PX = 8; // a press that moves less than this is a tap, not a drag
@@ -41,18 +43,19 @@ export class ZoneDraw {
     this.dragIndex = -1;
     this.handlersOff = null; // the MapLibre handlers switched off while drawing
     this.coarse = window.matchMedia ? window.matchMedia("(pointer: coarse)").matches : false;
+    const ink = colour("drawing"); // core/palette.py: 3:1 and more on the base map
     map.addSource(SOURCE, { type: "geojson", data: { type: "FeatureCollection", features: [] } });
     map.addLayer({ id: "draw-fill", type: "fill", source: SOURCE, filter: ["==", ["geometry-type"], "Polygon"],
-      paint: { "fill-color": "#ffbf47", "fill-opacity": 0.18 } });
+      paint: { "fill-color": ink, "fill-opacity": 0.12 } });
     map.addLayer({ id: "draw-line", type: "line", source: SOURCE, filter: ["!=", ["geometry-type"], "Point"],
-      paint: { "line-color": "#8a5a00", "line-width": 2.5, "line-dasharray": [2, 1] } });
+      paint: { "line-color": ink, "line-width": 2.5, "line-dasharray": [2, 1] }, metadata: { "ronde:mark": "drawing" } });
     map.addLayer({ id: "draw-handle", type: "circle", source: SOURCE, filter: ["==", ["geometry-type"], "Point"],
       layout: { visibility: this.coarse ? "visible" : "none" },
-      paint: { "circle-radius": HANDLE_RADIUS_PX, "circle-color": "#ffbf47", "circle-opacity": 0.3,
-        "circle-stroke-color": "#8a5a00", "circle-stroke-width": 1 } });
+      paint: { "circle-radius": HANDLE_RADIUS_PX, "circle-color": ink, "circle-opacity": 0.15,
+        "circle-stroke-color": ink, "circle-stroke-width": 2 } });
     map.addLayer({ id: "draw-vertex", type: "circle", source: SOURCE, filter: ["==", ["geometry-type"], "Point"],
       paint: { "circle-radius": ["case", ["get", "first"], 9, 6], "circle-color": "#ffffff",
-        "circle-stroke-color": "#8a5a00", "circle-stroke-width": 2.5 } });
+        "circle-stroke-color": ink, "circle-stroke-width": 2.5 } });
     this._bind();
   }
 

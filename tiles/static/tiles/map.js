@@ -8,10 +8,6 @@ import { followPlaces } from "../geo/address_search.js";
 const el = document.getElementById("map");
 const status = document.getElementById("map-status");
 
-for (const swatch of document.querySelectorAll(".swatch[data-color]")) {
-  swatch.style.backgroundColor = swatch.dataset.color;
-}
-
 function styleLayersOf(map, id) {
   return map.getStyle().layers.filter((l) => l.metadata && l.metadata["ronde:layer"] === id).map((l) => l.id);
 }

@@ -162,7 +162,8 @@ RULES: dict[str, Rule] = {
     "mission-list": api(create=PLANNERS, note="agents read only their teams' missions"),
     "mission-detail": Rule(read=MEMBERS, methods={"PATCH": PLANNERS, "DELETE": PLANNERS},
                            note="agents read only their teams' missions; PATCH only"),
-    "mission-optimize": api(read=NOBODY, create=PLANNERS),
+    "mission-optimize": api(read=NOBODY, create=PLANNERS, note="queues the optimisation: 202, or 409 while one runs"),
+    "mission-optimization": api(read=PLANNERS, note="the latest background optimisation of a mission of the caller's community"),
     "mission-stops": api(read=NOBODY, create=PLANNERS),
     "mission-history": api(note="agents read only their teams' missions"),
     # --- Photos (permission-checked, never a public media URL) ---
@@ -185,6 +186,7 @@ RULES: dict[str, Rule] = {
     "dispatch:sheet-pdf": page(MEMBERS, note="agents: their teams' missions"),
     "dispatch:api-board": Rule(read=PLANNERS),
     "dispatch:api-preview": Rule(methods={"POST": PLANNERS}),
+    "dispatch:api-fit-estimate": Rule(methods={"POST": PLANNERS}, note="read-only: how many of a zone's jobs fit"),
     "dispatch:api-progress": Rule(read=MEMBERS, note="agents: their teams' missions"),
     "dispatch:api-bulk": Rule(methods={"POST": PLANNERS}),
     "dispatch:api-templates": Rule(read=PLANNERS, methods={"POST": PLANNERS}),

@@ -12,7 +12,8 @@ printed too). Quality: the planned round's travel time against OR-Tools guided l
 given REFERENCE_SECONDS on the same stops and the same street matrix. In the same run, the
 planner without the pre-selection (every job to the solver) on BASELINE_SIZES: time ratio and
 jobs planned. Shared machine: wall times swing with the other load; the ratios are measured
-side by side.
+side by side. For HELD_SIZES, the web request's own time: the optimisation inside it (as
+before) against queueing it for the background worker (now).
 """
 
 import os
@@ -29,6 +30,8 @@ SLUG = "bench-zones"
 TARGETS = {50: 3.0, 300: 5.0, 900: 10.0}
 SIZES = tuple(int(s) for s in os.environ.get("ZONES_BENCH_SIZES", "50,300,900").split(","))
 BASELINE_SIZES = tuple(int(s) for s in os.environ.get("ZONES_BENCH_BASELINE", "300").split(",") if s)
+# Sizes whose optimisation is also asked through the web API: how long a request is held.
+HELD_SIZES = tuple(int(s) for s in os.environ.get("ZONES_BENCH_HELD", "300").split(",") if s)
 REFERENCE_SECONDS = float(os.environ.get("ZONES_BENCH_REFERENCE_S", "10"))
 ZONE_HALF_M = 1000.0
 SERVICE_MINUTES = 3
@@ -174,6 +177,67 @@ def _quality(community_id: int, mission) -> str:
     return f"travel {ours} s vs OR-Tools {REFERENCE_SECONDS:.0f} s {reference} s → gap {gap:+.1f} %"
 
 
+def _held(community_id: int, mission) -> str:
+    """How long POST /api/v1/missions/{id}/optimize/ holds a web worker: as before (the task
+    run inside the request: the immediate backend, the old synchronous view) and now (the
+    request queues it for db_worker, which is then timed until the round is stored)."""
+    from django.test import override_settings
+    from rest_framework.test import APIClient
+
+    from accounts.models import Community, Membership, Role, User
+    from accounts.services import api_token_create
+    from interventions.models import Mission, MissionOptimization
+    from interventions.services.optimizations import mission_optimization_run
+
+    user, _ = User.objects.get_or_create(username="bench-zones-dispatcher")
+    Membership.objects.get_or_create(
+        user=user, community=Community.objects.get(pk=community_id), defaults={"role": Role.DISPATCHER}
+    )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)[1]}")
+    url = f"/api/v1/missions/{mission.pk}/optimize/"
+    held = {}
+    for name, backend in (("inline", "django_tasks.backends.immediate.ImmediateBackend"),
+                          ("queued", "django_tasks_db.DatabaseBackend")):  # fmt: skip
+        Mission.objects.filter(pk=mission.pk).update(routing_cache={})  # no head start from the cache
+        with override_settings(TASKS={"default": {"BACKEND": backend}}, ALLOWED_HOSTS=["*"]):
+            started = time.perf_counter()
+            response = client.post(url, {}, format="json")
+            held[name] = time.perf_counter() - started
+        assert response.status_code == (200 if name == "inline" else 202), response.content[:300]
+    job = MissionOptimization.objects.filter(mission=mission).first()
+    assert job is not None  # the queued one (the 202 above)
+    started = time.perf_counter()
+    status = mission_optimization_run(optimization_id=job.pk)  # what db_worker runs
+    worker_s = time.perf_counter() - started
+    return (
+        f"web request held: {held['inline']:.2f} s inline (before) → {held['queued'] * 1000:.0f} ms queued "
+        f"(now, {harness.ratio(held['inline'], held['queued'])} shorter); the worker then took "
+        f"{worker_s:.2f} s ({status}); load average {os.getloadavg()[0]:.1f}"
+    )
+
+
+def _estimate(community_id: int, zone, team) -> str:
+    """The board's "≈ N of M jobs fit" before the mission exists (asked at each change of
+    the form): its time, against the optimisation it stands in for."""
+    import datetime as dt
+
+    from accounts.models import Community
+    from interventions.selectors_fit import zone_fit_estimate
+
+    started = time.perf_counter()
+    answer = zone_fit_estimate(
+        community=Community.objects.get(pk=community_id),
+        zone=zone,
+        team=team,
+        profile="walk",
+        shift_start=dt.time(8),
+        shift_end=dt.time(16),
+    )
+    seconds = time.perf_counter() - started
+    return f"estimate before creating: ≈ {answer['fit']} of {answer['total']} fit, in {seconds * 1000:.0f} ms"
+
+
 def run() -> None:
     community_id = _setup()
     from geo.routing import preselect
@@ -182,13 +246,17 @@ def run() -> None:
     verdicts = []
     for tile, count in enumerate(SIZES):
         zone, _depot, team = _zone(community_id, tile, count, rng)
+        estimate = _estimate(community_id, zone, team)
         seconds, summary, mission = _create_and_optimise(community_id, zone, team)
         planned = sum(r["stops"] for r in summary["rounds"])
+        print(f"  {estimate}; the optimiser planned {planned}", flush=True)
         timings = ", ".join(f"{k[:-2]} {v:.2f}" for k, v in summary["timings_s"].items() if k.endswith("_s"))
         print(
             f"{count} jobs: create+optimise {seconds:.2f} s; planned {planned}, left {count - planned}; {timings}"
         )
         print(f"  {_quality(community_id, mission)}", flush=True)
+        if count in HELD_SIZES:
+            print(f"  {_held(community_id, mission)}", flush=True)
         if count in BASELINE_SIZES:
             saved = preselect.MIN_JOBS
             preselect.MIN_JOBS = 10**9  # every job to the solver, as before the pre-selection

@@ -2,6 +2,7 @@
 
 /dispatch/api/board/            GET  open reports, interventions, the day's missions (EPSG:4326)
 /dispatch/api/preview/          POST what a zone (GeoJSON Polygon or district id) would hold
+/dispatch/api/fit-estimate/     POST about how many of its jobs fit the shift (read-only)
 /dispatch/api/missions/<id>/progress/  GET per-stop state, polled by the live map
 /dispatch/api/interventions/bulk/      POST reassign / cancel / close several interventions
 /dispatch/api/mission-templates/       GET, POST recurring missions
@@ -9,7 +10,6 @@
 """
 
 import datetime as dt
-import json
 from typing import Any
 
 from django.conf import settings
@@ -24,12 +24,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Community
 from accounts.permissions import CommunityRole, request_membership
+from core.api.fields import geojson_out
 from core.api.filters import parse_date
 from core.params import day_in_range
 from interventions.api.mission_schema import PolygonField, TeamIdField
 from interventions.api.missions import mission_feature
 from interventions.models import InterventionStatus, MissionTemplate, NotDoneReason, RoutingProfile, Weekday
+from interventions.selectors_fit import zone_fit_estimate
 from interventions.selectors_missions import mission_get_for_membership
 from interventions.services.bulk import BULK_ACTIONS, interventions_bulk_update
 from interventions.services.recurrence import (
@@ -49,12 +52,6 @@ from .selectors import (
     zone_polygon,
     zone_preview,
 )
-
-
-def _geojson(geom: GEOSGeometry | None) -> dict[str, Any] | None:
-    if geom is None:
-        return None
-    return json.loads(geom.transform(settings.RONDE_API_SRID, clone=True).json)
 
 
 class PlannerView(APIView):
@@ -77,7 +74,7 @@ class BoardView(PlannerView):
         missions = []
         for mission in board_missions(community=community, date=date):
             feature = mission_feature(mission, with_stops=False)
-            feature["properties"]["route"] = _geojson(mission.route)
+            feature["properties"]["route"] = geojson_out(mission.route)
             feature["properties"]["stop_count"] = mission.stops.count()
             missions.append(feature)
         return Response(
@@ -114,6 +111,16 @@ class PreviewSerializer(serializers.Serializer):
         return attrs
 
 
+def _zone_of(community: Community, data: dict[str, Any]) -> Polygon:
+    """The drawn zone, else the district's (a 400 naming zone_id when it is not ours)."""
+    zone = data.get("zone")
+    if zone is None:
+        zone = zone_polygon(community=community, zone_id=data["zone_id"])
+        if zone is None:
+            raise serializers.ValidationError({"zone_id": ["Unknown district in your community."]})
+    return zone
+
+
 class PreviewView(PlannerView):
     @extend_schema(request=PreviewSerializer, responses={200: schema.PreviewAnswerSerializer})
     def post(self, request: Request) -> Response:
@@ -121,14 +128,56 @@ class PreviewView(PlannerView):
         serializer = PreviewSerializer(data=request.data, context={"community": community})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        zone = data.get("zone")
-        if zone is None:
-            zone = zone_polygon(community=community, zone_id=data["zone_id"])
-            if zone is None:
-                raise serializers.ValidationError({"zone_id": ["Unknown district in your community."]})
+        zone = _zone_of(community, data)
         body = zone_preview(community=community, zone=zone, date=data.get("date"), team=data.get("team"))
-        body["zone"] = _geojson(zone)
+        body["zone"] = geojson_out(zone)
         return Response(body)
+
+
+class FitEstimateSerializer(PreviewSerializer):
+    """The zone (as for the preview), the jobs left unticked, and the day's planning."""
+
+    profile = serializers.ChoiceField(choices=RoutingProfile.choices, default=RoutingProfile.DRIVE)
+    shift_start = serializers.TimeField(default=dt.time(8))
+    shift_end = serializers.TimeField(default=dt.time(16))
+    agents = serializers.IntegerField(min_value=1, max_value=20, default=1)
+    break_minutes = serializers.IntegerField(min_value=0, max_value=240, default=0)
+    open_round = serializers.BooleanField(default=False)
+    exclude_reports = serializers.ListField(child=serializers.IntegerField(), max_length=5000, default=list)
+    exclude_interventions = serializers.ListField(
+        child=serializers.IntegerField(), max_length=5000, default=list
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        if attrs["shift_end"] <= attrs["shift_start"]:
+            raise serializers.ValidationError({"shift_end": ["The shift ends before it starts."]})
+        return attrs
+
+
+class FitEstimateView(PlannerView):
+    """Read-only, cheap (straight lines, no street network): asked again at each change of the form."""
+
+    @extend_schema(request=FitEstimateSerializer, responses={200: schema.FitEstimateAnswerSerializer})
+    def post(self, request: Request) -> Response:
+        community = request_membership(request).community
+        serializer = FitEstimateSerializer(data=request.data, context={"community": community})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        estimate = zone_fit_estimate(
+            community=community,
+            zone=_zone_of(community, data),
+            team=data.get("team"),
+            profile=data["profile"],
+            shift_start=data["shift_start"],
+            shift_end=data["shift_end"],
+            agents=data["agents"],
+            break_minutes=data["break_minutes"],
+            open_round=data["open_round"],
+            exclude_reports=set(data["exclude_reports"]),
+            exclude_interventions=set(data["exclude_interventions"]),
+        )
+        return Response(estimate)
 
 
 class ProgressView(APIView):
@@ -237,7 +286,7 @@ def template_json(template: MissionTemplate) -> dict[str, Any]:
         "shift_start": template.shift_start.strftime("%H:%M"),
         "shift_end": template.shift_end.strftime("%H:%M"),
         "active": template.active,
-        "zone": _geojson(template.zone),
+        "zone": geojson_out(template.zone),
     }
 
 

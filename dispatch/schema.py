@@ -64,6 +64,38 @@ class PreviewAnswerSerializer(serializers.Serializer):
     zone = PolygonField(help_text="The zone, EPSG:4326.")
 
 
+class WayOutAgentSerializer(serializers.Serializer):
+    agents = serializers.IntegerField()
+    fit = serializers.IntegerField(help_text="Jobs that would fit with this many agents.")
+
+
+class WayOutHourSerializer(serializers.Serializer):
+    shift_end = serializers.CharField(help_text="HH:MM, one hour later.")
+    fit = serializers.IntegerField(help_text="Jobs that would fit ending then.")
+
+
+class WaysOutSerializer(serializers.Serializer):
+    one_more_agent = WayOutAgentSerializer(allow_null=True)
+    one_more_hour = WayOutHourSerializer(allow_null=True)
+
+
+class FitEstimateAnswerSerializer(serializers.Serializer):
+    """interventions.selectors_fit.zone_fit_estimate: an estimate on straight lines."""
+
+    total = serializers.IntegerField(help_text="Jobs the mission would hold (booked and unticked ones out).")
+    fit = serializers.IntegerField(help_text="About how many fit the shift.")
+    left = serializers.IntegerField(help_text="The others: they would stay in the pool.")
+    service_s = serializers.IntegerField(help_text="Time on site of the jobs that fit, seconds.")
+    travel_s = serializers.IntegerField(help_text="Their estimated travel, seconds.")
+    working_s = serializers.IntegerField(help_text="The agents' working time, seconds, breaks out.")
+    agents = serializers.IntegerField()
+    profile = serializers.CharField()
+    shift_start = serializers.CharField()
+    shift_end = serializers.CharField()
+    from_depot = serializers.BooleanField(help_text="False: no depot, estimated from the zone's middle.")
+    ways_out = WaysOutSerializer()
+
+
 class ProgressCountsSerializer(serializers.Serializer):
     planned = serializers.IntegerField()
     in_progress = serializers.IntegerField()

@@ -38,6 +38,16 @@ def board_strings() -> dict[str, Any]:
             "%(u)s stay in the pool, free for another mission."
         ),
         "left_in_pool": _("The jobs left out are back in the pool."),
+        "estimate": _("≈ %(n)s of %(total)s jobs fit in the day (%(agents)s agent(s), %(start)s–%(end)s)."),
+        "estimate_no_depot": _("Estimated from the middle of the zone: the team has no depot."),
+        "estimate_ways": _(
+            "For the %(u)s others: one more agent (≈ %(a)s of %(total)s), a shift ending at %(end)s "
+            "(≈ %(h)s of %(total)s), or leave them in the pool, free for another mission."
+        ),
+        "estimate_ways_agent": _(
+            "For the %(u)s others: one more agent (≈ %(a)s of %(total)s), or leave them in the pool, "
+            "free for another mission."
+        ),
         "pool": _("back in the pool"),
         "photo_n": _("Photo %(n)s (%(kind)s)"),
         "preview_booked": _("%(n)s already planned in another mission (left out)."),
@@ -53,6 +63,8 @@ def board_strings() -> dict[str, Any]:
         "created": _("Mission %(id)s created as a draft."),
         "optimising": _("Optimising the round on the street network…"),
         "optimised": _("Round optimised."),
+        "optimise_queued": _("Optimisation queued: it starts as soon as the calculation server is free."),
+        "optimise_running": _("This mission is already being optimised: its progress is shown."),
         "stops_changed": _("Stops changed: optimise the round again."),
         "not_optimised": _("The round is not optimised yet."),
         "no_stops": _("This mission has no stops."),
@@ -73,9 +85,11 @@ def board_urls() -> dict[str, str]:
     return {
         "board": reverse("dispatch:api-board"),
         "preview": reverse("dispatch:api-preview"),
+        "fit_estimate": reverse("dispatch:api-fit-estimate"),
         "bulk": reverse("dispatch:api-bulk"),
         "progress": reverse("dispatch:api-progress", args=[0]),
         "sheet": reverse("dispatch:sheet", args=[0]),
         "sheet_pdf": reverse("dispatch:sheet-pdf", args=[0]),
         "missions": reverse("mission-list"),
+        "optimization": reverse("mission-optimization", args=[0]),
     }

@@ -10,6 +10,7 @@ urlpatterns = [
     path("missions/<int:pk>/sheet.pdf", views.sheet_pdf, name="sheet-pdf"),
     path("api/board/", api.BoardView.as_view(), name="api-board"),
     path("api/preview/", api.PreviewView.as_view(), name="api-preview"),
+    path("api/fit-estimate/", api.FitEstimateView.as_view(), name="api-fit-estimate"),
     path("api/missions/<int:pk>/progress/", api.ProgressView.as_view(), name="api-progress"),
     path("api/interventions/bulk/", api.BulkView.as_view(), name="api-bulk"),
     path("api/mission-templates/", api.TemplatesView.as_view(), name="api-templates"),

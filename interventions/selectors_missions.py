@@ -115,5 +115,8 @@ def job_bookings(
         )
         .exclude(mission_id=exclude_mission_id or 0)
         .select_related("mission")
+        # The mission's routing cache is its street matrix (megabytes of JSON): parsing it for
+        # each booked job took 1.3 s for 100 of them.
+        .defer("mission__routing_cache", "mission__route")
         .order_by("mission_id", "id")
     )

@@ -206,6 +206,8 @@ RONDE_OUTBOUND_ALLOW_PRIVATE = env_bool("RONDE_OUTBOUND_ALLOW_PRIVATE", False)
 
 # Background work (imports…): rows in PostgreSQL, run by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A job still queued after this many seconds: the page waiting for it says no worker seems to run.
+RONDE_WORKER_STALLED_S = env_int("RONDE_WORKER_STALLED_S", 30)
 # Uploaded import files are kept here until their job ends (MEDIA_ROOT/imports/<community>/).
 RONDE_IMPORT_MAX_UPLOAD_MB = env_int("RONDE_IMPORT_MAX_UPLOAD_MB", 200)
 # The web preview (in the request) parses GeoJSON/KML/CSV whole: up to this many MB of them

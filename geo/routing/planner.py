@@ -9,6 +9,7 @@ import hashlib
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,7 +20,7 @@ from django.contrib.gis.geos import LineString, MultiLineString
 from .graph import SNAP_TOLERANCE_M, Snap, graph_prepare, points_load, points_snap
 from .legs import route_legs
 from .matrix import cost_matrix
-from .preselect import MIN_JOBS, Candidate, preselect, refine
+from .preselect import MIN_JOBS, Candidate, FitEstimate, estimate, preselect, refine
 from .profiles import Profile, profile_get
 from .solver import SolverJob, SolverVehicle, Visit, solve
 from .topology import topology_ensure
@@ -125,12 +126,24 @@ def cache_key(*, profile: str, network: str, points: list[tuple[float, float]]) 
     return hashlib.sha1(payload.encode(), usedforsecurity=False).hexdigest()
 
 
+# What `plan` tells its `progress` callback as it goes (a background job shows it).
+STAGES = ("network", "distances", "solve", "route")
+
+
 def plan(
-    *, community_id: int, jobs: list[PlanJob], options: PlanOptions, cache: dict[str, Any] | None = None
+    *,
+    community_id: int,
+    jobs: list[PlanJob],
+    options: PlanOptions,
+    cache: dict[str, Any] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Plan:
-    """Plan the rounds; `cache` is what a previous Plan.cache returned for this mission."""
+    """Plan the rounds; `cache` is what a previous Plan.cache returned for this mission;
+    `progress(stage)` is called as each of STAGES begins."""
     clock = time.perf_counter()
     timings: dict[str, float] = {}
+    tell = progress or (lambda stage: None)
+    tell("network")
     profile = profile_get(options.profile)
     network = topology_ensure(community_id=community_id)
     tick = time.perf_counter()
@@ -145,6 +158,7 @@ def plan(
     timings["graph_s"] = time.perf_counter() - clock
 
     key = cache_key(profile=profile.name, network=network, points=points)
+    tell("distances")
     tick = time.perf_counter()
     if cache and cache.get("key") == key:
         snaps = [Snap(*s) if s else None for s in cache["snaps"]]
@@ -191,9 +205,11 @@ def plan(
     preselected = len(routable) + len(unassigned) > MIN_JOBS
     if preselected:  # now on the streets' travel times
         routable = _routable_that_fit(routable, durations, options, has_end, unassigned)
+    tell("solve")
     plan_ = _solve(
         profile, options, routable, distances, durations, has_end, unassigned, timings, preselected
     )
+    tell("route")
     tick = time.perf_counter()
     for round_ in plan_:
         round_.planned.legs = [leg.geom for leg in route_legs(pids=round_.legs_pids)]
@@ -239,6 +255,19 @@ def jobs_that_may_fit(
     )
     keep = set(kept)
     return [j for j in jobs if j.key in keep], left
+
+
+def fit_estimate(*, jobs: list[PlanJob], options: PlanOptions) -> FitEstimate:
+    """How many `jobs` fit the shift before any street is read (preselect.estimate: the
+    pre-selection's choice on straight lines, without its slack)."""
+    return estimate(
+        candidates=_candidates(jobs, options),
+        start=options.start,
+        end=options.end if not options.open_round else None,
+        working_s=_working_s(options),
+        agents=options.agents,
+        speed_m_s=profile_get(options.profile).speed_m_s,
+    )
 
 
 def _routable_that_fit(

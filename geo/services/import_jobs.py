@@ -1,19 +1,18 @@
 """Web imports: upload → preview → confirm → a background job that reports its progress."""
 
 import re
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
 from accounts.models import Community, User
+from core.progress import ProgressWriter
 from geo.io.errors import ImportReport, without_paths
 from geo.io.preview import import_preview
 from geo.models import ImportJob, ImportStatus
@@ -114,49 +113,17 @@ def import_job_fail(*, job: ImportJob, reason: str) -> ImportJob:
     return job
 
 
-class ProgressWriter:
-    """Writes a job's progress on its own autocommit connection, at most twice a second.
-
-    The import itself runs in one transaction; updates made inside it would stay invisible to
-    the page that polls until the very end.
-    """
+class ImportProgress:
+    """Features done / total of an import, written on the side (core.progress)."""
 
     def __init__(self, job_id: int) -> None:
-        self.job_id = job_id
-        self.last = 0.0
-        self.conn: psycopg.Connection | None = None
-
-    def _connect(self) -> psycopg.Connection | None:
-        params = connection.settings_dict
-        try:
-            return psycopg.connect(
-                dbname=params["NAME"],
-                user=params.get("USER") or None,
-                password=params.get("PASSWORD") or None,
-                host=params.get("HOST") or None,
-                port=params.get("PORT") or None,
-                autocommit=True,
-                connect_timeout=5,
-            )
-        except psycopg.Error:
-            return None  # progress is a nicety; the import goes on without it
+        self.writer = ProgressWriter(table="geo_importjob", job_id=job_id)
 
     def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - self.last < 0.5 and done < total:
-            return
-        self.last = now
-        if self.conn is None:
-            self.conn = self._connect()
-        if self.conn is not None:
-            self.conn.execute(
-                "UPDATE geo_importjob SET progress_done = %s, progress_total = %s WHERE id = %s",
-                (done, total, self.job_id),
-            )
+        self.writer.write(force=done >= total, progress_done=done, progress_total=total)
 
     def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
+        self.writer.close()
 
 
 @task()
@@ -165,7 +132,7 @@ def run_import_job(job_id: int) -> str:
     job = ImportJob.objects.select_related("community").get(pk=job_id)
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, updated_at=timezone.now())
     options = job.options or {}
-    writer = ProgressWriter(job.pk)
+    writer = ImportProgress(job.pk)
     try:
         report = geodata_import(
             community=job.community,

@@ -1,6 +1,5 @@
 """Pages of the web import (community admins only): upload, preview, progress."""
 
-from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -8,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import Membership, Role
 from accounts.selectors import NoCommunity, membership_get_for_user
 from core.params import ParamError
+from core.progress import worker_stalled
 from core.spreadsheet import csv_writer
 from geo.io.export_queries import export_spec
 from geo.io.mapping import target_spec
@@ -37,8 +36,6 @@ CRS_CHOICES = [
     (27572, "EPSG:27572 · Lambert II étendu"),
     *((code, f"EPSG:{code} · Lambert CC{code - 3900}") for code in range(3942, 3951)),
 ]
-# After this long in the queue, the job page says no background worker seems to run.
-STALLED_AFTER = timedelta(seconds=30)
 SHOWN_PROBLEMS = 50  # on the job page; the CSV report has every one
 SEVERITY_ORDER = {"error": 0, "skipped": 1, "note": 2}
 
@@ -182,8 +179,8 @@ def import_job_page(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 def _stalled(job: ImportJob) -> bool:
-    """Queued for over STALLED_AFTER: no `db_worker` has picked it up."""
-    return job.status == ImportStatus.QUEUED and timezone.now() - job.updated_at > STALLED_AFTER
+    """Queued for over RONDE_WORKER_STALLED_S: no `db_worker` has picked it up."""
+    return job.status == ImportStatus.QUEUED and worker_stalled(queued_since=job.updated_at)
 
 
 @login_required

@@ -15,7 +15,13 @@ from rest_framework_gis.fields import GeometryField
 
 from accounts.models import Team
 from core.api.openapi import geojson_geometry_schema
-from interventions.models import MissionStatus, RoutingProfile, StopStatus
+from interventions.models import (
+    MissionStatus,
+    OptimizationStage,
+    OptimizationStatus,
+    RoutingProfile,
+    StopStatus,
+)
 
 
 @extend_schema_field(geojson_geometry_schema("Point"), component_name="GeoJSONPoint")
@@ -211,3 +217,28 @@ class MissionPlanSerializer(MissionSerializer):
     """The mission after optimisation, with the plan's summary."""
 
     plan = PlanSerializer()
+
+
+class OptimizationSerializer(serializers.Serializer):
+    """One background optimisation of a mission's round (interventions.api.missions.optimization_json)."""
+
+    id = serializers.IntegerField()
+    mission = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=OptimizationStatus.choices)
+    stage = serializers.ChoiceField(choices=OptimizationStage.choices)
+    stage_label = serializers.CharField(help_text="The stage, for people (in the caller's language).")
+    progress = serializers.IntegerField(help_text="Percent of the usual time spent, 0–100.")
+    stalled = serializers.BooleanField(help_text="Queued for over 30 s: no background worker seems to run.")
+    errors = serializers.DictField(  # type: ignore[assignment]  # the field, not Serializer.errors
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="When it failed: messages by field, as a 400 would give them.",
+    )
+    plan = PlanSerializer(allow_null=True, help_text="When done: the plan's summary.")
+    status_url = serializers.CharField(help_text="Poll this URL (GET) until `status` is done or failed.")
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class OptimizationConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    optimization = OptimizationSerializer()

@@ -10,7 +10,6 @@ EPSG:4326 on the wire, storage SRID inside.
 """
 
 import datetime as dt
-import json
 from typing import Any
 
 from django.conf import settings
@@ -23,13 +22,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from accounts.permissions import CommunityRole, request_membership
 from audit.api import HistoryMixin
+from core.api.fields import geojson_out
 from core.api.filters import parse_bbox, parse_date, parse_id, parse_list
 from interventions.api.mission_schema import (
     AlreadyPlannedSerializer,
@@ -37,28 +39,37 @@ from interventions.api.mission_schema import (
     MissionPlanSerializer,
     MissionSerializer,
     MissionSummarySerializer,
+    OptimizationConflictSerializer,
+    OptimizationSerializer,
     PointField,
     PolygonField,
     TeamIdField,
 )
-from interventions.models import Mission, MissionStatus, MissionStop, RoutingProfile
+from interventions.models import (
+    Mission,
+    MissionOptimization,
+    MissionStatus,
+    MissionStop,
+    OptimizationStage,
+    OptimizationStatus,
+    RoutingProfile,
+)
 from interventions.selectors_missions import mission_stops, missions_for_membership
 from interventions.services.bookings import JobAlreadyPlanned
 from interventions.services.deletion import mission_delete
 from interventions.services.missions import (
     OptimizeOptions,
     mission_create,
-    mission_optimize,
+    mission_optimize_check,
     mission_stops_edit,
     mission_update,
 )
+from interventions.services.optimizations import (
+    OptimizationRunning,
+    mission_optimization_request,
+    optimization_stalled,
+)
 from interventions.stop_reasons import stop_reason_text
-
-
-def _geojson(geom: GEOSGeometry | None) -> dict[str, Any] | None:
-    if geom is None:
-        return None
-    return json.loads(geom.transform(settings.RONDE_API_SRID, clone=True).json)
 
 
 def _local(value: dt.datetime | None) -> str | None:
@@ -111,9 +122,27 @@ def stop_json(stop: MissionStop) -> dict[str, Any]:
         "planned_departure": _local(stop.planned_departure),
         "leg_distance_m": stop.leg_distance_m,
         "leg_duration_s": stop.leg_duration_s,
-        "geometry": _geojson(job.geom) if job is not None else None,
-        "snapped": _geojson(stop.snapped),
+        "geometry": geojson_out(job.geom) if job is not None else None,
+        "snapped": geojson_out(stop.snapped),
         "snap_distance_m": stop.snap_distance_m,
+    }
+
+
+def optimization_json(job: MissionOptimization, request: Request) -> dict[str, Any]:
+    """A background optimisation for the client that polls it."""
+    return {
+        "id": job.pk,
+        "mission": job.mission_id,
+        "status": job.status,
+        "stage": job.stage,
+        "stage_label": str(OptimizationStage(job.stage).label),
+        "progress": job.progress,
+        "stalled": optimization_stalled(job),
+        "errors": job.errors or {},
+        "plan": job.plan or None,
+        "status_url": reverse("mission-optimization", args=[job.mission_id], request=request),
+        "created_at": _local(job.created_at),
+        "finished_at": _local(job.finished_at),
     }
 
 
@@ -127,8 +156,8 @@ def mission_feature(mission: Mission, *, with_stops: bool) -> dict[str, Any]:
         "status": mission.status,
         "notes": mission.notes,
         "profile": mission.profile,
-        "start_point": _geojson(mission.start_point),
-        "end_point": _geojson(mission.end_point),
+        "start_point": geojson_out(mission.start_point),
+        "end_point": geojson_out(mission.end_point),
         "open_round": mission.open_round,
         "shift_start": mission.shift_start.isoformat(),
         "shift_end": mission.shift_end.isoformat(),
@@ -142,10 +171,15 @@ def mission_feature(mission: Mission, *, with_stops: bool) -> dict[str, Any]:
     }
     if with_stops:
         properties["stops"] = [stop_json(s) for s in mission_stops(mission=mission)]
-        properties["route"] = _geojson(mission.route)
+        properties["route"] = geojson_out(mission.route)
     else:
         properties["stop_count"] = getattr(mission, "stop_count", None)
-    return {"type": "Feature", "id": mission.pk, "geometry": _geojson(mission.zone), "properties": properties}
+    return {
+        "type": "Feature",
+        "id": mission.pk,
+        "geometry": geojson_out(mission.zone),
+        "properties": properties,
+    }
 
 
 class PlanningSerializer(serializers.Serializer):
@@ -315,10 +349,27 @@ class MissionViewSet(HistoryMixin, viewsets.GenericViewSet):
         mission_delete(mission=self.get_object(), user=request_membership(request).user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=OptimizeSerializer, responses=MissionPlanSerializer)
+    @extend_schema(
+        request=OptimizeSerializer,
+        responses={
+            202: OptimizationSerializer,
+            200: MissionPlanSerializer,
+            409: OptimizationConflictSerializer,
+        },
+    )
     @action(detail=True, methods=["post"])
     def optimize(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
-        """Order the stops on the street network; the body may change planning options."""
+        """Order the stops on the street network; the body may change planning options.
+
+        The optimisation runs in the background (seconds for a big zone): the answer is 202
+        with the optimisation's `status_url` (and Location) to poll until it is `done`, then
+        GET the mission for its round. Planning options in the body are saved at once; the
+        checks that need no street network (unknown stop, no start point) are a 400 here,
+        the others (a start far from every street) come back in the optimisation's `errors`.
+        A server whose task backend runs tasks synchronously answers as before: 200 with
+        the mission and its `plan`, or 400. One optimisation per mission at a time: asking
+        again while one is queued or running is a 409 naming it.
+        """
         mission = self.get_object()
         serializer = OptimizeSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -329,15 +380,36 @@ class MissionViewSet(HistoryMixin, viewsets.GenericViewSet):
             at=data.pop("at", None),
             windows={w["stop"]: (w.get("start"), w.get("end")) for w in data.pop("time_windows", [])},
         )
-        # Saved planning options and the round stand or fall together.
-        with transaction.atomic():
-            if data:
-                mission_update(mission=mission, data=data)
-                mission.refresh_from_db()
-            summary = mission_optimize(mission=mission, options=options)
-        body = mission_feature(self.get_queryset().get(pk=mission.pk), with_stops=True)
-        body["plan"] = summary
-        return Response(body)
+        try:
+            with transaction.atomic():
+                if data:
+                    mission_update(mission=mission, data=data)
+                    mission.refresh_from_db()
+                mission_optimize_check(mission=mission, options=options)
+                job = mission_optimization_request(
+                    mission=mission, options=options, user=request_membership(request).user
+                )
+        except OptimizationRunning as exc:
+            body = {"detail": str(exc), "optimization": optimization_json(exc.optimization, request)}
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        if job.status == OptimizationStatus.FAILED:
+            return Response(job.errors, status=status.HTTP_400_BAD_REQUEST)
+        if job.status == OptimizationStatus.DONE:
+            body = mission_feature(self.get_queryset().get(pk=mission.pk), with_stops=True)
+            body["plan"] = job.plan
+            return Response(body)
+        answer = optimization_json(job, request)
+        return Response(answer, status=status.HTTP_202_ACCEPTED, headers={"Location": answer["status_url"]})
+
+    @extend_schema(responses={200: OptimizationSerializer})
+    @action(detail=True, methods=["get"])
+    def optimization(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+        """The mission's latest optimisation: stage, progress, and the plan once done (404: none yet)."""
+        mission = self.get_object()
+        job = mission.optimizations.first()
+        if job is None:
+            raise NotFound("This mission has not been optimised in the background yet.")
+        return Response(optimization_json(job, request))
 
     @extend_schema(
         request=StopsEditSerializer, responses={200: MissionChangeSerializer, 409: AlreadyPlannedSerializer}

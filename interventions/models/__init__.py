@@ -1,12 +1,22 @@
 from .categories import Category
 from .interventions import Intervention, InterventionStatus, Method, NotDoneReason
 from .missions import Mission, MissionStatus, MissionStop, RoutingProfile, StopStatus, job_address
+from .optimizations import (
+    ACTIVE_OPTIMIZATION_STATUSES,
+    MissionOptimization,
+    OptimizationStage,
+    OptimizationStatus,
+)
 from .partners import Open311Request, PartnerApiKey
 from .photos import Photo, PhotoKind, PhotoThumbnail
 from .recurrence import MissionOccurrence, MissionTemplate, Weekday
 from .reports import Report, ReportSource, ReportStatus
 
 __all__ = [
+    "ACTIVE_OPTIMIZATION_STATUSES",
+    "MissionOptimization",
+    "OptimizationStage",
+    "OptimizationStatus",
     "Category",
     "Intervention",
     "InterventionStatus",

@@ -1,6 +1,7 @@
 """Missions (tournées): create from a zone, conflicts, status workflow, round optimisation."""
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
@@ -253,22 +254,25 @@ def _clock(mission: Mission, seconds: int) -> dt.datetime:
     return midnight + dt.timedelta(seconds=seconds)
 
 
-def _stop_point(stop: MissionStop) -> Point:
-    job = stop.intervention or stop.report
+def plan_job(
+    *,
+    key: int,
+    intervention: Intervention | None,
+    report: Report | None,
+    service_s: int,
+    window: tuple[int, int] | None = None,
+) -> PlanJob:
+    """The planner's view of a job: what the pre-selection ranks by (priority, offensive, age)."""
+    job = intervention or report
     assert job is not None  # noqa: S101 — the mission_stop_has_job constraint
-    return job.geom
-
-
-def _plan_job(stop: MissionStop, point: Point, window: tuple[int, int] | None) -> PlanJob:
-    """The planner's view of a stop: what the pre-selection ranks by (priority, offensive, age)."""
-    job = stop.intervention or stop.report
+    point = job.geom
     priority = {1: 100, 2: 50, 3: 0}.get(getattr(job, "priority", 2), 50)
-    reported = stop.report.reported_at if stop.report is not None else getattr(job, "created_at", None)
+    reported = report.reported_at if report is not None else getattr(job, "created_at", None)
     return PlanJob(
-        stop.pk,
+        key,
         point.x,
         point.y,
-        stop.service_s,
+        service_s,
         window,
         priority,
         offensive=bool(getattr(job, "offensive", False)),
@@ -299,16 +303,15 @@ def _stops_store(stops: list[MissionStop]) -> None:
         MissionStop.objects.filter(pk__in=pks).update(**{f: getattr(first, f) for f in PLANNED_FIELDS})
 
 
-@transaction.atomic
-def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None) -> dict[str, Any]:
-    """Order the stops on the street network and store the round; returns the plan summary."""
-    options = options or OptimizeOptions()
+def mission_optimize_check(
+    *, mission: Mission, options: OptimizeOptions, stops: list[MissionStop] | None = None
+) -> None:
+    """What can be refused before the street network is touched, each a 400 naming its field:
+    the web request checks it before queueing the optimisation. Sets the time windows of
+    `options` on `stops` (the mission's, read when not given)."""
     if mission.status in (MissionStatus.COMPLETED, MissionStatus.CANCELLED):
         raise ValidationError({"status": [f"A {mission.status} mission cannot be optimised."]})
-    stops = list(
-        mission.stops.select_related("intervention", "report").order_by("round_index", "sequence", "id")
-    )
-    by_id = {s.pk: s for s in stops}
+    by_id = {s.pk: s for s in (stops if stops is not None else mission.stops.all())}
     for stop_id, (opens, closes) in (options.windows or {}).items():
         if stop_id not in by_id:
             raise ValidationError({"time_windows": [f"Unknown stop {stop_id} in this mission."]})
@@ -318,6 +321,26 @@ def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None
         raise ValidationError(
             {"fixed_first_stop": [f"Unknown stop {options.fixed_first_stop} in this mission."]}
         )
+    if (options.position or mission.start_point or mission.team.depot) is None:
+        raise ValidationError({"start_point": ["Give a start point: the team has no depot."]})
+
+
+@transaction.atomic
+def mission_optimize(
+    *,
+    mission: Mission,
+    options: OptimizeOptions | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Order the stops on the street network and store the round; returns the plan summary.
+
+    `progress(stage)`: told each stage as it begins (geo.routing.planner.STAGES, then "store").
+    Seconds for a big zone: the web asks the background worker (services/optimizations.py)."""
+    options = options or OptimizeOptions()
+    stops = list(
+        mission.stops.select_related("intervention", "report").order_by("round_index", "sequence", "id")
+    )
+    mission_optimize_check(mission=mission, options=options, stops=stops)
 
     def is_done(stop: MissionStop) -> bool:
         job = stop.intervention
@@ -336,8 +359,7 @@ def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None
     done = [s for s in stops if reoptimise and is_done(s)]
     todo = [s for s in stops if not (reoptimise and is_done(s))]
     start = options.position or mission.start_point or mission.team.depot
-    if start is None:
-        raise ValidationError({"start_point": ["Give a start point: the team has no depot."]})
+    assert start is not None  # noqa: S101 — mission_optimize_check
     if start.srid != settings.RONDE_SRID:
         start = cast(Point, start.transform(settings.RONDE_SRID, clone=True))
     end = mission.end_point
@@ -358,14 +380,21 @@ def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None
             break_ = (max(earliest, shift[0]), latest, mission.break_minutes * 60)
     jobs = []
     for stop in todo:
-        point = _stop_point(stop)
         window = None
         if stop.window_start or stop.window_end:
             window = (
                 _seconds(stop.window_start) if stop.window_start else 0,
                 _seconds(stop.window_end) if stop.window_end else 24 * 3600,
             )
-        jobs.append(_plan_job(stop, point, window))
+        jobs.append(
+            plan_job(
+                key=stop.pk,
+                intervention=stop.intervention,
+                report=stop.report,
+                service_s=stop.service_s,
+                window=window,
+            )
+        )
     previous_order = None
     if reoptimise and mission.agents == 1:
         # The order the agent follows now: kept unless the new round is clearly better.
@@ -386,10 +415,16 @@ def mission_optimize(*, mission: Mission, options: OptimizeOptions | None = None
     )
     try:
         result = plan(
-            community_id=mission.community_id, jobs=jobs, options=plan_options, cache=mission.routing_cache
+            community_id=mission.community_id,
+            jobs=jobs,
+            options=plan_options,
+            cache=mission.routing_cache,
+            progress=progress,
         )
     except RoutingError as exc:
         raise ValidationError({exc.field: [str(exc)]}) from exc
+    if progress is not None:
+        progress("store")
 
     offset = len(done)
     for index, stop in enumerate(sorted(done, key=lambda s: (s.sequence or 0, s.pk))):

@@ -19,7 +19,14 @@ from PIL import Image
 from accounts.models import Community, Role, User
 from accounts.sharing import share_token_make
 from geo.models.imports import ImportJob
-from interventions.models import Open311Request, Photo, PhotoKind
+from interventions.models import (
+    MissionOptimization,
+    Open311Request,
+    OptimizationStage,
+    OptimizationStatus,
+    Photo,
+    PhotoKind,
+)
 from interventions.models.recurrence import MissionTemplate
 from interventions.open311.services import partner_key_create
 from tests.factories import (
@@ -70,6 +77,10 @@ def build_side(*, slug: str, marker: str, crew: list[User] | None = None) -> Sid
         community=community, category=category, description=f"Tag {marker}", client_uuid=uuid.uuid4()
     )
     mission: Any = MissionFactory(community=community, team=team, name=f"Tournée {marker}")
+    # An optimisation the background worker finished: its status URL answers.
+    MissionOptimization.objects.create(
+        mission=mission, status=OptimizationStatus.DONE, stage=OptimizationStage.FINISHED, progress=100
+    )
     intervention: Any = InterventionFactory(
         community=community,
         category=category,

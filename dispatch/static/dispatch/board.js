@@ -3,8 +3,9 @@
 // State for people and tests lives in data-* attributes: #dispatch-map[data-state],
 // #mission-panel[data-mission][data-status], #stop-list li[data-sequence].
 
-import { api } from "./api.js";
+import { api, ApiError } from "./api.js";
 import { ZoneDraw } from "./draw.js";
+import { bindEstimate, scheduleEstimate } from "./estimate.js";
 import { startMap } from "../js/map_start.js";
 import { followPlaces } from "../geo/address_search.js";
 import { colour, markElement, marks, stopMark } from "../js/marks.js";
@@ -14,6 +15,7 @@ const T = JSON.parse(document.getElementById("dispatch-strings").textContent);
 const URLS = JSON.parse(document.getElementById("dispatch-urls").textContent);
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 10_000;
+const OPTIMISE_POLL_MS = 700;
 const LIST_MAX = 300;
 
 const state = {
@@ -27,6 +29,7 @@ const state = {
   mission: null, // the selected mission (Feature with stops)
   markers: [],
   pollTimer: null,
+  optimiseTimer: null,
 };
 
 function say(id, text) {
@@ -211,6 +214,7 @@ async function setZone(polygon, { fromMap = true } = {}) {
   if (!polygon) {
     state.preview = null;
     renderPreview();
+    scheduleEstimate();
     say("zone-status", T.zone_none);
     return;
   }
@@ -234,6 +238,7 @@ async function preview(body) {
     say("zone-status", String(error.message));
   }
   renderPreview();
+  scheduleEstimate();
 }
 
 function jobByKey(key) {
@@ -268,6 +273,7 @@ function renderPreview() {
       if (box.checked) state.excluded.delete(key);
       else state.excluded.add(key);
       updatePreviewCount();
+      scheduleEstimate();
     });
     const label = document.createElement("label");
     label.htmlFor = box.id;
@@ -358,12 +364,18 @@ async function selectMission(id) {
   showMission(mission);
   const coords = mission.geometry.coordinates[0];
   fitTo(coords);
+  await resumeOptimisation(id);
 }
 
 function stopLabel(s) {
   const kind = s.intervention ? T.intervention : T.report;
   const where = s.address ? ` — ${s.address}` : "";
   return `${kind} ${s.intervention || s.report} · ${s.category_name}${where}`;
+}
+
+function missionButtons(p) {
+  $("mission-optimize").disabled = !["draft", "dispatched"].includes(p.status) || !p.stops.length;
+  $("mission-dispatch").disabled = p.status !== "draft" || !p.optimized_at;
 }
 
 function showMission(mission) {
@@ -384,8 +396,11 @@ function showMission(mission) {
     conflicts.append(li);
   }
   const draft = p.status === "draft";
-  $("mission-optimize").disabled = !(draft || p.status === "dispatched") || !p.stops.length;
-  $("mission-dispatch").disabled = !draft || !p.optimized_at;
+  if (String(mission.id) !== $("optimise-progress").dataset.mission) {
+    $("optimise-progress").hidden = true; // another mission's optimisation is not this one's
+    delete panel.dataset.optimising;
+  }
+  missionButtons(p);
   $("mission-cancel").disabled = !["draft", "dispatched", "in_progress"].includes(p.status);
   $("sheet-link").href = URLS.sheet.replace("/0/", `/${mission.id}/`);
   $("sheet-pdf-link").href = URLS.sheet_pdf.replace("/0/", `/${mission.id}/`);
@@ -518,21 +533,101 @@ function addToMission(f) {
   return editStops({ [key]: [f.properties.pk] });
 }
 
+// Optimising runs on the server's background worker: the request answers 202 at once and
+// the panel polls the optimisation (stage, progress) until the round is there.
 async function optimise(body = {}) {
   say("plan-status", T.optimising);
-  $("mission-optimize").disabled = true;
+  setOptimising(true);
+  const missionId = state.mission.id;
   try {
-    const mission = await api(`${URLS.missions}${state.mission.id}/optimize/`, { method: "POST", body });
-    showMission(mission);
-    say("plan-status", T.optimised);
-    await loadBoard();
-    // The button pressed may be disabled or hidden now: keep the focus on the result
-    // (how many jobs fit), not at the top of the page.
-    const active = document.activeElement;
-    if (!active || active === document.body || active.disabled || active.closest("[hidden]")) $("plan-summary").focus();
+    const answer = await api(`${URLS.missions}${missionId}/optimize/`, { method: "POST", body });
+    if (answer && answer.type === "Feature") return await optimised(answer); // a synchronous server
+    await followOptimisation(missionId, answer);
   } catch (error) {
+    if (error.status === 409 && error.body && error.body.optimization) {
+      say("plan-status", T.optimise_running);
+      await followOptimisation(missionId, error.body.optimization);
+      return;
+    }
     say("plan-status", String(error.message));
-    $("mission-optimize").disabled = false;
+    setOptimising(false);
+  }
+}
+
+// While the round is being optimised, nothing that changes it may be pressed.
+function setOptimising(busy) {
+  for (const id of ["fit-agent", "fit-longer", "fit-leave"]) $(id).disabled = busy;
+  if (busy) {
+    $("mission-optimize").disabled = $("mission-dispatch").disabled = true;
+  } else {
+    delete $("mission-panel").dataset.optimising;
+    missionButtons(state.mission.properties);
+  }
+}
+
+function percent(value) {
+  return new Intl.NumberFormat(document.documentElement.lang || "fr", { style: "percent" }).format(value / 100);
+}
+
+function showOptimisation(job) {
+  const box = $("optimise-progress");
+  box.hidden = false;
+  box.dataset.mission = job.mission;
+  box.dataset.stage = job.stage;
+  box.dataset.progress = job.progress;
+  $("mission-panel").dataset.optimising = job.status;
+  $("optimise-bar").value = job.progress;
+  $("optimise-bar").textContent = percent(job.progress);
+  // A polite live region: the stage is read out when it changes, not at every poll.
+  say("optimise-stage", `${job.stage_label}… ${percent(job.progress)}`);
+  $("optimise-stalled").hidden = !job.stalled;
+}
+
+async function followOptimisation(missionId, job) {
+  clearTimeout(state.optimiseTimer);
+  while (state.mission && state.mission.id === missionId) {
+    showOptimisation(job);
+    if (job.status === "done") {
+      const mission = await api(`${URLS.missions}${missionId}/`);
+      mission.plan = job.plan;
+      $("optimise-progress").hidden = true;
+      await optimised(mission);
+      return;
+    }
+    if (job.status === "failed") {
+      $("optimise-progress").hidden = true;
+      say("plan-status", ApiError.describe(job.errors));
+      setOptimising(false);
+      return;
+    }
+    say("plan-status", job.status === "queued" ? T.optimise_queued : T.optimising);
+    await new Promise((resolve) => { state.optimiseTimer = setTimeout(resolve, OPTIMISE_POLL_MS); });
+    if (!state.mission || state.mission.id !== missionId) return; // another mission was opened
+    job = await api(job.status_url);
+  }
+}
+
+async function optimised(mission) {
+  showMission(mission);
+  setOptimising(false);
+  say("plan-status", T.optimised);
+  await loadBoard();
+  // The button pressed may be disabled or hidden now: keep the focus on the result
+  // (how many jobs fit), not at the top of the page.
+  const active = document.activeElement;
+  if (!active || active === document.body || active.disabled || active.closest("[hidden]")) $("plan-summary").focus();
+}
+
+// Opening a mission that is being optimised (another tab, a reload): follow it.
+async function resumeOptimisation(missionId) {
+  try {
+    const job = await api(URLS.optimization.replace("/0/", `/${missionId}/`));
+    if (["queued", "running"].includes(job.status)) {
+      setOptimising(true);
+      await followOptimisation(missionId, job);
+    }
+  } catch (error) {
+    if (error.status !== 404) say("plan-status", String(error.message)); // 404: never optimised here
   }
 }
 
@@ -693,6 +788,7 @@ function bindPanel() {
   $("plan-form").addEventListener("submit", createMission);
   // The preview's warnings depend on the team and the date: ask again when they change.
   for (const id of ["plan-team", "plan-date"]) $(id).addEventListener("change", () => { if (state.zone) preview({ zone: state.zone }); });
+  bindEstimate({ url: URLS.fit_estimate, strings: T, say, fmt, laterBy, planned: () => (state.preview ? { zone: state.zone, excluded: state.excluded } : null) });
   $("mission-optimize").addEventListener("click", () => optimise());
   $("fit-agent").addEventListener("click", () => optimise({ agents: state.mission.properties.agents + 1 }));
   $("fit-longer").addEventListener("click", () => optimise({ shift_end: laterBy(state.mission.properties.shift_end, 1) }));

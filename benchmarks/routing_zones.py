@@ -128,7 +128,8 @@ def _create_and_optimise(community_id: int, zone, team) -> tuple[float, dict, ob
     import datetime as dt
 
     from accounts.models import Community
-    from interventions.services.missions import mission_create, mission_optimize
+    from interventions.services.missions import mission_create
+    from interventions.services.optimize import mission_optimize
 
     started = time.perf_counter()
     mission, _ = mission_create(

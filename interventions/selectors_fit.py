@@ -16,7 +16,8 @@ from accounts.models import Community, Team
 from geo.routing.planner import PlanJob, PlanOptions, fit_estimate
 
 from .selectors_missions import job_bookings, open_interventions_within_zone, open_reports_within_zone
-from .services.missions import plan_job, service_seconds
+from .services.missions import service_seconds
+from .services.optimize import plan_job
 
 LATEST_END_S = 23 * 3600 + 59 * 60  # "one more hour" stops at 23:59
 

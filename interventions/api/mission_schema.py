@@ -204,7 +204,7 @@ class UnassignedSerializer(serializers.Serializer):
 
 
 class PlanSerializer(serializers.Serializer):
-    """interventions.services.missions.mission_optimize's summary."""
+    """interventions.services.optimize.mission_optimize's summary."""
 
     distance_m = serializers.FloatField()
     duration_s = serializers.IntegerField()

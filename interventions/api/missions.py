@@ -57,18 +57,13 @@ from interventions.models import (
 from interventions.selectors_missions import mission_stops, missions_for_membership
 from interventions.services.bookings import JobAlreadyPlanned
 from interventions.services.deletion import mission_delete
-from interventions.services.missions import (
-    OptimizeOptions,
-    mission_create,
-    mission_optimize_check,
-    mission_stops_edit,
-    mission_update,
-)
+from interventions.services.missions import mission_create, mission_stops_edit, mission_update
 from interventions.services.optimizations import (
     OptimizationRunning,
     mission_optimization_request,
     optimization_stalled,
 )
+from interventions.services.optimize import OptimizeOptions, mission_optimize_check
 from interventions.stop_reasons import stop_reason_text
 
 

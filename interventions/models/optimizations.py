@@ -46,7 +46,7 @@ class MissionOptimization(models.Model):
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     # The per-call options (fixed first stop, position, time, windows), JSON (storage SRID).
     options = models.JSONField(_("options"), default=dict, blank=True)
-    # interventions.services.missions.mission_optimize's summary, once done.
+    # interventions.services.optimize.mission_optimize's summary, once done.
     plan = models.JSONField(_("plan"), default=dict, blank=True)
     # {field: [messages]} when it failed (e.g. the start far from every street).
     errors = models.JSONField(_("errors"), default=dict, blank=True)

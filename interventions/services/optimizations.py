@@ -29,7 +29,7 @@ from interventions.models import (
     OptimizationStatus,
 )
 
-from .missions import OptimizeOptions, mission_optimize
+from .optimize import OptimizeOptions, mission_optimize
 
 logger = logging.getLogger("ronde.optimizations")
 

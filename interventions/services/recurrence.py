@@ -14,7 +14,8 @@ from audit.models import AuditAction
 from audit.services import audit_record, diff, snapshot
 from interventions.models import Mission, MissionOccurrence, MissionTemplate
 
-from .missions import mission_create, mission_optimize, mission_zone_checked
+from .missions import mission_create, mission_zone_checked
+from .optimize import mission_optimize
 
 logger = logging.getLogger(__name__)
 

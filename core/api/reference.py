@@ -12,6 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from drf_spectacular.generators import SchemaGenerator
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -30,7 +31,10 @@ class Operation:
 @functools.cache
 def api_operations() -> tuple[dict[str, Any], dict[str, list[Operation]]]:
     """(the schema's info, operations by tag), in the schema's order."""
-    schema = SchemaGenerator().get_schema(request=None, public=True)
+    # The descriptions come from docstrings and DRF's messages: generated in English, as the
+    # template marks them (lang="en"), whatever the language of the first reader.
+    with translation.override("en"):
+        schema = SchemaGenerator().get_schema(request=None, public=True)
     groups: dict[str, list[Operation]] = {}
     for path, item in schema.get("paths", {}).items():
         shared = item.get("parameters", [])

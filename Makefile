@@ -10,8 +10,9 @@ REPLICA_DIR := var/pg-replica
 RONDE_PG_REPLICA_PORT ?= 54330
 HOST ?= 127.0.0.1
 PORT ?= 8000
+IDP_PORT ?= 8001
 
-.PHONY: run test bench db replica ha stop setup system venv vendor messages lock migrate seed clean backup restore
+.PHONY: run idp test bench db replica ha stop setup system venv vendor messages lock migrate seed clean backup restore
 
 ## Everything a fresh Debian/Ubuntu machine needs, only what is missing.
 setup: system venv vendor messages
@@ -65,12 +66,18 @@ migrate: setup db
 seed: migrate
 	@$(PY) manage.py seed_demo --if-empty
 
-## Serve the app and run the background worker (imports, recomputations) beside it.
+## Serve the app and run the background worker (imports, recomputations) beside it, and the
+## demo's local identity provider on $(IDP_PORT) ("Se connecter avec Annuaire local (démo)").
 run: seed
 	@$(PY) manage.py demo_logins
-	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@trap 'kill $$worker $$idp 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py db_worker -v 0 & worker=$$!; \
+	$(PY) manage.py demo_idp --port $(IDP_PORT) --url http://$(HOST):$(PORT) & idp=$$!; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## Only the demo's local OpenID Connect provider, in the foreground (beside another `make run`).
+idp: seed
+	@$(PY) manage.py demo_idp --port $(IDP_PORT) --url http://$(HOST):$(PORT)
 
 test: setup
 	@scripts/test.sh

@@ -43,7 +43,11 @@ class CatalogKind:
 
 
 def _asset_form(data: Any, category: AssetCategory | None) -> forms.BaseForm:
-    initial = {"code": category.code, "name": category.name, "kind": category.kind} if category else None
+    initial = (
+        {"code": category.code, "name": category.name, "kind": category.kind, "active": category.active}
+        if category
+        else None
+    )
     return AssetCategoryForm(data, initial=initial)
 
 
@@ -72,7 +76,9 @@ def category_list(request: HttpRequest) -> HttpResponse:
     own = admin_membership(request)
     context = {
         "categories": Category.objects.filter(community_id=own.community_id).order_by("-active", "name"),
-        "asset_categories": AssetCategory.objects.filter(community_id=own.community_id).order_by("name"),
+        "asset_categories": AssetCategory.objects.filter(community_id=own.community_id).order_by(
+            "-active", "name"
+        ),
     }
     return page(request, "categories_list.html", context)
 

@@ -205,6 +205,9 @@ class AssetCategoryForm(forms.Form):
     code = forms.SlugField(label=gettext_lazy("Code"), max_length=64)
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=AssetKind.choices)
+    active = forms.BooleanField(
+        label=gettext_lazy("Active (takes new assets: imports, the API)"), required=False, initial=True
+    )
 
 
 class PartnerKeyForm(forms.Form):

@@ -16,7 +16,8 @@ Printed side by side, in one run:
     shared snapshot, and memory per worker (RSS growth and the arrays' bytes);
   - render stages in-process (bin, blur, colour, PNG);
   - the dashboard page with its KPIs (in-process Django client; month, quarter, year, and a
-    year filtered by category, team or district), first as the request computes it (from the
+    year filtered by category, team or district, a month and a year beside the period before),
+    first as the request computes it (from the
     monthly rollups; each view uncached), then after the background rebuild precomputed the
     default periods (first view, then views from the per-worker cache);
   - with RONDE_HEATMAP_BENCH_10M=1: 10M synthetic points (numpy only, no database), then the
@@ -214,6 +215,9 @@ def inner_main() -> None:
         ("year, one category", {"period": "year", "category": str(tag.pk if tag else "")}),
         ("year, one team", {"period": "year", "team": str(team.pk if team else "")}),
         ("year, one district", {"period": "year", "zone": str(district.pk if district else "")}),
+        # Two periods side by side: period B's figures and a second map on the same page.
+        ("month vs previous, side by side", {"compare": "previous"}),
+        ("year vs last year, side by side", {"period": "year", "compare": "last_year"}),
     )
 
     def render_pages(*, uncached: bool = False) -> dict[str, dict[str, float]]:

@@ -8,6 +8,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from .formats import num
 from .selectors import Month
 
 WIDTH, HEIGHT = 720, 240
@@ -29,7 +30,7 @@ def trend_svg(months: list[Month]) -> SafeString:
         y = TOP + plot_h - plot_h * value / axis_max
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - 8}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d1d5db"/>'
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12">{value}</text>'
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12">{num(value)}</text>'
         )
     for i, month in enumerate(months):
         x = LEFT + i * slot + slot * 0.15

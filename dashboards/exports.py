@@ -63,12 +63,13 @@ def table_rows(
                 "last_cleaned",
                 "lon",
                 "lat",
+                "address",
             ]
         ]
         for s in hotspots(community=community, filters=filters, limit=1000):
             rows.append(
                 [s.site_id, s.street, s.district or "", s.support, s.cleanings, s.returns, f"{s.m2:.2f}",
-                 s.last_cleaned.date().isoformat(), f"{s.lon:.6f}", f"{s.lat:.6f}"]
+                 s.last_cleaned.date().isoformat(), f"{s.lon:.6f}", f"{s.lat:.6f}", s.address]
             )  # fmt: skip
         return rows
     if table == "streets":
@@ -100,6 +101,7 @@ def _french_headers() -> dict[str, str]:
         "last_cleaned": _("Last removal"),
         "lon": _("Longitude"),
         "lat": _("Latitude"),
+        "address": _("Address"),
         "month": _("Month"),
     }
 
@@ -131,6 +133,7 @@ def hotspots_gpkg(*, community: Community, filters: Filters, limit: int = 1000) 
         {
             "site_id": [s.site_id for s in spots],
             "street": [s.street for s in spots],
+            "address": [s.address for s in spots],
             "district": [s.district or "" for s in spots],
             "support": [s.support for s in spots],
             "removals": [s.cleanings for s in spots],

@@ -173,3 +173,63 @@ def filters_from_query(
     return Filters(
         date_from=start, date_to=end, period=period, categories=tuple(categories), zone=zone, team=team
     )
+
+
+# Period B of the side-by-side comparison ("compare" in the query): the same period a year
+# earlier, the previous period (same length), or dates of the official's choosing.
+COMPARE_MODES = ("last_year", "previous", "custom")
+COMPARE_PARAMS = ("compare", "compare_from", "compare_to")
+
+
+@dataclass(frozen=True)
+class Compared:
+    """Period B, with the same restrictions (category, district, team) as period A."""
+
+    mode: str
+    filters: Filters
+    # Period A is still running: B is cut to as many first days (like with like).
+    partial_days: int | None = None
+
+    def query(self) -> dict[str, str]:
+        """The query string that rebuilds this comparison (added to period A's)."""
+        out = {"compare": self.mode}
+        if self.mode == "custom":
+            out["compare_from"] = self.filters.date_from.isoformat()
+            out["compare_to"] = (self.filters.date_to - dt.timedelta(days=1)).isoformat()
+        return out
+
+
+def _compare_day(params: QueryDict | dict, name: str) -> dt.date:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        raise ParamError(name, _("Enter the dates of period B."))
+    try:
+        return parse_date(name, raw, earliest=EARLIEST, latest=LATEST)
+    except ParamError:
+        raise ParamError(name, _("“%(value)s” is not a date.") % {"value": raw[:40]}) from None
+
+
+def compare_from_query(
+    params: QueryDict | dict, *, filters: Filters, today: dt.date | None = None
+) -> Compared | None:
+    """Period B asked for in `params` (compare, compare_from, compare_to), or None when no
+    comparison is asked. Errors are in the user's language: they are shown next to the field."""
+    mode = (params.get("compare") or "").strip()
+    if not mode:
+        return None
+    if mode not in COMPARE_MODES:
+        raise ParamError("compare", _("Choose what to compare with from the list."))
+    partial = None
+    if mode == "custom":
+        start, last = _compare_day(params, "compare_from"), _compare_day(params, "compare_to")
+        if last < start:
+            raise ParamError("compare_to", _("The end of period B is before its start."))
+        if (last - start).days > 3660:
+            raise ParamError("compare_to", _("Period B is longer than ten years."))
+        other = replace(filters, date_from=start, date_to=last + dt.timedelta(days=1), period="custom")
+    else:
+        other = filters.shifted(years=1) if mode == "last_year" else filters.shifted(previous=True)
+        partial = filters.elapsed_days(today or timezone.localdate())
+        if partial is not None:
+            other = other.clipped(days=partial)
+    return Compared(mode=mode, filters=other, partial_days=partial)

@@ -25,6 +25,7 @@ from jinja2 import Template
 from accounts.models import Community
 from core.sql import run_sql
 
+from .formats import num, pct
 from .selectors import DistrictFigures, Hotspot, Visit
 from .sqlfiles import sql_file
 
@@ -39,7 +40,7 @@ class GeoJsonLayer(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
+        var {{ this.get_name() }} = L.geoJSON({% if this.data_from %}{{ this.data_from }}{% else %}{{ this.data|tojson }}{% endif %}, {
             style: function (f) { return f.properties.style; },
             pointToLayer: function (f, latlng) { return L.circleMarker(latlng, f.properties.style); },
             onEachFeature: function (f, layer) {
@@ -52,10 +53,13 @@ class GeoJsonLayer(MacroElement):
         """
     )
 
-    def __init__(self, data: dict[str, Any], name: str, show: bool = True) -> None:
+    def __init__(self, data: dict[str, Any], name: str, show: bool = True, data_from: str = "") -> None:
+        """data_from: a JavaScript expression giving the data instead (another map's layer:
+        the page carries the data once)."""
         super().__init__()
         self._name = "GeoJsonLayer"
         self.data = data
+        self.data_from = data_from
         self.layer_name = name
         self.show = show
 
@@ -126,16 +130,15 @@ def _class(value: float, top: float) -> str:
     return DISTRICT_RAMP[min(int(value / top * len(DISTRICT_RAMP)), len(DISTRICT_RAMP) - 1)]
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.0f} %"
-
-
-def districts_geojson(districts: list[DistrictFigures], shade: str) -> dict[str, Any]:
-    top = 1.0 if shade == "rate" else max((d.cleanings for d in districts), default=0)
+def districts_geojson(
+    districts: list[DistrictFigures], shade: str, volume_top: float | None = None
+) -> dict[str, Any]:
+    """`volume_top`: the volume of the darkest class (two maps side by side share one scale)."""
+    top = 1.0 if shade == "rate" else (volume_top or max((d.cleanings for d in districts), default=0))
     features = []
     for d in districts:
         value = (d.rate30 or 0.0) if shade == "rate" else d.cleanings
-        label = f"{d.name}: {_pct(d.rate30)} · {d.cleanings} {_('removals')}"
+        label = f"{d.name}: {pct(d.rate30)} · {num(d.cleanings)} {_('removals')}"
         features.append(
             {
                 "type": "Feature",
@@ -158,7 +161,7 @@ def hotspot_popup(spot: Hotspot, visits: list[Visit]) -> str:
     title = spot.label
     rows = "".join(
         f"<tr><td>{date_format(localtime(v.ended_at), 'SHORT_DATE_FORMAT')}</td><td>{escape(v.method_label or '–')}</td>"
-        f"<td>{'' if v.surface_m2 is None else f'{v.surface_m2} m²'}</td></tr>"
+        f"<td>{'' if v.surface_m2 is None else f'{num(v.surface_m2, 2)} m²'}</td></tr>"
         for v in visits[:10]
     )
     return (
@@ -200,9 +203,12 @@ class MapParts:
     head: str
     body: str
     script: str
+    name: str = ""  # the map's JavaScript variable (a global of the page)
+    streets: str = ""  # its base map layer's variable (a second map draws the same streets)
 
 
 _VIEWPORT = re.compile(r"<meta name=\"viewport\"[^>]*>", re.S)
+_STYLE = re.compile(r"<style>.*?</style>", re.S)
 _PAGE_STYLE = re.compile(r"<style>\s*html, body \{.*?</style>|<style>\s*#map \{.*?</style>", re.S)
 
 
@@ -213,11 +219,19 @@ def dashboard_map(
     spots: list[Hotspot],
     histories: dict[int, list[Visit]],
     heat_query: str,
-    compare_query: str,
+    compare_query: str | None,
     shade: str,
     nonce: str = "",
+    volume_top: float | None = None,
+    with_assets: bool = True,
+    streets_from: str = "",
 ) -> MapParts:
-    """The folium map, split into head/body/script parts to embed in our page."""
+    """The folium map, split into head/body/script parts to embed in our page.
+
+    compare_query: the heatmap of the same period last year as a layer to switch on (None:
+    none, as when two maps of two periods are side by side). with_assets=False: the head
+    holds only this map's own style (a second map on a page that already loads Leaflet), and
+    streets_from names the first map's base map layer, whose streets it draws too."""
     centre = cast(Point, community.territory.centroid.transform(4326, clone=True))
     fmap = folium.Map(
         location=[centre.y, centre.x],
@@ -241,9 +255,12 @@ def dashboard_map(
     )
     fmap.add_child(outline)
     # The offline base map (our own streets, names on hover) under everything else.
-    streets = GeoJsonLayer(basemap_geojson(community), _("Streets"))
+    if streets_from:  # the streets are in the page once (thousands of lines)
+        streets = GeoJsonLayer({}, _("Streets"), data_from=f"{streets_from}.toGeoJSON()")
+    else:
+        streets = GeoJsonLayer(basemap_geojson(community), _("Streets"))
     fmap.add_child(streets)
-    district_layer = GeoJsonLayer(districts_geojson(districts, shade), _("Districts"))
+    district_layer = GeoJsonLayer(districts_geojson(districts, shade, volume_top), _("Districts"))
     fmap.add_child(district_layer)
     heat = folium.TileLayer(
         tiles=f"/tiles/heatmap/{{z}}/{{x}}/{{y}}.png?{heat_query}",
@@ -254,28 +271,23 @@ def dashboard_map(
         max_native_zoom=20,
     )
     fmap.add_child(heat)
-    before = folium.TileLayer(
-        tiles=f"/tiles/heatmap/{{z}}/{{x}}/{{y}}.png?{compare_query}",
-        attr="Ronde",
-        name=_("Same period last year"),
-        overlay=True,
-        show=False,
-        max_zoom=20,
-        max_native_zoom=20,
-    )
-    fmap.add_child(before)
+    switchable = [(_("Districts"), district_layer.get_name()), (_("Heatmap"), heat.get_name())]
+    if compare_query is not None:
+        before = folium.TileLayer(
+            tiles=f"/tiles/heatmap/{{z}}/{{x}}/{{y}}.png?{compare_query}",
+            attr="Ronde",
+            name=_("Same period last year"),
+            overlay=True,
+            show=False,
+            max_zoom=20,
+            max_native_zoom=20,
+        )
+        fmap.add_child(before)
+        switchable.append((_("Same period last year"), before.get_name()))
     sites = GeoJsonLayer(hotspots_geojson(spots, histories), _("Top recurrent sites"))
     fmap.add_child(sites)
-    fmap.add_child(
-        OverlayControl(
-            [
-                (_("Districts"), district_layer.get_name()),
-                (_("Heatmap"), heat.get_name()),
-                (_("Same period last year"), before.get_name()),
-                (_("Top recurrent sites"), sites.get_name()),
-            ]
-        )
-    )
+    switchable.append((_("Top recurrent sites"), sites.get_name()))
+    fmap.add_child(OverlayControl(switchable))
     if territory.extent:
         minx, miny, maxx, maxy = territory.extent
         fmap.fit_bounds([[miny, minx], [maxy, maxx]])
@@ -284,4 +296,12 @@ def dashboard_map(
     head = _PAGE_STYLE.sub("", _VIEWPORT.sub("", root.header.render()))  # type: ignore[attr-defined]
     # folium's head has an inline <script> (Leaflet flags): it runs under our CSP nonce.
     head = head.replace("<script>", f'<script nonce="{escape(nonce)}">')
-    return MapParts(head=head, body=root.html.render(), script=root.script.render())  # type: ignore[attr-defined]
+    if not with_assets:
+        head = "".join(_STYLE.findall(head))
+    return MapParts(
+        head=head,
+        body=root.html.render(),  # type: ignore[attr-defined]
+        script=root.script.render(),  # type: ignore[attr-defined]
+        name=fmap.get_name(),
+        streets=streets.get_name(),
+    )

@@ -234,7 +234,9 @@ class Hotspot:
     lon: float
     lat: float
     district: str | None
-    address: str = ""  # filled once sites carry a postal address
+    # The site's human address (geo.models.AddressField: the nearest BAN address, else the
+    # nearest named street); "" when neither is near. Default: figures pickled before it.
+    address: str = ""
 
     @property
     def label(self) -> str:
@@ -265,6 +267,7 @@ def hotspots(*, community: Community, filters: Filters, limit: int = 20) -> list
             lon=float(r[9]),
             lat=float(r[10]),
             district=r[11],
+            address=r[12] or "",
         )
         for r in run_sql(sql_file("hotspots.sql" if rollup is None else "rollup_hotspots.sql"), params)
     ]

@@ -30,16 +30,18 @@ from tiles.heatmap.filters import HeatmapFilters
 from tiles.heatmap.render import legend
 
 from .charts import trend_svg
+from .compare import figure_rows
 from .exports import TABLES, export_title, hotspots_gpkg, table_csv
-from .filters import Filters, filters_from_query
-from .maps import dashboard_map
+from .filters import COMPARE_PARAMS, Compared, Filters, compare_from_query, filters_from_query
+from .maps import MapParts, dashboard_map
+from .models import RecurrenceState
 from .selectors import dashboard_figures
 from .services.freshness import recurrence_ensure_fresh
 from .services.recurrence import figures_precomputed
 
 READ_ROLES = (Role.ADMIN, Role.DISPATCHER, Role.VIEWER)
 SHARE_ROLES = (Role.ADMIN,)
-SHARED_PARAMS = ("period", "date_from", "date_to", "category", "zone")
+SHARED_PARAMS = ("period", "date_from", "date_to", "category", "zone", *COMPARE_PARAMS)
 # The figures only change when the facts are rebuilt (the cache key holds their stamp); this
 # bounds how long a worker keeps them anyway (seconds).
 FIGURES_CACHE_S = 600
@@ -70,6 +72,24 @@ def _access(request: HttpRequest, token: str | None = None) -> Access:
 
 def _filters(request: HttpRequest, access: Access) -> Filters:
     return filters_from_query(request.GET, community=access.community, allow_team=not access.public)
+
+
+@dataclass
+class CompareAsked:
+    """Period B as asked in the query: parsed, or refused with the error to show next to
+    its field (the page then shows period A alone, status 400)."""
+
+    compared: Compared | None
+    error: ParamError | None
+    raw: dict[str, str]
+
+
+def _compare(request: HttpRequest, filters: Filters) -> CompareAsked:
+    raw = {name: request.GET.get(name, "") for name in COMPARE_PARAMS}
+    try:
+        return CompareAsked(compare_from_query(request.GET, filters=filters), None, raw)
+    except ParamError as exc:
+        return CompareAsked(None, exc, raw)
 
 
 def _bad_filter(request: HttpRequest, exc: ParamError) -> HttpResponse:
@@ -118,6 +138,7 @@ def _refused_filters(request: HttpRequest, access: Access, exc: ParamError) -> H
         # A field the page does not show (the team on a public link): said above the form.
         "error_at_field": exc.field in FORM_FIELDS and not (access.public and exc.field == "team"),
         "form": _form(None, request.GET),
+        "compare_raw": {name: request.GET.get(name, "") for name in COMPARE_PARAMS},
         "shade": "volume" if request.GET.get("shade") == "volume" else "rate",
         "base_url": reverse("dashboards:public", args=[access.token])
         if access.public
@@ -146,12 +167,11 @@ def _heat_query(filters: Filters, access: Access, *, years_back: int = 0) -> str
     return urlencode(query)
 
 
-def _figures(community: Community, filters: Filters) -> dict:
+def _figures(community: Community, filters: Filters, state: RecurrenceState) -> dict:
     """Every figure of the page, cached per worker until the facts are rebuilt (same stamp);
-    on a miss, the set the background rebuild precomputed, else computed now. Freshness is
-    decided here, once for the page. "facts" says when the facts were built and whether
-    newer data is being taken in."""
-    state = recurrence_ensure_fresh(community=community)
+    on a miss, the set the background rebuild precomputed, else computed now, from the facts
+    `state` describes (freshness is decided once per page, by the caller). "facts" says when
+    the facts were built and whether newer data is being taken in."""
     facts = {"at": state.refreshed_at, "pending": state.pending}
     key = (
         f"dash:{community.pk}:{state.stamp}:{state.refreshed_at.timestamp()}:{timezone.localdate()}:{filters}"
@@ -166,16 +186,21 @@ def _figures(community: Community, filters: Filters) -> dict:
     return {**found, "facts": facts}
 
 
-def _context(request: HttpRequest, access: Access, filters: Filters, *, with_map: bool = True) -> dict:
+def _context(
+    request: HttpRequest, access: Access, filters: Filters, asked: CompareAsked, *, with_map: bool = True
+) -> dict:
     community = access.community
-    figures = _figures(community, filters)
+    # Freshness decided once for the page, both periods read the same facts.
+    state = recurrence_ensure_fresh(community=community)
+    figures = _figures(community, filters, state)
+    compared = asked.compared
     comparison = figures["comparison"]
     districts = figures["districts"]
     spots = figures["spots"]
     histories = figures["histories"]
     months = figures["months"]
     shade = "volume" if request.GET.get("shade") == "volume" else "rate"
-    query = filters.query()
+    query = {**filters.query(), **(compared.query() if compared else {})}
     base = reverse("dashboards:public", args=[access.token]) if access.public else reverse("dashboards:index")
     context = {
         "community": community,
@@ -204,18 +229,52 @@ def _context(request: HttpRequest, access: Access, filters: Filters, *, with_map
         # What a public link may carry: the period and filters on screen, minus the team.
         "share_fields": [(k, v) for k, v in query.items() if k != "team"],
         "token": access.token,
+        "compared": compared,
+        "compare_error": asked.error,
+        "compare_raw": asked.raw,
     }
+    nonce = getattr(request, "csp_nonce", "")
+    if compared is None:
+        if with_map:
+            context["map"] = dashboard_map(
+                community=community,
+                districts=districts,
+                spots=spots,
+                histories=histories,
+                heat_query=_heat_query(filters, access),
+                compare_query=_heat_query(filters, access, years_back=1),
+                shade=shade,
+                nonce=nonce,
+            )
+        return context
+    # Two periods side by side: period B's figures (same restrictions), its map on the same
+    # scale as period A's, and A − B.
+    other = _figures(community, compared.filters, state)
+    b = other["comparison"].current
+    context["compare_b"] = b
+    context["compare_end"] = compared.filters.date_to - dt.timedelta(days=1)
+    context["figure_rows"] = figure_rows(comparison.current, b)
     if with_map:
-        context["map"] = dashboard_map(
-            community=community,
-            districts=districts,
-            spots=spots,
-            histories=histories,
-            heat_query=_heat_query(filters, access),
-            compare_query=_heat_query(filters, access, years_back=1),
-            shade=shade,
-            nonce=getattr(request, "csp_nonce", ""),
-        )
+        top = max((d.cleanings for d in [*districts, *other["districts"]]), default=0)
+        maps: list[MapParts] = []
+        for these, period in ((figures, filters), (other, compared.filters)):
+            maps.append(
+                dashboard_map(
+                    community=community,
+                    districts=these["districts"],
+                    spots=these["spots"],
+                    histories=these["histories"],
+                    heat_query=_heat_query(period, access),
+                    compare_query=None,
+                    shade=shade,
+                    nonce=nonce,
+                    volume_top=top,
+                    # The second map reuses the first's Leaflet and base map streets.
+                    with_assets=not maps,
+                    streets_from=maps[0].streets if maps else "",
+                )
+            )
+        context["map"], context["map_b"] = maps
     return context
 
 
@@ -227,7 +286,14 @@ def index(request: HttpRequest) -> HttpResponse:
         filters = _filters(request, access)
     except ParamError as exc:
         return _refused_filters(request, access, exc)
-    return render(request, "dashboards/index.html", _context(request, access, filters))
+    return _page(request, access, filters)
+
+
+def _page(request: HttpRequest, access: Access, filters: Filters) -> HttpResponse:
+    asked = _compare(request, filters)
+    context = _context(request, access, filters, asked)
+    # A refused period B: the page still shows period A, the error next to its field.
+    return render(request, "dashboards/index.html", context, status=400 if asked.error else 200)
 
 
 @require_GET
@@ -237,7 +303,7 @@ def public(request: HttpRequest, token: str) -> HttpResponse:
         filters = _filters(request, access)
     except ParamError as exc:
         return _refused_filters(request, access, exc)
-    response = render(request, "dashboards/index.html", _context(request, access, filters))
+    response = _page(request, access, filters)
     response["X-Robots-Tag"] = "noindex"
     return response
 
@@ -247,7 +313,10 @@ def _report(request: HttpRequest, access: Access) -> HttpResponse:
         filters = _filters(request, access)
     except ParamError as exc:
         return _bad_filter(request, exc)
-    context = _context(request, access, filters, with_map=False)
+    asked = _compare(request, filters)
+    if asked.error:
+        return _bad_filter(request, asked.error)
+    context = _context(request, access, filters, asked, with_map=False)
     context["generated"] = timezone.localtime()
     if request.GET.get("format") == "pdf":
         return _report_pdf(request, context, filters)
@@ -339,9 +408,11 @@ def share(request: HttpRequest) -> HttpResponse:
     shown = {k: v for k, v in request.POST.items() if k in SHARED_PARAMS and v}
     try:
         filters = filters_from_query(shown, community=community, allow_team=False)
+        compared = compare_from_query(shown, filters=filters)
     except ParamError as exc:
         return _bad_filter(request, exc)
-    path = reverse("dashboards:public", args=[token]) + "?" + urlencode(filters.query())
+    query = {**filters.query(), **(compared.query() if compared else {})}
+    path = reverse("dashboards:public", args=[token]) + "?" + urlencode(query)
     url = request.build_absolute_uri(path)
     return render(
         request, "dashboards/share.html", {"share_url": url, "community": community, "filters": filters}

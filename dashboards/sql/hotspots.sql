@@ -1,5 +1,5 @@
 -- Hotspots: the sites with the most returns in the period (then most removals), with their
--- nearest street name (within 50 m, from the facts) and position in EPSG:4326.
+-- nearest street name (within 50 m, from the facts), position in EPSG:4326 and human address.
 -- The median re-tag delay (a sort per site) is computed for the chosen sites only.
 WITH c AS NOT MATERIALIZED (  -- inlined: an index range on ended_at, read twice
     SELECT * FROM dashboards_tag_cleanings(
@@ -22,8 +22,9 @@ WITH c AS NOT MATERIALIZED (  -- inlined: an index range on ended_at, read twice
     GROUP BY c.asset_id
 )
 SELECT p.asset_id, a.name, a.support, p.cleanings, p.returns, p.m2, p.last_cleaned, m.median_retag_days,
-       COALESCE(NULLIF(a.address, ''), p.street), ST_X(pt.geom), ST_Y(pt.geom),  -- the site's address, else its street
-       (SELECT z.name FROM geo_zone AS z WHERE z.id = p.district_id)
+       p.street, ST_X(pt.geom), ST_Y(pt.geom),
+       (SELECT z.name FROM geo_zone AS z WHERE z.id = p.district_id),
+       a.address  -- the site's human address (geo_fill_address trigger: BAN, else nearest street)
 FROM per_site AS p
 JOIN geo_asset AS a ON a.id = p.asset_id AND a.community_id = %(community)s
 LEFT JOIN medians AS m ON m.asset_id = p.asset_id

@@ -38,8 +38,9 @@ WITH per_site AS (
     GROUP BY f.asset_id
 )
 SELECT p.asset_id, a.name, a.support, p.cleanings, p.returns, p.m2, p.last_cleaned, m.median_retag_days,
-       COALESCE(NULLIF(a.address, ''), place.street), ST_X(pt.geom), ST_Y(pt.geom),  -- the site's address, else its street
-       (SELECT z.name FROM geo_zone AS z WHERE z.id = place.district_id)
+       place.street, ST_X(pt.geom), ST_Y(pt.geom),
+       (SELECT z.name FROM geo_zone AS z WHERE z.id = place.district_id),
+       a.address  -- the site's human address (geo_fill_address trigger: BAN, else nearest street)
 FROM chosen AS p
 CROSS JOIN LATERAL (
     SELECT f.street, f.district_id FROM dashboards_cleaningfact AS f  -- index cleaningfact_comm_asset

@@ -45,4 +45,4 @@ class AssetSerializer(CommunityFeatureSerializer):
 class AssetCategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = AssetCategory
-        fields = ["id", "code", "name", "kind"]
+        fields = ["id", "code", "name", "kind", "active"]

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from .errors import ImportFileError
-from .mapping import clean_text
+from .mapping import categories_of, clean_text
 from .targets import ImportTarget
 
 SHOWN_VALUES = 30  # distinct unknown values listed in the error (the rest are counted)
@@ -67,6 +68,7 @@ def resolve_category_values(
     unknown = Counter({v: n for v, n in values.items() if v.lower() not in categories})
     if not unknown:
         return []
+    _refuse_inactive(file, target=target, community_id=community_id, unknown=unknown)
     if not create:
         shown = ", ".join(f"'{v}' ({n})" for v, n in unknown.most_common(SHOWN_VALUES))
         more = f" and {len(unknown) - SHOWN_VALUES} more" if len(unknown) > SHOWN_VALUES else ""
@@ -95,3 +97,29 @@ def resolve_category_values(
         categories[value.lower()] = category.pk
         created.append(f"{code} ({name})")
     return created
+
+
+def _refuse_inactive(file: str, *, target: ImportTarget, community_id: int, unknown: Counter) -> None:
+    """Values that name an inactive category (by code or name): one clear error, never a
+    second category created beside it."""
+    assert target.category_model is not None
+    inactive: dict[str, str] = {}
+    for code, name in categories_of(target.category_model, community_id, active=False).values_list(
+        "code", "name"
+    ):
+        inactive.setdefault(name.strip().lower(), code)
+        inactive[code.lower()] = code
+    named = {v: inactive[v.lower()] for v in unknown if v.lower() in inactive}
+    if named:
+        shown = ", ".join(f"'{v}' → {code}" for v, code in sorted(named.items()))
+        raise ImportFileError(
+            file,
+            f"{len(named)} value(s) of the category column name inactive categories: {shown}. "
+            "Reactivate them (administration, categories) or map the values to other codes "
+            "with --category-map FILE.csv",
+            _(
+                "%(n)s value(s) of the category column name inactive categories: %(shown)s. "
+                "Reactivate them on the categories page of the administration, or choose other categories."
+            )
+            % {"n": len(named), "shown": shown},
+        )

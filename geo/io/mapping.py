@@ -242,12 +242,21 @@ def clean_value(spec: FieldSpec, value: Any) -> Any:
     raise AssertionError(spec.kind)
 
 
+def categories_of(model: type[Any], community_id: int, *, active: bool = True) -> Any:
+    """The community's categories of `model` that are active (or, `active=False`, inactive);
+    a category model without an `active` flag has only active ones."""
+    rows = model._default_manager.filter(community_id=community_id)
+    if any(f.name == "active" for f in model._meta.fields):
+        return rows.filter(active=active)
+    return rows if active else rows.none()
+
+
 def _category_rows(into: str, community_id: int, fields: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """Only active categories take imported features (an inactive one keeps what it has)."""
     target = import_target(into)
     if target is None or target.category_model is None:
         return []
-    manager = target.category_model._default_manager
-    return list(manager.filter(community_id=community_id).values_list(*fields))
+    return list(categories_of(target.category_model, community_id).values_list(*fields))
 
 
 def category_codes(into: str, community_id: int) -> dict[str, int]:

@@ -33,6 +33,8 @@ class AssetCategory(models.Model):
     code = models.SlugField(_("code"), max_length=64)
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=AssetKind.choices, default=AssetKind.OTHER)
+    # An inactive category keeps its assets but takes no new ones (forms, imports, the API).
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("asset category")

@@ -1,6 +1,7 @@
 """Asset categories (bench, wall, tree…) of the registry: written by community admins.
 
-A category that assets refer to is never deleted (the foreign key protects it too).
+A category that assets refer to is never deleted (the foreign key protects it too): it is
+deactivated instead, and then takes no new assets (geo/services/assets.py, imports).
 """
 
 from typing import Any
@@ -16,7 +17,7 @@ from geo.models import Asset, AssetCategory
 
 from .validation import ensure_code_free, save_checked
 
-ASSET_CATEGORY_FIELDS = {"code", "name", "kind"}
+ASSET_CATEGORY_FIELDS = {"code", "name", "kind", "active"}
 
 
 @transaction.atomic
@@ -49,7 +50,15 @@ def asset_category_update(*, category: AssetCategory, data: dict[str, Any]) -> A
 def asset_category_delete(*, category: AssetCategory) -> None:
     if Asset.objects.filter(category=category).exists():
         raise ValidationError(
-            {"__all__": [_("Assets of the registry belong to this category: it cannot be deleted.")]}
+            {"__all__": [_("Assets of the registry belong to this category: deactivate it instead.")]}
         )
     audit_record(obj=category, action=AuditAction.DELETE, changes={"code": [category.code, None]})
     category.delete()
+
+
+def ensure_category_active(*, category: AssetCategory) -> None:
+    """A new asset (or one moved to another category) only goes into an active category."""
+    if not category.active:
+        raise ValidationError(
+            {"category": [_("The asset category %(code)s is inactive.") % {"code": category.code}]}
+        )

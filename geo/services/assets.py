@@ -9,6 +9,7 @@ from django.db import transaction
 from accounts.models import Community
 from geo.models import Asset, AssetCategory
 
+from .asset_categories import ensure_category_active
 from .validation import ensure_same_community, ensure_within_territory, save_checked
 
 ASSET_FIELDS = {"category", "name", "external_id", "support", "attributes", "geom"}
@@ -26,6 +27,7 @@ def asset_create(
     attributes: dict[str, Any] | None = None,
 ) -> Asset:
     ensure_same_community(community=community, field="category", obj=category)
+    ensure_category_active(category=category)
     ensure_within_territory(community=community, geom=geom)
     asset = Asset(
         community=community,
@@ -48,6 +50,8 @@ def asset_update(*, asset: Asset, data: Mapping[str, Any]) -> Asset:
         raise ValueError(f"asset_update cannot change {', '.join(sorted(unknown))}")
     if "category" in data:
         ensure_same_community(community=asset.community, field="category", obj=data["category"])
+        if data["category"].pk != asset.category_id:  # its own category, even inactive, stays
+            ensure_category_active(category=data["category"])
     if "geom" in data:
         ensure_within_territory(community=asset.community, geom=data["geom"])
     for name, value in data.items():

@@ -1,28 +1,25 @@
 """Sign-in through a community's OpenID Connect provider, against a real provider on loopback.
 
-The provider is django-oidc-provider in its own process (tests/accounts/oidc_provider/);
+The provider is django-oidc-provider in its own process (fixtures/idp/, the demo's local one);
 Ronde runs as pytest-django's live server; an httpx client plays the browser: it follows the
 redirects between the two, fills the provider's login form, and keeps both sessions' cookies.
 """
 
 import json
 import re
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
 from accounts.models import IdentityProvider, Role
+from benchmarks.harness import free_port
+from fixtures.demo_idp import idp_start
 from tests.factories import CommunityFactory, member
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROOT = Path(__file__).resolve().parents[2]
 IDP_PASSWORD = "mot-de-passe-du-fournisseur"
 # Who exists at the provider (their email as the provider gives it).
 IDP_USERS = {
@@ -34,24 +31,18 @@ IDP_USERS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def idp(live_server, tmp_path_factory) -> Iterator[dict]:
     """The provider process, with a client for each of two communities."""
     tmp = tmp_path_factory.mktemp("idp")
-    port = _free_port()
+    port = free_port()
     site = f"http://localhost:{port}"
     clients = {
         key: {
             "client_id": f"ronde-{key}",
             "client_secret": f"secret-{key}",
-            "redirect_uri": "",  # set below, once Ronde's provider ids are chosen
-            "post_logout_redirect_uri": f"{live_server.url}/accounts/login/",
+            "redirect_uris": [],  # set below, once Ronde's provider ids are chosen
+            "post_logout_redirect_uris": [f"{live_server.url}/accounts/login/"],
         }
         for key in ("a", "b")
     }
@@ -65,22 +56,10 @@ def idp(live_server, tmp_path_factory) -> Iterator[dict]:
     # Ronde's providers get these ids (the callback URL is registered at the provider).
     ids = {"a": 9101, "b": 9102}
     for key, client in clients.items():
-        client["redirect_uri"] = f"{live_server.url}/accounts/oidc/{ids[key]}/callback/"
+        client["redirect_uris"] = [f"{live_server.url}/accounts/oidc/{ids[key]}/callback/"]
     (tmp / "config.json").write_text(json.dumps(config))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.accounts.oidc_provider.serve", str(tmp / "config.json")],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    process = idp_start(tmp / "config.json")
     try:
-        assert process.stdout is not None
-        lines = []
-        for line in process.stdout:  # set-up messages (the RSA key), then READY
-            lines.append(line)
-            if line.strip() == "READY":
-                break
-        assert lines and lines[-1].strip() == "READY", f"the identity provider did not start: {lines!r}"
         yield {"issuer": f"{site}/openid", "clients": clients, "ids": ids}
     finally:
         process.terminate()

@@ -119,15 +119,34 @@ def test_category_fields_and_duplicate_code(admin_client, community):
     assert re.search(r'data-error-for="code">[^<]+', response.content.decode())
 
 
-def test_asset_category_in_use_is_kept(admin_client, community):
+def test_asset_category_in_use_is_deactivated_not_deleted(admin_client, community):
     response = admin_client.post(
-        "/administration/asset-categories/new/", {"code": "banc", "name": "Banc", "kind": "furniture"}
+        "/administration/asset-categories/new/",
+        {"code": "banc", "name": "Banc", "kind": "furniture", "active": "on"},
     )
     assert response.status_code == 302
     category = AssetCategory.objects.get(code="banc", community=community)
+    assert category.active
     AssetFactory(community=community, category=category)
+    page = admin_client.get(f"/administration/asset-categories/{category.pk}/delete/").content.decode()
+    assert "désactivez-la" in page and f"/administration/asset-categories/{category.pk}/" in page
     admin_client.post(f"/administration/asset-categories/{category.pk}/delete/", {"confirm": "yes"})
     assert AssetCategory.objects.filter(pk=category.pk).exists()
+    # Deactivated on its edit page (the box unticked): listed as inactive, after the active ones.
+    form = admin_client.get(f"/administration/asset-categories/{category.pk}/").content.decode()
+    assert re.search(r'<input[^>]*name="active"[^>]*checked', form)
+    response = admin_client.post(
+        f"/administration/asset-categories/{category.pk}/",
+        {"code": "banc", "name": "Banc", "kind": "furniture"},
+    )
+    assert response.status_code == 302
+    category.refresh_from_db()
+    assert not category.active
+    AssetCategory.objects.create(community=community, code="arbre", name="Arbre")
+    listing = admin_client.get("/administration/categories/").content.decode()
+    table = listing[listing.index('id="asset-category-table"') :]
+    assert table.index('data-code="arbre"') < table.index('data-code="banc"')
+    assert re.search(r'data-code="banc">.*?Inactive?', table, re.S)
 
 
 def test_partner_key_shown_once_then_revoked(admin_client, community, client):

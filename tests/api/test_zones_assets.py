@@ -78,3 +78,26 @@ def test_asset_unknown_category(community, other_community, api_as):
     )
     assert response.status_code == 400
     assert "unknown asset category" in str(response.json()["category"])
+
+
+def test_an_inactive_category_keeps_its_assets_but_takes_no_new_one(community, api_as):
+    category = AssetCategoryFactory(community=community, code="banc-ancien", active=False)
+    kept = AssetFactory(community=community, category=category)
+    client = api_as(community, Role.ADMIN)
+    response = client.post("/api/v1/assets/", feature(point(), category=category.pk), format="json")
+    assert response.status_code == 400
+    assert (
+        "banc-ancien" in str(response.json()["category"]) and not Asset.objects.exclude(pk=kept.pk).exists()
+    )
+    # An asset already in it can still be edited; one cannot be moved into it.
+    response = client.patch(
+        f"/api/v1/assets/{kept.pk}/", {"properties": {"name": "Banc du lavoir"}}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    other = AssetFactory(community=community)
+    response = client.patch(
+        f"/api/v1/assets/{other.pk}/", {"properties": {"category": category.pk}}, format="json"
+    )
+    assert response.status_code == 400 and "category" in response.json()
+    listed = {c["code"]: c["active"] for c in client.get("/api/v1/asset-categories/").json()["results"]}
+    assert listed["banc-ancien"] is False

@@ -165,6 +165,8 @@ def test_freshness_is_decided_once_per_page(as_role, community, history, setting
     assert _stamps_read(client, "/dashboards/", JANUARY) == 1  # the first view builds the facts
     assert _stamps_read(client, "/dashboards/", JANUARY) == 1  # up to date: read once
     assert _stamps_read(client, "/dashboards/report/", JANUARY) == 1
+    # Two periods side by side read the same facts: still once.
+    assert _stamps_read(client, "/dashboards/", {**JANUARY, "compare": "previous"}) == 1
     assert _stamps_read(client, "/dashboards/export/months.csv", JANUARY) == 1
     assert _stamps_read(client, "/dashboards/export/hotspots.gpkg", JANUARY) == 1
     # The data changed: the check, then the rebuild's own read under its lock, and no other.

@@ -268,4 +268,9 @@ def test_a_hotspot_is_named_by_its_sites_address(community, history):
     addresses_backfill(community=community)  # as import_addresses does after loading
     fresh(community)
     top = hotspots(community=community, filters=JANUARY, limit=2)
-    assert top[0].site_id == site.pk and top[0].street == "14 Rue des Arènes"
+    assert top[0].site_id == site.pk and top[0].address == "14 Rue des Arènes"
+    assert top[0].street == "Rue des Arènes"  # the nearest street, kept apart (the street table)
+    assert top[0].label.startswith("14 Rue des Arènes (")  # then the support, in the reader's language
+    # Every period reads it: whole months from the rollups, any other days from the facts.
+    days = Filters(date_from=JANUARY.date_from, date_to=JANUARY.date_to - dt.timedelta(days=1))
+    assert hotspots(community=community, filters=days, limit=1)[0].address == "14 Rue des Arènes"

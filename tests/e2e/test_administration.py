@@ -1,9 +1,14 @@
 """A community runs itself: from a fresh demo, demo-admin creates an agent, puts them in a new
 team with a depot picked on the map, creates a category; the agent logs in and sees the
-team's mission. Real browser (Debian chromium, French), desktop and phone widths."""
+team's mission, with a password and then through the demo's local OpenID Connect provider
+(fixtures/idp/, started as `make idp` does, on loopback). Real browser (Debian chromium,
+French), desktop and phone widths."""
 
 import datetime as dt
+import json
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,8 +17,11 @@ from django.contrib.gis.geos import Polygon
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from accounts.models import Membership, Role, Team, User
+from accounts.models import IdentityProvider, Membership, Role, Team, User
 from audit.models import AuditEvent
+from benchmarks.harness import free_port
+from fixtures.demo_idp import demo_identity_provider_set, demo_idp_config, demo_issuer, idp_start
+from geo.models import StreetName
 from interventions.models import Category, MissionStatus
 from interventions.services.missions import mission_create, mission_transition
 from tests.e2e.conftest import _wait_for_server_idle, assert_accessible, login
@@ -33,7 +41,9 @@ def shot(page, name: str) -> None:
     page.screenshot(path=f"{SHOTS}-{name}.png", full_page=True)
 
 
-def test_demo_admin_sets_up_an_agent_who_then_sees_the_teams_mission(browser, page, live_server, demo):
+def test_demo_admin_sets_up_an_agent_who_then_sees_the_teams_mission(
+    browser, page, live_server, demo, tmp_path
+):
     login(page, live_server, "demo-admin", settings.RONDE_DEMO_PASSWORD)
     # The home page's promise leads to the administration.
     page.locator("main a[href='/administration/']").first.click()
@@ -64,7 +74,8 @@ def test_demo_admin_sets_up_an_agent_who_then_sees_the_teams_mission(browser, pa
     page.locator("#user-save").click()
     expect(page.locator("[data-error-for='username']")).to_contain_text("déjà pris")
 
-    # 2. A new team with Nadia, its depot placed with a click on the map.
+    # 2. A new team with Nadia, its depot placed with a click on the map, then typed as an
+    # address (keyboard only: the search box's list, arrow down, Enter).
     page.locator(".admin-nav a[href='/administration/teams/']").click()
     page.locator("#team-new-link").click()
     page.locator("#id_name").fill("Brigade Est")
@@ -74,6 +85,21 @@ def test_demo_admin_sets_up_an_agent_who_then_sees_the_teams_mission(browser, pa
     page.locator("#depot-map canvas").click()
     expect(page.locator("#id_depot_lon")).not_to_have_value("")
     expect(page.locator("#id_depot_lat")).not_to_have_value("")
+    clicked = page.locator("#id_depot_lon").input_value()
+    # A street whose name is in no other one's: the first in the list, whatever the ranking.
+    streets = list(StreetName.objects.filter(community__slug="demo").order_by("name"))
+    street = next(s for s in streets if sum(s.name.lower() in o.name.lower() for o in streets) == 1)
+    search = page.get_by_label("Adresse du dépôt")
+    search.fill(street.name)
+    expect(page.locator("#address-search-list [role=option]").first).to_contain_text(street.name)
+    search.press("ArrowDown")
+    search.press("Enter")
+    expect(search).to_have_value(street.name)
+    expect(page.locator("#id_depot_lon")).not_to_have_value(clicked)
+    typed_at = street.geom.transform(4326, clone=True)
+    assert float(page.locator("#id_depot_lon").input_value()) == pytest.approx(typed_at.x, abs=1e-5)
+    assert float(page.locator("#id_depot_lat").input_value()) == pytest.approx(typed_at.y, abs=1e-5)
+    expect(page.locator("#depot-map")).to_have_attribute("data-state", "ready")
     shot(page, "team-form-desktop")
     assert_accessible(page)
     page.locator("#team-save").click()
@@ -82,6 +108,7 @@ def test_demo_admin_sets_up_an_agent_who_then_sees_the_teams_mission(browser, pa
     assert team.active and team.depot is not None
     assert list(team.members.values_list("username", flat=True)) == ["nadia"]
     assert team.community.territory.covers(team.depot)
+    assert team.depot.distance(street.geom) < 1  # metres (Lambert-93): the address picked
 
     # 3. A new work category, open to citizen reports.
     page.locator(".admin-nav a[href='/administration/categories/']").click()
@@ -131,15 +158,60 @@ def test_demo_admin_sets_up_an_agent_who_then_sees_the_teams_mission(browser, pa
         agent = phone.new_page()
         agent.set_default_timeout(15_000)
         login(agent, live_server, "nadia", "tournée-du-matin-42")
-        agent.goto(f"{live_server.url}/agent/")
-        link = agent.locator(f"a[data-mission-id='{mission.pk}']")
-        expect(link).to_be_visible(timeout=30_000)
-        expect(link).to_contain_text("Tournée de Nadia")
+        _sees_the_mission(agent, live_server, mission.pk)
         agent.screenshot(path=f"{SHOTS}-agent-phone.png")
     finally:
         phone.close()
         _wait_for_server_idle()
     assert Membership.objects.get(user=User.objects.get(username="nadia")).role == Role.AGENT
+
+    # 6. The same through the demo's identity provider: she is in its directory by her address.
+    with _local_identity_provider(team.community, live_server, tmp_path) as provider:
+        phone = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}, has_touch=True)
+        try:
+            agent = phone.new_page()
+            agent.set_default_timeout(30_000)
+            agent.goto(f"{live_server.url}/agent/")
+            expect(agent).to_have_url(f"{live_server.url}/accounts/login/?next=/agent/")
+            agent.get_by_role("link", name=f"Se connecter avec {provider.name}").click()
+            # At the provider (another port): its own login form.
+            expect(agent.locator("h1")).to_have_text("Annuaire local (démo)")
+            assert agent.url.startswith(provider.issuer.removesuffix("/openid") + "/login/")
+            agent.get_by_label("Identifiant ou adresse e-mail").fill("nadia@ronde-sur-clain.example")
+            agent.get_by_label("Mot de passe").fill(settings.RONDE_DEMO_PASSWORD)
+            agent.get_by_role("button", name="Se connecter").click()
+            # Back in Ronde, where she was going, as herself.
+            expect(agent).to_have_url(f"{live_server.url}/agent/", timeout=30_000)
+            expect(agent.locator("header")).to_contain_text("nadia")
+            _sees_the_mission(agent, live_server, mission.pk)
+            agent.screenshot(path=f"{SHOTS}-agent-oidc-phone.png")
+        finally:
+            phone.close()
+            _wait_for_server_idle()
+
+
+def _sees_the_mission(agent, live_server, mission_id: int) -> None:
+    agent.goto(f"{live_server.url}/agent/")
+    link = agent.locator(f"a[data-mission-id='{mission_id}']")
+    expect(link).to_be_visible(timeout=30_000)
+    expect(link).to_contain_text("Tournée de Nadia")
+
+
+@contextmanager
+def _local_identity_provider(community, live_server, folder: Path) -> Iterator[IdentityProvider]:
+    """The demo's provider on a free loopback port, configured as `manage.py demo_idp` does."""
+    port = free_port()
+    provider = demo_identity_provider_set(community=community, issuer=demo_issuer(port))
+    config = demo_idp_config(
+        provider=provider, port=port, ronde_url=live_server.url, db=folder / "idp.sqlite3"
+    )
+    (folder / "idp.json").write_text(json.dumps(config))
+    process = idp_start(folder / "idp.json")
+    try:
+        yield provider
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def test_second_factor_enrolment_in_the_browser(page, live_server, community):

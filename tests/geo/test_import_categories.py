@@ -95,3 +95,20 @@ def test_dry_run_says_what_it_would_create_and_writes_nothing(tmp_path, communit
               "--create-categories", "--dry-run")  # fmt: skip
     assert "would create 1 categories: nouvelle (Nouvelle)" in out
     assert not Category.objects.filter(community=community).exists()
+
+
+def test_an_inactive_category_takes_no_imported_feature(facilities, community):
+    """'banc' names a deactivated category: one clear error, no 'banc-2' created beside it."""
+    AssetCategory.objects.filter(community=community, code="banc").update(active=False)
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 error"):
+        call_command(
+            "import_geodata", str(facilities), "--community", community.slug, "--into", "assets",
+            "--map", "category=Sous_thème", "--create-categories", stdout=out,
+        )  # fmt: skip
+    assert "name inactive categories: 'banc' → banc" in out.getvalue()
+    assert not AssetCategory.objects.filter(code__startswith="banc-").exists()
+    assert not Asset.objects.exists()
+    # Nor when it is the one category given for every feature.
+    with pytest.raises(CommandError, match="unknown category 'banc'"):
+        run(str(facilities), "--community", community.slug, "--into", "assets", "--category", "banc")

@@ -173,6 +173,22 @@ CASES = [
         {"team": SUPERSCRIPT_TWO},
         names="team",
     ),
+    Case(  # period B of the side-by-side comparison: refused next to its field
+        "dashboards-compare-to-9999",
+        "session:dispatcher",
+        "GET",
+        "/dashboards/",
+        {"compare": "custom", "compare_from": "2025-01-01", "compare_to": LATE},
+        names="compare_to",
+    ),
+    Case(
+        "dashboards-compare-unknown",
+        "session:dispatcher",
+        "GET",
+        "/dashboards/",
+        {"compare": SUPERSCRIPT_TWO},
+        names="compare",
+    ),
     Case(
         "dashboards-export-category-superscript",
         "session:dispatcher",
@@ -270,9 +286,9 @@ CASES = [
 ]
 
 
-def test_there_are_26_cases():
-    assert len(CASES) == 26
-    assert len({c.id for c in CASES}) == 26
+def test_there_are_28_cases():
+    assert len(CASES) == 28
+    assert len({c.id for c in CASES}) == 28
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 // The team's depot on a map: a click places it and fills the longitude/latitude fields;
-// typing in the fields moves the marker. The fields alone are enough (keyboard, screen
-// readers, no WebGL): the map is a convenience over them.
+// typing in the fields moves the marker; an address picked in the search box
+// (geo/_address_search.html, a "ronde:place" event) fills them too and centres the map.
+// The fields and the search box are enough (keyboard, screen readers, no WebGL): the map
+// is a convenience over them.
 import { startMap } from "../js/map_start.js";
 
 const el = document.getElementById("depot-map");
@@ -16,6 +18,19 @@ function typed() {
 document.getElementById("depot-clear").addEventListener("click", () => {
   lon.value = "";
   lat.value = "";
+  const search = document.getElementById("address-search-input");
+  if (search) search.value = "";
+});
+
+// An address picked in the search box is the depot (WGS84 degrees, like the fields).
+document.addEventListener("ronde:place", (event) => {
+  lon.value = event.detail.lon.toFixed(6);
+  lat.value = event.detail.lat.toFixed(6);
+  lon.dispatchEvent(new Event("input"));
+});
+// Enter in the search box picks an address; it never submits the team form half-filled.
+document.getElementById("address-search-input")?.addEventListener("keydown", (event) => {
+  if (event.key === "Enter") event.preventDefault();
 });
 
 async function start() {
@@ -33,6 +48,9 @@ async function start() {
   });
   lon.addEventListener("input", show);
   lat.addEventListener("input", show);
+  document.addEventListener("ronde:place", (event) => {
+    map.flyTo({ center: [event.detail.lon, event.detail.lat], zoom: event.detail.kind === "address" ? 17 : 15 });
+  });
   document.getElementById("depot-clear").addEventListener("click", show);
   map.on("load", () => {
     show();

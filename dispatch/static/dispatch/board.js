@@ -38,8 +38,11 @@ function fmt(template, values) {
   return template.replace(/%\((\w+)\)s/g, (_, k) => String(values[k] ?? ""));
 }
 
+// "1,25 km" in French, "1.25 km" in English: the page's language decides the decimal mark.
+const KM = new Intl.NumberFormat(document.documentElement.lang || "fr", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
 function km(m) {
-  return m >= 1000 ? `${(m / 1000).toFixed(2)} km` : `${Math.round(m)} m`;
+  return m >= 1000 ? `${KM.format(m / 1000)} km` : `${Math.round(m)} m`;
 }
 
 function minutes(s) {

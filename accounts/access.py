@@ -141,6 +141,7 @@ RULES: dict[str, Rule] = {
     "api-token-detail": Rule(methods={"DELETE": MEMBERS}, note="revokes one of the caller's own tokens (404 otherwise)"),
     "schema": PUBLIC_READ,
     "api-docs": PUBLIC_READ,
+    "api-reference": Rule(read=EVERYONE, page=True, note="public, read-only: the API reference as an accessible page"),
     "asset-list": api(create=ADMINS),
     "asset-detail": api(update=ADMINS, delete=ADMINS),
     "asset-category-list": api(),

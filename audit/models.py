@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Community
@@ -72,3 +73,13 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_repr or self.object_id} by {self.username or '-'}"
+
+    @property
+    def object_label(self) -> str:
+        """object_repr in the reader's language: it is stored with its model's name in English
+        (audit.services._repr, the same in every language), swapped here for the translated one."""
+        model = ContentType.objects.get_for_id(self.content_type_id).model_class()  # cached
+        raw = model._meta.verbose_name_raw if model is not None else ""
+        if model is not None and raw and self.object_repr.startswith(raw):
+            return capfirst(str(model._meta.verbose_name)) + self.object_repr[len(raw) :]
+        return self.object_repr

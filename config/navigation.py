@@ -32,7 +32,11 @@ NAV_ITEMS: list[NavItem] = [
         _("Draw a mission zone, plan and optimise the round, print the sheet, follow it live."),
     ),
     NavItem(
-        "api-docs", _("API"), (Role.ADMIN, Role.DISPATCHER), _("REST API and its OpenAPI documentation.")
+        # The accessible reference first; it links to Swagger UI (/api/docs/).
+        "api-reference",
+        _("API"),
+        (Role.ADMIN, Role.DISPATCHER),
+        _("REST API and its OpenAPI documentation."),
     ),
     NavItem(
         "dashboards:index",

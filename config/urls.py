@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import oidc, twofactor
 from config import views
 from core import security
+from core.api.reference import api_reference
 from interventions import photo_access
 from ogc.wfs import RondeWFSView
 from tiles import feature_views as tiles_feature_views
@@ -39,6 +40,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script under the CSP.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    # The same reference as a plain accessible page (Swagger UI is not: RGAA).
+    path("api/reference/", api_reference, name="api-reference"),
     # Photos only through a permission check (never MEDIA_URL): interventions/photo_access.py.
     path("photos/<int:photo_id>/<str:size>/", photo_access.photo_view, name="photo"),
     path("security/csp-report/", security.csp_report, name="csp-report"),

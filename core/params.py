@@ -10,6 +10,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 # Ids are PostgreSQL bigints (DEFAULT_AUTO_FIELD = BigAutoField).
 MAX_ID = 2**63 - 1
 _ID = re.compile(r"[0-9]{1,19}")
@@ -79,11 +81,15 @@ def parse_date(
         except ValueError:  # month 13, 30 February, year 0000
             day = None
     if day is None:
-        raise ParamError(name, f"'{name}' must be a date as YYYY-MM-DD.")
+        raise ParamError(name, _("%(name)s must be a date as YYYY-MM-DD.") % {"name": name})
     if bounded_end and latest == dt.date.max:
         latest = dt.date.max - dt.timedelta(days=1)
     if not earliest <= day <= latest:
-        raise ParamError(name, f"'{name}' must be between {earliest.isoformat()} and {latest.isoformat()}.")
+        raise ParamError(
+            name,
+            _("%(name)s must be between %(earliest)s and %(latest)s.")
+            % {"name": name, "earliest": earliest.isoformat(), "latest": latest.isoformat()},
+        )
     return day
 
 
@@ -106,5 +112,5 @@ def parse_date_range(
     if params.get(hi_name):
         hi = parse_date(hi_name, params[hi_name], bounded_end=next_day, earliest=earliest, latest=latest)
     if lo and hi and lo > hi:
-        raise ParamError(hi_name, f"'{hi_name}' is before '{lo_name}'.")
+        raise ParamError(hi_name, _("%(end)s is before %(start)s.") % {"end": hi_name, "start": lo_name})
     return lo, hi

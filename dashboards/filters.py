@@ -131,7 +131,7 @@ def filters_from_query(
     today = today or timezone.localdate()
     period = params.get("period") or "month"
     if period not in PERIODS:
-        raise ParamError("period", f"'{period}' is not one of {', '.join(PERIODS)}.")
+        raise ParamError("period", _("Choose a period from the list."))
     start = _parse_date(params, "date_from")
     if period == "month":
         # No month asked: the last complete one, so that the figures compare whole months
@@ -148,11 +148,11 @@ def filters_from_query(
     else:
         last = _parse_date(params, "date_to")
         if start is None or last is None:
-            raise ParamError("date_from", "a custom period needs date_from and date_to.")
+            raise ParamError("date_from", _("A custom period needs a start and an end date."))
         if last < start:
-            raise ParamError("date_to", "is before date_from.")
+            raise ParamError("date_to", _("The end date is before the start date."))
         if (last - start).days > 3660:
-            raise ParamError("date_to", "the period is longer than ten years.")
+            raise ParamError("date_to", _("The period is longer than ten years."))
         end = last + dt.timedelta(days=1)
     raw_categories = (params.get("category") or "").strip(", ")
     categories = list(parse_ids("category", raw_categories)) if raw_categories else []
@@ -161,15 +161,15 @@ def filters_from_query(
             Category.objects.filter(community=community, pk__in=categories).values_list("pk", flat=True)
         )
         if missing := [c for c in categories if c not in known]:
-            raise ParamError("category", f"unknown category {missing[0]}.")
+            raise ParamError("category", _("Unknown category %(id)s.") % {"id": missing[0]})
     zone = _parse_id(params, "zone")
     if zone is not None and not Zone.objects.filter(community=community, pk=zone).exists():
-        raise ParamError("zone", f"unknown district {zone}.")
+        raise ParamError("zone", _("Unknown district %(id)s.") % {"id": zone})
     if not allow_team and params.get("team"):
-        raise ParamError("team", "not available on a public link.")
+        raise ParamError("team", _("The team filter is not available on a public link."))
     team = _parse_id(params, "team")
     if team is not None and not Team.objects.filter(community=community, pk=team).exists():
-        raise ParamError("team", f"unknown team {team}.")
+        raise ParamError("team", _("Unknown team %(id)s.") % {"id": team})
     return Filters(
         date_from=start, date_to=end, period=period, categories=tuple(categories), zone=zone, team=team
     )

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -97,6 +97,60 @@ def _bad_filter(request: HttpRequest, exc: ParamError) -> HttpResponse:
     return render(request, "dashboards/bad_filter.html", {"error": exc}, status=400)
 
 
+# The filter form's fields: a bad value of one is said next to it.
+FORM_FIELDS = ("period", "date_from", "date_to", "category", "zone", "team")
+
+
+def _form(filters: Filters | None, query: QueryDict) -> dict:
+    """The filter form's values: the filters in force, or what was asked when it was refused
+    (the person corrects their own entry rather than typing it again)."""
+    if filters is not None:
+        return {
+            "period": filters.period,
+            "date_from": filters.date_from.isoformat(),
+            "date_to": (filters.date_to - dt.timedelta(days=1)).isoformat(),
+            "categories": list(filters.categories),
+            "zone": filters.zone,
+            "team": filters.team,
+        }
+
+    def number(name: str) -> int | None:
+        raw = query.get(name) or ""
+        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
+
+    return {
+        "period": query.get("period") or "month",
+        "date_from": query.get("date_from") or "",
+        "date_to": query.get("date_to") or "",
+        "categories": [c for c in (number("category"),) if c is not None],
+        "zone": number("zone"),
+        "team": number("team"),
+    }
+
+
+def _refused_filters(request: HttpRequest, access: Access, exc: ParamError) -> HttpResponse:
+    """The dashboard's filter form again, the error next to the field at fault (RGAA 11.10):
+    no figures, since there is no period to compute them for."""
+    community = access.community
+    context = {
+        "community": community,
+        "public": access.public,
+        "param_error": exc,
+        # A field the page does not show (the team on a public link): said above the form.
+        "error_at_field": exc.field in FORM_FIELDS and not (access.public and exc.field == "team"),
+        "form": _form(None, request.GET),
+        "compare_raw": {name: request.GET.get(name, "") for name in COMPARE_PARAMS},
+        "shade": "volume" if request.GET.get("shade") == "volume" else "rate",
+        "base_url": reverse("dashboards:public", args=[access.token])
+        if access.public
+        else reverse("dashboards:index"),
+        "zones": Zone.objects.filter(community=community, kind=ZoneKind.DISTRICT).order_by("name"),
+        "categories": Category.objects.filter(community=community, is_tag=True).order_by("name"),
+        "teams": [] if access.public else Team.objects.filter(community=community).order_by("name"),
+    }
+    return render(request, "dashboards/index.html", context, status=400)
+
+
 def _heat_query(filters: Filters, access: Access, *, years_back: int = 0) -> str:
     """The heatmap tiles' query for the page's filters (both periods are [date_from, date_to))."""
     shifted = filters.shifted(years=years_back) if years_back else filters
@@ -153,6 +207,7 @@ def _context(
         "community": community,
         "public": access.public,
         "filters": filters,
+        "form": _form(filters, request.GET),
         "period_end": filters.date_to - dt.timedelta(days=1),
         "facts": figures["facts"],
         "k": comparison.current,
@@ -236,7 +291,7 @@ def index(request: HttpRequest) -> HttpResponse:
     try:
         filters = _filters(request, access)
     except ParamError as exc:
-        return _bad_filter(request, exc)
+        return _refused_filters(request, access, exc)
     return _page(request, access, filters)
 
 
@@ -253,7 +308,7 @@ def public(request: HttpRequest, token: str) -> HttpResponse:
     try:
         filters = _filters(request, access)
     except ParamError as exc:
-        return _bad_filter(request, exc)
+        return _refused_filters(request, access, exc)
     response = _page(request, access, filters)
     response["X-Robots-Tag"] = "noindex"
     return response

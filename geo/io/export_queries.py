@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.gis.db.models.functions import AsWKB, Transform
 from django.contrib.gis.geos import Polygon
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
@@ -23,11 +24,19 @@ from .targets import ExportSpec, export_target, export_target_names
 FORMATS = ("geojson", "gpkg", "shp", "csv")
 
 
+def _bbox_expected() -> str:  # one message, in the caller's language
+    return _("bbox: expected four numbers minx,miny,maxx,maxy (longitude, latitude in EPSG:4326).")
+
+
 def export_spec(what: str) -> ExportSpec:
     """The registered export target `what` (apps register theirs from AppConfig.ready())."""
     spec = export_target(what)
     if spec is None:
-        raise ParamError("what", f"unknown '{what}' ({', '.join(export_target_names())})")
+        raise ParamError(
+            "what",
+            _("what: unknown data '%(what)s' (%(known)s).")
+            % {"what": what, "known": ", ".join(export_target_names())},
+        )
     return spec
 
 
@@ -40,7 +49,9 @@ def parse_crs(value: str | None, default: int) -> int:
         code = int(text)
         CRS.from_epsg(code)
     except (ValueError, CRSError) as exc:
-        raise ParamError("crs", f"'{value}' is not an EPSG code such as EPSG:2154") from exc
+        raise ParamError(
+            "crs", _("crs: '%(value)s' is not an EPSG code such as EPSG:2154.") % {"value": value}
+        ) from exc
     return code
 
 
@@ -50,7 +61,7 @@ def export_queryset(*, community: Community, what: str, filters: dict[str, str])
     qs = spec.model._default_manager.filter(community=community)
     if filters.get("category"):
         if not spec.has_category:
-            raise ParamError("category", f"{what} have no category")
+            raise ParamError("category", _("category: %(what)s have no category.") % {"what": what})
         codes = [c.strip() for c in filters["category"].split(",") if c.strip()]
         ids = [int(c) for c in codes if is_id(c)]
         category_model = cast(type[Model], spec.model._meta.get_field("category").related_model)
@@ -59,11 +70,13 @@ def export_queryset(*, community: Community, what: str, filters: dict[str, str])
         known = {str(v) for pair in found for v in pair}
         unknown = [c for c in codes if c not in known]
         if unknown:  # a typo must not export an empty file as if nothing matched
-            raise ParamError("category", f"unknown category {', '.join(unknown)}")
+            raise ParamError(
+                "category", _("category: unknown category %(codes)s.") % {"codes": ", ".join(unknown)}
+            )
         qs = qs.filter(Q(category__code__in=codes) | Q(category_id__in=ids))
     if filters.get("status"):
         if not spec.has_status:
-            raise ParamError("status", f"{what} have no status")
+            raise ParamError("status", _("status: %(what)s have no status.") % {"what": what})
         qs = qs.filter(status__in=[s.strip() for s in filters["status"].split(",")])
     if spec.date_field:
         is_datetime = spec.date_field.endswith("_at")
@@ -77,11 +90,13 @@ def export_queryset(*, community: Community, what: str, filters: dict[str, str])
         try:
             minx, miny, maxx, maxy = (float(v) for v in filters["bbox"].split(","))
         except ValueError as exc:
-            raise ParamError("bbox", "expected minx,miny,maxx,maxy in EPSG:4326") from exc
+            raise ParamError("bbox", _bbox_expected()) from exc
         if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):  # float("nan") parses
-            raise ParamError("bbox", "expected four finite numbers minx,miny,maxx,maxy in EPSG:4326")
+            raise ParamError("bbox", _bbox_expected())
         if minx >= maxx or miny >= maxy:
-            raise ParamError("bbox", "min must be below max")
+            raise ParamError(
+                "bbox", _("bbox: the minimum longitude and latitude must be below the maximum ones.")
+            )
         box = Polygon.from_bbox((minx, miny, maxx, maxy))
         box.srid = settings.RONDE_API_SRID
         box.transform(settings.RONDE_SRID)  # compare in the storage SRID (index on geom)

@@ -27,6 +27,7 @@ import shapely
 from django.conf import settings
 from django.db import connections
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import Community
 from core.params import ParamError
@@ -78,15 +79,31 @@ def export_prepare(
     filters: dict[str, str] | None = None,
 ) -> Export:
     """Check the request (ParamError names the bad parameter) before any byte is sent."""
-    if fmt not in FORMATS:
-        raise ParamError("format", f"unknown '{fmt}' ({', '.join(FORMATS)})")
+    srid, qs = export_check(community=community, what=what, fmt=fmt, crs=crs, filters=filters)
     spec = export_spec(what)
+    attr_types = _attribute_types(qs, spec.model._meta.db_table) if spec.has_attributes else {}
+    return Export(community, what, fmt, srid, qs, attr_types)
+
+
+def export_check(
+    *,
+    community: Community,
+    what: str,
+    fmt: str,
+    crs: str | None = None,
+    filters: dict[str, str] | None = None,
+) -> tuple[int, QuerySet]:
+    """(output SRID, rows to export) of a request, or ParamError naming its bad parameter;
+    reads no row (the export page checks its form with it before sending to the download)."""
+    if fmt not in FORMATS:
+        raise ParamError(
+            "format", _("format: unknown '%(fmt)s' (%(known)s).") % {"fmt": fmt, "known": ", ".join(FORMATS)}
+        )
+    export_spec(what)
     # GeoJSON (RFC 7946) and CSV default to lon/lat; GIS containers to the storage SRID.
     default = settings.RONDE_API_SRID if fmt in ("geojson", "csv") else settings.RONDE_SRID
     srid = parse_crs(crs, default)
-    qs = export_queryset(community=community, what=what, filters=filters or {})
-    attr_types = _attribute_types(qs, spec.model._meta.db_table) if spec.has_attributes else {}
-    return Export(community, what, fmt, srid, qs, attr_types)
+    return srid, export_queryset(community=community, what=what, filters=filters or {})
 
 
 def _attribute_types(qs: QuerySet, table: str) -> dict[str, str]:

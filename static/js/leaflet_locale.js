@@ -13,6 +13,25 @@
   const zoomOut = strings["NavigationControl.ZoomOut"];
   const close = strings["Popup.Close"];
   if (zoomIn && zoomOut) L.Control.Zoom.mergeOptions({ zoomInTitle: zoomIn, zoomOutTitle: zoomOut });
+  // The layer switcher's button and the credit's link have English titles too.
+  const layers = strings["Leaflet.Layers"];
+  const library = strings["Leaflet.Library"];
+  if (layers && L.Control.Layers) {
+    const initLayout = L.Control.Layers.prototype._initLayout;
+    L.Control.Layers.include({
+      _initLayout() {
+        initLayout.call(this);
+        if (this._layersLink) this._layersLink.title = layers;
+      },
+    });
+  }
+  if (library && L.Control.Attribution) {
+    const link = document.createElement("a");
+    link.href = "https://leafletjs.com";
+    link.title = library;
+    link.textContent = "Leaflet";
+    L.Control.Attribution.mergeOptions({ prefix: link.outerHTML });
+  }
   L.Map.addInitHook(function () {
     const map = this;
     map.on("popupopen", (e) => {

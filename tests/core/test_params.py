@@ -8,6 +8,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.utils import translation
 
 from accounts.models import Role
 from core.params import MAX_ID, ParamError, is_id, parse_date, parse_date_range, parse_id, parse_ids
@@ -47,7 +48,9 @@ def test_dates_are_iso_days_that_exist():
     assert parse_date("date_to", "9999-12-31") == dt.date.max
     with pytest.raises(ParamError):
         parse_date("date_to", "9999-12-31", bounded_end=True)
-    with pytest.raises(ParamError, match="between"):
+    with pytest.raises(ParamError, match="between"), translation.override("en"):
+        parse_date("date_from", "1850-01-01", earliest=dt.date(1900, 1, 1))
+    with pytest.raises(ParamError, match="doit être entre 1900-01-01"), translation.override("fr"):
         parse_date("date_from", "1850-01-01", earliest=dt.date(1900, 1, 1))
 
 

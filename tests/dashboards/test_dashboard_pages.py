@@ -55,6 +55,26 @@ def test_bad_filter_is_a_400_naming_it(as_role):
     assert response.status_code == 400 and b'data-field="period"' in response.content
 
 
+def test_a_bad_period_is_said_in_french_next_to_its_field_on_the_dashboard(as_role):
+    """RGAA 11.10: not a separate page "date_to: is before date_from."; the form again, the
+    end date marked invalid and tied to its French message, what was typed kept."""
+    bad = {"period": "custom", "date_from": "2025-03-10", "date_to": "2025-03-01"}
+    response = as_role(Role.VIEWER).get("/dashboards/", bad)
+    assert response.status_code == 400
+    page = response.content.decode()
+    field = re.search(r"<input id=\"f-to\"[^>]*>", page)
+    assert field is not None
+    assert 'aria-invalid="true"' in field.group(0) and 'aria-describedby="f-to-error"' in field.group(0)
+    assert 'value="2025-03-01"' in field.group(0)
+    assert re.search(r'<input id="f-from"[^>]*value="2025-03-10"', page)
+    error = re.search(r'<span class="error" id="f-to-error" data-field="date_to">([^<]*)</span>', page)
+    assert error is not None and error.group(1) == "La date de fin est avant la date de début."
+    assert "is before" not in page and 'data-kpi="cleanings"' not in page
+    assert page.count('aria-invalid="true"') == 1
+    english = as_role(Role.VIEWER).get("/dashboards/", bad, HTTP_ACCEPT_LANGUAGE="en")
+    assert "The end date is before the start date." in english.content.decode()
+
+
 def test_district_filter_of_another_community_is_refused(as_role, other_community):
     zone = ZoneFactory(community=other_community)
     response = as_role(Role.VIEWER).get("/dashboards/", {"zone": zone.pk})

@@ -27,7 +27,7 @@ city = test_dispatch.city  # a street grid, a team, jobs and a dispatcher (a fix
 
 # The pages of the axe-core tests, as the people who use them.
 DISPATCHER_PAGES = ["/", "/map/", "/dispatch/", "/dispatch/templates/", "/dispatch/templates/new/"]
-ADMIN_PAGES = ["/geo/imports/", "/geo/export/", "/accessibilite/"]
+ADMIN_PAGES = ["/geo/imports/", "/geo/exports/", "/accessibilite/"]
 
 MISSING_DESCRIBEDBY = """() => [...document.querySelectorAll('[aria-describedby]')].flatMap((el) =>
   el.getAttribute('aria-describedby').split(/\\s+/).filter((id) => id && !document.getElementById(id))
@@ -251,8 +251,9 @@ def test_the_accessibility_statement_is_public_and_lists_what_is_tested_and_what
     page.goto(f"{live_server.url}/accessibilite/")
     expect(page.locator("h1")).to_have_text("Déclaration d’accessibilité")
     assert page.locator("#statement").get_attribute("lang") == "fr"
-    assert page.locator("#tested li").count() >= 5
-    assert page.locator("#not-compliant li").count() >= 5
+    assert page.locator("#tested li").count() >= 10
+    # What is known not to comply is listed until it is fixed (the maps' colours, among others).
+    assert page.locator("#not-compliant li").count() >= 1
     expect(page.locator("#statement")).to_contain_text("Défenseur des droits")
     assert missing_describedby(page) == []
     assert_accessible(page)

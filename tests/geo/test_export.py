@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 import zipfile
 from types import GeneratorType
 
@@ -16,7 +17,7 @@ from accounts.models import Role
 from geo.io.writers import export_prepare
 from geo.models import Asset
 from geo.services.imports import geodata_import
-from tests.factories import AssetCategoryFactory, AssetFactory, CategoryFactory, ReportFactory, square
+from tests.factories import AssetCategoryFactory, AssetFactory, CategoryFactory, ReportFactory, member, square
 from tests.geo.geodata_files import FAR, feature, l93, l93_square, lonlat, point, write_geojson, write_layer
 
 pytestmark = pytest.mark.django_db
@@ -182,6 +183,46 @@ def test_download_endpoint(community, other_community, api_as, bench):
     bad = client.get("/geo/exports/download/", {"what": "assets", "format": "gpkg", "bbox": "x"})
     assert bad.status_code == 400
     assert "bbox" in json.dumps(bad.json())
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        (
+            "fr",
+            "Emprise (bbox) : la longitude et la latitude minimales doivent être inférieures aux maximales.",
+        ),
+        ("en", "bbox: the minimum longitude and latitude must be below the maximum ones."),
+    ],
+)
+def test_a_bad_bounding_box_is_named_in_the_users_language(community, api_as, language, message):
+    client = api_as(community, Role.VIEWER)
+    query = {"what": "assets", "format": "geojson", "bbox": "1,2,0,3"}
+    bad = client.get("/geo/exports/download/", query, HTTP_ACCEPT_LANGUAGE=language)
+    assert bad.status_code == 400
+    assert bad.json() == {"bbox": [message]}
+
+
+def test_the_export_page_says_a_bad_entry_next_to_its_field(client, community, bench):
+    """The form is checked by its own page: an error in French beside the field, what was
+    typed kept; a good request goes on to the download with the same query."""
+    client.force_login(member(community, Role.VIEWER))
+    bad = client.get("/geo/exports/", {"what": "assets", "format": "gpkg", "bbox": "0.3,46.5,zz"})
+    assert bad.status_code == 400
+    page = bad.content.decode()
+    field = re.search(r'<input type="text" name="bbox" id="id_bbox"[^>]*>', page)
+    assert field is not None
+    assert 'value="0.3,46.5,zz"' in field.group(0)
+    assert 'aria-invalid="true" aria-describedby="id_bbox-error"' in field.group(0)
+    error = re.search(r'<span class="error" id="id_bbox-error" data-field="bbox">([^<]*)</span>', page)
+    assert error is not None and error.group(1).startswith("Emprise (bbox) : quatre nombres attendus")
+    assert '<option value="gpkg" selected>GeoPackage</option>' in page
+    # The data are named in French, not "assets".
+    assert '<option value="assets" selected>Éléments de patrimoine</option>' in page
+    good = client.get("/geo/exports/", {"what": "assets", "format": "csv", "bbox": "0.3,46.5,0.4,46.6"})
+    assert good.status_code == 302
+    assert good["Location"] == "/geo/exports/download/?what=assets&format=csv&bbox=0.3%2C46.5%2C0.4%2C46.6"
+    assert client.get(good["Location"]).status_code == 200
 
 
 def test_export_command(community, bench, tmp_path):

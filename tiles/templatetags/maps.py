@@ -34,6 +34,9 @@ def maplibre_strings() -> dict[str, str]:
         "CooperativeGesturesHandler.WindowsHelpText": _("Use Ctrl + scroll to zoom the map"),
         "CooperativeGesturesHandler.MacHelpText": _("Use ⌘ + scroll to zoom the map"),
         "CooperativeGesturesHandler.MobileHelpText": _("Use two fingers to move the map"),
+        # Leaflet's (the dashboards' map), read by static/js/leaflet_locale.js.
+        "Leaflet.Layers": _("Layers"),
+        "Leaflet.Library": _("A JavaScript library for interactive maps"),
     }
 
 

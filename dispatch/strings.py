@@ -62,7 +62,7 @@ def board_strings() -> dict[str, Any]:
         "working": _("Creating the mission…"),
         "created": _("Mission %(id)s created as a draft."),
         "optimising": _("Optimising the round on the street network…"),
-        "optimised": _("Round optimised."),
+        "optimised_result": _("Round optimised: %(n)s stops in order, %(u)s left out."),
         "optimise_queued": _("Optimisation queued: it starts as soon as the calculation server is free."),
         "optimise_running": _("This mission is already being optimised: its progress is shown."),
         "stops_changed": _("Stops changed: optimise the round again."),

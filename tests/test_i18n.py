@@ -137,7 +137,7 @@ def test_strings_handed_to_javascript_are_in_french():
         agent = ui_strings()
         board = board_strings()
     assert [en for en, fr in agent.items() if en == fr and en not in same] == []
-    assert board["optimised"] == "Tournée optimisée."
+    assert board["optimised_result"] == "Tournée optimisée : %(n)s étapes ordonnées, %(u)s écartées."
     assert board["statuses"]["report"] == "Signalement ouvert"
 
 

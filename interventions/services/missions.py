@@ -9,6 +9,7 @@ from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Community, Team, User
 from audit.models import AuditAction
@@ -94,6 +95,12 @@ def mission_zone_checked(*, community: Community, zone: Polygon) -> Polygon:
     return zone
 
 
+def _shift_checked(mission: Mission) -> None:
+    """A 400 naming `shift_end` (the table's check constraint alone would name no field)."""
+    if mission.shift_end <= mission.shift_start:
+        raise ValidationError({"shift_end": [_("The shift ends before it starts.")]})
+
+
 @transaction.atomic
 def mission_create(
     *,
@@ -116,6 +123,7 @@ def mission_create(
     mission = Mission(community=community, zone=zone, date=date, team=team, created_by=created_by, name=name)
     for field, value in planning.items():
         setattr(mission, field, value)
+    _shift_checked(mission)
     mission.full_clean(exclude=["routing_cache"])
     mission.save()
     stops = [
@@ -165,6 +173,7 @@ def mission_update(
     for field, value in data.items():
         if field != "status":
             setattr(mission, field, value)
+    _shift_checked(mission)
     mission.full_clean(exclude=["routing_cache"])
     mission.save()
     audit_record(obj=mission, action=AuditAction.UPDATE, changes=diff(before, snapshot(mission)))

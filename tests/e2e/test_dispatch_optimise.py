@@ -97,7 +97,9 @@ def test_optimising_shows_the_waiting_queue_the_stages_then_the_round(
     expect(progress).to_be_hidden()
     sequences = [li.get_attribute("data-sequence") for li in page.locator("#stop-list li").all()]
     assert sorted(sequences) == ["1", "2", "3", "4"]
-    assert page.locator("#plan-status").text_content() == "Tournée optimisée."
+    assert (
+        page.locator("#plan-status").text_content() == "Tournée optimisée : 4 étapes ordonnées, 0 écartées."
+    )
     assert not page.locator("#mission-optimize").is_disabled()
     worker.join(timeout=10)
     assert Mission.objects.get(pk=mission_id).optimized_at is not None

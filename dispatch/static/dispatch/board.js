@@ -30,11 +30,21 @@ const state = {
   markers: [],
   pollTimer: null,
   optimiseTimer: null,
+  drawButton: null, // the button that started the drawing ("draw-rectangle" / "draw-polygon")
 };
 
 function say(id, text) {
   const node = $(id);
   if (node && node.textContent !== text) node.textContent = text; // a live region: only changes are announced
+}
+
+// After an action that hides or disables the control pressed, the focus would fall back to
+// <body> (and a screen reader to the top of the page): put it where the work continues.
+// Focusing scrolls the panel only as far as needed to show the target.
+function keepFocus(target, { always = false } = {}) {
+  const active = document.activeElement;
+  const lost = !active || active === document.body || active.disabled || active.closest("[hidden]");
+  if ((always || lost) && target) target.focus();
 }
 
 function fmt(template, values) {
@@ -342,6 +352,7 @@ async function createMission(event) {
     agents: Number($("plan-agents").value) || 1,
   };
   say("plan-status", T.working);
+  clearFieldErrors();
   try {
     let mission = await api(URLS.missions, { method: "POST", body });
     const remove = mission.properties.stops
@@ -356,7 +367,37 @@ async function createMission(event) {
     $("mission-heading").focus();
   } catch (error) {
     say("plan-status", String(error.message));
+    markFieldErrors(error.body);
   }
+}
+
+// The plan form's fields, by the API field they send.
+const PLAN_FIELDS = {
+  team: "plan-team", date: "plan-date", name: "plan-name", profile: "plan-profile",
+  shift_start: "plan-shift-start", shift_end: "plan-shift-end", agents: "plan-agents", open_round: "plan-open",
+  zone: "draw-rectangle",
+};
+
+function clearFieldErrors() {
+  for (const id of Object.values(PLAN_FIELDS)) {
+    $(id).removeAttribute("aria-invalid");
+    if ($(id).getAttribute("aria-describedby") === "plan-status") $(id).removeAttribute("aria-describedby");
+  }
+}
+
+// A refused mission: each field the server names is marked invalid and described by the
+// message; the focus goes to the first of them in the form's order, not to the page.
+function markFieldErrors(body) {
+  const named = body && typeof body === "object" ? Object.keys(body) : [];
+  const ids = Object.entries(PLAN_FIELDS).filter(([field]) => named.includes(field)).map(([, id]) => id);
+  for (const id of ids) {
+    if (id === "draw-rectangle") continue; // a button: the zone is drawn again, not typed
+    $(id).setAttribute("aria-invalid", "true");
+    $(id).setAttribute("aria-describedby", "plan-status");
+  }
+  const order = [...document.querySelectorAll("#plan-form [id], #draw-rectangle")].map((node) => node.id);
+  ids.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  keepFocus($(ids[0] || "plan-create"), { always: true });
 }
 
 async function selectMission(id) {
@@ -537,8 +578,16 @@ function addToMission(f) {
 // the panel polls the optimisation (stage, progress) until the round is there.
 async function optimise(body = {}) {
   say("plan-status", T.optimising);
-  setOptimising(true);
   const missionId = state.mission.id;
+  // The button pressed is disabled at once: the focus moves to the progress, which is shown
+  // from the press on (the server answers once the job is queued).
+  const box = $("optimise-progress");
+  box.hidden = false;
+  box.dataset.mission = missionId;
+  $("optimise-bar").value = 0;
+  say("optimise-stage", T.optimising);
+  setOptimising(true);
+  keepFocus($("optimise-stage"), { always: true });
   try {
     const answer = await api(`${URLS.missions}${missionId}/optimize/`, { method: "POST", body });
     if (answer && answer.type === "Feature") return await optimised(answer); // a synchronous server
@@ -550,7 +599,9 @@ async function optimise(body = {}) {
       return;
     }
     say("plan-status", String(error.message));
+    $("optimise-progress").hidden = true;
     setOptimising(false);
+    keepFocus($("mission-optimize"));
   }
 }
 
@@ -598,6 +649,7 @@ async function followOptimisation(missionId, job) {
       $("optimise-progress").hidden = true;
       say("plan-status", ApiError.describe(job.errors));
       setOptimising(false);
+      keepFocus($("mission-optimize"));
       return;
     }
     say("plan-status", job.status === "queued" ? T.optimise_queued : T.optimising);
@@ -608,14 +660,17 @@ async function followOptimisation(missionId, job) {
 }
 
 async function optimised(mission) {
+  $("optimise-progress").hidden = true;
   showMission(mission);
   setOptimising(false);
-  say("plan-status", T.optimised);
+  // The result itself is announced (a polite live region), not only that it is done.
+  const stops = mission.properties.stops;
+  const left = stops.filter((s) => s.status === "unassigned").length;
+  say("plan-status", fmt(T.optimised_result, { n: stops.length - left, u: left }));
+  // The button pressed may be disabled and the progress (focused while it ran) is hidden:
+  // keep the focus on the result (how many jobs fit), not at the top of the page.
+  keepFocus($("plan-summary"));
   await loadBoard();
-  // The button pressed may be disabled or hidden now: keep the focus on the result
-  // (how many jobs fit), not at the top of the page.
-  const active = document.activeElement;
-  if (!active || active === document.body || active.disabled || active.closest("[hidden]")) $("plan-summary").focus();
 }
 
 // Opening a mission that is being optimised (another tab, a reload): follow it.
@@ -636,6 +691,9 @@ async function setStatus(status) {
     const mission = await api(`${URLS.missions}${state.mission.id}/`, { method: "PATCH", body: { status } });
     showMission(mission);
     say("plan-status", T.mission_statuses[status]);
+    // "Dispatch" and "Cancel" are disabled once pressed: the mission's heading, just above
+    // its new status, is where the work goes on.
+    keepFocus($("mission-heading"));
     await loadBoard();
   } catch (error) {
     say("plan-status", String(error.message));
@@ -771,8 +829,8 @@ function bindPanel() {
   for (const id of ["filter-category", "filter-status", "filter-age", "filter-priority"]) $(id).addEventListener("change", renderJobs);
   $("show-assets").addEventListener("change", toggleAssets);
   $("board-date").addEventListener("change", () => { $("plan-date").value = $("board-date").value; loadBoard(); });
-  $("draw-rectangle").addEventListener("click", () => { state.draw.begin("rectangle"); say("zone-status", T.draw_rectangle_help); });
-  $("draw-polygon").addEventListener("click", () => { state.draw.begin("polygon"); say("zone-status", T.draw_polygon_help); });
+  $("draw-rectangle").addEventListener("click", () => { state.drawButton = "draw-rectangle"; state.draw.begin("rectangle"); say("zone-status", T.draw_rectangle_help); });
+  $("draw-polygon").addEventListener("click", () => { state.drawButton = "draw-polygon"; state.draw.begin("polygon"); say("zone-status", T.draw_polygon_help); });
   $("zone-clear").addEventListener("click", () => state.draw.clear());
   $("zone-district-use").addEventListener("click", () => {
     const id = $("zone-district").value;
@@ -803,9 +861,15 @@ function bindPanel() {
   $("bulk-form").addEventListener("submit", applyBulk);
   $("bulk-action").addEventListener("change", syncBulkFields);
   $("template-form").addEventListener("submit", fillTemplateForm);
-  $("draw-finish").addEventListener("click", () => state.draw.finish());
-  $("draw-undo").addEventListener("click", () => state.draw.undo());
-  $("draw-cancel").addEventListener("click", () => { state.draw.cancel(); say("zone-status", state.zone ? "" : T.zone_none); });
+  // Finishing or cancelling hides the polygon's buttons: the focus goes on to the jobs of
+  // the zone (the plan's heading), or back to the button that started the drawing.
+  $("draw-finish").addEventListener("click", () => { state.draw.finish(); keepFocus($("plan-heading")); });
+  $("draw-undo").addEventListener("click", () => { state.draw.undo(); keepFocus($("draw-cancel")); });
+  $("draw-cancel").addEventListener("click", () => {
+    state.draw.cancel();
+    say("zone-status", state.zone ? "" : T.zone_none);
+    keepFocus($(state.drawButton || "draw-polygon"));
+  });
   syncBulkFields();
 }
 

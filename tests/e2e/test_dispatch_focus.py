@@ -104,5 +104,4 @@ def test_focus_stays_where_the_work_goes_on(page, live_server, community, city):
     expect(page.locator("#mission-heading")).to_be_focused()
     assert_focus_kept(page, before, "mission-heading")
     expect(page.locator("#mission-status")).to_have_text("Transmise")
-    page.screenshot(path="/tmp/h21_focus_dispatched.png")
     assert_accessible(page)

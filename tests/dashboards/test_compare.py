@@ -30,7 +30,9 @@ def viewer(client, community):
 
 def _cells(page: str, key: str) -> list[str]:
     """The Period A, Period B and Difference cells of a row of the differences table."""
-    row = re.search(rf'<tr data-kpi="{key}">(.*?)</tr>', page, re.S).group(1)
+    found = re.search(rf'<tr data-kpi="{key}">(.*?)</tr>', page, re.S)
+    assert found, f"no row {key} in the differences table"
+    row = found.group(1)
     return [c.strip().replace("\xa0", " ") for c in re.findall(r'<td class="n">([^<]*)</td>', row)]
 
 

@@ -143,8 +143,15 @@ def _agent_outbox(agent: dict, pool: list[bytes], n: int) -> list[tuple[str, str
     return items + photos
 
 
-def _drive(base: str, outboxes: list[tuple[str, list]], method: str = "PUT") -> tuple[dict, float, list[str]]:
-    """Every outbox in its own thread at once; latencies (s) by kind, wall time, errors."""
+def _drive(
+    base: str,
+    outboxes: list[tuple[str, list]],
+    method: str = "PUT",
+    profile: harness.RouteProfile | None = None,
+) -> tuple[dict, float, list[str]]:
+    """Every outbox in its own thread at once; latencies (s) by kind, wall time, errors.
+
+    `profile` collects the server's Server-Timing per route (when the server sends it)."""
     latencies: dict[str, list[float]] = {"intervention": [], "photo": []}
     errors: list[str] = []
     lock = threading.Lock()
@@ -164,6 +171,8 @@ def _drive(base: str, outboxes: list[tuple[str, list]], method: str = "PUT") -> 
                 elapsed = time.perf_counter() - t0
                 with lock:
                     latencies[kind].append(elapsed)
+                    if profile is not None and ok:
+                        profile.add(response, elapsed)
                     if not ok:
                         errors.append(f"{method} {path}: {detail}")
 

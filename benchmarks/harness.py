@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -263,6 +263,59 @@ def latency_stats(samples: Sequence[float], wall_seconds: float | None = None, e
     wall = wall_seconds if wall_seconds else sum(samples)
     return Stats(len(samples), errors, pct(50), pct(95), pct(99), statistics.fmean(samples) * 1000,
                  len(samples) / wall)  # fmt: skip
+
+
+@dataclass
+class RouteProfile:
+    """Where the time goes per route, from the Server-Timing header of each answer
+    (core/timing.py, on with RONDE_SERVER_TIMING=1 in the server's environment).
+
+    `add(response, seconds)` after every request; `lines()` at the end: per route, the count,
+    the client's p50/p95, the server's own p50/p95 (`app`), the shares of the server's time
+    spent in the database and on the CPU, statements per request, and the wait before the
+    server took the request (client time minus server time: the queue for a worker, p95).
+    """
+
+    samples: dict[str, list[tuple[float, float, float, int, float]]] = field(default_factory=dict)
+
+    def add(self, response: httpx.Response, seconds: float) -> None:
+        from core.timing import parse_server_timing
+
+        header = response.headers.get("Server-Timing")
+        if not header:
+            return
+        t = parse_server_timing(header)
+        row = (seconds * 1000, t.get("app", 0.0), t.get("db", 0.0), int(t.get("db_n", 0)), t.get("cpu", 0.0))
+        self.samples.setdefault(str(t.get("route", "?")), []).append(row)
+
+    def lines(self) -> list[str]:
+        if not self.samples:
+            return ["(no Server-Timing headers: is RONDE_SERVER_TIMING=1 set for the server?)"]
+        every = sum(r[0] for rows in self.samples.values() for r in rows)
+
+        def pct(values: list[float], p: float) -> float:
+            ordered = sorted(values)
+            return ordered[min(len(ordered) - 1, max(0, int(round(p / 100 * len(ordered) + 0.5)) - 1))]
+
+        out = [
+            f"{'route':34s} {'n':>6s} {'client p50/p95 ms':>18s} {'server p50/p95 ms':>18s} "
+            f"{'db %':>5s} {'cpu %':>5s} {'stmts':>5s} {'queue p95':>9s} {'share':>6s}"
+        ]
+        ranked = sorted(self.samples.items(), key=lambda kv: -sum(r[0] for r in kv[1]))
+        for route, rows in ranked:
+            client = [r[0] for r in rows]
+            app = [r[1] for r in rows]
+            app_sum = sum(app) or 1e-9
+            db_share = 100 * sum(r[2] for r in rows) / app_sum
+            cpu_share = 100 * sum(r[4] for r in rows) / app_sum
+            statements = sum(r[3] for r in rows) / len(rows)
+            queue = [max(0.0, r[0] - r[1]) for r in rows]
+            out.append(
+                f"{route[:34]:34s} {len(rows):6d} {pct(client, 50):8.1f}/{pct(client, 95):<9.1f} "
+                f"{pct(app, 50):8.1f}/{pct(app, 95):<9.1f} {db_share:5.0f} {cpu_share:5.0f} {statements:5.1f} "
+                f"{pct(queue, 95):9.1f} {100 * sum(client) / every:5.1f}%"
+            )
+        return out
 
 
 def http_loop(

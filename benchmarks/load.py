@@ -34,6 +34,9 @@ DB_NAME = "ronde_bench_load"
 SECONDS = float(os.environ.get("LOAD_SECONDS", "300"))
 USERS = int(os.environ.get("LOAD_USERS", "200"))
 WORKERS = int(os.environ.get("LOAD_WORKERS", str(max(4, (os.cpu_count() or 2)))))
+# Per-route server timing (core/timing.py's Server-Timing header), summarised at the end.
+PROFILE = os.environ.get("LOAD_PROFILE", "1") != "0"
+TARGET_P95_MS = 1000.0  # issue 23: p95 of every request ≤ 1 s, 0 errors, nothing lost or doubled
 THINK_S = 1.0  # mean think time between two requests of one user (exponential)
 PASSWORD = "load-password-not-secret"
 N_AGENTS = max(1, USERS * 3 // 10)
@@ -89,6 +92,7 @@ class Tally:
     read_from: dict[str, dict[str, int]] = field(default_factory=dict)
     reports_ok: set[str] = field(default_factory=set)  # client UUIDs the server acknowledged
     reports_sent: int = 0  # PUTs of new reports, replays included
+    profile: harness.RouteProfile = field(default_factory=harness.RouteProfile)
 
 
 def _tile_path() -> str:
@@ -111,7 +115,9 @@ async def _timed(tally: Tally, kind: str, call) -> httpx.Response | None:
     except httpx.HTTPError as exc:
         tally.errors.append(f"{kind}: {exc!r}")
         return None
-    tally.latencies[kind].append(time.perf_counter() - t0)
+    elapsed = time.perf_counter() - t0
+    tally.latencies[kind].append(elapsed)
+    tally.profile.add(response, elapsed)
     if source := response.headers.get("X-Ronde-Read-From"):
         counts = tally.read_from.setdefault(kind, {})
         counts[source] = counts.get(source, 0) + 1
@@ -228,6 +234,8 @@ def drive_and_check(url: str, data: dict, extra_env: dict[str, str] | None = Non
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
                    check=True, env=env, cwd=harness.ROOT)  # fmt: skip
     server_env = {**var, "GUNICORN_CMD_ARGS": "--threads 4 --keep-alive 75", **(extra_env or {})}
+    if PROFILE:
+        server_env["RONDE_SERVER_TIMING"] = "1"
     with harness.ronde_server(url, workers=WORKERS, extra_env=server_env) as base:
         tally, wall = asyncio.run(_drive(base, data))
     after, distinct = _count_reports(url, data["community"])
@@ -235,13 +243,22 @@ def drive_and_check(url: str, data: dict, extra_env: dict[str, str] | None = Non
     print(f"errors: {len(tally.errors)}")
     for line in sorted({e[:160] for e in tally.errors})[:10]:
         print(f"  {line}")
-    print(f"all        {harness.latency_stats(every, wall, errors=len(tally.errors)).line()}")
+    overall = harness.latency_stats(every, wall, errors=len(tally.errors))
+    print(f"all        {overall.line()}")
     for kind, samples in tally.latencies.items():
         if samples:
             print(f"  {kind:9s} {harness.latency_stats(samples, wall).line()}")
     created = after - before
     print(f"reports: {tally.reports_sent} PUTs ({len(tally.reports_ok)} distinct keys acknowledged), "
           f"{created} rows created, {after - distinct} doubled")  # fmt: skip
+    if PROFILE:
+        print("per route (server side from Server-Timing; queue = client time not spent in the app):")
+        for line in tally.profile.lines():
+            print(f"  {line}")
+    intact = not tally.errors and created == len(tally.reports_ok) and after == distinct
+    verdict = "met" if intact and overall.p95_ms <= TARGET_P95_MS else "NOT met"
+    print(f"mixed load p95 {overall.p95_ms:.0f} ms ≤ {TARGET_P95_MS:.0f} ms with 0 errors and nothing lost or "
+          f"doubled ({USERS} users, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}): {verdict}")  # fmt: skip
     problems = []
     if tally.errors:
         problems.append(f"{len(tally.errors)} errors")

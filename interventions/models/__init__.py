@@ -2,7 +2,7 @@ from .categories import Category
 from .interventions import Intervention, InterventionStatus, Method, NotDoneReason
 from .missions import Mission, MissionStatus, MissionStop, RoutingProfile, StopStatus, job_address
 from .partners import Open311Request, PartnerApiKey
-from .photos import Photo, PhotoKind, PhotoThumbnail
+from .photos import Photo, PhotoKind, PhotoStatus, PhotoThumbnail
 from .recurrence import MissionOccurrence, MissionTemplate, Weekday
 from .reports import Report, ReportSource, ReportStatus
 
@@ -21,6 +21,7 @@ __all__ = [
     "PartnerApiKey",
     "Photo",
     "PhotoKind",
+    "PhotoStatus",
     "PhotoThumbnail",
     "Report",
     "ReportSource",

@@ -187,12 +187,14 @@ def wait_ready(url: str, *, timeout: float = 60.0, process: subprocess.Popen | N
 
 
 @contextlib.contextmanager
-def _serve(argv: list[str], env: dict[str, str], ready_url: str, log: Path) -> Iterator[None]:
+def _serve(argv: list[str], env: dict[str, str], ready_url: str | None, log: Path) -> Iterator[None]:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
         try:
-            wait_ready(ready_url, process=process)
+            if ready_url is not None:
+                # Four workers importing Django on a machine other jobs keep busy: minutes, not seconds.
+                wait_ready(ready_url, process=process, timeout=240)
             yield
         finally:
             process.terminate()
@@ -212,7 +214,16 @@ def ronde_server(
     `extra_env` adds settings for this server only (e.g. RONDE_TILE_CACHE=0).
     """
     port = port or free_port()
-    env = {
+    env = _production_env(url, extra_env)
+    argv = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--workers", str(workers),
+            "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "--log-level", "warning"]  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    with _serve(argv, env, f"{base}/health/", BENCH_DIR / "ronde-gunicorn.log"):
+        yield base
+
+
+def _production_env(url: str, extra_env: dict[str, str] | None) -> dict[str, str]:
+    return {
         **os.environ,
         **(extra_env or {}),
         "DATABASE_URL": url,
@@ -222,11 +233,16 @@ def ronde_server(
         "DJANGO_SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback
         "DJANGO_HSTS_SECONDS": "0",
     }
-    argv = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--workers", str(workers),
-            "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "--log-level", "warning"]  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    with _serve(argv, env, f"{base}/health/", BENCH_DIR / "ronde-gunicorn.log"):
-        yield base
+
+
+@contextlib.contextmanager
+def task_worker(url: str, *, extra_env: dict[str, str] | None = None, nice: int = 10) -> Iterator[None]:
+    """The project's background worker (django-tasks `db_worker`, production settings), as
+    deployed: below the web workers' CPU priority (`nice`, docs/deploy.md's Nice=10)."""
+    argv = ["nice", "-n", str(nice), sys.executable, str(ROOT / "manage.py"), "db_worker", "--queue-name", "*",
+            "--interval", "0.2", "--no-startup-delay", "-v", "0"]  # fmt: skip
+    with _serve(argv, _production_env(url, extra_env), None, BENCH_DIR / "ronde-worker.log"):
+        yield
 
 
 # --- (c) timing -------------------------------------------------------------------------------

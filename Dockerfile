@@ -31,7 +31,7 @@ COPY --from=vendor /src/static/vendor static/vendor
 # throwaway one for these build steps only (production refuses to start without a real one).
 RUN DJANGO_SECRET_KEY=build-only python manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules \
  && DJANGO_SECRET_KEY=build-only python manage.py collectstatic --no-input -v 0
-RUN useradd --system --uid 1000 --home-dir /app ronde && mkdir -p /app/var/media && chown -R ronde /app/var
+RUN useradd --system --uid 1000 --home-dir /app ronde && mkdir -p /app/var/media /app/var/photo-inbox && chown -R ronde /app/var
 USER ronde
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \

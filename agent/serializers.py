@@ -9,7 +9,15 @@ from django.utils.formats import date_format
 from rest_framework import serializers
 
 from geo.models import Support
-from interventions.models import Intervention, InterventionStatus, Method, Mission, NotDoneReason, Photo
+from interventions.models import (
+    Intervention,
+    InterventionStatus,
+    Method,
+    Mission,
+    NotDoneReason,
+    Photo,
+    PhotoStatus,
+)
 from interventions.photo_access import photo_url
 from interventions.services.interventions import AGENT_FIELDS
 
@@ -194,7 +202,8 @@ def recorded_json(intervention: Intervention | None) -> dict[str, Any]:
     if intervention is None:
         return {"photos": photos, "form": False}
     for photo in intervention.photos.all():
-        if photo.kind in photos:
+        # Accepted ones count (pending ones are being processed); an unreadable one does not.
+        if photo.kind in photos and photo.status != PhotoStatus.FAILED:
             photos[photo.kind] += 1
     filled = bool(intervention.method or intervention.surface_m2 or intervention.notes.strip())
     return {"photos": photos, "form": filled}

@@ -1,9 +1,15 @@
 """Field app sync under load: 50 agents each send a day's outbox at the same moment.
 
 Each agent: 20 intervention PUTs (their mission's stops, done) then 40 photo PUTs of ~500 KB
-(before/after), against one gunicorn (2 workers, production settings) on loopback. Checks:
-zero errors, every row once (no loss, no duplicate), and a replay of some outboxes creates
-nothing. Prints throughput and latency percentiles per request kind.
+(before/after, phone-like EXIF: maker, serial, GPS), against one gunicorn (2 workers,
+production settings) on loopback, with the project's background worker (db_worker, nice 10 as
+deployed) finishing the photos (interventions/services/photos.py). Checks: zero errors, every
+row once (no loss, no duplicate), a replay of some outboxes creates nothing, every photo is
+finished (stripped, thumbnailed) once the worker has drained, and the served files carry no
+maker, serial or GPS. Prints throughput, latency percentiles per request kind, the time the
+worker took to drain after the last upload, and the server's own timing per route.
+
+Target (issue 23): photo p95 ≤ 2× the peer's at the same concurrency, printed met / NOT met.
 
 Peer (the floor): the same photo bodies POSTed to a bare WSGI app under the same gunicorn
 that only writes the request body to disk — what moving 500 KB over loopback costs before
@@ -15,6 +21,7 @@ Scale with AGENT_BENCH_AGENTS (default 50) for a quick trial.
 import io
 import json
 import os
+import shutil
 import sys
 import threading
 import time
@@ -32,6 +39,12 @@ N_INTERVENTIONS = 20
 N_PHOTOS = 2 * N_INTERVENTIONS
 PHOTO_POOL = 12  # distinct JPEG bodies, reused (the server processes every upload anyway)
 MEDIA = harness.BENCH_DIR / "agent-media"
+INBOX = harness.BENCH_DIR / "agent-photo-inbox"
+TARGET_RATIO = 2.0  # photo p95 / the bare upload's p95
+DRAIN_TIMEOUT_S = 900
+# One gunicorn configuration for Ronde and the peer (the same concurrency on both sides).
+WORKERS = int(os.environ.get("AGENT_BENCH_WORKERS", "2"))
+GUNICORN = os.environ.get("AGENT_BENCH_GUNICORN", "--keep-alive 75").split()
 
 
 def seed(n_agents: int, n_stops: int) -> None:
@@ -95,13 +108,22 @@ def _photo_pool() -> list[bytes]:
     """Phone-like photos of ~500 KB: 1600×1200 JPEGs with texture (flat colour compresses to nothing)."""
     from PIL import Image, ImageFilter
 
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0xA431] = (
+        "BenchPhone",
+        "Model B",
+        "SERIAL-BENCH-1",
+    )  # Make, Model, serial
+    exif.get_ifd(0x8769)[0x9003] = "2025:06:14 09:30:00"  # DateTimeOriginal
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2], gps[3], gps[4] = "N", (46.0, 34.0, 48.0), "E", (0.0, 20.0, 24.0)
     pool = []
     for k in range(PHOTO_POOL):
         image = Image.effect_noise((1600, 1200), 40 + k).convert("RGB").filter(ImageFilter.GaussianBlur(1.2))
         quality = 60
         while True:
             out = io.BytesIO()
-            image.save(out, "JPEG", quality=quality)
+            image.save(out, "JPEG", quality=quality, exif=exif.tobytes())
             if out.tell() >= 450_000 or quality >= 95:
                 break
             quality += 5
@@ -143,8 +165,15 @@ def _agent_outbox(agent: dict, pool: list[bytes], n: int) -> list[tuple[str, str
     return items + photos
 
 
-def _drive(base: str, outboxes: list[tuple[str, list]], method: str = "PUT") -> tuple[dict, float, list[str]]:
-    """Every outbox in its own thread at once; latencies (s) by kind, wall time, errors."""
+def _drive(
+    base: str,
+    outboxes: list[tuple[str, list]],
+    method: str = "PUT",
+    profile: harness.RouteProfile | None = None,
+) -> tuple[dict, float, list[str]]:
+    """Every outbox in its own thread at once; latencies (s) by kind, wall time, errors.
+
+    `profile` collects the server's Server-Timing per route (when the server sends it)."""
     latencies: dict[str, list[float]] = {"intervention": [], "photo": []}
     errors: list[str] = []
     lock = threading.Lock()
@@ -164,6 +193,8 @@ def _drive(base: str, outboxes: list[tuple[str, list]], method: str = "PUT") -> 
                 elapsed = time.perf_counter() - t0
                 with lock:
                     latencies[kind].append(elapsed)
+                    if profile is not None and ok:
+                        profile.add(response, elapsed)
                     if not ok:
                         errors.append(f"{method} {path}: {detail}")
 
@@ -185,10 +216,45 @@ def _count(url: str) -> dict[str, int]:
                  (SELECT count(*) FROM interventions_intervention),
                  (SELECT count(*) FROM interventions_photo),
                  (SELECT count(DISTINCT client_uuid) FROM interventions_photo),
-                 (SELECT count(*) FROM interventions_photothumbnail)"""
+                 (SELECT count(*) FROM interventions_photothumbnail),
+                 (SELECT count(*) FROM interventions_photo WHERE status = 'pending'),
+                 (SELECT count(*) FROM interventions_photo WHERE status = 'failed')"""
         ).fetchone()
     assert row is not None
-    return dict(zip(["done", "interventions", "photos", "photo_keys", "thumbnails"], row, strict=True))
+    names = ["done", "interventions", "photos", "photo_keys", "thumbnails", "pending", "failed"]
+    return dict(zip(names, row, strict=True))
+
+
+def _drain(url: str) -> float:
+    """Seconds until the worker has finished every photo (none pending)."""
+    t0 = time.perf_counter()
+    while _count(url)["pending"] and time.perf_counter() - t0 < DRAIN_TIMEOUT_S:
+        time.sleep(0.5)
+    return time.perf_counter() - t0
+
+
+def _served_leaks(base: str, url: str, token: str, n: int = 40) -> tuple[int, list[str]]:
+    """(photos fetched, what they still carry of the phone's EXIF): `n` photos spread over the
+    run, full size and thumbnail, through the permission-checked photo view."""
+    with psycopg.connect(harness._libpq(url)) as conn:
+        ids = [r[0] for r in conn.execute(
+            "SELECT id FROM interventions_photo ORDER BY random() LIMIT %s", [n]).fetchall()]  # fmt: skip
+    from PIL import Image
+
+    leaks = []
+    with httpx.Client(base_url=base, headers={"Authorization": f"Token {token}"}, timeout=60) as client:
+        for photo_id in ids:
+            for size in ("full", "thumb"):
+                response = client.get(f"/photos/{photo_id}/{size}/")
+                if response.status_code != 200:
+                    leaks.append(f"{photo_id}/{size}: HTTP {response.status_code}")
+                    continue
+                body = response.content
+                leaks += [f"{photo_id}/{size}: {m!r}" for m in (b"SERIAL-BENCH", b"BenchPhone") if m in body]
+                with Image.open(io.BytesIO(body)) as image:
+                    if image.getexif().get_ifd(0x8825):
+                        leaks.append(f"{photo_id}/{size}: GPS")
+    return len(ids), leaks
 
 
 PEER_APP = """
@@ -210,8 +276,8 @@ def _peer(outboxes: list[tuple[str, list]]) -> tuple[dict, float, list[str]]:
     (peer_dir / "files").mkdir(parents=True, exist_ok=True)
     (peer_dir / "peer_upload_app.py").write_text(PEER_APP)
     port = harness.free_port()
-    argv = [str(Path(sys.executable).parent / "gunicorn"), "peer_upload_app:app", "--workers", "2",
-            "--bind", f"127.0.0.1:{port}", "--chdir", str(peer_dir), "--log-level", "warning"]  # fmt: skip
+    argv = [str(Path(sys.executable).parent / "gunicorn"), "peer_upload_app:app", "--workers", str(WORKERS),
+            *GUNICORN, "--bind", f"127.0.0.1:{port}", "--chdir", str(peer_dir), "--log-level", "warning"]  # fmt: skip
     env = {**os.environ, "PEER_MEDIA": str(peer_dir / "files")}
     base = f"http://127.0.0.1:{port}"
     photos_only = [(token, [x for x in ob if x[0] == "photo"]) for token, ob in outboxes]
@@ -228,39 +294,56 @@ def run() -> None:
     pool = _photo_pool()
     size_kb = sum(len(p) for p in pool) / len(pool) / 1024
     outboxes = [(a["token"], _agent_outbox(a, pool, n)) for n, a in enumerate(agents)]
-    os.environ["RONDE_MEDIA_ROOT"] = str(MEDIA)
+    for folder in (MEDIA, INBOX):
+        shutil.rmtree(folder, ignore_errors=True)
+    env = {"RONDE_MEDIA_ROOT": str(MEDIA), "RONDE_PHOTO_INBOX": str(INBOX), "RONDE_SERVER_TIMING": "1"}
     print(
-        f"{N_AGENTS} agents at once, each {N_INTERVENTIONS} interventions + {N_PHOTOS} photos of ~{size_kb:.0f} KB"
+        f"{N_AGENTS} agents at once, each {N_INTERVENTIONS} interventions + {N_PHOTOS} photos of ~{size_kb:.0f} KB; "
+        f"gunicorn {' '.join(GUNICORN)} (ronde and the peer); load {_load()}"
     )
-    with harness.ronde_server(url, workers=2) as base:
-        latencies, wall, errors = _drive(base, outboxes)
+    profile = harness.RouteProfile()
+    with (
+        harness.ronde_server(
+            url, workers=WORKERS, extra_env={**env, "GUNICORN_CMD_ARGS": " ".join(GUNICORN)}
+        ) as base,
+        harness.task_worker(url, extra_env=env),
+    ):
+        latencies, wall, errors = _drive(base, outboxes, profile=profile)
         counts = _count(url)
+        drain = _drain(url)
         # Replay a fifth of the outboxes (the same UUIDs again): nothing new may appear.
         replayed = outboxes[: max(1, N_AGENTS // 5)]
         _, replay_wall, replay_errors = _drive(base, replayed)
+        drain += _drain(url)
         after = _count(url)
+        checked, leaks = _served_leaks(base, url, agents[0]["token"])
     total = N_AGENTS * N_INTERVENTIONS
     sent_mb = N_AGENTS * N_PHOTOS * size_kb / 1024
     print(
         f"errors: {len(errors)} (replay: {len(replay_errors)})" + (f" first: {errors[0]}" if errors else "")
     )
     print(
-        f"rows: {counts['done']}/{total} interventions done, {counts['photos']}/{N_AGENTS * N_PHOTOS} photos, "
-        f"{counts['thumbnails']} thumbnails; after replay of {len(replayed)} outboxes: "
-        f"{after['interventions'] - counts['interventions']} new interventions, "
+        f"rows: {counts['done']}/{total} interventions done, {counts['photos']}/{N_AGENTS * N_PHOTOS} photos "
+        f"accepted; once the worker drained ({drain:.1f} s after the last upload): {after['thumbnails']} "
+        f"thumbnails, {after['pending']} pending, {after['failed']} unreadable; after replay of "
+        f"{len(replayed)} outboxes: {after['interventions'] - counts['interventions']} new interventions, "
         f"{after['photos'] - counts['photos']} new photos ({replay_wall:.1f} s)"
     )
+    print(f"served photos checked: {checked} (full + thumbnail), EXIF maker/serial/GPS found: {len(leaks)}")
     n_requests = sum(len(v) for v in latencies.values())
     print(f"wall {wall:.1f} s, {n_requests / wall:.1f} req/s, {sent_mb / wall:.1f} MB/s of photos")
     for kind, samples in latencies.items():
         print(f"  ronde {kind:12s} {harness.latency_stats(samples, wall).line()}")
+    print("per route (server side from Server-Timing; queue = client time not spent in the app):")
+    for line in profile.lines():
+        print(f"  {line}")
     peer_latencies, peer_wall, peer_errors = _peer(outboxes)
     peer_stats = harness.latency_stats(peer_latencies["photo"], peer_wall, errors=len(peer_errors))
     ours = harness.latency_stats(latencies["photo"], wall)
     print(f"  peer  raw-upload   {peer_stats.line()}  (bare WSGI writing the body to disk)")
+    ratio = ours.p95_ms / peer_stats.p95_ms if peer_stats.p95_ms else float("inf")
     print(
-        f"photo p95 ronde/peer: {harness.ratio(ours.p95_ms, peer_stats.p95_ms)}; "
-        f"photo throughput peer/ronde: {harness.ratio(peer_stats.throughput, ours.throughput)}"
+        f"photo throughput peer/ronde: {harness.ratio(peer_stats.throughput, ours.throughput)}; load {_load()}"
     )
     problems = []
     if errors or replay_errors:
@@ -271,7 +354,20 @@ def run() -> None:
         or counts["photo_keys"] != counts["photos"]
     ):
         problems.append(f"rows lost or doubled: {counts}")
-    if after != counts:
+    if after["photos"] != counts["photos"] or after["interventions"] != counts["interventions"]:
         problems.append(f"the replay changed rows: {counts} -> {after}")
+    if after["pending"] or after["failed"] or after["thumbnails"] != after["photos"]:
+        problems.append(f"photos not all finished: {after}")
+    if leaks:
+        problems.append(f"EXIF served: {leaks[:5]}")
+    verdict = "met" if ratio <= TARGET_RATIO and not problems else "NOT met"
+    print(
+        f"photo p95 {ours.p95_ms:.0f} ms = {ratio:.2f}× the bare upload's {peer_stats.p95_ms:.0f} ms "
+        f"(target ≤ {TARGET_RATIO:g}×, {N_AGENTS} agents, every photo finished, no EXIF served): {verdict}"
+    )
     if problems:
         raise RuntimeError("; ".join(problems))
+
+
+def _load() -> str:
+    return "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())

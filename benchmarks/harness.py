@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -187,12 +187,14 @@ def wait_ready(url: str, *, timeout: float = 60.0, process: subprocess.Popen | N
 
 
 @contextlib.contextmanager
-def _serve(argv: list[str], env: dict[str, str], ready_url: str, log: Path) -> Iterator[None]:
+def _serve(argv: list[str], env: dict[str, str], ready_url: str | None, log: Path) -> Iterator[None]:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
         try:
-            wait_ready(ready_url, process=process)
+            if ready_url is not None:
+                # Four workers importing Django on a machine other jobs keep busy: minutes, not seconds.
+                wait_ready(ready_url, process=process, timeout=240)
             yield
         finally:
             process.terminate()
@@ -212,7 +214,16 @@ def ronde_server(
     `extra_env` adds settings for this server only (e.g. RONDE_TILE_CACHE=0).
     """
     port = port or free_port()
-    env = {
+    env = _production_env(url, extra_env)
+    argv = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--workers", str(workers),
+            "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "--log-level", "warning"]  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    with _serve(argv, env, f"{base}/health/", BENCH_DIR / "ronde-gunicorn.log"):
+        yield base
+
+
+def _production_env(url: str, extra_env: dict[str, str] | None) -> dict[str, str]:
+    return {
         **os.environ,
         **(extra_env or {}),
         "DATABASE_URL": url,
@@ -222,11 +233,16 @@ def ronde_server(
         "DJANGO_SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback
         "DJANGO_HSTS_SECONDS": "0",
     }
-    argv = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--workers", str(workers),
-            "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "--log-level", "warning"]  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    with _serve(argv, env, f"{base}/health/", BENCH_DIR / "ronde-gunicorn.log"):
-        yield base
+
+
+@contextlib.contextmanager
+def task_worker(url: str, *, extra_env: dict[str, str] | None = None, nice: int = 10) -> Iterator[None]:
+    """The project's background worker (django-tasks `db_worker`, production settings), as
+    deployed: below the web workers' CPU priority (`nice`, docs/deploy.md's Nice=10)."""
+    argv = ["nice", "-n", str(nice), sys.executable, str(ROOT / "manage.py"), "db_worker", "--queue-name", "*",
+            "--interval", "0.2", "--no-startup-delay", "-v", "0"]  # fmt: skip
+    with _serve(argv, _production_env(url, extra_env), None, BENCH_DIR / "ronde-worker.log"):
+        yield
 
 
 # --- (c) timing -------------------------------------------------------------------------------
@@ -263,6 +279,59 @@ def latency_stats(samples: Sequence[float], wall_seconds: float | None = None, e
     wall = wall_seconds if wall_seconds else sum(samples)
     return Stats(len(samples), errors, pct(50), pct(95), pct(99), statistics.fmean(samples) * 1000,
                  len(samples) / wall)  # fmt: skip
+
+
+@dataclass
+class RouteProfile:
+    """Where the time goes per route, from the Server-Timing header of each answer
+    (core/timing.py, on with RONDE_SERVER_TIMING=1 in the server's environment).
+
+    `add(response, seconds)` after every request; `lines()` at the end: per route, the count,
+    the client's p50/p95, the server's own p50/p95 (`app`), the shares of the server's time
+    spent in the database and on the CPU, statements per request, and the wait before the
+    server took the request (client time minus server time: the queue for a worker, p95).
+    """
+
+    samples: dict[str, list[tuple[float, float, float, int, float]]] = field(default_factory=dict)
+
+    def add(self, response: httpx.Response, seconds: float) -> None:
+        from core.timing import parse_server_timing
+
+        header = response.headers.get("Server-Timing")
+        if not header:
+            return
+        t = parse_server_timing(header)
+        row = (seconds * 1000, t.get("app", 0.0), t.get("db", 0.0), int(t.get("db_n", 0)), t.get("cpu", 0.0))
+        self.samples.setdefault(str(t.get("route", "?")), []).append(row)
+
+    def lines(self) -> list[str]:
+        if not self.samples:
+            return ["(no Server-Timing headers: is RONDE_SERVER_TIMING=1 set for the server?)"]
+        every = sum(r[0] for rows in self.samples.values() for r in rows)
+
+        def pct(values: list[float], p: float) -> float:
+            ordered = sorted(values)
+            return ordered[min(len(ordered) - 1, max(0, int(round(p / 100 * len(ordered) + 0.5)) - 1))]
+
+        out = [
+            f"{'route':34s} {'n':>6s} {'client p50/p95 ms':>18s} {'server p50/p95 ms':>18s} "
+            f"{'db %':>5s} {'cpu %':>5s} {'stmts':>5s} {'queue p95':>9s} {'share':>6s}"
+        ]
+        ranked = sorted(self.samples.items(), key=lambda kv: -sum(r[0] for r in kv[1]))
+        for route, rows in ranked:
+            client = [r[0] for r in rows]
+            app = [r[1] for r in rows]
+            app_sum = sum(app) or 1e-9
+            db_share = 100 * sum(r[2] for r in rows) / app_sum
+            cpu_share = 100 * sum(r[4] for r in rows) / app_sum
+            statements = sum(r[3] for r in rows) / len(rows)
+            queue = [max(0.0, r[0] - r[1]) for r in rows]
+            out.append(
+                f"{route[:34]:34s} {len(rows):6d} {pct(client, 50):8.1f}/{pct(client, 95):<9.1f} "
+                f"{pct(app, 50):8.1f}/{pct(app, 95):<9.1f} {db_share:5.0f} {cpu_share:5.0f} {statements:5.1f} "
+                f"{pct(queue, 95):9.1f} {100 * sum(client) / every:5.1f}%"
+            )
+        return out
 
 
 def http_loop(

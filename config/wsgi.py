@@ -1,6 +1,7 @@
 import gc
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -10,6 +11,12 @@ from tiles.hit_shortcut import TileHitShortcut  # noqa: E402 — needs the apps 
 
 # Cached map tiles are answered before the middleware stack (see tiles/hit_shortcut.py).
 application = TileHitShortcut(application)  # type: ignore[assignment]
+
+if settings.RONDE_SERVER_TIMING:
+    from core.timing import ServerTiming  # noqa: E402
+
+    # Outermost: the shortcut's answers are timed too (core/timing.py).
+    application = ServerTiming(application)  # type: ignore[assignment]
 
 
 def _freeze_startup_objects() -> None:

@@ -9,6 +9,8 @@ import psycopg
 from django.conf import settings
 from django.db import connection, connections
 
+from .timing import db_time_add
+
 
 @cache
 def sql_text(path: str | Path) -> str:
@@ -55,6 +57,7 @@ def fetch_prepared(statement: str, params: dict[str, Any], *, binary: bool = Fal
     with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
         cursor.execute(statement, params, binary=binary, prepare=prepare)
         row = cursor.fetchone()
+    db_time_add(time.monotonic() - start)  # outside Django's cursors: counted for Server-Timing
     if connection.queries_logged:  # as Django's debug cursor does: counted in tests, shown in DEBUG
         sql = f"{statement} -- prepared: {params!r}"
         connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - start:.3f}"})

@@ -24,6 +24,7 @@ from interventions.models import (
     MissionStop,
     MissionTemplate,
     Photo,
+    PhotoStatus,
     Report,
 )
 from interventions.photo_access import photo_url
@@ -207,12 +208,18 @@ def zone_preview(
     }
 
 
+def _served_photos() -> QuerySet[Photo]:
+    """A job's photos to show, in the order taken: processed ones only (a photo being processed
+    or unreadable has nothing to show yet)."""
+    return Photo.objects.filter(status=PhotoStatus.READY).order_by("taken_at", "pk")
+
+
 def mission_progress(*, mission: Mission) -> dict[str, Any]:
     """Per stop: planned / in progress / done / not done, for the live map (polled), and what
     the agent recorded (reason, times, notes, every photo) so the dispatcher sees it."""
     stops = (
         mission.stops.select_related("intervention")
-        .prefetch_related(Prefetch("intervention__photos", queryset=Photo.objects.order_by("taken_at", "pk")))
+        .prefetch_related(Prefetch("intervention__photos", queryset=_served_photos()))
         .order_by("round_index", "sequence", "pk")
     )
     out = []
@@ -323,7 +330,7 @@ def nearest_street_names(*, community: Community, points: dict[int, Point]) -> d
 
 def sheet_stops(*, mission: Mission) -> list[SheetStop]:
     """The stops in round order (unassigned last) with what the crew needs on paper."""
-    photos = Photo.objects.order_by("taken_at", "pk")
+    photos = _served_photos()
     stops = list(
         mission.stops.select_related("intervention__category", "report__category", "intervention__report")
         .prefetch_related(

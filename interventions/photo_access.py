@@ -5,8 +5,8 @@ may read its intervention or report (a deleted intervention hides its photos), w
 session or an API token. Clients that cannot send credentials (an Open311 partner showing a
 report's `media_url`) get a signed link that expires (`photo_url(..., signed=True)`,
 settings.RONDE_PHOTO_LINK_MAX_AGE). Ids alone reveal nothing: another community's photo is
-a 404 like a missing one. In production nginx must not serve MEDIA_ROOT; with
-RONDE_PHOTO_X_ACCEL_PREFIX set, the file itself is sent by nginx (X-Accel-Redirect) after
+a 404 like a missing one, and so is a photo not processed yet. In production nginx must not
+serve MEDIA_ROOT; with RONDE_PHOTO_X_ACCEL_PREFIX set, the file itself is sent by nginx (X-Accel-Redirect) after
 this view's check.
 """
 
@@ -24,17 +24,23 @@ from rest_framework.exceptions import AuthenticationFailed
 from accounts.access import principal_for
 from accounts.models import Membership
 
-from .models import Photo
+from .models import Photo, PhotoStatus
 
 SIZES = ("full", "thumb")
 SIGNING_SALT = "ronde.photo"
 
 
-def photos_for_membership(*, membership: Membership) -> QuerySet[Photo]:
-    """Photos the member may see: their community's, of interventions that are not deleted."""
-    return Photo.objects.filter(community_id=membership.community_id).filter(
+def photos_served() -> QuerySet[Photo]:
+    """Photos that may be shown at all: processed (EXIF stripped: never a pending original or
+    an unreadable upload, interventions/services/photos.py), not of a deleted intervention."""
+    return Photo.objects.filter(status=PhotoStatus.READY).filter(
         Q(intervention__isnull=True) | Q(intervention__deleted_at__isnull=True)
     )
+
+
+def photos_for_membership(*, membership: Membership) -> QuerySet[Photo]:
+    """Photos the member may see: their community's, served ones (above)."""
+    return photos_served().filter(community_id=membership.community_id)
 
 
 def photo_url(photo: Photo, *, size: str = "full", signed: bool = False) -> str:
@@ -73,11 +79,7 @@ def photo_view(request: HttpRequest, photo_id: int, size: str) -> HttpResponseBa
     if sig:
         if not _signature_valid(photo_id, size, sig):
             return JsonResponse({"detail": "This photo link is invalid or has expired."}, status=403)
-        photo = (
-            Photo.objects.filter(pk=photo_id)
-            .filter(Q(intervention__isnull=True) | Q(intervention__deleted_at__isnull=True))
-            .first()
-        )
+        photo = photos_served().filter(pk=photo_id).first()
     else:
         try:
             role, user = principal_for(request)

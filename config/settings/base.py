@@ -219,6 +219,10 @@ RONDE_IMPORT_PREVIEW_MAX_MB = env_int("RONDE_IMPORT_PREVIEW_MAX_MB", 10)
 RONDE_PHOTO_MAX_MB = env_int("RONDE_PHOTO_MAX_MB", 15)
 RONDE_PHOTO_MAX_PX = env_int("RONDE_PHOTO_MAX_PX", 2048)
 RONDE_PHOTO_THUMB_PX = env_int("RONDE_PHOTO_THUMB_PX", 320)
+# Accepted photos wait here, as sent (EXIF and all), for the background worker to strip,
+# downscale and thumbnail them into MEDIA_ROOT. Outside MEDIA_ROOT on purpose: nothing in it is
+# ever served. The web and worker processes must both see it (one machine, or a shared volume).
+RONDE_PHOTO_INBOX = Path(env("RONDE_PHOTO_INBOX", VAR_DIR / "photo-inbox"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -299,6 +303,10 @@ RONDE_HEATMAP_LOADER_PROCESS = env_bool("RONDE_HEATMAP_LOADER_PROCESS", True)
 # production uses it so the per-key Open311 rate limit counts once for all workers, without
 # another service; local and test runs keep the per-process memory cache.
 RONDE_SHARED_CACHE = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ronde_cache"}
+
+# A Server-Timing header on every answer (wall, database and CPU time, the route): for
+# benchmarks and profiling only, since it tells callers how long the server took (core/timing.py).
+RONDE_SERVER_TIMING = env_bool("RONDE_SERVER_TIMING", False)
 
 # Vector tiles: cache the gzip bytes (purged on writes); off only to measure generation.
 RONDE_TILE_CACHE = env_bool("RONDE_TILE_CACHE", True)

@@ -4,6 +4,7 @@ SECRET_KEY = "ronde-test-key"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests only
 # One folder per test database: two runs at once in one checkout must not see each other's files.
 MEDIA_ROOT = VAR_DIR / "test-media" / DATABASES["default"]["TEST"]["NAME"]  # noqa: F405
+RONDE_PHOTO_INBOX = VAR_DIR / "test-photo-inbox" / DATABASES["default"]["TEST"]["NAME"]  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -8,7 +8,7 @@ from .optimizations import (
     OptimizationStatus,
 )
 from .partners import Open311Request, PartnerApiKey
-from .photos import Photo, PhotoKind, PhotoThumbnail
+from .photos import Photo, PhotoKind, PhotoStatus, PhotoThumbnail
 from .recurrence import MissionOccurrence, MissionTemplate, Weekday
 from .reports import Report, ReportSource, ReportStatus
 
@@ -31,6 +31,7 @@ __all__ = [
     "PartnerApiKey",
     "Photo",
     "PhotoKind",
+    "PhotoStatus",
     "PhotoThumbnail",
     "Report",
     "ReportSource",

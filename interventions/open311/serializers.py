@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geo.models import Support
-from interventions.models import Category, Report
+from interventions.models import Category, PhotoStatus, Report
 from interventions.photo_access import photo_url
 
 from .statuses import Open311Status, open311_status
@@ -80,7 +80,8 @@ def report_status(report: Report) -> Open311Status:
 
 
 def _media_url(report: Report, request: HttpRequest) -> str | None:
-    photos = list(report.photos.all())
+    # Processed photos only (a pending one has no file yet: the partner's own URL meanwhile).
+    photos = [p for p in report.photos.all() if p.status == PhotoStatus.READY]
     if photos:
         # A partner app shows it without our credentials: a signed link that expires.
         return request.build_absolute_uri(photo_url(photos[0], signed=True))

@@ -1,12 +1,29 @@
 """Every photo, whatever sent it (the field app, an Open311 partner's media_url), goes through
-here: checked with Pillow, downscaled, EXIF stripped, thumbnailed, stored once.
+here, in two steps.
+
+1. Accepted in the request (photo_create): the checks that need no decoding — size, type
+   (Pillow reads the header), pixel count, the EXIF capture time and GPS position — and that
+   the file is whole: a JPEG ending with its end-of-image marker is (its entropy-coded data
+   cannot contain one); anything else (a JPEG with a trailer, PNG, WebP) is decoded now, as
+   before, so a truncated file is a 400 at once. The original is copied, as sent, into
+   settings.RONDE_PHOTO_INBOX (outside MEDIA_ROOT: never served, photo_inbox.py), and the
+   PENDING Photo row and its background task are committed together: once the sender has its
+   201, the photo cannot be lost, and a replay of its key finds it.
+2. Finished by the background worker (photo_finish_task, django-tasks' db_worker, the one every
+   background job uses): photo_process below, the whole pipeline with every check again —
+   decoded, downscaled, EXIF stripped, thumbnailed — stored under MEDIA_ROOT, the row READY.
+   A file the decoder then refuses (damage inside an intact-looking JPEG) is marked FAILED
+   and never served. Only READY photos are served (photo_access.py) or listed.
+
+Why two steps: decoding, stripping and thumbnailing cost ~15 ms of CPU and two file writes per
+photo, and 50 agents syncing at once queued behind them (benchmarks/agent_sync.py: photo p95
+5-7× a bare upload of the same bytes). A worker that stopped mid-task leaves its photo
+PENDING with the original in the inbox: the next photo task finishes it (photo_finish_stale).
 
 A JPEG already within RONDE_PHOTO_MAX_PX and upright (what the field app sends: it downscales
 on the device) keeps its compressed pixels: its metadata segments are cut out (jpeg.py beside
 this module) and it is decoded only at the thumbnail's scale, which still reads every byte
-(damage is refused). Anything else is decoded, rotated, downscaled and re-encoded. Thumbnails are made
-in the request, not deferred: a list never shows a photo without one, and at ~5 ms it is
-not worth a queue that could lose one.
+(damage is refused). Anything else is decoded, rotated, downscaled and re-encoded.
 
 What is kept of the EXIF: the capture time only (DateTimeOriginal and its UTC offset). A GPS
 position in the EXIF is moved to Photo.geom (our own field, storage SRID) when the device
@@ -15,9 +32,11 @@ sent none, then dropped from the file with the camera make, serial numbers and t
 
 import datetime as dt
 import io
+import logging
 import struct
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from typing import IO
 
 from django.conf import settings
@@ -26,12 +45,16 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tasks import task
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import Community
-from interventions.models import Intervention, Photo, PhotoKind, PhotoThumbnail, Report
+from interventions.models import Intervention, Photo, PhotoKind, PhotoStatus, PhotoThumbnail, Report
 
 from .jpeg import jpeg_strip_metadata
+from .photo_inbox import inbox_delete, inbox_path, inbox_stem, inbox_write
+
+logger = logging.getLogger(__name__)
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 # Beyond this many pixels a file is refused before decoding (a "decompression bomb"):
@@ -58,8 +81,20 @@ def max_bytes() -> int:
     return settings.RONDE_PHOTO_MAX_MB * 1024 * 1024
 
 
-def photo_process(*, data: IO[bytes], size: int) -> ProcessedPhoto:
-    """Validate and re-encode an uploaded image; ValidationError on the `file` field if bad."""
+@dataclass
+class CheckedPhoto:
+    """What the request learns of an upload without decoding it (photo_check)."""
+
+    format: str
+    taken_at: dt.datetime | None  # from the EXIF capture time, aware
+    position: Point | None  # from the EXIF GPS, EPSG:4326
+
+
+def _opened(
+    *, data: IO[bytes], size: int
+) -> tuple[Image.Image, Image.Exif, dt.datetime | None, Point | None]:
+    """The upload opened by Pillow (header only), its EXIF, capture time and GPS position;
+    ValidationError on the `file` field for a file refused by size, type or pixel count."""
     if size > max_bytes():
         raise ValidationError(
             {"file": f"The photo is {size / 1048576:.1f} MB; the limit is {settings.RONDE_PHOTO_MAX_MB} MB."}
@@ -81,6 +116,44 @@ def photo_process(*, data: IO[bytes], size: int) -> ProcessedPhoto:
         position = _exif_position(exif)
     except DAMAGED as exc:
         raise ValidationError({"file": "The image is damaged or truncated; take the photo again."}) from exc
+    return image, exif, taken_at, position
+
+
+def _jpeg_ends_whole(data: IO[bytes]) -> bool:
+    """True when the file's last two bytes are a JPEG end-of-image marker (FF D9).
+
+    Inside a JPEG's entropy-coded data every FF byte is followed by 00 or a restart marker, so
+    FF D9 there is the end of the image itself: a file cut short does not end with it.
+    """
+    data.seek(0, io.SEEK_END)
+    if data.tell() < 4:
+        return False
+    data.seek(-2, io.SEEK_END)
+    whole = data.read(2) == b"\xff\xd9"
+    data.seek(0)
+    return whole
+
+
+def photo_check(*, data: IO[bytes], size: int) -> CheckedPhoto:
+    """The request's checks (see the module's docstring); ValidationError on `file` if refused."""
+    image, _, taken_at, position = _opened(data=data, size=size)
+    if not (image.format == "JPEG" and _jpeg_ends_whole(data)):
+        # Whole or not cannot be told from the end: decode it now (JPEG at 1/8 scale).
+        if image.format == "JPEG":
+            image.draft(image.mode, (max(1, image.width // 8), max(1, image.height // 8)))
+        try:
+            image.load()
+        except (*DAMAGED, Image.DecompressionBombError) as exc:
+            raise ValidationError(
+                {"file": "The image is damaged or truncated; take the photo again."}
+            ) from exc
+    data.seek(0)
+    return CheckedPhoto(format=str(image.format), taken_at=taken_at, position=position)
+
+
+def photo_process(*, data: IO[bytes], size: int) -> ProcessedPhoto:
+    """Validate and re-encode an uploaded image; ValidationError on the `file` field if bad."""
+    image, exif, taken_at, position = _opened(data=data, size=size)
     max_px = settings.RONDE_PHOTO_MAX_PX
     kept = _kept_exif(taken_at)
     small_upright_jpeg = (
@@ -223,13 +296,14 @@ def photo_create(
     position: Point | None = None,
     name: str = "",
 ) -> tuple[Photo, bool]:
-    """Store one photo of `intervention` or `report` through the pipeline above; (photo, created).
+    """Accept one photo of `intervention` or `report` (step 1 above); (photo, created).
 
-    `taken_at` and `position` (any SRID) are the sender's; when missing, the EXIF capture time
-    and GPS position are used (then the time of upload). `name` is the stored file's name
-    without extension (default: the client UUID, else a random one). Two uploads of one
-    `client_uuid` at once store it once: the second gets the first's photo (created False).
-    The caller checks who may add a photo to the subject.
+    The photo is PENDING until the background worker has finished it (step 2; at once with
+    the immediate task backend of tests). `taken_at` and `position` (any SRID) are the
+    sender's; when missing, the EXIF capture time and GPS position are used (then the time of
+    upload). `name` is the stored file's name without extension (default: the client UUID,
+    else a random one). Two uploads of one `client_uuid` at once store it once: the second
+    gets the first's photo (created False). The caller checks who may add a photo to the subject.
     """
     if kind not in PhotoKind.values:
         raise ValidationError({"kind": f"Expected one of {', '.join(PhotoKind.values)}."})
@@ -240,13 +314,14 @@ def photo_create(
     if subject.community_id != community.pk:
         raise ValidationError({"intervention" if intervention else "report": "Not in your community."})
 
-    # The heavy part (decode, resize, encode) runs before any row is locked.
-    processed = photo_process(data=data, size=size)
-    when = taken_at or processed.taken_at or timezone.now()
-    geom = position or processed.position
+    checked = photo_check(data=data, size=size)
+    when = taken_at or checked.taken_at or timezone.now()
+    geom = position or checked.position
     if geom is not None and geom.srid != settings.RONDE_SRID:
         geom = geom.clone()
         geom.transform(settings.RONDE_SRID)
+    # Written before any row is locked; removed again if the row is not stored.
+    upload = inbox_write(data=data, stem=str(name or client_uuid or uuid.uuid4()))
     photo = Photo(
         community=community,
         intervention=intervention,
@@ -255,23 +330,91 @@ def photo_create(
         taken_at=min(when, timezone.now()),
         client_uuid=client_uuid,
         geom=geom,
+        status=PhotoStatus.PENDING,
+        upload=upload,
     )
-    filename = f"{name or client_uuid or uuid.uuid4()}.jpg"
-    photo.file.save(filename, ContentFile(processed.jpeg), save=False)
-    thumbnail = PhotoThumbnail(
-        photo=photo, width=processed.width, height=processed.height, size_bytes=len(processed.jpeg)
-    )
-    thumbnail.file.save(filename, ContentFile(processed.thumbnail), save=False)
     try:
         with transaction.atomic():
             photo.save()
-            thumbnail.photo = photo
-            thumbnail.save()
+            # In the same transaction: the row and its task are stored together or not at all.
+            photo_finish_task.enqueue(photo.pk)
     except IntegrityError:
-        # The same key arrived twice at once: keep the first, drop this copy's files.
-        photo.file.delete(save=False)
-        thumbnail.file.delete(save=False)
+        # The same key arrived twice at once: keep the first, drop this copy.
+        inbox_delete(upload)
         if client_uuid is None:
             raise
         return Photo.objects.get(client_uuid=client_uuid, community=community), False
+    except BaseException:
+        inbox_delete(upload)
+        raise
     return photo, True
+
+
+def _first_message(exc: ValidationError) -> str:
+    messages = exc.message_dict.get("file") if hasattr(exc, "error_dict") else exc.messages
+    return (messages or ["The image could not be read."])[0][:200]
+
+
+def photo_finish(*, photo_id: int, skip_locked: bool = False) -> str | None:
+    """Step 2 for one PENDING photo: the whole pipeline, stored under MEDIA_ROOT; its status
+    afterwards (None: no such photo, or locked by another worker when `skip_locked`).
+
+    Safe to run any number of times, at once too: the row is locked and only a PENDING photo
+    is processed, so a photo is stored once.
+    """
+    with transaction.atomic():
+        photo = (
+            Photo.objects.select_for_update(of=("self",), skip_locked=skip_locked)
+            .select_related("community")
+            .filter(pk=photo_id)
+            .first()
+        )
+        if photo is None or photo.status != PhotoStatus.PENDING:
+            return photo.status if photo is not None else None
+        upload = photo.upload
+        try:
+            path = inbox_path(upload)
+            with path.open("rb") as original:
+                processed = photo_process(data=original, size=path.stat().st_size)
+        except (OSError, ValueError) as exc:
+            # ValueError: a bad inbox name. Neither may leave the photo pending forever.
+            logger.error("Photo %s: its upload %r could not be read: %s", photo.pk, upload, exc)
+            photo.status, photo.problem = PhotoStatus.FAILED, "The uploaded file was lost before processing."
+        except ValidationError as exc:
+            photo.status, photo.problem = PhotoStatus.FAILED, _first_message(exc)
+        else:
+            filename = f"{inbox_stem(upload)}.jpg"
+            photo.file.save(filename, ContentFile(processed.jpeg), save=False)
+            thumbnail = PhotoThumbnail(
+                photo=photo, width=processed.width, height=processed.height, size_bytes=len(processed.jpeg)
+            )
+            thumbnail.file.save(filename, ContentFile(processed.thumbnail), save=False)
+            thumbnail.save()
+            photo.status = PhotoStatus.READY
+        photo.upload = ""
+        photo.save(update_fields=["file", "status", "upload", "problem"])
+        if upload:
+            transaction.on_commit(partial(inbox_delete, upload), robust=True)
+    return photo.status
+
+
+# A photo still pending this long after its upload lost its task (a worker stopped mid-task).
+STALE_AFTER = dt.timedelta(minutes=10)
+
+
+def photo_finish_stale(*, limit: int = 10) -> int:
+    """Finish photos left PENDING for over STALE_AFTER; how many were finished."""
+    stale = Photo.objects.filter(status=PhotoStatus.PENDING, created_at__lt=timezone.now() - STALE_AFTER)
+    done = 0
+    for photo_id in stale.order_by("created_at").values_list("pk", flat=True)[:limit]:
+        if photo_finish(photo_id=photo_id, skip_locked=True) not in (None, PhotoStatus.PENDING):
+            done += 1
+    return done
+
+
+@task(priority=10)  # before imports and recomputations: a dispatcher is waiting for the photo
+def photo_finish_task(photo_id: int) -> str | None:
+    """The background side of photo_create; then any photo a stopped worker left pending."""
+    status = photo_finish(photo_id=photo_id)
+    photo_finish_stale()
+    return status

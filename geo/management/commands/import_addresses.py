@@ -10,6 +10,9 @@ from geo.services.addresses import LAMBERT_93, address_import
 
 
 class Command(BaseCommand):
+    # The system checks import every URL module and view (~2 s of a 10 s city import): a data
+    # import needs the models only; `manage.py check` and every server start still run them.
+    requires_system_checks: list[str] = []
     help = (
         "Load a community's addresses from a Base Adresse Nationale CSV (BAN 'Adresses ODbL' or "
         "adresses-<dep>.csv, or BAL 1.3/1.4 Base Adresse Locale; plain or .gz). Replaces the "

@@ -23,6 +23,9 @@ def parse_map(items: list[str]) -> dict[str, str]:
 
 
 class Command(BaseCommand):
+    # The system checks import every URL module and view (~2 s of a 10 s city import): a data
+    # import needs the models only; `manage.py check` and every server start still run them.
+    requires_system_checks: list[str] = []
     help = (
         "Import a GeoJSON, GeoPackage, Shapefile (.shp, folder or .zip), CSV or KML file into a "
         "community's assets, zones, reports or interventions. All or nothing; --dry-run checks only."

@@ -63,7 +63,12 @@ def resolve_category_values(
     "code (name)" of the categories created. Raises ImportFileError when values stay unknown."""
     for value, code in category_map.items():
         if code.lower() not in categories:
-            raise ImportFileError(file, f"--category-map: '{value}' → unknown category code '{code}'")
+            raise ImportFileError(
+                file,
+                f"--category-map: '{value}' → unknown category code '{code}'",
+                _("category mapping: '%(value)s' → unknown category code '%(code)s'")
+                % {"value": value, "code": code},
+            )
         categories[value] = categories[code.lower()]
     unknown = Counter({v: n for v, n in values.items() if v.lower() not in categories})
     if not unknown:

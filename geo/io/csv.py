@@ -101,12 +101,17 @@ def read_csv_frame(
     """(features, {index: geometry problem}, notes). All attributes are kept as text."""
     text, notes = _decode(name, raw)
     if not text.strip():
-        raise ImportFileError(name, "the file is empty")
+        raise ImportFileError(name, "the file is empty", _("the file is empty"))
     sep = _separator(text)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, ValueError) as exc:
-        raise ImportFileError(name, f"cannot read the CSV ({str(exc).splitlines()[0]})") from exc
+        reason = str(exc).splitlines()[0]
+        raise ImportFileError(
+            name,
+            f"cannot read the CSV ({reason})",
+            _("cannot read the CSV (%(reason)s)") % {"reason": reason},
+        ) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.replace({"": None})
     points, problems = table_points(name, frame, srid=srid, srid_declared=srid_declared, columns=columns)
@@ -121,8 +126,14 @@ def table_points(
     cols = list(frame.columns)
     for key in ("lon", "lat", "geom"):
         if key in columns and columns[key] not in cols:
-            raise ImportFileError(name, f"missing column '{columns[key]}' (columns: {', '.join(cols)})")
+            raise ImportFileError(
+                name,
+                f"missing column '{columns[key]}' (columns: {', '.join(cols)})",
+                _("missing column '%(column)s' (columns: %(columns)s)")
+                % {"column": columns[key], "columns": ", ".join(cols)},
+            )
 
+    # Each problem as a Note: the command's wording, and `shown` in the user's language.
     problems: dict[int, str] = {}
     n = len(frame)
     x = np.full(n, np.nan)
@@ -151,17 +162,27 @@ def table_points(
             dtype=object,
         )
         for i in np.flatnonzero(shapely.is_missing(geoms)):
-            problems[int(i)] = (
-                f"no geometry in column '{wkt_col}'"
-                if not values.iloc[i]
-                else f"unreadable WKT in column '{wkt_col}': {values.iloc[i][:60]!r}"
-            )
+            if not values.iloc[i]:
+                problems[int(i)] = Note(
+                    f"no geometry in column '{wkt_col}'",
+                    _("no geometry in column '%(column)s'") % {"column": wkt_col},
+                )
+            else:
+                text = f"{values.iloc[i][:60]!r}"
+                problems[int(i)] = Note(
+                    f"unreadable WKT in column '{wkt_col}': {text}",
+                    _("unreadable WKT in column '%(column)s': %(text)s") % {"column": wkt_col, "text": text},
+                )
     else:
         if lon_col and lat_col:
             used = [lon_col, lat_col]
             x = np.array([_number(v) for v in frame[lon_col]])
             y = np.array([_number(v) for v in frame[lat_col]])
             label = f"columns '{lon_col}'/'{lat_col}'"
+            shown = _("no readable coordinates in columns '%(lon)s'/'%(lat)s'") % {
+                "lon": lon_col,
+                "lat": lat_col,
+            }
         elif point_col:
             used = [point_col]
             for row, value in enumerate(frame[point_col]):
@@ -169,15 +190,21 @@ def table_points(
                 if parsed:
                     x[row], y[row] = parsed
             label = f"column '{point_col}'"
+            shown = _("no readable coordinates in column '%(column)s'") % {"column": point_col}
         else:
             raise ImportFileError(
                 name,
                 "no geometry column: expected lon/lat columns, a WKT column or a point column "
                 f"(columns: {', '.join(cols)}); name them with --map lon=… --map lat=… or --map geom=…",
+                _(
+                    "no geometry column: expected longitude/latitude columns, a WKT column or a point "
+                    "column (columns: %(columns)s)"
+                )
+                % {"columns": ", ".join(cols)},
             )
         geoms = shapely.points(x, y)
         for i in np.flatnonzero(np.isnan(x) | np.isnan(y)):
             geoms[i] = None
-            problems[int(i)] = f"no readable coordinates in {label}"
+            problems[int(i)] = Note(f"no readable coordinates in {label}", shown)
     frame = frame.drop(columns=used)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=f"EPSG:{srid}")), problems

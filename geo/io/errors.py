@@ -30,7 +30,8 @@ class ImportFileError(Exception):
 
 
 class Note(str):
-    """Something a reader assumed or repaired about the whole file ("read as Latin-1").
+    """Something a reader assumed or repaired about the whole file ("read as Latin-1"), or why
+    it could not read one row ("no readable coordinates…", Source.row_problems).
 
     The string itself is the command's wording (English, with its flags); `shown` is the same
     in the user's language for the web import, as ImportFileError.shown.

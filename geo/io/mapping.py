@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from geo.models import Support
 
@@ -27,7 +28,12 @@ FALSE = {"0", "false", "f", "no", "n", "non", "faux", ""}
 
 
 class BadValue(ValueError):
-    """A value that does not fit its field; the message says which and why."""
+    """A value that does not fit its field; the message says which and why (`shown`: the same
+    in the user's language, for the web import)."""
+
+    def __init__(self, problem: str, shown: str = "") -> None:
+        super().__init__(problem)
+        self.shown = shown or problem
 
 
 def _choices(values: list[str]) -> tuple[str, ...]:
@@ -69,15 +75,24 @@ def resolve_mapping(
     for field_name, column in explicit.items():
         if field_name not in known:
             raise ImportFileError(
-                file, f"unknown field '{field_name}' for {spec.name} (fields: {', '.join(sorted(known))})"
+                file,
+                f"unknown field '{field_name}' for {spec.name} (fields: {', '.join(sorted(known))})",
+                _("unknown field '%(field)s' for %(target)s (fields: %(fields)s)")
+                % {"field": field_name, "target": spec.name, "fields": ", ".join(sorted(known))},
             )
         if column not in columns:
             raise ImportFileError(
-                file, f"missing column '{column}' for field '{field_name}' (columns: {', '.join(columns)})"
+                file,
+                f"missing column '{column}' for field '{field_name}' (columns: {', '.join(columns)})",
+                _("missing column '%(column)s' for field '%(field)s' (columns: %(columns)s)")
+                % {"column": column, "field": field_name, "columns": ", ".join(columns)},
             )
     if external_id and external_id not in columns:
         raise ImportFileError(
-            file, f"missing column '{external_id}' for the external id (columns: {', '.join(columns)})"
+            file,
+            f"missing column '{external_id}' for the external id (columns: {', '.join(columns)})",
+            _("missing column '%(column)s' for the external id (columns: %(columns)s)")
+            % {"column": external_id, "columns": ", ".join(columns)},
         )
     folded = {_fold(c): c for c in columns}
     mapping = dict(explicit)
@@ -134,7 +149,10 @@ def clean_text(value: Any, max_length: int | None = None) -> str:
         if match:
             text = match.group(1)
     if max_length is not None and len(text) > max_length:
-        raise BadValue(f"longer than {max_length} characters")
+        raise BadValue(
+            f"longer than {max_length} characters",
+            _("longer than %(n)s characters") % {"n": max_length},
+        )
     return text
 
 
@@ -194,7 +212,9 @@ def _parse_datetime(value: Any) -> dt.datetime:
                 except ValueError:
                     continue
         if moment is None:
-            raise BadValue(f"not a date/time: {text[:40]!r}")
+            raise BadValue(
+                f"not a date/time: {text[:40]!r}", _("not a date/time: %(text)r") % {"text": text[:40]}
+            )
     assert moment is not None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)  # local time of the community (TIME_ZONE)
@@ -210,7 +230,11 @@ def clean_value(spec: FieldSpec, value: Any) -> Any:
     if spec.kind == "choice":
         text = clean_text(value).lower()
         if text not in spec.choices:
-            raise BadValue(f"'{text}' is not one of {', '.join(spec.choices)}")
+            raise BadValue(
+                f"'{text}' is not one of {', '.join(spec.choices)}",
+                _("'%(text)s' is not one of %(choices)s")
+                % {"text": text, "choices": ", ".join(spec.choices)},
+            )
         return text
     if spec.kind == "bool":
         text = clean_text(value).lower()
@@ -218,21 +242,30 @@ def clean_value(spec: FieldSpec, value: Any) -> Any:
             return True
         if text in FALSE:
             return False
-        raise BadValue(f"'{text}' is not yes/no")
+        raise BadValue(f"'{text}' is not yes/no", _("'%(text)s' is not yes/no") % {"text": text})
     if spec.kind in ("int", "decimal"):
         try:
             # French decimals: "1 234,5" with a plain, no-break or narrow no-break space.
             text = clean_text(value).replace(",", ".")
             number = Decimal(re.sub(r"[ \u00a0\u202f]", "", text))
         except InvalidOperation as exc:
-            raise BadValue(f"'{value}' is not a number") from exc
+            raise BadValue(
+                f"'{value}' is not a number", _("'%(value)s' is not a number") % {"value": value}
+            ) from exc
         if (spec.low is not None and number < Decimal(str(spec.low))) or (
             spec.high is not None and number > Decimal(str(spec.high))
         ):
-            raise BadValue(f"{number} is outside {spec.low:g}–{spec.high:g}")
+            raise BadValue(
+                f"{number} is outside {spec.low:g}–{spec.high:g}",
+                _("%(number)s is outside %(low)s–%(high)s")
+                % {"number": number, "low": f"{spec.low:g}", "high": f"{spec.high:g}"},
+            )
         if spec.kind == "int":
             if number != number.to_integral_value():
-                raise BadValue(f"{number} is not a whole number")
+                raise BadValue(
+                    f"{number} is not a whole number",
+                    _("%(number)s is not a whole number") % {"number": number},
+                )
             return int(number)
         return str(number.quantize(Decimal("0.01")))
     if spec.kind == "date":

@@ -48,6 +48,14 @@ class Source:
         return f"EPSG:{epsg}" if epsg else self.crs.name
 
 
+def _several_layers(name: str, names: str) -> ImportFileError:
+    return ImportFileError(
+        name,
+        f"several layers ({names}): choose one with --layer",
+        _("several layers (%(names)s): choose one in the layer list") % {"names": names},
+    )
+
+
 def _resolve(path: Path, layer: str | None) -> tuple[str, str, str | None]:
     """(GDAL path, kind, layer) for a file, a folder of shapefiles or a zip."""
     if path.is_dir():
@@ -58,13 +66,21 @@ def _resolve(path: Path, layer: str | None) -> tuple[str, str, str | None]:
             pick = [p for p in pick if p.stem == layer or p.name == layer]
             if not pick:
                 names = ", ".join(p.stem for p in (shapefiles or candidates)) or "none"
-                raise ImportFileError(path.name, f"unknown layer '{layer}' (layers: {names})")
+                raise ImportFileError(
+                    path.name,
+                    f"unknown layer '{layer}' (layers: {names})",
+                    _("unknown layer '%(layer)s' (layers: %(names)s)") % {"layer": layer, "names": names},
+                )
             return str(pick[0]), pick[0].suffix.lower(), None
         if not pick:
-            raise ImportFileError(path.name, "the folder holds no Shapefile or other vector file")
+            raise ImportFileError(
+                path.name,
+                "the folder holds no Shapefile or other vector file",
+                _("the folder holds no Shapefile or other vector file"),
+            )
         if len(pick) > 1:
             names = ", ".join(p.stem for p in pick)
-            raise ImportFileError(path.name, f"several layers ({names}): choose one with --layer")
+            raise _several_layers(path.name, names)
         return str(pick[0]), pick[0].suffix.lower(), None
     if path.suffix.lower() == ".zip":
         try:
@@ -75,7 +91,9 @@ def _resolve(path: Path, layer: str | None) -> tuple[str, str, str | None]:
                     if Path(m).suffix.lower() in VECTOR_SUFFIXES and not Path(m).name.startswith(".")
                 ]
         except zipfile.BadZipFile as exc:
-            raise ImportFileError(path.name, "not a readable zip archive") from exc
+            raise ImportFileError(
+                path.name, "not a readable zip archive", _("not a readable zip archive")
+            ) from exc
         shp_members = [m for m in members if m.lower().endswith(".shp")]
         picked = shp_members or members
         if layer:
@@ -83,10 +101,14 @@ def _resolve(path: Path, layer: str | None) -> tuple[str, str, str | None]:
             if by_name:
                 picked, layer = by_name, None
         if not picked:
-            raise ImportFileError(path.name, "the zip archive holds no Shapefile or other vector file")
+            raise ImportFileError(
+                path.name,
+                "the zip archive holds no Shapefile or other vector file",
+                _("the zip archive holds no Shapefile or other vector file"),
+            )
         if len(picked) > 1:
             names = ", ".join(Path(m).stem for m in picked)
-            raise ImportFileError(path.name, f"several layers ({names}): choose one with --layer")
+            raise _several_layers(path.name, names)
         return f"/vsizip/{path.resolve()}/{picked[0]}", Path(picked[0]).suffix.lower(), layer
     kind = ".osm.pbf" if path.name.lower().endswith(".osm.pbf") else path.suffix.lower()
     return str(path), kind, layer
@@ -101,7 +123,11 @@ def list_layers(path: Path) -> list[str]:
     try:
         return [str(name) for name, _geom in pyogrio.list_layers(gdal_path)]
     except Exception as exc:  # pyogrio raises several GDAL error classes
-        raise ImportFileError(path.name, f"cannot read the file ({exc})") from exc
+        raise ImportFileError(
+            path.name,
+            f"cannot read the file ({exc})",
+            _("cannot read the file (%(reason)s)") % {"reason": exc},
+        ) from exc
 
 
 def _bare_feature_array(gdal_path: str) -> list | None:
@@ -137,14 +163,19 @@ def _layers(name: str, gdal_path: str, layer: str | None, kind: str = "layer") -
             % {"reason": reason},
         ) from exc
     if layer and layer not in layers:
-        raise ImportFileError(name, f"unknown {kind} '{layer}' ({kind}s: {', '.join(layers)})")
+        raise ImportFileError(
+            name,
+            f"unknown {kind} '{layer}' ({kind}s: {', '.join(layers)})",
+            _("unknown layer or sheet '%(layer)s' (there are: %(names)s)")
+            % {"layer": layer, "names": ", ".join(layers)},
+        )
     return layers
 
 
 def _read_gdal(name: str, gdal_path: str, layer: str | None, max_features: int | None) -> tuple:
     layers = _layers(name, gdal_path, layer)
     if not layer and len(layers) > 1:
-        raise ImportFileError(name, f"several layers ({', '.join(layers)}): choose one with --layer")
+        raise _several_layers(name, ", ".join(layers))
     chosen = layer or (layers[0] if layers else None)
     encoding = _dbf_utf8_without_cpg(gdal_path)
     try:
@@ -153,11 +184,18 @@ def _read_gdal(name: str, gdal_path: str, layer: str | None, max_features: int |
             gdal_path, layer=chosen, force_2d=True, max_features=max_features, encoding=encoding
         )
     except Exception as exc:
+        reason = _gdal_message(exc, gdal_path)
         raise ImportFileError(
-            name, f"cannot read layer '{chosen}' ({_gdal_message(exc, gdal_path)})"
+            name,
+            f"cannot read layer '{chosen}' ({reason})",
+            _("cannot read layer '%(layer)s' (%(reason)s)") % {"layer": chosen, "reason": reason},
         ) from exc
     if not isinstance(frame, gpd.GeoDataFrame):
-        raise ImportFileError(name, f"layer '{chosen}' has no geometry")
+        raise ImportFileError(
+            name,
+            f"layer '{chosen}' has no geometry",
+            _("layer '%(layer)s' has no geometry") % {"layer": chosen},
+        )
     return frame, layers, chosen, str(info.get("driver", "")), int(info.get("features") or len(frame))
 
 
@@ -171,7 +209,7 @@ def _read_sheet(
     """
     sheets = _layers(name, gdal_path, layer, "sheet")
     if not sheets:
-        raise ImportFileError(name, "the workbook has no sheet")
+        raise ImportFileError(name, "the workbook has no sheet", _("the workbook has no sheet"))
     chosen = layer or sheets[0]
     if not layer and len(sheets) > 1:
         others = ", ".join(sheets[1:])
@@ -188,8 +226,11 @@ def _read_sheet(
             gdal_path, layer=chosen, read_geometry=False, max_features=max_features, HEADERS="FORCE"
         )
     except Exception as exc:
+        reason = _gdal_message(exc, gdal_path)
         raise ImportFileError(
-            name, f"cannot read sheet '{chosen}' ({_gdal_message(exc, gdal_path)})"
+            name,
+            f"cannot read sheet '{chosen}' ({reason})",
+            _("cannot read sheet '%(sheet)s' (%(reason)s)") % {"sheet": chosen, "reason": reason},
         ) from exc
     frame = frame.astype(object).where(frame.notna(), None)
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -244,10 +285,14 @@ def read_source(
     path = Path(path)
     name = path.name
     if not path.exists():
-        raise ImportFileError(name, "file not found")
+        raise ImportFileError(name, "file not found", _("file not found"))
     gdal_path, kind, layer = _resolve(path, layer)
     if kind in OSM_SUFFIXES or kind == ".pbf":
-        raise ImportFileError(name, "OpenStreetMap extracts are street networks: use import_streets")
+        raise ImportFileError(
+            name,
+            "OpenStreetMap extracts are street networks: use import_streets",
+            _("OpenStreetMap extracts are street networks: import them as the street network"),
+        )
     notes: list[Note] = []
     row_problems: dict[int, str] = {}
     if kind in (".csv", ".txt"):
@@ -284,7 +329,11 @@ def read_source(
                 AttributeError,
                 shapely.errors.ShapelyError,
             ) as exc:
-                raise ImportFileError(name, f"not an array of GeoJSON Features ({exc})") from exc
+                raise ImportFileError(
+                    name,
+                    f"not an array of GeoJSON Features ({exc})",
+                    _("not an array of GeoJSON Features (%(reason)s)") % {"reason": exc},
+                ) from exc
             frame = frame.set_geometry(shapely.force_2d(frame.geometry.values))
             notes.append(
                 Note(
@@ -332,7 +381,11 @@ def _source_crs(name: str, frame: gpd.GeoDataFrame, srid: int | None, notes: lis
         try:
             return CRS.from_epsg(srid)
         except CRSError as exc:
-            raise ImportFileError(name, f"unknown CRS EPSG:{srid}") from exc
+            raise ImportFileError(
+                name,
+                f"unknown CRS EPSG:{srid}",
+                _("unknown coordinate system EPSG:%(srid)s") % {"srid": srid},
+            ) from exc
     if frame.crs is not None:
         crs = CRS(frame.crs)
         # A 3D CRS (EPSG:4979 for GeoJSON with heights, compound CRS from a .prj): Z is

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
+from django.utils.translation import gettext as _
 
-from .errors import NOTE, SKIPPED, ImportReport
+from .errors import NOTE, SKIPPED, ImportReport, Note
 from .mapping import BadValue, TargetSpec, clean_json_column, clean_text, clean_value
 from .readers import Source
 
@@ -48,7 +49,7 @@ def check_geometry_family(source: Source, spec: TargetSpec, report: ImportReport
     for geom_type, count in types.items():
         families[FAMILY.get(geom_type, geom_type)] += count
     if not families:
-        report.add(None, "", "no feature has a geometry")
+        report.add(None, "", "no feature has a geometry", shown=_("no feature has a geometry"))
         return None
     if len(families) > 1:
         detail = ", ".join(f"{t} ×{n}" for t, n in sorted(types.items()))
@@ -63,16 +64,30 @@ def check_geometry_family(source: Source, spec: TargetSpec, report: ImportReport
             "",
             f"mixed geometry types ({detail}): split the file by geometry type "
             f"(first {minority} is feature #{first})",
+            shown=_(
+                "mixed geometry types (%(detail)s): split the file by geometry type "
+                "(first %(family)s is feature #%(first)s)"
+            )
+            % {"detail": detail, "family": minority, "first": first},
         )
         return None
     family = next(iter(families))
     if family == "collection":
-        report.add(None, "", "geometry collections cannot be imported: explode them first")
+        report.add(
+            None,
+            "",
+            "geometry collections cannot be imported: explode them first",
+            shown=_("geometry collections cannot be imported: split them into single geometries first"),
+        )
         return None
     wanted = spec.geometry
     if wanted != "any" and family != wanted:
         report.add(
-            None, "", f"{spec.name} need {wanted} geometries, the layer has {', '.join(sorted(types))}"
+            None,
+            "",
+            f"{spec.name} need {wanted} geometries, the layer has {', '.join(sorted(types))}",
+            shown=_("%(target)s need %(wanted)s geometries, the layer has %(types)s")
+            % {"target": spec.name, "wanted": wanted, "types": ", ".join(sorted(types))},
         )
         return None
     return family
@@ -86,7 +101,13 @@ def _single_points(geoms: np.ndarray, report: ImportReport, ids: list[str]) -> n
             if len(geom.geoms) == 1:
                 out[i] = geom.geoms[0]
             else:
-                report.add(i, ids[i], f"a MultiPoint of {len(geom.geoms)} points where one point is expected")
+                n = len(geom.geoms)
+                report.add(
+                    i,
+                    ids[i],
+                    f"a MultiPoint of {n} points where one point is expected",
+                    shown=_("a MultiPoint of %(n)s points where one point is expected") % {"n": n},
+                )
     return out
 
 
@@ -110,7 +131,12 @@ def build_rows(
         seen: dict[str, int] = {}
         for i, ident in enumerate(ids):
             if ident and ident in seen:
-                report.add(i, ident, f"external id already used by feature #{seen[ident]}")
+                report.add(
+                    i,
+                    ident,
+                    f"external id already used by feature #{seen[ident]}",
+                    shown=_("external id already used by feature #%(n)s") % {"n": seen[ident]},
+                )
             seen.setdefault(ident, i)
     geoms = frame.geometry.values
     if spec.geometry == "point":
@@ -143,7 +169,8 @@ def build_rows(
         if progress and i % 5000 == 0:
             progress(i)
         if i in source.row_problems or missing[i]:
-            report.add(i, ids[i], source.row_problems.get(i, "no geometry"), SKIPPED)
+            problem = source.row_problems.get(i) or Note("no geometry", _("no geometry"))
+            report.add(i, ids[i], problem, SKIPPED, shown=getattr(problem, "shown", ""))
             report.skipped += 1
             continue
         fields: dict[str, Any] = {}
@@ -155,7 +182,13 @@ def build_rows(
                 if not key and category_id:
                     fields["category_id"] = category_id
                 elif key not in categories:
-                    report.add(i, ids[i], f"unknown category '{key}' in column '{column}'")
+                    report.add(
+                        i,
+                        ids[i],
+                        f"unknown category '{key}' in column '{column}'",
+                        shown=_("unknown category '%(value)s' in column '%(column)s'")
+                        % {"value": key, "column": column},
+                    )
                     bad = True
                 else:
                     fields["category_id"] = categories[key]
@@ -163,7 +196,13 @@ def build_rows(
             try:
                 cleaned = clean_value(field_spec, value)  # type: ignore[arg-type]
             except BadValue as exc:
-                report.add(i, ids[i], f"column '{column}' → {name}: {exc}")
+                report.add(
+                    i,
+                    ids[i],
+                    f"column '{column}' → {name}: {exc}",
+                    shown=_("column '%(column)s' → %(field)s: %(problem)s")
+                    % {"column": column, "field": name, "problem": exc.shown},
+                )
                 bad = True
                 continue
             if cleaned is not None:
@@ -173,9 +212,20 @@ def build_rows(
         if spec.name == "zones" and not fields.get("name"):
             # A zone needs a name people can pick in a list; fall back to its id or position.
             fields["name"] = ids[i] or f"Zone {i + 1}"
-            report.add(i, ids[i], f"empty name: named '{fields['name']}'", NOTE)
+            report.add(
+                i,
+                ids[i],
+                f"empty name: named '{fields['name']}'",
+                NOTE,
+                shown=_("empty name: named '%(name)s'") % {"name": fields["name"]},
+            )
         if fields.get("started_at") and fields.get("ended_at") and fields["ended_at"] < fields["started_at"]:
-            report.add(i, ids[i], "ends before it starts (ended_at < started_at)")
+            report.add(
+                i,
+                ids[i],
+                "ends before it starts (ended_at < started_at)",
+                shown=_("ends before it starts (end date before start date)"),
+            )
             bad = True
         if bad:
             continue

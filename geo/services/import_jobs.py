@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import task
 
 from accounts.models import Community, User
@@ -53,7 +53,8 @@ def import_job_confirm(*, job: ImportJob, options: dict[str, Any]) -> ImportJob:
     """Save the chosen options and queue the import (django-tasks, run by `db_worker`)."""
     if job.status not in (ImportStatus.UPLOADED, ImportStatus.FAILED):
         return job
-    job.options = options
+    # The worker writes the report's problems in the language of whoever confirmed the import.
+    job.options = {**options, "language": translation.get_language() or settings.LANGUAGE_CODE}
     job.status = ImportStatus.QUEUED
     job.progress_done = 0
     job.report = {}
@@ -134,20 +135,21 @@ def run_import_job(job_id: int) -> str:
     options = job.options or {}
     writer = ImportProgress(job.pk)
     try:
-        report = geodata_import(
-            community=job.community,
-            path=job.file_path,
-            into=job.into,
-            layer=options.get("layer") or None,
-            category=options.get("category") or None,
-            mapping=options.get("mapping") or {},
-            external_id=options.get("external_id") or None,
-            srid=options.get("srid") or None,
-            progress=writer,
-            # The web mapping step: values mapped to a code, the others get a new category.
-            create_categories=True,
-            category_map=options.get("category_map") or {},
-        )
+        with translation.override(options.get("language") or settings.LANGUAGE_CODE):
+            report = geodata_import(
+                community=job.community,
+                path=job.file_path,
+                into=job.into,
+                layer=options.get("layer") or None,
+                category=options.get("category") or None,
+                mapping=options.get("mapping") or {},
+                external_id=options.get("external_id") or None,
+                srid=options.get("srid") or None,
+                progress=writer,
+                # The web mapping step: values mapped to a code, the others get a new category.
+                create_categories=True,
+                category_map=options.get("category_map") or {},
+            )
         data = report.as_dict()
         status = ImportStatus.DONE if report.ok else ImportStatus.FAILED
     except Exception as exc:  # the job must end in a state the page can show

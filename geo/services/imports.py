@@ -191,8 +191,16 @@ def _import(
         except DatabaseError as exc:
             # PROJ refuses coordinates outside the source CRS (e.g. latitude 2049 in EPSG:4326).
             reason = str(exc).strip().splitlines()[0]
-            report.add(None, "", f"coordinates cannot be transformed from {report.crs or 'the source CRS'} "
-                                 f"({reason}); check the values and the CRS (--srid)")  # fmt: skip
+            report.add(
+                None,
+                "",
+                f"coordinates cannot be transformed from {report.crs or 'the source CRS'} "
+                f"({reason}); check the values and the CRS (--srid)",
+                shown=_(
+                    "coordinates cannot be transformed from %(crs)s (%(reason)s); check the values and the CRS"
+                )
+                % {"crs": report.crs or _("the source CRS"), "reason": reason},
+            )
             transaction.set_rollback(True)
             return report
         run_sql(_sql("import_territory.sql"), {"community_id": community.pk})
@@ -260,6 +268,11 @@ def _categories_take(
                 "",
                 f"category '{code}' holds {' and '.join(others)} geometries and this layer has {family}s: "
                 "import it into a category of its own (one geometry type per category)",
+                shown=_(
+                    "category '%(code)s' holds %(others)s geometries and this layer has %(family)s "
+                    "geometries: import it into a category of its own (one geometry type per category)"
+                )
+                % {"code": code, "others": _(" and ").join(others), "family": family},
             )
     return report.ok
 

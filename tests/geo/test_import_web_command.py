@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 from datetime import timedelta
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -265,3 +266,46 @@ def test_the_preview_notes_are_in_the_users_language(admin_client, community, tm
         in html
     ), html
     assert "no CRS in the file" not in html
+
+
+@pytest.mark.parametrize(
+    "language, expected, absent",
+    [
+        (
+            "fr",
+            [
+                "identifiant externe déjà utilisé par l’objet n° 0",
+                "pas de coordonnées lisibles dans les colonnes « lon »/« lat »",
+            ],
+            "external id already used",
+        ),
+        (
+            "en",
+            ["external id already used by feature #0", "no readable coordinates in columns 'lon'/'lat'"],
+            "identifiant externe",
+        ),
+    ],
+)
+def test_each_features_problem_is_in_the_language_of_who_confirmed(
+    admin_client, community, language, expected, absent
+):
+    """The job page and its CSV report say why each feature was refused in the user's language
+    (the command keeps its English): the worker runs the import in the confirming user's language."""
+    admin_client.cookies["django_language"] = language
+    lon, lat = point(0, 0)["coordinates"]
+    rows = f"ref;lon;lat\nb1;{lon};{lat}\nb1;{lon};{lat}\nb3;;\n"
+    job = send(admin_client, "bancs.csv", rows.encode())
+    admin_client.post(
+        f"/geo/imports/{job.pk}/",
+        {"step": "preview", "confirm": "1", "category": "bench", "external_id": "ref"},
+    )
+    job.refresh_from_db()
+    assert job.status == "failed" and Asset.objects.filter(community=community).count() == 0
+    page = unescape(admin_client.get(f"/geo/imports/{job.pk}/job/").content.decode())
+    report = admin_client.get(f"/geo/imports/{job.pk}/report.csv").content.decode("utf-8-sig")
+    for text in expected:
+        assert text in page, page
+        assert text in report, report
+    assert absent not in page and absent not in report
+    # The command's own wording is kept beside it (the parity with import_geodata).
+    assert {p["problem"] for p in job.report["problems"]} >= {"external id already used by feature #0"}

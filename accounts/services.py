@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditAction
 from audit.services import audit_record, diff, snapshot
+from core.geometry import transformed
 
 from .models import ApiToken, Community, Membership, Role, Team, User, token_digest
 from .signals import community_created
@@ -39,7 +40,7 @@ def as_multipolygon(geom: GEOSGeometry) -> MultiPolygon:
     if geom.srid is None:
         raise ValidationError({"territory": "The geometry has no CRS."})
     if geom.srid != settings.RONDE_SRID:
-        geom = geom.transform(settings.RONDE_SRID, clone=True)
+        geom = transformed(geom, settings.RONDE_SRID)
     if not geom.valid:
         geom = geom.make_valid()  # type: ignore[attr-defined]  # GEOS >= 3.8, missing from the stubs
     if isinstance(geom, Polygon):

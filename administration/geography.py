@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.management.commands.create_community import territory_from_file
 from accounts.services import bbox_polygon, community_set_territory
+from core.geometry import transformed
 from geo.models import Zone
 from geo.services.zones import zone_delete, zone_update
 
@@ -105,7 +106,7 @@ def territory(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The territory was replaced."))
             return redirect_to(request, "administration:territory")
-    shape = community.territory.transform(4326, clone=True)
+    shape = transformed(community.territory, 4326)
     extent = shape.extent if shape else None
     context = {
         "form": form,

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import Team
 from accounts.selectors import teams_for_community
 from accounts.services import team_create, team_update
+from core.geometry import transformed
 
 from .common import admin_membership, apply_errors, page, redirect_to, scoped_get
 from .forms import TeamForm
@@ -23,12 +24,12 @@ def team_list(request: HttpRequest) -> HttpResponse:
     own = admin_membership(request)
     teams = teams_for_community(community=own.community).order_by("-active", "name")
     for team in teams:
-        team.depot_4326 = team.depot.transform(4326, clone=True) if team.depot else None  # type: ignore[attr-defined]
+        team.depot_4326 = transformed(team.depot, 4326) if team.depot else None  # type: ignore[attr-defined]
     return page(request, "teams_list.html", {"teams": teams})
 
 
 def _initial(team: Team) -> dict[str, Any]:
-    depot = team.depot.transform(4326, clone=True) if team.depot else None
+    depot = transformed(team.depot, 4326) if team.depot else None
     return {
         "name": team.name,
         "members": list(team.members.all()),
@@ -43,7 +44,7 @@ def _depot(data: dict[str, Any], srid: int) -> Point | None:
     depot = data.get("depot")
     if depot is None:
         return None
-    stored = depot.transform(srid, clone=True)
+    stored = transformed(depot, srid)
     assert isinstance(stored, Point)
     return stored
 

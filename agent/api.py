@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Membership, Role
 from accounts.permissions import request_membership
+from core.geometry import transformed
 from geo.selectors import walking_network
 from interventions.models import Category, Mission
 from interventions.services.photos import max_bytes
@@ -92,15 +93,13 @@ class MissionDetailView(AgentAPIView):
         stops = mission_stops(mission=mission)
         # Remember what was handed over: work on it stays the agent's after a reassignment.
         mission_deliver(mission=mission, user=m.user)
-        zone = mission.zone.transform(settings.RONDE_API_SRID, clone=True)
+        zone = transformed(mission.zone, settings.RONDE_API_SRID)
         route = getattr(mission, "route", None)
         payload = mission_summary_json(mission) | {
             "notes": mission.notes,
             "zone": json.loads(zone.geojson),
             "bbox": [round(v, 7) for v in zone.extent],
-            "route": json.loads(route.transform(settings.RONDE_API_SRID, clone=True).geojson)
-            if route
-            else None,
+            "route": json.loads(transformed(route, settings.RONDE_API_SRID).geojson) if route else None,
             "distance_m": getattr(mission, "distance_m", None),
             "depot": lonlat(mission.team.depot),
             "stops": [stop_json(s) for s in stops],

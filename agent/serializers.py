@@ -8,6 +8,7 @@ from django.contrib.gis.geos import Point
 from django.utils.formats import date_format
 from rest_framework import serializers
 
+from core.geometry import transform_in_place, transformed
 from geo.models import Support
 from interventions.models import (
     Intervention,
@@ -35,7 +36,7 @@ class PositionMixin(serializers.Serializer):
         if lon is None or lat is None:
             return None
         point = Point(lon, lat, srid=settings.RONDE_API_SRID)
-        point.transform(settings.RONDE_SRID)
+        transform_in_place(point, settings.RONDE_SRID)
         return point
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -108,7 +109,7 @@ class PhotoUploadSerializer(PositionMixin):
 def lonlat(geom: Any) -> list[float] | None:
     if geom is None:
         return None
-    point = geom.transform(settings.RONDE_API_SRID, clone=True)
+    point = transformed(geom, settings.RONDE_API_SRID)
     return [round(point.x, 7), round(point.y, 7)]
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import Community
+from core.geometry import transform_in_place, transformed
 from core.params import day_in_range
 
 from .collections import Collection
@@ -101,7 +102,7 @@ def parse_bbox(value: str, srid: int, community: Community) -> Polygon | None:
         polygon = Polygon.from_bbox((minx, miny, maxx, maxy))
         polygon.srid = srid
         return polygon
-    tminx, tminy, tmaxx, tmaxy = community.territory.transform(4326, clone=True).extent
+    tminx, tminy, tmaxx, tmaxy = transformed(community.territory, 4326).extent
     minx, miny = max(minx, tminx - 0.01), max(miny, tminy - 0.01)
     maxx, maxy = min(maxx, tmaxx + 0.01), min(maxy, tmaxy + 0.01)
     if minx > maxx or miny > maxy:
@@ -116,7 +117,7 @@ def parse_bbox(value: str, srid: int, community: Community) -> Polygon | None:
         + [(minx, miny)]
     )
     polygon = Polygon(ring, srid=srid)
-    polygon.transform(settings.RONDE_SRID)
+    transform_in_place(polygon, settings.RONDE_SRID)
     return polygon
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.basic import challenge
 from accounts.models import Community
+from core.geometry import transformed
 
 from .access import caller_get
 from .collections import Collection
@@ -121,7 +122,7 @@ def _respond(
 
 
 def _extent(community: Community) -> list[float]:
-    return [round(v, 6) for v in community.territory.transform(4326, clone=True).extent]
+    return [round(v, 6) for v in transformed(community.territory, 4326).extent]
 
 
 def _collection_dict(request: HttpRequest, collection: Collection, community: Community) -> dict[str, Any]:

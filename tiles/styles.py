@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Community
+from core.geometry import transformed
 from core.palette import DISTRICTS, LAND, MARKS, OUTSIDE, PARK, STATUS_MARK
 from geo.selectors import streets_from_openstreetmap
 
@@ -73,7 +74,7 @@ def _query(request: HttpRequest, filters: TileFilters | None = None) -> str:
 
 def community_bounds(community: Community) -> tuple[list[float], list[float]]:
     """[west, south, east, north] and [lon, lat] of the territory (EPSG:4326)."""
-    territory = community.territory.transform(4326, clone=True)
+    territory = transformed(community.territory, 4326)
     west, south, east, north = territory.extent
     return [west, south, east, north], [(west + east) / 2, (south + north) / 2]
 

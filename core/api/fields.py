@@ -6,13 +6,15 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
-from django.contrib.gis.gdal import CoordTransform, GDALException, SpatialReference
+from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Point, Polygon
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from pyproj import Transformer
 from rest_framework import serializers
+
+from core.geometry import transform_in_place, transformed
 
 # Decimal places of API coordinates in degrees: 7 ≈ 1 cm, finer than any GPS.
 API_PRECISION = 7
@@ -28,15 +30,15 @@ def geojson_4326(field: str = "geom") -> AsGeoJSON:
 _per_thread = threading.local()
 
 
-def _to_api() -> tuple[Transformer, CoordTransform]:
-    """Storage SRID -> EPSG:4326, built once per thread (PROJ objects are not thread-safe)."""
-    pair = getattr(_per_thread, "to_api", None)
-    if pair is None:
-        pair = _per_thread.to_api = (
-            Transformer.from_crs(settings.RONDE_SRID, settings.RONDE_API_SRID, always_xy=True),
-            CoordTransform(SpatialReference(settings.RONDE_SRID), SpatialReference(settings.RONDE_API_SRID)),
+def _points_to_api() -> Transformer:
+    """Storage SRID -> EPSG:4326 for bare points, built once per thread (PROJ objects are not
+    thread-safe); other shapes go through core.geometry's per-thread transformation."""
+    points = getattr(_per_thread, "to_api", None)
+    if points is None:
+        points = _per_thread.to_api = Transformer.from_crs(
+            settings.RONDE_SRID, settings.RONDE_API_SRID, always_xy=True
         )
-    return pair
+    return points
 
 
 def geojson_out(geom: GEOSGeometry | None) -> dict[str, Any] | None:
@@ -49,16 +51,10 @@ def geojson_out(geom: GEOSGeometry | None) -> dict[str, Any] | None:
         return None
     if geom.srid == settings.RONDE_API_SRID:
         return json.loads(geom.json)
-    if geom.srid != settings.RONDE_SRID:
-        return json.loads(geom.transform(settings.RONDE_API_SRID, clone=True).json)
-    points, shapes = _to_api()
-    if isinstance(geom, Point):
-        x, y = points.transform(geom.x, geom.y)
+    if isinstance(geom, Point) and geom.srid == settings.RONDE_SRID:
+        x, y = _points_to_api().transform(geom.x, geom.y)
         return {"type": "Point", "coordinates": [x, y]}
-    out = geom.transform(shapes, clone=True)
-    assert out is not None  # noqa: S101 — clone=True returns the copy
-    out.srid = settings.RONDE_API_SRID
-    return json.loads(out.json)
+    return json.loads(transformed(geom, settings.RONDE_API_SRID).json)
 
 
 # Names of EPSG:4326 / OGC CRS84 that a GeoJSON `crs` member may carry (RFC 7946 dropped
@@ -122,7 +118,7 @@ class GeoJSONGeometryField(serializers.Field):
         if isinstance(value, str):
             return json.loads(value)
         # Not annotated (should not happen on API paths): transform in Python.
-        geom = value.transform(settings.RONDE_API_SRID, clone=True)
+        geom = transformed(value, settings.RONDE_API_SRID)
         return json.loads(geom.json)
 
     def to_internal_value(self, data: Any) -> GEOSGeometry:
@@ -152,7 +148,7 @@ class GeoJSONGeometryField(serializers.Field):
         geom.srid = settings.RONDE_API_SRID
         if not geom.valid:
             self.fail("invalid", reason=geom.valid_reason)
-        geom.transform(settings.RONDE_SRID)
+        transform_in_place(geom, settings.RONDE_SRID)
         if isinstance(geom, Polygon) and "MultiPolygon" in self.geom_types:
             # Zones are stored as MultiPolygons; a single Polygon is accepted as one part.
             geom = MultiPolygon(geom, srid=geom.srid)

@@ -23,6 +23,7 @@ from rest_framework.exceptions import ValidationError
 
 from accounts.models import Community
 from core import params as query_params
+from core.geometry import transform_in_place
 
 # Points per bbox edge, sampled in degrees before the transform: a parallel is a curve in
 # Lambert-93, so four corners alone would let a point just outside (by centimetres) in.
@@ -54,7 +55,7 @@ def parse_bbox(raw: str, *, srid: int | None = None) -> Polygon:
             raise ValidationError({"bbox": [_("This bbox is outside the map (latitudes beyond ±85°).")]})
         corners = Polygon.from_bbox((minx, miny, maxx, maxy))
         corners.srid = settings.RONDE_API_SRID
-        corners.transform(WEB_MERCATOR)
+        transform_in_place(corners, WEB_MERCATOR)
         rectangle = Polygon.from_bbox(corners.extent)
         rectangle.srid = WEB_MERCATOR
         return rectangle
@@ -70,7 +71,7 @@ def parse_bbox(raw: str, *, srid: int | None = None) -> Polygon:
     )
     polygon = Polygon(LinearRing(ring), srid=settings.RONDE_API_SRID)
     try:
-        polygon.transform(srid)
+        transform_in_place(polygon, srid)
     except Exception as exc:  # GDAL/PROJ failure: the box is outside the projection's domain
         raise ValidationError({"bbox": [_("This bbox cannot be projected to the storage CRS.")]}) from exc
     return polygon

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from accounts.models import Community
+from core.geometry import transformed
 from core.sql import run_sql, sql_text
 from geo.io.streets import read_streets, split_ways
 from geo.services.addresses import street_names_refresh
@@ -71,7 +72,7 @@ METRES_PER_DEGREE = 111_320.0  # of latitude; of longitude times cos(latitude)
 
 def reading_window(territory: Any) -> tuple[float, float, float, float]:
     """WGS84 (west, south, east, north) of `territory` widened by WINDOW_MARGIN_M."""
-    west, south, east, north = territory.transform(4326, clone=True).extent
+    west, south, east, north = transformed(territory, 4326).extent
     dlat = WINDOW_MARGIN_M / METRES_PER_DEGREE
     dlon = dlat / max(math.cos(math.radians(max(abs(south), abs(north)))), 0.01)
     return west - dlon, south - dlat, east + dlon, north + dlat

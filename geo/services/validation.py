@@ -8,6 +8,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Community
+from core.geometry import transformed
 
 # Geometries may stick out of the territory by this much (m², m; storage SRID in metres):
 # boundaries digitised at another scale never match to the millimetre.
@@ -18,7 +19,7 @@ def ensure_within_territory(*, community: Community, geom: GEOSGeometry, field: 
     """Raise a ValidationError on `field` unless `geom` lies inside the community's territory."""
     territory = community.territory
     if territory.srid is not None and geom.srid != territory.srid:
-        geom = geom.transform(territory.srid, clone=True)
+        geom = transformed(geom, territory.srid)
     if territory.prepared.covers(geom):
         return
     outside = geom.difference(territory)

@@ -33,6 +33,7 @@ from accounts.permissions import CommunityRole, request_membership
 from audit.api import HistoryMixin
 from core.api.fields import geojson_out
 from core.api.filters import parse_bbox, parse_date, parse_id, parse_list
+from core.geometry import transformed
 from interventions.api.mission_schema import (
     AlreadyPlannedSerializer,
     MissionChangeSerializer,
@@ -88,7 +89,7 @@ def _geometry_in(value: GEOSGeometry, *, kind: type) -> GEOSGeometry:
             "Coordinates out of range for EPSG:4326 (longitude -180..180, latitude -90..90)."
         )
     try:
-        return value.transform(settings.RONDE_SRID, clone=True)
+        return transformed(value, settings.RONDE_SRID)
     except GDALException as exc:
         raise serializers.ValidationError("This geometry cannot be projected to the storage CRS.") from exc
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.geometry import transformed
 from geo.models import Support
 from interventions.models import Category, PhotoStatus, Report
 from interventions.photo_access import photo_url
@@ -107,7 +108,7 @@ def request_dict(report: Report, request: HttpRequest, status: Open311Status | N
     status = status or report_status(report)
     updated = max(filter(None, [report.updated_at, getattr(report, "iv_updated", None)]))
     planned = getattr(report, "iv_planned", None)
-    point = cast(Point, getattr(report, "geom_wgs84", None) or report.geom.transform(4326, clone=True))
+    point = cast(Point, getattr(report, "geom_wgs84", None) or transformed(report.geom, 4326))
     return {
         "service_request_id": str(report.pk),
         "status": status.status,

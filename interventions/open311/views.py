@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from accounts.models import Community
+from core.geometry import transform_in_place
 from core.params import day_in_range
 from interventions.models import Open311Request, PartnerApiKey
 
@@ -203,7 +204,7 @@ def _position(request: HttpRequest, community: Community) -> Point:
     if not (-90 <= y <= 90 and -180 <= x <= 180):
         raise Open311Error(400, "lat/long: out of range.")
     point = Point(x, y, srid=4326)
-    point.transform(settings.RONDE_SRID)
+    transform_in_place(point, settings.RONDE_SRID)
     if not community.territory.intersects(point):
         raise Open311Error(400, "lat/long: outside the territory of this jurisdiction.")
     return point

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Community, Team, User
 from audit.models import AuditAction
 from audit.services import audit_many, audit_record, diff, jsonable, snapshot
+from core.geometry import transformed
 from interventions.models import (
     Intervention,
     InterventionStatus,
@@ -85,7 +86,7 @@ def mission_zone_checked(*, community: Community, zone: Polygon) -> Polygon:
     if zone.srid is None:
         zone.srid = settings.RONDE_API_SRID
     if zone.srid != settings.RONDE_SRID:
-        zone = cast(Polygon, zone.transform(settings.RONDE_SRID, clone=True))
+        zone = cast(Polygon, transformed(zone, settings.RONDE_SRID))
     if not zone.valid:
         raise ValidationError({"zone": [f"The polygon is not valid: {zone.valid_reason}."]})
     if zone.area <= 0:

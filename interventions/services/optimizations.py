@@ -20,6 +20,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from accounts.models import User
+from core.geometry import transformed
 from core.progress import ProgressWriter, worker_stalled
 from interventions.models import (
     ACTIVE_OPTIMIZATION_STATUSES,
@@ -64,7 +65,7 @@ def _options_json(options: OptimizeOptions) -> dict[str, Any]:
     """The per-call options as JSON for the worker (positions in the storage SRID)."""
     position = options.position
     if position is not None and position.srid != settings.RONDE_SRID:
-        position = cast(Point, position.transform(settings.RONDE_SRID, clone=True))
+        position = cast(Point, transformed(position, settings.RONDE_SRID))
     return {
         "fixed_first_stop": options.fixed_first_stop,
         "position": [position.x, position.y] if position is not None else None,

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record, diff, snapshot
+from core.geometry import transformed
 from geo.routing.planner import PlanJob, PlanOptions, RoutingError, plan
 from interventions.models import (
     Intervention,
@@ -163,7 +164,7 @@ def mission_optimize(
     start = options.position or mission.start_point or mission.team.depot
     assert start is not None  # noqa: S101 — mission_optimize_check
     if start.srid != settings.RONDE_SRID:
-        start = cast(Point, start.transform(settings.RONDE_SRID, clone=True))
+        start = cast(Point, transformed(start, settings.RONDE_SRID))
     end = mission.end_point
     if reoptimise and end is None and not mission.open_round:
         # Back to where the day started, not to where the agent stands now.

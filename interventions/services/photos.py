@@ -49,6 +49,7 @@ from django_tasks import task
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import Community
+from core.geometry import transform_in_place
 from interventions.models import Intervention, Photo, PhotoKind, PhotoStatus, PhotoThumbnail, Report
 
 from .jpeg import jpeg_strip_metadata
@@ -319,7 +320,7 @@ def photo_create(
     geom = position or checked.position
     if geom is not None and geom.srid != settings.RONDE_SRID:
         geom = geom.clone()
-        geom.transform(settings.RONDE_SRID)
+        transform_in_place(geom, settings.RONDE_SRID)
     # Written before any row is locked; removed again if the row is not stored.
     upload = inbox_write(data=data, stem=str(name or client_uuid or uuid.uuid4()))
     photo = Photo(

@@ -28,6 +28,7 @@ from django.contrib.gis.geos import GEOSGeometry
 from scipy import ndimage
 from threadpoolctl import ThreadpoolController
 
+from core.geometry import transformed
 from core.palette import HEAT_ALPHA, HEAT_RAMP, LAND, over
 from core.sql import run_sql, sql_path
 from geo.models import Zone
@@ -49,7 +50,7 @@ RAMP_TAG = hashlib.blake2b(repr((RAMP, HEAT_ALPHA)).encode(), digest_size=4).hex
 
 @lru_cache(maxsize=256)  # keyed by the zone's version: bounded, or every edit would stay in memory
 def _zone_3857(zone_id: int, updated: dt.datetime) -> GEOSGeometry:
-    return Zone.objects.get(pk=zone_id).geom.transform(3857, clone=True)
+    return transformed(Zone.objects.get(pk=zone_id).geom, 3857)
 
 
 def zone_mask(zone_id: int, win: Window) -> np.ndarray:

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Community
 from accounts.sharing import share_community
+from core.geometry import transformed
 
 from ..access import TileAccessError, tile_membership
 from ..tilemath import parse_tile, tile_size, url_int
@@ -112,7 +113,7 @@ def heatmap_geotiff_view(request: HttpRequest) -> HttpResponse:
         return _error(exc.status, exc.detail)
     except HeatmapFilterError as exc:
         return _error(400, exc.message, exc.name)
-    minx, miny, maxx, maxy = community.territory.transform(3857, clone=True).extent
+    minx, miny, maxx, maxy = transformed(community.territory, 3857).extent
     if raw_zoom:
         zoom = url_int(raw_zoom)
         if zoom is None or not 8 <= zoom <= 18:

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 import folium
 import xyzservices
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from django.contrib.gis.geos import Point
 from django.templatetags.static import static
 from django.utils.formats import date_format
@@ -37,7 +37,38 @@ from .sqlfiles import sql_file
 CLASSES = len(DISTRICT_TINTS)
 
 
-class GeoJsonLayer(MacroElement):
+class RenderedText(Element):
+    """Text already rendered, added to the page as it is.
+
+    branca's MacroElement.render wraps each rendered macro in `Element(text)`, which compiles
+    that text as a Jinja template: the streets' GeoJSON (up to 20,000 lines) was compiled on
+    every dashboard view, and a street, district or address name holding "{{ … }}" was
+    evaluated by Jinja on the server (tooltips are HTML-escaped, braces are not)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+class LayerElement(MacroElement):
+    """A MacroElement whose rendered macros go into the page as RenderedText."""
+
+    def render(self, **kwargs: Any) -> str:
+        figure = self.get_root()
+        macros = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            macro = macros.get(part)
+            if macro is not None:
+                getattr(figure, part).add_child(RenderedText(str(macro(self, kwargs))), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+        return f"L.{self._name}"
+
+
+class GeoJsonLayer(LayerElement):
     """A GeoJSON layer whose features carry their style, tooltip and popup (HTML, escaped
     in Python); points become circle markers. Plain Leaflet, no jQuery."""
 
@@ -85,7 +116,7 @@ class GeoJsonLayer(MacroElement):
         self.show = show
 
 
-class MetricScale(MacroElement):
+class MetricScale(LayerElement):
     """Leaflet's scale bar in metres only (its default adds feet and miles)."""
 
     _template = Template(
@@ -126,7 +157,7 @@ def basemap_geojson(community: Community) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-class OverlayControl(MacroElement):
+class OverlayControl(LayerElement):
     """Leaflet's layer switcher over our own layers (folium's LayerControl only knows its own)."""
 
     _template = Template(

@@ -399,3 +399,16 @@ def test_a_running_month_says_what_it_is_compared_with(as_role, history):
     )
     note = re.search(r'<p id="partial-note">([^<]+)', page).group(1)
     assert note.startswith("Période en cours") and (str(today.day) in note or "premier jour" in note)
+
+
+def test_names_from_imported_data_are_shown_as_text_never_evaluated(as_role, community, history):
+    """Street and district names come from files a community imports: the map shows them as
+    they are. (The map's layers were compiled as Jinja templates on the server: "{{ 6 * 7 }}"
+    in a street name came out as "42".)"""
+    from tests.factories import StreetSegmentFactory
+
+    StreetSegmentFactory(community=community, name="Rue {{ 6 * 7 }}")
+    ZoneFactory(community=community, name="Quartier {{ 7 * 7 }}", kind="district")
+    page = as_role(Role.VIEWER).get("/dashboards/", JANUARY).content.decode()
+    assert "Rue {{ 6 * 7 }}" in page and "Rue 42" not in page
+    assert "Quartier {{ 7 * 7 }}" in page and "Quartier 49" not in page

@@ -361,6 +361,7 @@ def report_submit(
             offensive=offensive,
             client_uuid=client_uuid,
             reported_at=min(reported_at or timezone.now(), timezone.now()),
+            key_checked=True,
         )
     except ValidationError as exc:
         raise _for_the_app(exc) from exc

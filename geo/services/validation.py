@@ -1,8 +1,11 @@
 """Checks every write service runs before it saves: territory, model rules, constraints."""
 
+import datetime as dt
+import threading
 from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry
+from django.contrib.gis.geos.prepared import PreparedGeometry
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
@@ -15,12 +18,44 @@ from core.geometry import transformed
 TERRITORY_TOLERANCE = 1.0
 
 
+_per_thread = threading.local()
+
+
+def _territory(community_id: int, updated_at: dt.datetime) -> tuple[GEOSGeometry, PreparedGeometry]:
+    """A community's territory and its prepared form, kept per thread and community version.
+
+    The caller's community comes without its territory (accounts/selectors.py: a town's outline
+    can hold thousands of vertices); loading, parsing and preparing it again on every report
+    sent from the field cost a round trip and the preparation. `updated_at` moves with every
+    territory change (accounts/services.py community_set_territory saves it). Per thread: a
+    prepared geometry builds its index lazily and is not safe to share between threads.
+    """
+    cache: dict[tuple[int, dt.datetime], tuple[GEOSGeometry, PreparedGeometry]] | None = getattr(
+        _per_thread, "territories", None
+    )
+    if cache is None:
+        cache = _per_thread.territories = {}
+    key = (community_id, updated_at)
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= 16:
+            cache.clear()
+        territory = Community.objects.only("territory").get(pk=community_id).territory
+        found = cache[key] = (territory, territory.prepared)
+    return found
+
+
 def ensure_within_territory(*, community: Community, geom: GEOSGeometry, field: str = "geometry") -> None:
     """Raise a ValidationError on `field` unless `geom` lies inside the community's territory."""
-    territory = community.territory
+    territory: GEOSGeometry
+    if "territory" in community.__dict__ or community.updated_at is None:
+        territory = community.territory
+        prepared = territory.prepared
+    else:
+        territory, prepared = _territory(community.pk, community.updated_at)
     if territory.srid is not None and geom.srid != territory.srid:
         geom = transformed(geom, territory.srid)
-    if territory.prepared.covers(geom):
+    if prepared.covers(geom):
         return
     outside = geom.difference(territory)
     if geom.dims == 2 and outside.area <= TERRITORY_TOLERANCE:

@@ -64,9 +64,13 @@ def report_create(
     external_id: str = "",
     client_uuid: uuid.UUID | None = None,
     reported_at: dt.datetime | None = None,
+    key_checked: bool = False,
 ) -> Report:
-    """Create a report; a replay with the same `client_uuid` returns the first one unchanged."""
-    if client_uuid is not None:
+    """Create a report; a replay with the same `client_uuid` returns the first one unchanged.
+
+    key_checked: the caller holds the key's lock and found no report under it (the field
+    app's sync, agent/services/sync.py): not looked up a second time."""
+    if client_uuid is not None and not key_checked:
         existing = Report.objects.select_for_update().filter(client_uuid=client_uuid).first()
         if existing is not None:
             if existing.community_id != community.pk:

@@ -141,6 +141,23 @@ def test_report_outside_the_territory_names_the_field(field):
     assert response.status_code == 400 and "lon" in response.json()
 
 
+def test_a_new_territory_holds_for_the_next_report(field, community):
+    """The territory is kept per worker thread between requests: a change is seen at once."""
+    from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+
+    from accounts.services import community_set_territory
+
+    body = {"category_id": field.stops[0].category_id, "lon": 0.3404, "lat": 46.5802}
+    assert field.client.put(f"/agent/api/reports/{uuid.uuid4()}/", body, format="json").status_code == 201
+    elsewhere = Point(2.35, 48.85, srid=4326).transform(2154, clone=True)  # Paris
+    community_set_territory(
+        community=community,
+        territory=MultiPolygon(Polygon.from_bbox(elsewhere.buffer(1000).extent), srid=2154),
+    )
+    response = field.client.put(f"/agent/api/reports/{uuid.uuid4()}/", body, format="json")
+    assert response.status_code == 400 and "lon" in response.json()
+
+
 def test_bad_values_are_400s_naming_the_field(field):
     body = edit_body(field, field.stops[0], surface_m2="-3", method="sandblast")
     response = put_intervention(field.client, uuid.uuid4(), body)

@@ -8,7 +8,15 @@ from django.contrib.gis.geos import Point
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import Community, User
-from interventions.models import Intervention, Mission, MissionStatus, MissionStop, Report, job_address
+from interventions.models import (
+    Intervention,
+    Mission,
+    MissionStatus,
+    MissionStop,
+    Report,
+    job_address,
+    without_heavy_mission_fields,
+)
 
 from .models import InterventionAlias, MissionDelivery
 
@@ -141,6 +149,7 @@ def intervention_for_key(*, community: Community, client_uuid: uuid.UUID) -> Int
     found = (
         Intervention.objects.filter(community=community, client_uuid=client_uuid)
         .select_related("mission")
+        .defer(*without_heavy_mission_fields())
         .first()
     )
     if found is not None:

@@ -15,6 +15,7 @@ from .models import (
     MissionStop,
     Report,
     ReportStatus,
+    without_heavy_mission_fields,
 )
 
 # Jobs a dispatcher puts in a round.
@@ -93,6 +94,7 @@ def stops_in_other_missions(*, mission: Mission) -> QuerySet[MissionStop]:
         )
         .exclude(mission=mission)
         .select_related("mission")
+        .defer(*without_heavy_mission_fields())
         .order_by("mission_id", "id")
     )
 
@@ -117,6 +119,6 @@ def job_bookings(
         .select_related("mission")
         # The mission's routing cache is its street matrix (megabytes of JSON): parsing it for
         # each booked job took 1.3 s for 100 of them.
-        .defer("mission__routing_cache", "mission__route")
+        .defer(*without_heavy_mission_fields())
         .order_by("mission_id", "id")
     )

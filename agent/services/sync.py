@@ -35,6 +35,7 @@ from interventions.models import (
     MissionStop,
     Report,
     ReportSource,
+    without_heavy_mission_fields,
 )
 from interventions.selectors import intervention_check_writable, user_in_team_of
 from interventions.services.interventions import (
@@ -194,6 +195,7 @@ def _locked(*, community: Community, pk: int) -> Intervention:
     return (
         Intervention.objects.select_for_update(of=("self",))
         .select_related("mission__team", "team")
+        .defer(*without_heavy_mission_fields())
         .get(community=community, pk=pk)
     )
 
@@ -204,6 +206,7 @@ def _resolve_new_key(*, community: Community, user: User, edit: InterventionEdit
         stop = (
             MissionStop.objects.select_for_update(of=("self",))
             .select_related("mission__team", "report", "intervention")
+            .defer(*without_heavy_mission_fields())
             .filter(mission__community=community, pk=edit.stop_id)
             .first()
         )

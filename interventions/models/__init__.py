@@ -1,6 +1,15 @@
 from .categories import Category
 from .interventions import Intervention, InterventionStatus, Method, NotDoneReason
-from .missions import Mission, MissionStatus, MissionStop, RoutingProfile, StopStatus, job_address
+from .missions import (
+    MISSION_HEAVY_FIELDS,
+    Mission,
+    MissionStatus,
+    MissionStop,
+    RoutingProfile,
+    StopStatus,
+    job_address,
+    without_heavy_mission_fields,
+)
 from .optimizations import (
     ACTIVE_OPTIMIZATION_STATUSES,
     MissionOptimization,
@@ -13,6 +22,8 @@ from .recurrence import MissionOccurrence, MissionTemplate, Weekday
 from .reports import Report, ReportSource, ReportStatus
 
 __all__ = [
+    "MISSION_HEAVY_FIELDS",
+    "without_heavy_mission_fields",
     "ACTIVE_OPTIMIZATION_STATUSES",
     "MissionOptimization",
     "OptimizationStage",

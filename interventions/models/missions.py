@@ -25,6 +25,17 @@ class RoutingProfile(models.TextChoices):
     BIKE = "bike", _("By bike")
 
 
+# What a mission carries that the per-request paths never read: the optimiser's street matrix
+# (megabytes of JSON once a round is planned) and the drawn route (thousands of vertices).
+# Loading them with every field-app sync or photo of one of its stops parsed them each time.
+MISSION_HEAVY_FIELDS = ("routing_cache", "route")
+
+
+def without_heavy_mission_fields(path: str = "mission") -> list[str]:
+    """The `defer()` names of MISSION_HEAVY_FIELDS for a mission reached through `path`."""
+    return [f"{path}__{name}" for name in MISSION_HEAVY_FIELDS]
+
+
 class Mission(models.Model):
     """A tournée: a team's planned round for one date inside a zone."""
 

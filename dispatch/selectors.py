@@ -133,7 +133,13 @@ def board_interventions(*, community: Community, date: dt.date) -> list[dict[str
 
 
 def board_missions(*, community: Community, date: dt.date) -> QuerySet[Mission]:
-    return Mission.objects.filter(community=community, date=date).select_related("team").order_by("pk")
+    # Not the optimiser's street matrix (MISSION_HEAVY_FIELDS): the board draws the routes only.
+    return (
+        Mission.objects.filter(community=community, date=date)
+        .select_related("team")
+        .defer("routing_cache")
+        .order_by("pk")
+    )
 
 
 def board_choices(*, community: Community) -> dict[str, Any]:

@@ -53,7 +53,10 @@ def missions_for_membership(*, membership: Membership) -> QuerySet[Mission]:
     if membership.role == Role.AGENT:
         qs = qs.filter(team__members=membership.user)
     return (
-        qs.select_related("team").annotate(stop_count=Count("stops", distinct=True)).order_by("-date", "-id")
+        qs.select_related("team")
+        .defer("routing_cache")  # the optimiser's street matrix (MISSION_HEAVY_FIELDS)
+        .annotate(stop_count=Count("stops", distinct=True))
+        .order_by("-date", "-id")
     )
 
 

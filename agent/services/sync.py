@@ -28,6 +28,7 @@ from accounts.models import Community, User
 from audit.services import jsonable
 from core.sql import run_sql, sql_path
 from interventions.models import (
+    MISSION_HEAVY_FIELDS,
     Category,
     Intervention,
     Mission,
@@ -236,7 +237,11 @@ def _resolve_new_key(*, community: Community, user: User, edit: InterventionEdit
         raise ValidationError({"category_id": "No such active category in your community."})
     mission = None
     if edit.mission_id is not None:
-        mission = Mission.objects.filter(community=community, pk=edit.mission_id, team__members=user).first()
+        mission = (
+            Mission.objects.filter(community=community, pk=edit.mission_id, team__members=user)
+            .defer(*MISSION_HEAVY_FIELDS)
+            .first()
+        )
     try:
         return intervention_create(
             community=community,

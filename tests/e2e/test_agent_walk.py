@@ -44,6 +44,10 @@ def test_go_there_draws_the_walk_along_the_streets_offline(browser, live_server,
             "() => /à pied/.test(document.querySelector('#stops li .distance').textContent)"
         )
         assert "400 m à pied" in plain(page.locator("#stops li .distance").first.inner_text())
+        # As an agent does before leaving the network: the mission's map is saved for offline
+        # use (the style, its sprites and tiles). Going offline while it is still saving left
+        # the map without its style, never drawn (a flaky test: 2 runs in 5).
+        page.locator("#tile-status[data-state='complete']").wait_for(timeout=90_000)
 
         context.set_offline(True)
         page.locator("#stops li").first.locator("a[data-go='app']").tap()

@@ -49,6 +49,7 @@ GATE_TILES = 50
 PROPERTIES = "status,category_id,priority,team_id,mission_id"
 BANDS = {"z10–12": (10, 12), "z13–14": (13, 14), "z15–16": (15, 16), "z17–18": (17, 18)}
 TARGET_HIT_SPEEDUP = 20.0
+TARGET_VS_TIPG = 4.0  # tiles/s with the cache off, at concurrency 1 and 4 (issue 23 guard rail)
 WARM_PASSES = 3  # hit passes before the steady-state one (2 workers: each must see each tile)
 
 
@@ -283,6 +284,9 @@ def run() -> None:
             f"p95 {all_b.p95_ms:7.1f} ms | tiles/s ours/tipg {total_a / total_b:5.2f}  "
             f"p95 ours/tipg {all_a.p95_ms / all_b.p95_ms:5.2f}"
         )
+        verdict = "met" if total_a >= TARGET_VS_TIPG * total_b else "NOT met"
+        print(f"  target tiles/s ≥ {TARGET_VS_TIPG:g}× tipg's at concurrency {concurrency} (issue 23): {verdict} "
+              f"({total_a / total_b:.2f}×)")  # fmt: skip
 
     # The cache: fill, then hit (same list, concurrency 1), against the generation pass above.
     with psycopg.connect(harness._libpq(url), autocommit=True) as conn:

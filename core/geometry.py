@@ -4,34 +4,30 @@
 build a new transformation on every call: ~3.5 ms of CPU, twice per report sent from the field
 (its position, then its distance check), a quarter of that request's time under the mixed
 load (benchmarks/load.py). A `CoordTransform` kept per (source, target) pair costs that once
-per thread; a transform with it is a few microseconds. Per thread: PROJ objects are not
-thread-safe, and gunicorn's gthread workers serve several requests at once.
+per thread (core/per_thread.py); a transform with it is a few microseconds.
 """
 
-import threading
 from typing import TypeVar, cast
 
 from django.contrib.gis.gdal import CoordTransform, SpatialReference
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
 
+from .per_thread import per_thread
+
 G = TypeVar("G", bound=GEOSGeometry)
 
-_per_thread = threading.local()
 MAX_PAIRS = 32
 
 
 def coord_transform(source: int, target: int) -> CoordTransform:
     """The GDAL transformation between two EPSG codes, built once per thread."""
-    cache: dict[tuple[int, int], CoordTransform] | None = getattr(_per_thread, "transforms", None)
-    if cache is None:
-        cache = _per_thread.transforms = {}
-    key = (source, target)
-    found = cache.get(key)
-    if found is None:
-        if len(cache) >= MAX_PAIRS:  # SRIDs a client chose (bbox-crs): keep the cache bounded
-            cache.clear()
-        found = cache[key] = CoordTransform(SpatialReference(source), SpatialReference(target))
-    return found
+    # Bounded: `bbox-crs` lets a client choose SRIDs.
+    return per_thread(
+        "transforms",
+        (source, target),
+        lambda: CoordTransform(SpatialReference(source), SpatialReference(target)),
+        limit=MAX_PAIRS,
+    )
 
 
 def transformed(geom: G, srid: int) -> G:

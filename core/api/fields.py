@@ -1,7 +1,6 @@
 """GeoJSON geometries at the API edge: EPSG:4326 outside, settings.RONDE_SRID inside."""
 
 import json
-import threading
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +14,7 @@ from pyproj import Transformer
 from rest_framework import serializers
 
 from core.geometry import transform_in_place, transformed
+from core.per_thread import per_thread
 
 # Decimal places of API coordinates in degrees: 7 ≈ 1 cm, finer than any GPS.
 API_PRECISION = 7
@@ -27,18 +27,15 @@ def geojson_4326(field: str = "geom") -> AsGeoJSON:
     return AsGeoJSON(Transform(field, settings.RONDE_API_SRID), precision=API_PRECISION)
 
 
-_per_thread = threading.local()
-
-
 def _points_to_api() -> Transformer:
-    """Storage SRID -> EPSG:4326 for bare points, built once per thread (PROJ objects are not
-    thread-safe); other shapes go through core.geometry's per-thread transformation."""
-    points = getattr(_per_thread, "to_api", None)
-    if points is None:
-        points = _per_thread.to_api = Transformer.from_crs(
-            settings.RONDE_SRID, settings.RONDE_API_SRID, always_xy=True
-        )
-    return points
+    """Storage SRID -> EPSG:4326 for bare points, built once per thread; other shapes go
+    through core.geometry's per-thread transformation."""
+    return per_thread(
+        "points_to_api",
+        None,
+        lambda: Transformer.from_crs(settings.RONDE_SRID, settings.RONDE_API_SRID, always_xy=True),
+        limit=1,
+    )
 
 
 def geojson_out(geom: GEOSGeometry | None) -> dict[str, Any] | None:

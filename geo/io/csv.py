@@ -97,7 +97,7 @@ def _looks_like_point_text(series: pd.Series) -> bool:
 
 def read_csv_frame(
     name: str, raw: bytes, *, srid: int, srid_declared: bool, columns: dict[str, str]
-) -> tuple[gpd.GeoDataFrame, dict[int, str], list[Note]]:
+) -> tuple[gpd.GeoDataFrame, dict[int, Note], list[Note]]:
     """(features, {index: geometry problem}, notes). All attributes are kept as text."""
     text, notes = _decode(name, raw)
     if not text.strip():
@@ -120,7 +120,7 @@ def read_csv_frame(
 
 def table_points(
     name: str, frame: pd.DataFrame, *, srid: int, srid_declared: bool, columns: dict[str, str]
-) -> tuple[gpd.GeoDataFrame, dict[int, str]]:
+) -> tuple[gpd.GeoDataFrame, dict[int, Note]]:
     """A table (CSV, spreadsheet sheet) -> (features, {index: geometry problem}): the geometry
     from the caller's columns, a WKT column, lon/lat columns or a column of point text."""
     cols = list(frame.columns)
@@ -134,7 +134,7 @@ def table_points(
             )
 
     # Each problem as a Note: the command's wording, and `shown` in the user's language.
-    problems: dict[int, str] = {}
+    problems: dict[int, Note] = {}
     n = len(frame)
     x = np.full(n, np.nan)
     y = np.full(n, np.nan)

@@ -40,7 +40,7 @@ class Source:
     total: int  # features in the layer (may exceed len(frame) when max_features is set)
     notes: list[Note] = field(default_factory=list)
     # Features whose geometry could not even be parsed (CSV): index -> reason.
-    row_problems: dict[int, str] = field(default_factory=dict)
+    row_problems: dict[int, Note] = field(default_factory=dict)
 
     @property
     def crs_label(self) -> str:
@@ -294,7 +294,7 @@ def read_source(
             _("OpenStreetMap extracts are street networks: import them as the street network"),
         )
     notes: list[Note] = []
-    row_problems: dict[int, str] = {}
+    row_problems: dict[int, Note] = {}
     if kind in (".csv", ".txt"):
         if gdal_path.startswith("/vsizip/"):
             inner = gdal_path.split(f"{path.resolve()}/", 1)[1]

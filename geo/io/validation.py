@@ -165,12 +165,13 @@ def build_rows(
         if attr_columns
         else None
     )
+    no_geometry = Note("no geometry", _("no geometry"))
     for i in range(n):
         if progress and i % 5000 == 0:
             progress(i)
         if i in source.row_problems or missing[i]:
-            problem = source.row_problems.get(i) or Note("no geometry", _("no geometry"))
-            report.add(i, ids[i], problem, SKIPPED, shown=getattr(problem, "shown", ""))
+            problem = source.row_problems.get(i) or no_geometry
+            report.add(i, ids[i], problem, SKIPPED, shown=problem.shown)
             report.skipped += 1
             continue
         fields: dict[str, Any] = {}

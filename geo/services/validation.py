@@ -1,7 +1,6 @@
 """Checks every write service runs before it saves: territory, model rules, constraints."""
 
 import datetime as dt
-import threading
 from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry
@@ -12,13 +11,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Community
 from core.geometry import transformed
+from core.per_thread import per_thread
 
 # Geometries may stick out of the territory by this much (m², m; storage SRID in metres):
 # boundaries digitised at another scale never match to the millimetre.
 TERRITORY_TOLERANCE = 1.0
 
 
-_per_thread = threading.local()
+TERRITORIES_PER_THREAD = 16
 
 
 def _territory(community_id: int, updated_at: dt.datetime) -> tuple[GEOSGeometry, PreparedGeometry]:
@@ -30,19 +30,12 @@ def _territory(community_id: int, updated_at: dt.datetime) -> tuple[GEOSGeometry
     territory change (accounts/services.py community_set_territory saves it). Per thread: a
     prepared geometry builds its index lazily and is not safe to share between threads.
     """
-    cache: dict[tuple[int, dt.datetime], tuple[GEOSGeometry, PreparedGeometry]] | None = getattr(
-        _per_thread, "territories", None
-    )
-    if cache is None:
-        cache = _per_thread.territories = {}
-    key = (community_id, updated_at)
-    found = cache.get(key)
-    if found is None:
-        if len(cache) >= 16:
-            cache.clear()
+
+    def load() -> tuple[GEOSGeometry, PreparedGeometry]:
         territory = Community.objects.only("territory").get(pk=community_id).territory
-        found = cache[key] = (territory, territory.prepared)
-    return found
+        return territory, territory.prepared
+
+    return per_thread("territories", (community_id, updated_at), load, limit=TERRITORIES_PER_THREAD)
 
 
 def ensure_within_territory(*, community: Community, geom: GEOSGeometry, field: str = "geometry") -> None:

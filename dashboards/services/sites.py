@@ -5,6 +5,8 @@ A site is the surface asset (AssetKind.SURFACE) within settings.RONDE_SITE_RADIU
 created on the spot. Reports of tags join an existing site the same way (never create one).
 """
 
+import hashlib
+import math
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -36,10 +38,47 @@ def _radius(radius_m: float | None) -> float:
 
 
 def _lock_community_sites(community_id: int) -> None:
-    # Two agents finishing on the same wall at once must not create two sites: serialise
-    # site creation per community for the rest of the transaction.
+    # The backfill rewrites a whole community's sites: it waits for, and then holds off, every
+    # single attribution in that community (they take this lock shared, _lock_site_area).
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('ronde.sites'), %s)", [community_id])
+
+
+def site_area_lock_keys(*, community_id: int, support: str, x: float, y: float, radius: float) -> list[int]:
+    """The advisory lock keys one attribution at (x, y) takes, sorted (the order they are taken).
+
+    Two removals finishing at once on the same wall must not create two sites; two on different
+    streets must not wait for each other (one lock per community serialised every agent's sync:
+    benchmarks/agent_sync.py measured it as the main wait in the database). The ground is cut
+    into cells of 2 × radius per community and support; a removal locks every cell its search
+    square (± radius) meets. When two removals are within the radius of each other, the cell of
+    one lies in the other's square, so they share a key and the second waits for the first.
+    """
+    cell = 2 * radius if radius > 0 else 1.0
+    keys = set()
+    for cx in range(math.floor((x - radius) / cell), math.floor((x + radius) / cell) + 1):
+        for cy in range(math.floor((y - radius) / cell), math.floor((y + radius) / cell) + 1):
+            name = f"ronde.site-cell:{community_id}:{support}:{cx}:{cy}".encode()
+            keys.add(int.from_bytes(hashlib.blake2b(name, digest_size=8).digest(), "big", signed=True))
+    return sorted(keys)
+
+
+def _lock_site_area(intervention: Intervention, radius: float) -> None:
+    keys = site_area_lock_keys(
+        community_id=intervention.community_id,
+        support=intervention.support,
+        x=intervention.geom.x,
+        y=intervention.geom.y,
+        radius=radius,
+    )
+    with connection.cursor() as cursor:
+        # Shared: attributions elsewhere in the community go on; the backfill waits for them.
+        # Then the cells, in key order (no two attributions can wait for each other in a cycle).
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock_shared(hashtext('ronde.sites'), %s), "
+            "(SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k)",
+            [intervention.community_id, keys],
+        )
 
 
 def intervention_attribute_site(*, intervention: Intervention, radius_m: float | None = None) -> Asset | None:
@@ -55,7 +94,7 @@ def intervention_attribute_site(*, intervention: Intervention, radius_m: float |
         return intervention.asset
     radius = _radius(radius_m)
     with transaction.atomic():
-        _lock_community_sites(intervention.community_id)
+        _lock_site_area(intervention, radius)
         site: Asset | None = (
             Asset.objects.filter(
                 community_id=intervention.community_id,
@@ -78,6 +117,19 @@ def intervention_attribute_site(*, intervention: Intervention, radius_m: float |
         intervention.asset = site
         intervention.save(update_fields=["asset", "updated_at"])
     return site
+
+
+def intervention_attribute_site_by_id(intervention_id: int) -> Asset | None:
+    """intervention_attribute_site for the intervention with this id, when it is still a done
+    tag removal without a site (it may have been edited or deleted since); else None."""
+    intervention = (
+        Intervention.objects.select_related("category", "community")
+        .filter(pk=intervention_id, status=InterventionStatus.DONE, asset__isnull=True, category__is_tag=True)
+        .first()
+    )
+    if intervention is None:
+        return None
+    return intervention_attribute_site(intervention=intervention)
 
 
 @dataclass(frozen=True)

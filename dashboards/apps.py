@@ -7,7 +7,8 @@ class DashboardsConfig(AppConfig):
     verbose_name = _("Dashboards (tag recurrence)")
 
     def ready(self) -> None:
-        # Finished tag removals are put on their site after commit (dashboards/signals.py).
+        # Finished tag removals are put on their site after commit, by the background worker
+        # (dashboards/signals.py).
         from . import signals
 
         signals.connect()

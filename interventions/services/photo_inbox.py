@@ -6,6 +6,7 @@ the photo view only serves what the worker stored under MEDIA_ROOT after strippi
 the caller's name) becomes the stored file's name, the random part keeps two uploads apart.
 """
 
+import functools
 import re
 import secrets
 import shutil
@@ -19,8 +20,14 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 def _root() -> Path:
-    root = Path(settings.RONDE_PHOTO_INBOX)
-    media = Path(settings.MEDIA_ROOT)
+    return _checked_root(str(settings.RONDE_PHOTO_INBOX), str(settings.MEDIA_ROOT))
+
+
+@functools.lru_cache(maxsize=8)
+def _checked_root(inbox: str, media_root: str) -> Path:
+    """The inbox, checked once for these settings (resolving both paths costs system calls:
+    once per process, not once per photo)."""
+    root, media = Path(inbox), Path(media_root)
     if root.resolve().is_relative_to(media.resolve()):
         # Files under MEDIA_ROOT may be reachable (a proxy's alias): originals must not be.
         raise ImproperlyConfigured(f"RONDE_PHOTO_INBOX ({root}) must be outside MEDIA_ROOT ({media}).")
@@ -30,10 +37,14 @@ def _root() -> Path:
 def inbox_write(*, data: IO[bytes], stem: str) -> str:
     """Copy the upload into the inbox; its name there."""
     root = _root()
-    root.mkdir(parents=True, exist_ok=True)
     name = f"{_UNSAFE.sub('_', stem)[:60]}~{secrets.token_hex(6)}"
     data.seek(0)
-    with (root / name).open("xb") as out:
+    try:
+        out = (root / name).open("xb")
+    except FileNotFoundError:  # the first photo, or the folder was removed since
+        root.mkdir(parents=True, exist_ok=True)
+        out = (root / name).open("xb")
+    with out:
         shutil.copyfileobj(data, out, 1024 * 1024)
     return name
 

@@ -11,6 +11,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIRequestFactory
 
 from accounts.models import Role
+from core.api.feature_rows import _PLANS
 from geo.api.serializers import AssetSerializer, ZoneSerializer
 from geo.selectors import assets_for_community, zones_for_community
 from interventions.api.serializers import InterventionSerializer, ReportSerializer
@@ -56,7 +57,10 @@ def test_intervention_fast_list_equals_serializer(community, api_as):
         client_uuid=uuid.uuid4(),
     )
     full.agents.set(reversed(agents))
-    empty = InterventionFactory(community=community)
+    # Summer time (+02:00), and a timestamp to the microsecond exactly on the second.
+    empty = InterventionFactory(
+        community=community, started_at=dt.datetime(2025, 7, 14, 22, 30, tzinfo=dt.UTC)
+    )
     features = fast_json(api_as(community, Role.VIEWER), "/api/v1/interventions/")
     by_id = {f["id"]: f for f in features}
     for obj in (full, empty):
@@ -65,6 +69,7 @@ def test_intervention_fast_list_equals_serializer(community, api_as):
     assert by_id[full.pk]["properties"]["agents"] == sorted(a.pk for a in agents)
     assert by_id[full.pk]["properties"]["started_at"].startswith("2025-03-04T09:15:30.123456+01:00")
     assert by_id[full.pk]["properties"]["ended_at"] == "2025-03-04T10:00:00+01:00"
+    assert by_id[empty.pk]["properties"]["started_at"] == "2025-07-15T00:30:00+02:00"
     assert by_id[full.pk]["properties"]["surface_m2"] == "12.50"
     # Same keys in the same order, not only equal dicts.
     instance = interventions_for_community(community=community).get(pk=full.pk)
@@ -94,19 +99,34 @@ def test_list_query_count_does_not_grow_with_rows(community, api_as, django_asse
     for _ in range(30):
         InterventionFactory(community=community, team=team).agents.add(agent)
     client = api_as(community, Role.VIEWER)
-    # caller (token + membership) + page + agents of the page: a first page that is not
+    # caller (token + membership) + the page with its agents' ids: a first page that is not
     # full is its own count, so no COUNT query.
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(2):
         response = client.get("/api/v1/interventions/?page_size=1000")
     assert response.json()["count"] == 30
     # A full page still needs the COUNT, and says there is more.
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         response = client.get("/api/v1/interventions/?page_size=20")
     body = response.json()
     assert (body["count"], len(body["features"]), body["next"] is not None) == (30, 20, True)
     second = client.get("/api/v1/interventions/?page_size=20&page=2").json()
     assert (second["count"], len(second["features"])) == (30, 10)
     assert not {f["id"] for f in second["features"]} & {f["id"] for f in body["features"]}
+
+
+def test_the_column_plan_is_shared_by_requests_and_holds_none_of_them(community, other_community, api_as):
+    """The plan of a serializer class is built once; its formatters are not bound to the
+    first request's serializer (which would keep that request, and its community, alive)."""
+    InterventionFactory(community=community, surface_m2="3.10", planned_date=dt.date(2025, 1, 2))
+    InterventionFactory(community=other_community, surface_m2="7.25")
+    first = fast_json(api_as(community, Role.VIEWER), "/api/v1/interventions/")
+    plan = _PLANS[InterventionSerializer]
+    second = fast_json(api_as(other_community, Role.VIEWER), "/api/v1/interventions/")
+    assert _PLANS[InterventionSerializer] is plan
+    assert [f["properties"]["surface_m2"] for f in first + second] == ["3.10", "7.25"]
+    for _name, _key, convert in plan.columns:
+        field = getattr(convert, "__self__", None)
+        assert field is None or field.parent is None
 
 
 def test_browsable_api_still_renders_the_list(community, api_as):

@@ -57,6 +57,9 @@ class Layer:
     team_scoped_roles: ClassVar[tuple[str, ...]] = ()
     # Points only: grid mode reads the bbox centre of each row.
     points: ClassVar[bool] = False
+    # Every row's geometry is a Point (a PointField, not a point "mostly", as assets are):
+    # tiles/sql/tile_points.sql places them in the tile without ST_AsMVTGeom.
+    point_rows: ClassVar[bool] = False
 
     @classmethod
     def grid_at(cls, z: int) -> bool:
@@ -100,6 +103,7 @@ class ReportsLayer(Layer):
     filters = frozenset({"category", "status", "date_from", "date_to"})
     statuses = tuple(ReportStatus.values)
     points = True
+    point_rows = True
 
 
 class InterventionsLayer(Layer):
@@ -124,6 +128,7 @@ class InterventionsLayer(Layer):
     filters = frozenset({"category", "status", "date_from", "date_to", "team", "mission"})
     statuses = tuple(InterventionStatus.values)
     points = True
+    point_rows = True
 
 
 class MissionsLayer(Layer):

@@ -25,7 +25,9 @@ def _code(name: str) -> str:
 
 def _part(layer: type[Layer], grid: bool, index: int) -> str:
     source = layer.sources[index]
-    template = _code("tile_grid.sql" if grid else "tile_features.sql")
+    template = _code(
+        "tile_grid.sql" if grid else "tile_points.sql" if layer.point_rows else "tile_features.sql"
+    )
     body = _code(source.sql)
     columns = "".join(f", s.{field}" for field in source.fields)
     # The CTE names must be identifiers: source names are declared constants ([a-z_]).

@@ -4,7 +4,7 @@ import datetime as dt
 import gzip
 
 import pytest
-from django.contrib.gis.geos import LineString, MultiPolygon
+from django.contrib.gis.geos import LineString, MultiPolygon, Point
 from django.db import connection
 
 from accounts.models import Role
@@ -22,6 +22,7 @@ from tests.factories import (
 )
 from tests.tiles.helpers import at, decode, sql_count, tile_of, url
 from tiles.layers import LAYERS
+from tiles.tilemath import HALF, tile_size
 
 pytestmark = pytest.mark.django_db
 
@@ -450,3 +451,43 @@ def test_the_cache_keeps_within_its_size_limit_dropping_the_oldest(api_as, commu
     assert kept == [32606, 32607, 32608, 32609]  # the newest
     assert client.get(urls[0])["X-Tile-Cache"] == "miss"
     assert client.get(urls[-1])["X-Tile-Cache"] == "hit"
+
+
+@pytest.mark.parametrize(
+    ("layer", "factory"), [("interventions", InterventionFactory), ("reports", ReportFactory)]
+)
+def test_points_are_placed_in_the_tile_exactly_as_st_asmvtgeom_places_them(
+    community, monkeypatch, layer, factory
+):
+    """tiles/sql/tile_points.sql writes the same bytes as the generic template (ST_AsMVTGeom),
+    including points on tile edges, in the buffer and on half-unit boundaries."""
+    from django.http import QueryDict
+
+    from tiles import statements
+    from tiles.caching import tile_build
+    from tiles.filters import parse_filters
+
+    for i in range(144):  # a grid of 12 × 12 points, 13.7 m apart, around the tile's middle
+        factory(community=community, geom=at((i % 12) * 13.7 - 80, (i // 12) * 13.7 - 80))
+    z, x, y = tile_of(at(), 17)
+    # Points exactly on the tile's edges and corners, in the buffer, and on half tile units.
+    size = tile_size(z)
+    left, top, unit = -HALF + x * size, HALF - y * size, size / 4096
+    edges = [(0, 0), (0.5, -0.5), (-63.5, 0), (4096, -4096), (2048.5, -17.5), (4159.5, -2000)]
+    for ux, uy in edges:
+        factory(
+            community=community,
+            geom=Point(left + ux * unit, top + uy * unit, srid=3857).transform(2154, clone=True),
+        )
+    layer_class = LAYERS[layer]
+    filters = parse_filters(layer_class, QueryDict(""))
+    built = {}
+    for point_rows in (True, False):
+        monkeypatch.setattr(layer_class, "point_rows", point_rows)
+        statements.tile_statement.cache_clear()
+        built[point_rows] = tile_build(
+            layer=layer_class, community_id=community.pk, z=z, x=x, y=y, filters=filters
+        )
+    statements.tile_statement.cache_clear()
+    assert built[True].features == built[False].features > 40
+    assert built[True].raw == built[False].raw

@@ -113,6 +113,8 @@ class _Plan:
     many_fields: dict[str, Any]  # name -> the model's many-to-many field
 
 
+# Serializer class -> its plan. A serializer whose fields depend on the request (a field
+# removed for some roles, a sparse-fieldset parameter) would need the request in the key.
 _PLANS: dict[type, _Plan] = {}
 
 

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from accounts.models import Community, User
 from interventions.models import Intervention, Photo, Report
 from interventions.selectors import intervention_check_writable
-from interventions.services.photos import photo_create
+from interventions.services.photos import photo_create, photo_for_key
 
 from ..selectors import intervention_for_key
 
@@ -31,15 +31,41 @@ def photo_upload(
 ) -> tuple[Photo, bool]:
     """Store one photo of an intervention or a report named by their client keys; (photo, created).
 
-    A known key returns the stored photo without reading the upload again. The subject
-    must have reached the server first (the client sends its outbox in order); otherwise
-    a ValidationError on `intervention` tells it to retry later.
+    A known key returns the stored photo (created False), even when its subject has since
+    been deleted or moved to another team. The subject must have reached the server first
+    (the client sends its outbox in order); otherwise a ValidationError on `intervention`
+    tells it to retry later.
+
+    A first delivery is what a sync mostly sends: its key is not looked up first. A replay
+    is found by the key's unique constraint when the photo is stored (photo_create), or here
+    before a refusal.
     """
-    existing = Photo.objects.filter(client_uuid=client_uuid).first()
-    if existing is not None:
-        if existing.community_id != community.pk:
-            raise ValidationError({"client_uuid": "This key is already used elsewhere."})
-        return existing, False
+    try:
+        intervention, report = _subject(
+            community=community, user=user, intervention_key=intervention_key, report_key=report_key
+        )
+    except (ValidationError, PermissionDenied):
+        existing = photo_for_key(community=community, client_uuid=client_uuid)
+        if existing is not None:
+            return existing, False
+        raise
+    return photo_create(
+        community=community,
+        data=data,
+        size=size,
+        kind=kind,
+        intervention=intervention,
+        report=report,
+        client_uuid=client_uuid,
+        taken_at=taken_at,
+        position=position,
+    )
+
+
+def _subject(
+    *, community: Community, user: User, intervention_key: uuid.UUID | None, report_key: uuid.UUID | None
+) -> tuple[Intervention | None, Report | None]:
+    """The intervention or report a photo is sent for, checked writable by `user`."""
     intervention: Intervention | None = None
     report: Report | None = None
     if intervention_key is not None:
@@ -55,14 +81,4 @@ def photo_upload(
             raise PermissionDenied("Only the author of a report adds photos to it from the field.")
     else:
         raise ValidationError({"intervention": "A photo belongs to an intervention or a report."})
-    return photo_create(
-        community=community,
-        data=data,
-        size=size,
-        kind=kind,
-        intervention=intervention,
-        report=report,
-        client_uuid=client_uuid,
-        taken_at=taken_at,
-        position=position,
-    )
+    return intervention, report

@@ -340,15 +340,25 @@ def photo_create(
             # In the same transaction: the row and its task are stored together or not at all.
             photo_finish_task.enqueue(photo.pk)
     except IntegrityError:
-        # The same key arrived twice at once: keep the first, drop this copy.
+        # The key is stored already (a replay, or the same key twice at once): keep the first.
         inbox_delete(upload)
-        if client_uuid is None:
+        stored = photo_for_key(community=community, client_uuid=client_uuid) if client_uuid else None
+        if stored is None:
             raise
-        return Photo.objects.get(client_uuid=client_uuid, community=community), False
+        return stored, False
     except BaseException:
         inbox_delete(upload)
         raise
     return photo, True
+
+
+def photo_for_key(*, community: Community, client_uuid: uuid.UUID) -> Photo | None:
+    """The photo a sender already stored under this key (None: never seen). A key is unique
+    across communities: one used in another is refused, never answered with that photo."""
+    stored = Photo.objects.filter(client_uuid=client_uuid).first()
+    if stored is not None and stored.community_id != community.pk:
+        raise ValidationError({"client_uuid": "This key is already used elsewhere."})
+    return stored
 
 
 def _first_message(exc: ValidationError) -> str:

@@ -3,16 +3,18 @@
 import datetime as dt
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import cast
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Community, Role
 from agent.models import AuditEntry, AuditKind, InterventionSync
 from interventions.models import Intervention, MissionStatus, Photo, Report
 from tests.agent.conftest import edit_body, jpeg_bytes, make_field, put_intervention, put_photo, token_client
-from tests.factories import CategoryFactory, TeamFactory, member
+from tests.factories import CategoryFactory, CommunityFactory, TeamFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +102,50 @@ def test_photo_replay_returns_the_same_photo(field):
     again = put_photo(field.client, photo_key, data, intervention=key)
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
     assert Photo.objects.filter(intervention=field.stops[0]).count() == 1
+
+
+def test_a_photo_replay_after_the_agent_left_the_team_still_gets_its_photo(field):
+    """The outbox lost the first answer; meanwhile the office moved the agent: the photo was
+    stored, so the replay is answered with it (200), not refused (403), and stored once."""
+    key, photo_key = uuid.uuid4(), uuid.uuid4()
+    put_intervention(field.client, key, edit_body(field, field.stops[0]))
+    data = jpeg_bytes()
+    first = put_photo(field.client, photo_key, data, intervention=key)
+    assert first.status_code == 201, first.json()
+    field.team.members.remove(field.agent)
+    assert put_photo(field.client, uuid.uuid4(), data, intervention=key).status_code == 403
+    again = put_photo(field.client, photo_key, data, intervention=key)
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert Photo.objects.filter(intervention=field.stops[0]).count() == 1
+
+
+def test_a_first_photo_delivery_reads_only_its_caller_and_intervention_before_storing(field):
+    """What 50 agents syncing at once wait on: the caller's teams come with the caller's own
+    statement, and a new key is not looked up before its INSERT (a replay meets the unique key)."""
+    key = uuid.uuid4()
+    put_intervention(field.client, key, edit_body(field, field.stops[0]))
+    data = jpeg_bytes()
+    with CaptureQueriesContext(connection) as queries:
+        response = put_photo(field.client, uuid.uuid4(), data, intervention=key)
+    assert response.status_code == 201, response.json()
+    sql = [q["sql"] for q in queries.captured_queries]
+    teams = [q for q in sql if "accounts_team_members" in q]
+    assert len(teams) == 1 and "accounts_membership" in teams[0]
+    photo = [q for q in sql if "interventions_photo" in q]
+    assert photo[0].startswith("INSERT"), photo[0]
+
+
+def test_a_photo_key_used_in_another_community_is_a_400_naming_it(field, community):
+    other = make_field(cast(Community, CommunityFactory(slug="ailleurs")))
+    other_key, photo_key = uuid.uuid4(), uuid.uuid4()
+    put_intervention(other.client, other_key, edit_body(other, other.stops[0]))
+    assert put_photo(other.client, photo_key, jpeg_bytes(), intervention=other_key).status_code == 201
+    key = uuid.uuid4()
+    put_intervention(field.client, key, edit_body(field, field.stops[0]))
+    response = put_photo(field.client, photo_key, jpeg_bytes(), intervention=key)
+    assert response.status_code == 400 and "client_uuid" in response.json()
+    assert not Photo.objects.filter(community=community).exists()
+    assert Photo.objects.filter(client_uuid=photo_key).get().community == other.community
 
 
 def test_a_photo_posted_instead_of_put_is_the_same_upload(field):

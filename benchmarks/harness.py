@@ -16,6 +16,7 @@ import fcntl
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -214,12 +215,30 @@ def ronde_server(
     `extra_env` adds settings for this server only (e.g. RONDE_TILE_CACHE=0).
     """
     port = port or free_port()
-    env = _production_env(url, extra_env)
+    ready = BENCH_DIR / f"gunicorn-ready-{port}"
+    shutil.rmtree(ready, ignore_errors=True)
+    ready.mkdir(parents=True)
+    env = {**_production_env(url, extra_env), "RONDE_BENCH_READY_DIR": str(ready)}
     argv = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--workers", str(workers),
+            "--config", "python:benchmarks.gunicorn_ready",
             "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "--log-level", "warning"]  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    with _serve(argv, env, f"{base}/health/", BENCH_DIR / "ronde-gunicorn.log"):
-        yield base
+    try:
+        with _serve(argv, env, f"{base}/health/", BENCH_DIR / "ronde-gunicorn.log"):
+            _wait_workers(ready, workers)
+            yield base
+    finally:
+        shutil.rmtree(ready, ignore_errors=True)
+
+
+def _wait_workers(ready: Path, workers: int, timeout: float = 240.0) -> None:
+    """Until every worker has loaded the app (benchmarks/gunicorn_ready.py): the measured
+    requests must not share the CPU with workers still importing Django."""
+    deadline = time.monotonic() + timeout
+    while sum(1 for _ in ready.iterdir()) < workers:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{workers} gunicorn workers did not all load the app within {timeout:.0f} s")
+        time.sleep(0.1)
 
 
 def _production_env(url: str, extra_env: dict[str, str] | None) -> dict[str, str]:

@@ -8,6 +8,7 @@ from django.contrib.gis.geos import Point
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import Community, User
+from core.sql import fetch_prepared, sql_path, sql_text
 from interventions.models import (
     Intervention,
     Mission,
@@ -112,37 +113,21 @@ def mission_stops(*, mission: Mission) -> list[StopView]:
 
 @dataclass(frozen=True)
 class KeyOwner:
-    """Who holds an intervention key, whatever its community and state (one query)."""
+    """The intervention a client key names, whatever its community and state."""
 
     intervention_id: int
     community_id: int
     deleted: bool
 
 
-def intervention_key_owner(*, client_uuid: uuid.UUID) -> KeyOwner | None:
-    """The intervention whose own key this is, in any community, deleted or not.
-
-    Only to tell "deleted in the office" and "used elsewhere" apart from "never seen";
-    callers check `community_id` before using the id.
+def intervention_key_owner(*, community: Community, client_uuid: uuid.UUID) -> KeyOwner | None:
+    """The intervention whose own key this is (any community, deleted or not), else the live one
+    an alias of `community` names; None: never seen. One prepared statement
+    (sql/intervention_key.sql). Callers check `community_id` and `deleted` before using the id.
     """
-    row = (
-        Intervention.all_objects.filter(client_uuid=client_uuid)
-        .values_list("pk", "community_id", "deleted_at")
-        .first()
-    )
-    return KeyOwner(row[0], row[1], row[2] is not None) if row else None
-
-
-def intervention_alias_target(*, community: Community, client_uuid: uuid.UUID) -> int | None:
-    """The live intervention another device's key (an alias) names in this community."""
-    row = (
-        InterventionAlias.objects.filter(
-            community=community, client_uuid=client_uuid, intervention__deleted_at__isnull=True
-        )
-        .values_list("intervention_id", flat=True)
-        .first()
-    )
-    return row
+    statement = sql_text(sql_path(__file__, "intervention_key.sql"))
+    row = fetch_prepared(statement, {"key": client_uuid, "community": community.pk})
+    return KeyOwner(row[0], row[1], row[2]) if row else None
 
 
 # What a photo upload reads of its intervention: the ownership check

@@ -50,7 +50,6 @@ from interventions.services.reports import report_create
 from ..models import AuditEntry, AuditKind, InterventionAlias, InterventionSync, MissionDelivery
 from ..selectors import (
     delivered_to,
-    intervention_alias_target,
     intervention_key_owner,
     mission_stops,
 )
@@ -137,8 +136,8 @@ def _record(*, community: Community, user: User, edit: InterventionEdit) -> Sync
     key = edit.client_uuid
     flags: list[str] = []
     created = False
-    # One query tells a known key, a deleted one and another community's apart.
-    owner = intervention_key_owner(client_uuid=key)
+    # One query tells a known key (or alias), a deleted one and another community's apart.
+    owner = intervention_key_owner(community=community, client_uuid=key)
     target_pk: int | None = None
     if owner is not None:
         if owner.community_id != community.pk:
@@ -146,8 +145,6 @@ def _record(*, community: Community, user: User, edit: InterventionEdit) -> Sync
         if owner.deleted:
             raise ValidationError({"client_uuid": "This intervention was deleted in the office."})
         target_pk = owner.intervention_id
-    else:
-        target_pk = intervention_alias_target(community=community, client_uuid=key)
     store_key = False
     if target_pk is not None:
         target = _locked(community=community, pk=target_pk)

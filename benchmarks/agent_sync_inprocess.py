@@ -8,7 +8,8 @@ CaptureQueriesContext. Each timed request is a first delivery (fresh interventio
 photo key), as in a real sync; replays are timed separately.
 
 `AGENT_INPROC_N` requests of each kind (default 40). `AGENT_INPROC_PROFILE=1` prints the
-top of a cProfile of the photo and intervention requests.
+top of a cProfile of the photo and intervention requests; a regex instead of 1 keeps only
+the files it matches (e.g. `AGENT_INPROC_PROFILE='agent/|interventions/|accounts/'`).
 """
 
 import json
@@ -21,7 +22,7 @@ from benchmarks import agent_sync, harness
 N = int(os.environ.get("AGENT_INPROC_N", "40"))
 
 
-def measure(n: int, profile: bool) -> None:
+def measure(n: int, profile: bool | str) -> None:
     """Runs inside Django (subprocess, production settings)."""
     import cProfile
     import datetime as dt
@@ -127,8 +128,10 @@ def measure(n: int, profile: bool) -> None:
     print(f"  (photos: 1600×1200 JPEG, ~{size_kb:.0f} KB)")
     for label, prof in (("intervention", prof_i), ("photo", prof_p)):
         if prof:
-            print(f"\n--- cProfile {label} PUT (cumulative, top 25)")
-            pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+            # AGENT_INPROC_PROFILE may name a regex of files to keep (e.g. "agent/|interventions/").
+            only = [] if profile is True else [profile]
+            print(f"\n--- cProfile {label} PUT (cumulative, top 40)")
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(*only, 40)
 
 
 def run() -> None:
@@ -148,10 +151,11 @@ def run() -> None:
         "DJANGO_HSTS_SECONDS": "0",
         "RONDE_MEDIA_ROOT": str(media),
     }
-    profile = os.environ.get("AGENT_INPROC_PROFILE") == "1"
+    setting = os.environ.get("AGENT_INPROC_PROFILE", "")
+    profile: bool | str = True if setting == "1" else (setting or False)
     code = (
         "import django; django.setup(); from benchmarks.agent_sync_inprocess import measure; "
-        f"measure({N}, {profile})"
+        f"measure({N}, {profile!r})"
     )
     print(f"In-process (django test client, production settings), {N} requests of each kind:", flush=True)
     subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=harness.ROOT)

@@ -36,6 +36,5 @@ USER ronde
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD curl -fsS -H "X-Forwarded-Proto: https" http://127.0.0.1:8000/health/ || exit 1
-# Migrate, then serve: two workers per core, two threads each, as docs/deploy.md
-# (config/gunicorn_worker.py shares clients arriving together among the workers).
-CMD ["sh", "-c", "python manage.py migrate --no-input && exec gunicorn config.wsgi --bind 0.0.0.0:8000 --workers ${GUNICORN_WORKERS:-4} --threads 2 --keep-alive 75 --worker-class config.gunicorn_worker.BalancedThreadWorker --access-logfile - --forwarded-allow-ips '*'"]
+# Migrate, then serve. Two workers per core is gunicorn's usual starting point.
+CMD ["sh", "-c", "python manage.py migrate --no-input && exec gunicorn config.wsgi --bind 0.0.0.0:8000 --workers ${GUNICORN_WORKERS:-4} --access-logfile - --forwarded-allow-ips '*'"]

@@ -43,14 +43,10 @@ INBOX = harness.BENCH_DIR / "agent-photo-inbox"
 TARGET_RATIO = 2.0  # photo p95 / the bare upload's p95
 DRAIN_TIMEOUT_S = 900
 # One gunicorn configuration for Ronde and the peer (the same concurrency on both sides): the
-# one docs/deploy.md installs (4 workers × 2 threads, config/gunicorn_worker.py's worker, which
-# shares clients arriving together among the workers). Two sync workers, the earlier default,
+# one docs/deploy.md installs (4 workers × 2 threads). Two sync workers, the earlier default,
 # measured a server nobody deploys: `AGENT_BENCH_WORKERS=2 AGENT_BENCH_GUNICORN=--keep-alive 75`.
 WORKERS = int(os.environ.get("AGENT_BENCH_WORKERS", "4"))
-GUNICORN = os.environ.get(
-    "AGENT_BENCH_GUNICORN",
-    f"--threads 2 --keep-alive 75 --worker-class {harness.BALANCED_WORKER}",
-).split()
+GUNICORN = os.environ.get("AGENT_BENCH_GUNICORN", "--threads 2 --keep-alive 75").split()
 
 
 def seed(n_agents: int, n_stops: int) -> None:

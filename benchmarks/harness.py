@@ -161,11 +161,6 @@ def bench_token(url: str, *, username: str = BENCH_USER) -> str:
 # --- (b) servers ------------------------------------------------------------------------------
 
 
-# The web worker class docs/deploy.md installs (config/gunicorn_worker.py): gunicorn's threaded
-# worker taking a connection only with a free thread. Benchmarks with kept-alive clients use it.
-BALANCED_WORKER = "config.gunicorn_worker.BalancedThreadWorker"
-
-
 def free_port() -> int:
     """A free loopback port in 18000–18999 (the range kept for trial servers)."""
     ports = list(range(18000, 19000))

@@ -252,7 +252,7 @@ def drive_and_check(url: str, data: dict, extra_env: dict[str, str] | None = Non
         stamp.write_text(wanted)
     server_env = {
         **var,
-        "GUNICORN_CMD_ARGS": f"--threads 4 --keep-alive 75 --worker-class {harness.BALANCED_WORKER}",
+        "GUNICORN_CMD_ARGS": "--threads 4 --keep-alive 75",
         **(extra_env or {}),
     }
     if PROFILE:

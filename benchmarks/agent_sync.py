@@ -311,6 +311,7 @@ def run() -> None:
         harness.task_worker(url, extra_env=env),
     ):
         latencies, wall, errors = _drive(base, outboxes, profile=profile)
+        per_worker = harness.requests_per_worker()
         counts = _count(url)
         drain = _drain(url)
         # Replay a fifth of the outboxes (the same UUIDs again): nothing new may appear.
@@ -334,6 +335,7 @@ def run() -> None:
     print(f"served photos checked: {checked} (full + thumbnail), EXIF maker/serial/GPS found: {len(leaks)}")
     n_requests = sum(len(v) for v in latencies.values())
     print(f"wall {wall:.1f} s, {n_requests / wall:.1f} req/s, {sent_mb / wall:.1f} MB/s of photos")
+    print(f"requests per gunicorn worker: {' / '.join(map(str, per_worker))}")
     for kind, samples in latencies.items():
         print(f"  ronde {kind:12s} {harness.latency_stats(samples, wall).line()}")
     print("per route (server side from Server-Timing; queue = client time not spent in the app):")

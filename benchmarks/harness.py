@@ -221,7 +221,8 @@ def ronde_server(
     env = {**_production_env(url, extra_env), "RONDE_BENCH_READY_DIR": str(ready)}
     argv = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--workers", str(workers),
             "--config", "python:benchmarks.gunicorn_ready",
-            "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "--log-level", "warning"]  # fmt: skip
+            "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT,
+            "--log-level", "warning"]  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
         with _serve(argv, env, f"{base}/health/", BENCH_DIR / "ronde-gunicorn.log"):
@@ -229,6 +230,22 @@ def ronde_server(
             yield base
     finally:
         shutil.rmtree(ready, ignore_errors=True)
+
+
+# The access log of benchmarks' Ronde servers: the serving worker's pid first (requests_per_worker).
+ACCESS_LOG_FORMAT = '%(p)s %(h)s "%(r)s" %(s)s %(L)s'
+
+
+def requests_per_worker() -> list[int]:
+    """Requests each gunicorn worker of the last Ronde server answered so far, most first: how
+    evenly its workers shared the clients (kept-alive connections stay with one worker)."""
+    served: dict[str, int] = {}
+    with contextlib.suppress(FileNotFoundError), (BENCH_DIR / "ronde-gunicorn.log").open() as log:
+        for line in log:
+            pid = line.split(" ", 1)[0]
+            if pid.startswith("<") and pid.endswith(">"):
+                served[pid] = served.get(pid, 0) + 1
+    return sorted(served.values(), reverse=True)
 
 
 def _wait_workers(ready: Path, workers: int, timeout: float = 240.0) -> None:

@@ -250,11 +250,7 @@ def drive_and_check(url: str, data: dict, extra_env: dict[str, str] | None = Non
         subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
                        check=True, env=env, cwd=harness.ROOT)  # fmt: skip
         stamp.write_text(wanted)
-    server_env = {
-        **var,
-        "GUNICORN_CMD_ARGS": "--threads 4 --keep-alive 75",
-        **(extra_env or {}),
-    }
+    server_env = {**var, "GUNICORN_CMD_ARGS": "--threads 4 --keep-alive 75", **(extra_env or {})}
     if PROFILE:
         server_env["RONDE_SERVER_TIMING"] = "1"
     with harness.ronde_server(url, workers=WORKERS, extra_env=server_env) as base:

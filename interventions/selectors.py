@@ -1,8 +1,9 @@
 """Reads of the interventions app, always scoped to one community."""
 
+import uuid
 from collections.abc import Callable
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import Community, User
@@ -10,7 +11,7 @@ from accounts.selectors import team_ids_of
 from core.api.fields import GEOJSON_ANNOTATION
 from geo.selectors import point_geojson_4326
 
-from .models import Category, Intervention, Mission, Report
+from .models import Category, Intervention, Mission, Photo, Report
 
 
 def categories_for_community(*, community: Community) -> QuerySet[Category]:
@@ -74,3 +75,12 @@ def intervention_check_writable(
     if any(grant(user, intervention, stop_id) for grant in _WRITE_GRANTS):
         return
     raise PermissionDenied("This intervention is not in one of your missions.")
+
+
+def photo_for_key(*, community: Community, client_uuid: uuid.UUID) -> Photo | None:
+    """The photo a sender already stored under this key (None: never seen). A key is unique
+    across communities: one used in another is refused, never answered with that photo."""
+    stored = Photo.objects.filter(client_uuid=client_uuid).first()
+    if stored is not None and stored.community_id != community.pk:
+        raise ValidationError({"client_uuid": "This key is already used elsewhere."})
+    return stored

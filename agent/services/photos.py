@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import Community, User
 from interventions.models import Intervention, Photo, Report
-from interventions.selectors import intervention_check_writable
-from interventions.services.photos import photo_create, photo_for_key
+from interventions.selectors import intervention_check_writable, photo_for_key
+from interventions.services.photos import photo_create
 
 from ..selectors import intervention_for_key
 

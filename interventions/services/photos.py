@@ -52,6 +52,7 @@ from accounts.models import Community
 from core.geometry import transform_in_place
 from interventions.models import Intervention, Photo, PhotoKind, PhotoStatus, PhotoThumbnail, Report
 
+from ..selectors import photo_for_key
 from .jpeg import jpeg_strip_metadata
 from .photo_inbox import inbox_delete, inbox_path, inbox_stem, inbox_write
 
@@ -350,15 +351,6 @@ def photo_create(
         inbox_delete(upload)
         raise
     return photo, True
-
-
-def photo_for_key(*, community: Community, client_uuid: uuid.UUID) -> Photo | None:
-    """The photo a sender already stored under this key (None: never seen). A key is unique
-    across communities: one used in another is refused, never answered with that photo."""
-    stored = Photo.objects.filter(client_uuid=client_uuid).first()
-    if stored is not None and stored.community_id != community.pk:
-        raise ValidationError({"client_uuid": "This key is already used elsewhere."})
-    return stored
 
 
 def _first_message(exc: ValidationError) -> str:

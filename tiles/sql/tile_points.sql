@@ -1,5 +1,5 @@
 -- One source-layer of points as features (template, as tile_features.sql; used for layers
--- declared `points`): the same rows, geometries and bytes, at less cost per point. Each point
+-- declared `point_rows`): the same rows, geometries and bytes, at less cost per point. Each point
 -- goes to tile coordinates by the affine ST_AsMVTGeom applies (x·fx − xmin·fx, y·fy − ymax·fy,
 -- fx = 4096 / width, fy = −4096 / height, then rounded half to even as its grid snap does),
 -- without its generic geometry machinery; and the MVT, the count and the stamp come from one

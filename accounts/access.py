@@ -331,6 +331,23 @@ def _resolve_principal(request: HttpRequest) -> Principal:
     return Principal(membership.role, found[0], membership)
 
 
+def user_membership(request: HttpRequest) -> Membership:
+    """The signed-in user's membership in the requested community: the one the middleware
+    resolved for this request when it did (pages, their menu and their views then share one
+    statement); raises NoCommunity without a signed-in user or a membership."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        raise NoCommunity("not authenticated")
+    principal = getattr(request, "_ronde_principal", None)
+    if principal is not None and principal.user is user:
+        if principal.membership is None:
+            raise NoCommunity(request.GET.get("community") or "")
+        return principal.membership
+    # Signed in during this request, or the middleware did not look (a public URL).
+    slug = request.GET.get("community") or request.META.get(COMMUNITY_HEADER)
+    return membership_get_for_user(user=user, community_slug=slug)
+
+
 def principal_for(request: HttpRequest) -> tuple[str | None, Any]:
     """(role in the requested community, user); (ANONYMOUS, None) without a user.
 

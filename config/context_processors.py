@@ -1,6 +1,7 @@
 from django.http import HttpRequest
 
-from accounts.selectors import NoCommunity, membership_get_for_user
+from accounts.access import user_membership
+from accounts.selectors import NoCommunity
 
 from .navigation import nav_for
 
@@ -11,7 +12,7 @@ def ronde(request: HttpRequest) -> dict[str, object]:
     if user is None or not user.is_authenticated:
         return {}
     try:
-        membership = membership_get_for_user(user=user, community_slug=request.GET.get("community"))
+        membership = user_membership(request)
     except NoCommunity:
         return {"membership": None, "ronde_nav": []}
     return {"membership": membership, "ronde_nav": nav_for(membership.role, request.path)}

@@ -7,8 +7,10 @@ tooltips are plain Leaflet. No basemap: the map shows the territory, districts, 
 sites (a basemap from the internet is not allowed; ours is vector-only).
 """
 
+import dataclasses
 import json
 import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -19,13 +21,15 @@ from django.contrib.gis.geos import Point
 from django.templatetags.static import static
 from django.utils.formats import date_format
 from django.utils.html import escape
-from django.utils.timezone import localtime
+from django.utils.timezone import get_current_timezone_name, localtime
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from jinja2 import Template
 
 from accounts.models import Community
 from core.geometry import transformed
 from core.palette import DISTRICT_TINTS, INK, MARKS
+from core.per_thread import per_process
 from core.sql import run_sql
 
 from .formats import num, pct
@@ -276,7 +280,7 @@ def hotspots_geojson(spots: list[Hotspot], histories: dict[int, list[Visit]]) ->
     }
 
 
-@dataclass
+@dataclass(frozen=True)
 class MapParts:
     head: str
     body: str
@@ -295,6 +299,32 @@ def _local_tiles(url: str) -> xyzservices.TileProvider:
     xyzservices' ~1,000 named providers (flattened anew on every call: ~4 ms per layer, a tenth
     of the dashboard page's time)."""
     return xyzservices.TileProvider(name="ronde", url=url, attribution="Ronde")
+
+
+# The maps of a dashboard page are kept per worker: folium builds and renders them in 7-14 ms
+# of CPU (a third to half of the page's), and the base map's streets are merged by the database
+# in 33 ms for 1,258 segments (seed_demo; a real city has 20 times as many).
+MAPS_KEPT = 32  # pages (filters, shade, language) per worker; a real city's map is ~2 MB of text
+_NONCE = "ronde-map-nonce"  # the kept maps' nonce, replaced by each request's own
+
+
+def basemap_version(community: Community) -> str:
+    """A fingerprint of the community's streets as the base map draws them (one cheap scan)."""
+    return str(run_sql(sql_file("basemap_version.sql"), {"community": community.pk})[0][0])
+
+
+def maps_kept(
+    *, community: Community, key: Hashable, nonce: str, build: Callable[[str], list[MapParts]]
+) -> list[MapParts]:
+    """The maps `build(nonce)` draws, built once per worker for `key` and for what else they
+    are drawn from: the community's territory (its updated_at: every save of it sets it), its
+    streets (basemap_version), the language and time zone of their labels and dates. `key`
+    must name the rest: the figures drawn (their cache key), the filters, the shade."""
+    full = (community.pk, community.updated_at, basemap_version(community), get_language(),
+            get_current_timezone_name(), key)  # fmt: skip
+    parts = per_process("dashboard-maps", full, lambda: build(_NONCE), limit=MAPS_KEPT)
+    mark, own = f'nonce="{_NONCE}"', f'nonce="{escape(nonce)}"'
+    return [dataclasses.replace(p, head=p.head.replace(mark, own)) for p in parts]
 
 
 def dashboard_map(

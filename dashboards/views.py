@@ -19,11 +19,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from PIL import ImageFile
 
+from accounts.access import user_membership
 from accounts.models import Community, Role, Team
-from accounts.selectors import NoCommunity, membership_get_for_user
+from accounts.selectors import NoCommunity
 from accounts.sharing import share_community, share_links_revoke, share_token_make
 from core.palette import MARKS, district_patterns_svg
 from core.params import ParamError
+from core.per_thread import per_process
 from core.spreadsheet import BadExcelOption, excel_fr_requested
 from geo.models import Zone, ZoneKind
 from interventions.models import Category
@@ -34,7 +36,7 @@ from .charts import trend_svg
 from .compare import figure_rows
 from .exports import TABLES, export_title, hotspots_gpkg, table_csv
 from .filters import COMPARE_PARAMS, Compared, Filters, compare_from_query, filters_from_query
-from .maps import MapParts, dashboard_map, district_classes
+from .maps import MapParts, dashboard_map, district_classes, maps_kept
 from .models import RecurrenceState
 from .selectors import dashboard_figures
 from .services.freshness import recurrence_ensure_fresh
@@ -46,6 +48,7 @@ SHARED_PARAMS = ("period", "date_from", "date_to", "category", "zone", *COMPARE_
 # The figures only change when the facts are rebuilt (the cache key holds their stamp); this
 # bounds how long a worker keeps them anyway (seconds).
 FIGURES_CACHE_S = 600
+FIGURES_KEPT = 64  # figure sets (community, facts, filters) a worker keeps in memory
 
 
 @dataclass
@@ -63,7 +66,7 @@ def _access(request: HttpRequest, token: str | None = None) -> Access:
             raise Http404("This share link is invalid or has been revoked.")
         return Access(community=community, public=True, role=None, token=token)
     try:
-        membership = membership_get_for_user(user=request.user, community_slug=request.GET.get("community"))  # type: ignore[arg-type]
+        membership = user_membership(request)
     except NoCommunity as exc:
         raise PermissionDenied("You are not a member of this community.") from exc
     if membership.role not in READ_ROLES:
@@ -144,7 +147,10 @@ def _refused_filters(request: HttpRequest, access: Access, exc: ParamError) -> H
         "base_url": reverse("dashboards:public", args=[access.token])
         if access.public
         else reverse("dashboards:index"),
-        "zones": Zone.objects.filter(community=community, kind=ZoneKind.DISTRICT).order_by("name"),
+        # Their names for the filter: a district's outline can weigh hundreds of kilobytes.
+        "zones": Zone.objects.filter(community=community, kind=ZoneKind.DISTRICT)
+        .only("pk", "name")
+        .order_by("name"),
         "categories": Category.objects.filter(community=community, is_tag=True).order_by("name"),
         "teams": [] if access.public else Team.objects.filter(community=community).order_by("name"),
     }
@@ -169,8 +175,8 @@ def _heat_query(filters: Filters, access: Access, *, years_back: int = 0) -> str
 
 
 def _figures(community: Community, filters: Filters, state: RecurrenceState) -> dict:
-    """Every figure of the page, cached per worker until the facts are rebuilt (same stamp);
-    on a miss, the set the background rebuild precomputed, else computed now, from the facts
+    """Every figure of the page, kept per worker and in the shared cache until the facts are
+    rebuilt (same stamp); on a miss of both, the set the background rebuild precomputed, else computed now, from the facts
     `state` describes (freshness is decided once per page, by the caller). "facts" says when
     the facts were built and whether newer data is being taken in."""
     facts = {"at": state.refreshed_at, "pending": state.pending}
@@ -178,13 +184,19 @@ def _figures(community: Community, filters: Filters, state: RecurrenceState) -> 
         f"dash:{community.pk}:{state.stamp}:{state.refreshed_at.timestamp()}:{timezone.localdate()}:{filters}"
     )
     key = "dash:" + hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
-    found = cache.get(key)
-    if found is None:
-        found = figures_precomputed(state=state, filters=filters)
+
+    def shared() -> dict:
+        found = cache.get(key)
         if found is None:
-            found = dashboard_figures(community=community, filters=filters, state=state)
-        cache.set(key, found, FIGURES_CACHE_S)
-    return {**found, "facts": facts}
+            found = figures_precomputed(state=state, filters=filters)
+            if found is None:
+                found = dashboard_figures(community=community, filters=filters, state=state)
+            cache.set(key, found, FIGURES_CACHE_S)
+        return found
+
+    # Kept in the worker too (the page only reads them): no round trip to the shared cache.
+    found = per_process("dashboard-figures", key, shared, limit=FIGURES_KEPT)
+    return {**found, "facts": facts, "key": key}
 
 
 def _context(
@@ -222,7 +234,10 @@ def _context(
         "query": urlencode(query),
         "base_url": base,
         "heat_query": _heat_query(filters, access),
-        "zones": Zone.objects.filter(community=community, kind=ZoneKind.DISTRICT).order_by("name"),
+        # Their names for the filter: a district's outline can weigh hundreds of kilobytes.
+        "zones": Zone.objects.filter(community=community, kind=ZoneKind.DISTRICT)
+        .only("pk", "name")
+        .order_by("name"),
         "categories": Category.objects.filter(community=community, is_tag=True).order_by("name"),
         "teams": [] if access.public else Team.objects.filter(community=community).order_by("name"),
         "tables": [(name, export_title(name)) for name in TABLES],
@@ -241,16 +256,27 @@ def _context(
         context["district_line"] = MARKS["zone"].colour
     if compared is None:
         if with_map:
-            context["map"] = dashboard_map(
-                community=community,
-                districts=districts,
-                spots=spots,
-                histories=histories,
-                heat_query=_heat_query(filters, access),
-                compare_query=_heat_query(filters, access, years_back=1),
-                shade=shade,
-                nonce=nonce,
+            heat_query, compare_query = (
+                _heat_query(filters, access),
+                _heat_query(filters, access, years_back=1),
             )
+
+            def one_map(nonce: str) -> list[MapParts]:
+                return [
+                    dashboard_map(
+                        community=community,
+                        districts=districts,
+                        spots=spots,
+                        histories=histories,
+                        heat_query=heat_query,
+                        compare_query=compare_query,
+                        shade=shade,
+                        nonce=nonce,
+                    )
+                ]
+
+            key = (figures["key"], shade, heat_query, compare_query)
+            [context["map"]] = maps_kept(community=community, key=key, nonce=nonce, build=one_map)
         return context
     # Two periods side by side: period B's figures (same restrictions), its map on the same
     # scale as period A's, and A − B.
@@ -261,25 +287,33 @@ def _context(
     context["figure_rows"] = figure_rows(comparison.current, b)
     if with_map:
         top = max((d.cleanings for d in [*districts, *other["districts"]]), default=0)
-        maps: list[MapParts] = []
-        for these, period in ((figures, filters), (other, compared.filters)):
-            maps.append(
-                dashboard_map(
-                    community=community,
-                    districts=these["districts"],
-                    spots=these["spots"],
-                    histories=these["histories"],
-                    heat_query=_heat_query(period, access),
-                    compare_query=None,
-                    shade=shade,
-                    nonce=nonce,
-                    volume_top=top,
-                    # The second map reuses the first's Leaflet and base map streets.
-                    with_assets=not maps,
-                    streets_from=maps[0].streets if maps else "",
+        queries = (_heat_query(filters, access), _heat_query(compared.filters, access))
+
+        def two_maps(nonce: str) -> list[MapParts]:
+            maps: list[MapParts] = []
+            for these, heat_query in zip((figures, other), queries, strict=True):
+                maps.append(
+                    dashboard_map(
+                        community=community,
+                        districts=these["districts"],
+                        spots=these["spots"],
+                        histories=these["histories"],
+                        heat_query=heat_query,
+                        compare_query=None,
+                        shade=shade,
+                        nonce=nonce,
+                        volume_top=top,
+                        # The second map reuses the first's Leaflet and base map streets.
+                        with_assets=not maps,
+                        streets_from=maps[0].streets if maps else "",
+                    )
                 )
-            )
-        context["map"], context["map_b"] = maps
+            return maps
+
+        pair = (figures["key"], other["key"], shade, *queries)
+        context["map"], context["map_b"] = maps_kept(
+            community=community, key=pair, nonce=nonce, build=two_maps
+        )
         context["district_classes"] = district_classes(districts, shade, top)
     return context
 

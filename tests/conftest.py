@@ -29,6 +29,15 @@ def _heatmap_snapshots_emptied():
     shutil.rmtree(settings.RONDE_HEATMAP_DIR, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _per_process_values_forgotten():
+    """Values a worker keeps in memory (core/per_thread.py per_process: the dashboard's maps and
+    figures) start afresh with each test, as Django's cache does when a test clears it."""
+    from core.per_thread import per_process_clear
+
+    per_process_clear()
+
+
 @pytest.fixture
 def community(db):
     return CommunityFactory(slug="poitiers", name="Poitiers")

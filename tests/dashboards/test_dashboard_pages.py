@@ -412,3 +412,61 @@ def test_names_from_imported_data_are_shown_as_text_never_evaluated(as_role, com
     page = as_role(Role.VIEWER).get("/dashboards/", JANUARY).content.decode()
     assert "Rue {{ 6 * 7 }}" in page and "Rue 42" not in page
     assert "Quartier {{ 7 * 7 }}" in page and "Quartier 49" not in page
+
+
+def _script_nonces(response) -> tuple[str, set[str]]:
+    """The CSP nonce of a response, and the nonces of the page's inline scripts."""
+    csp = response["Content-Security-Policy"]
+    nonce = csp.split("'nonce-")[1].split("'")[0]
+    return nonce, set(re.findall(r'<script nonce="([^"]*)"', response.content.decode()))
+
+
+def test_the_map_is_drawn_once_per_worker_until_what_it_shows_changes(as_role, community, history):
+    """The page's map (folium, the base map's streets merged by the database) is kept by the
+    worker: a second view neither merges the streets again nor draws another map; every view
+    gets its own CSP nonce; new streets, another language, another shade redraw it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import StreetSegmentFactory
+
+    StreetSegmentFactory(community=community, name="Rue de la Cathédrale")
+    client = as_role(Role.VIEWER)
+    first = client.get("/dashboards/", JANUARY, HTTP_ACCEPT_LANGUAGE="fr")
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get("/dashboards/", JANUARY, HTTP_ACCEPT_LANGUAGE="fr")
+    merged = [q for q in queries.captured_queries if "ST_LineMerge" in q["sql"]]
+    assert merged == []  # the base map was not built again
+    assert len(queries.captured_queries) <= 10  # session, user, membership, freshness, the page
+    for response in (first, second):
+        nonce, inline = _script_nonces(response)
+        assert inline == {nonce}  # folium's own inline script runs under this page's nonce
+    assert _script_nonces(first)[0] != _script_nonces(second)[0]
+    page = second.content.decode()
+    assert "Rue de la Cathédrale" in page and "Sites les plus récurrents" in page
+    # The map's variable names are the same: it is the kept map, not a new one.
+    names = re.findall(r"var (map_[0-9a-f]+) = L\.map", page)
+    assert names and names == re.findall(r"var (map_[0-9a-f]+) = L\.map", first.content.decode())
+
+    StreetSegmentFactory(community=community, name="Rue des Carmes")
+    page = client.get("/dashboards/", JANUARY, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Rue des Carmes" in page and "Rue de la Cathédrale" in page
+    english = client.get("/dashboards/", JANUARY, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Top recurrent sites" in english and "Sites les plus récurrents" not in english
+    volume = client.get("/dashboards/", {**JANUARY, "shade": "volume"}).content.decode()
+    assert re.findall(r"var (map_[0-9a-f]+) = L\.map", volume) != names
+
+
+def test_two_periods_side_by_side_keep_their_maps_together(as_role, community, history):
+    """The second map draws the first one's streets (by its variable name): kept together,
+    they still name each other after being served from the worker's memory."""
+    client = as_role(Role.VIEWER)
+    query = {**JANUARY, "compare": "previous"}
+    for _ in range(2):
+        response = client.get("/dashboards/", query)
+        page = response.content.decode()
+        reused = re.findall(r"L\.geoJSON\((geo_json_layer_[0-9a-f]+)\.toGeoJSON\(\)", page)
+        assert len(reused) == 1  # the second map draws the first one's streets…
+        assert f"var {reused[0]} = L.geoJSON({{" in page  # …which the first map defines
+        nonce, inline = _script_nonces(response)
+        assert inline == {nonce}

@@ -18,7 +18,7 @@ from interventions.models import (
     job_address,
 )
 
-from .models import InterventionAlias, MissionDelivery
+from .models import MissionDelivery
 
 
 @dataclass(frozen=True)
@@ -133,28 +133,26 @@ def intervention_key_owner(*, community: Community, client_uuid: uuid.UUID) -> K
 # What a photo upload reads of its intervention: the ownership check
 # (interventions.selectors.intervention_check_writable) and the community. Not the whole row
 # with its mission: its ~40 columns were a fifth of a photo request's time in Python.
-_PHOTO_SUBJECT_FIELDS = ("id", "community_id", "team_id", "deleted_at", "mission__id", "mission__team_id")
+_PHOTO_SUBJECT_FIELDS = ["id", "community_id", "team_id", "deleted_at", "mission_id"]
 
 
 def intervention_for_key(*, community: Community, client_uuid: uuid.UUID) -> Intervention | None:
     """The intervention an offline client named by its UUID (its own key or an alias), with
-    only what a photo of it needs loaded (other fields are read on access)."""
-    by_key = (
-        Intervention.objects.filter(community=community)
-        .select_related("mission")
-        .only(*_PHOTO_SUBJECT_FIELDS)
-    )
-    found = by_key.filter(client_uuid=client_uuid).first()
-    if found is not None:
-        return found
-    alias = (
-        InterventionAlias.objects.filter(community=community, client_uuid=client_uuid)
-        .values_list("intervention_id", flat=True)
-        .first()
-    )
-    if alias is None:
+    only what a photo of it needs loaded (other fields are read on access), its mission with
+    only its team. One prepared statement (sql/photo_subject.sql)."""
+    statement = sql_text(sql_path(__file__, "photo_subject.sql"))
+    row = fetch_prepared(statement, {"key": client_uuid, "community": community.pk})
+    if row is None:
         return None
-    return by_key.filter(pk=alias, deleted_at__isnull=True).first()
+    *fields, mission_team_id = row
+    intervention = Intervention.from_db("default", _PHOTO_SUBJECT_FIELDS, fields)
+    mission_id = fields[-1]
+    intervention.mission = (
+        None
+        if mission_id is None
+        else Mission.from_db("default", ["id", "team_id"], [mission_id, mission_team_id])
+    )
+    return intervention
 
 
 def delivered_to(*, user: User, intervention_id: int | None = None, stop_id: int | None = None) -> bool:

@@ -1,7 +1,8 @@
 """Field app sync under load: 50 agents each send a day's outbox at the same moment.
 
-Each agent: 20 intervention PUTs (their mission's stops, done) then 40 photo PUTs of ~500 KB
-(before/after, phone-like EXIF: maker, serial, GPS), against one gunicorn (4 workers × 2 threads,
+Each agent: 20 intervention PUTs (their mission's stops, done) and 40 photo PUTs of ~500 KB
+(before/after, phone-like EXIF: maker, serial, GPS), in four rounds of 5 interventions then
+their 10 photos (AGENT_BENCH_ROUNDS), against one gunicorn (4 workers × 2 threads,
 production settings) on loopback, with the project's background worker (db_worker, nice 10 as
 deployed) finishing the photos (interventions/services/photos.py). Checks: zero errors, every
 row once (no loss, no duplicate), a replay of some outboxes creates nothing, every photo is
@@ -13,19 +14,26 @@ Target (issue 23): photo p95 ≤ 2× the peer's at the same concurrency, printed
 
 Peer (the floor): the same photo bodies POSTed to a bare WSGI app under the same gunicorn
 that only writes the request body to disk — what moving 500 KB over loopback costs before
-any checking, EXIF stripping, downscaling, thumbnailing or transaction.
+any checking, EXIF stripping, downscaling, thumbnailing or transaction. It takes its turn after
+each of Ronde's rounds, with the background worker paused (SIGSTOP; it goes on with its backlog
+in Ronde's next round, as it did when the peer ran once, after the worker had drained): both
+are measured over the same minutes, and this machine's speed moves from one minute to the next.
 
 Scale with AGENT_BENCH_AGENTS (default 50) for a quick trial.
 """
 
+import contextlib
 import io
 import json
+import math
 import os
 import shutil
+import signal
 import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -47,6 +55,8 @@ DRAIN_TIMEOUT_S = 900
 # measured a server nobody deploys: `AGENT_BENCH_WORKERS=2 AGENT_BENCH_GUNICORN=--keep-alive 75`.
 WORKERS = int(os.environ.get("AGENT_BENCH_WORKERS", "4"))
 GUNICORN = os.environ.get("AGENT_BENCH_GUNICORN", "--threads 2 --keep-alive 75").split()
+# Ronde and the peer take turns this many times, each round a part of every outbox.
+ROUNDS = int(os.environ.get("AGENT_BENCH_ROUNDS", "4"))
 
 
 def seed(n_agents: int, n_stops: int) -> None:
@@ -172,17 +182,24 @@ def _drive(
     outboxes: list[tuple[str, list]],
     method: str = "PUT",
     profile: harness.RouteProfile | None = None,
+    clients: dict[str, httpx.Client] | None = None,
 ) -> tuple[dict, float, list[str]]:
     """Every outbox in its own thread at once; latencies (s) by kind, wall time, errors.
 
-    `profile` collects the server's Server-Timing per route (when the server sends it)."""
+    `profile` collects the server's Server-Timing per route (when the server sends it);
+    `clients` (per token) keep their connections from one call to the next."""
     latencies: dict[str, list[float]] = {"intervention": [], "photo": []}
     errors: list[str] = []
     lock = threading.Lock()
     start = threading.Barrier(len(outboxes) + 1)
 
     def agent(token: str, outbox: list) -> None:
-        with httpx.Client(base_url=base, headers={"Authorization": f"Token {token}"}, timeout=120) as client:
+        kept = clients.get(token) if clients is not None else None
+        own = kept is None
+        client = kept or httpx.Client(base_url=base, headers={"Authorization": f"Token {token}"}, timeout=120)
+        with contextlib.ExitStack() as closing:
+            if own:
+                closing.enter_context(client)
             start.wait()
             for kind, path, kwargs in outbox:
                 t0 = time.perf_counter()
@@ -273,7 +290,9 @@ def app(environ, start_response):
 """
 
 
-def _peer(outboxes: list[tuple[str, list]]) -> tuple[dict, float, list[str]]:
+@contextlib.contextmanager
+def _peer_server() -> Iterator[str]:
+    """The bare WSGI upload app under the same gunicorn options; yields its base URL."""
     peer_dir = harness.BENCH_DIR / "peer-upload"
     (peer_dir / "files").mkdir(parents=True, exist_ok=True)
     (peer_dir / "peer_upload_app.py").write_text(PEER_APP)
@@ -282,12 +301,21 @@ def _peer(outboxes: list[tuple[str, list]]) -> tuple[dict, float, list[str]]:
             *GUNICORN, "--bind", f"127.0.0.1:{port}", "--chdir", str(peer_dir), "--log-level", "warning"]  # fmt: skip
     env = {**os.environ, "PEER_MEDIA": str(peer_dir / "files")}
     base = f"http://127.0.0.1:{port}"
-    photos_only = [(token, [x for x in ob if x[0] == "photo"]) for token, ob in outboxes]
     with harness._serve(argv, env, f"{base}/", harness.BENCH_DIR / "peer-upload.log"):
-        result = _drive(base, photos_only, method="POST")
+        yield base
     for f in (peer_dir / "files").iterdir():
         f.unlink()
-    return result
+
+
+def _rounds(outbox: list[tuple[str, str, dict]], rounds: int) -> list[list[tuple[str, str, dict]]]:
+    """An agent's outbox cut in `rounds` parts, in its order: some interventions, then their photos."""
+    interventions = [x for x in outbox if x[0] == "intervention"]
+    photos = [x for x in outbox if x[0] == "photo"]
+    k = math.ceil(len(interventions) / rounds)
+    per = len(photos) // len(interventions)  # photos per intervention, after them in the outbox
+    return [
+        interventions[r * k : (r + 1) * k] + photos[r * k * per : (r + 1) * k * per] for r in range(rounds)
+    ]
 
 
 def run() -> None:
@@ -304,13 +332,52 @@ def run() -> None:
         f"gunicorn {' '.join(GUNICORN)} (ronde and the peer); load {_load()}"
     )
     profile = harness.RouteProfile()
+    latencies: dict[str, list[float]] = {"intervention": [], "photo": []}
+    peer_latencies: list[float] = []
+    errors: list[str] = []
+    wall = peer_wall = 0.0
+    parts = [(token, _rounds(outbox, ROUNDS)) for token, outbox in outboxes]
     with (
         harness.ronde_server(
             url, workers=WORKERS, extra_env={**env, "GUNICORN_CMD_ARGS": " ".join(GUNICORN)}
         ) as base,
-        harness.task_worker(url, extra_env=env),
+        harness.task_worker(url, extra_env=env) as worker,
+        _peer_server() as peer_base,
+        contextlib.ExitStack() as closing,
     ):
-        latencies, wall, errors = _drive(base, outboxes, profile=profile)
+        # Each agent keeps its connection to each server from round to round (keep-alive).
+        to_ronde: dict[str, httpx.Client] = {}
+        to_peer: dict[str, httpx.Client] = {}
+        for token, _ in outboxes:
+            auth = {"Authorization": f"Token {token}"}
+            to_ronde[token] = closing.enter_context(httpx.Client(base_url=base, headers=auth, timeout=120))
+            to_peer[token] = closing.enter_context(
+                httpx.Client(base_url=peer_base, headers=auth, timeout=120)
+            )
+        # Ronde and the bare upload take turns (as `tiles` does A/B/A/B): this machine's speed
+        # moves from minute to minute, and both are then measured over the same minutes.
+        for r in range(ROUNDS):
+            part = [(token, rounds[r]) for token, rounds in parts]
+            got, seconds, failed = _drive(base, part, profile=profile, clients=to_ronde)
+            wall += seconds
+            errors += failed
+            for kind, samples in got.items():
+                latencies[kind] += samples
+            # The peer's turn, with the background worker paused (its backlog waits, as the
+            # peer ran after it had drained when they did not take turns).
+            photos_only = [(token, [x for x in items if x[0] == "photo"]) for token, items in part]
+            worker.send_signal(signal.SIGSTOP)
+            try:
+                peer_got, seconds, failed = _drive(peer_base, photos_only, method="POST", clients=to_peer)
+            finally:
+                worker.send_signal(signal.SIGCONT)
+            peer_wall += seconds
+            errors += [f"peer: {e}" for e in failed]
+            peer_latencies += peer_got["photo"]
+            ours_r = harness.latency_stats(got["photo"], 1.0).p95_ms
+            peer_r = harness.latency_stats(peer_got["photo"], 1.0).p95_ms
+            print(f"  round {r + 1}/{ROUNDS}: photo p95 {ours_r:.0f} ms, bare upload p95 {peer_r:.0f} ms "
+                  f"({ours_r / peer_r:.2f}×); load {_load()}", flush=True)  # fmt: skip
         per_worker = harness.requests_per_worker()
         counts = _count(url)
         drain = _drain(url)
@@ -341,8 +408,7 @@ def run() -> None:
     print("per route (server side from Server-Timing; queue = client time not spent in the app):")
     for line in profile.lines():
         print(f"  {line}")
-    peer_latencies, peer_wall, peer_errors = _peer(outboxes)
-    peer_stats = harness.latency_stats(peer_latencies["photo"], peer_wall, errors=len(peer_errors))
+    peer_stats = harness.latency_stats(peer_latencies, peer_wall)
     ours = harness.latency_stats(latencies["photo"], wall)
     print(f"  peer  raw-upload   {peer_stats.line()}  (bare WSGI writing the body to disk)")
     ratio = ours.p95_ms / peer_stats.p95_ms if peer_stats.p95_ms else float("inf")

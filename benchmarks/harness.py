@@ -188,7 +188,9 @@ def wait_ready(url: str, *, timeout: float = 60.0, process: subprocess.Popen | N
 
 
 @contextlib.contextmanager
-def _serve(argv: list[str], env: dict[str, str], ready_url: str | None, log: Path) -> Iterator[None]:
+def _serve(
+    argv: list[str], env: dict[str, str], ready_url: str | None, log: Path
+) -> Iterator[subprocess.Popen]:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
@@ -196,7 +198,7 @@ def _serve(argv: list[str], env: dict[str, str], ready_url: str | None, log: Pat
             if ready_url is not None:
                 # Four workers importing Django on a machine other jobs keep busy: minutes, not seconds.
                 wait_ready(ready_url, process=process, timeout=240)
-            yield
+            yield process
         finally:
             process.terminate()
             try:
@@ -272,13 +274,16 @@ def _production_env(url: str, extra_env: dict[str, str] | None) -> dict[str, str
 
 
 @contextlib.contextmanager
-def task_worker(url: str, *, extra_env: dict[str, str] | None = None, nice: int = 10) -> Iterator[None]:
+def task_worker(
+    url: str, *, extra_env: dict[str, str] | None = None, nice: int = 10
+) -> Iterator[subprocess.Popen]:
     """The project's background worker (django-tasks `db_worker`, production settings), as
-    deployed: below the web workers' CPU priority (`nice`, docs/deploy.md's Nice=10)."""
+    deployed: below the web workers' CPU priority (`nice`, docs/deploy.md's Nice=10). Yields
+    its process (`nice` execs it: its pid is the worker's), e.g. to pause it with SIGSTOP."""
     argv = ["nice", "-n", str(nice), sys.executable, str(ROOT / "manage.py"), "db_worker", "--queue-name", "*",
             "--interval", "0.2", "--no-startup-delay", "-v", "0"]  # fmt: skip
-    with _serve(argv, _production_env(url, extra_env), None, BENCH_DIR / "ronde-worker.log"):
-        yield
+    with _serve(argv, _production_env(url, extra_env), None, BENCH_DIR / "ronde-worker.log") as process:
+        yield process
 
 
 # --- (c) timing -------------------------------------------------------------------------------

@@ -1,15 +1,19 @@
 """Reads for the field app. Every query is scoped to the caller's community and teams."""
 
 import datetime as dt
+import itertools
 import uuid
 from dataclasses import dataclass
+from functools import cache
+from typing import cast
 
 from django.contrib.gis.geos import Point
 from django.db.models import Prefetch, QuerySet
 
-from accounts.models import Community, User
-from core.sql import fetch_prepared, sql_path, sql_text
+from accounts.models import Community, Team, User
+from core.sql import ModelColumns, fetch_prepared, sql_path, sql_text
 from interventions.models import (
+    MISSION_HEAVY_FIELDS,
     Intervention,
     Mission,
     MissionStatus,
@@ -152,6 +156,40 @@ def intervention_for_key(*, community: Community, client_uuid: uuid.UUID) -> Int
         if mission_id is None
         else Mission.from_db("default", ["id", "team_id"], [mission_id, mission_team_id])
     )
+    return intervention
+
+
+@cache
+def _locked_statement() -> tuple[str, tuple[ModelColumns, ...]]:
+    parts = (
+        ModelColumns(Intervention, "i"),
+        ModelColumns(Mission, "m", without=MISSION_HEAVY_FIELDS),
+        ModelColumns(Team, "mt"),
+        ModelColumns(Team, "t"),
+    )
+    text = sql_text(sql_path(__file__, "intervention_locked.sql"))
+    names = ("intervention", "mission", "mission_team", "team")
+    return text.format(**{n: p.sql for n, p in zip(names, parts, strict=True)}), parts
+
+
+def intervention_locked(*, community: Community, pk: int) -> Intervention:
+    """The intervention row locked for this transaction (FOR UPDATE), with its mission (its
+    route and routing cache deferred), the mission's team and its own team; one prepared
+    statement (sql/intervention_locked.sql). Intervention.DoesNotExist outside `community`."""
+    statement, (i, m, mt, t) = _locked_statement()
+    row = fetch_prepared(statement, {"pk": pk, "community": community.pk})
+    if row is None:
+        raise Intervention.DoesNotExist(f"No intervention {pk} in community {community.pk}.")
+    ends = list(itertools.accumulate(len(p.names) for p in (i, m, mt, t)))
+    values = [row[a:b] for a, b in zip([0, *ends], ends, strict=False)]
+    intervention = cast(Intervention, i.instance(values[0]))
+    if intervention.mission_id is not None:
+        mission = cast(Mission, m.instance(values[1]))
+        mission.team = cast(Team, mt.instance(values[2]))
+        intervention.mission = mission
+    else:
+        intervention.mission = None
+    intervention.team = cast(Team, t.instance(values[3])) if intervention.team_id is not None else None
     return intervention
 
 

@@ -51,6 +51,7 @@ from ..models import AuditEntry, AuditKind, InterventionAlias, InterventionSync,
 from ..selectors import (
     delivered_to,
     intervention_key_owner,
+    intervention_locked,
     mission_stops,
 )
 
@@ -190,12 +191,7 @@ def _record(*, community: Community, user: User, edit: InterventionEdit) -> Sync
 
 def _locked(*, community: Community, pk: int) -> Intervention:
     """The intervention row locked for this transaction, with its mission and team (one query)."""
-    return (
-        Intervention.objects.select_for_update(of=("self",))
-        .select_related("mission__team", "team")
-        .defer(*without_heavy_mission_fields())
-        .get(community=community, pk=pk)
-    )
+    return intervention_locked(community=community, pk=pk)
 
 
 def _resolve_new_key(*, community: Community, user: User, edit: InterventionEdit) -> Intervention:

@@ -304,7 +304,7 @@ def _local_tiles(url: str) -> xyzservices.TileProvider:
 # The maps of a dashboard page are kept per worker: folium builds and renders them in 7-14 ms
 # of CPU (a third to half of the page's), and the base map's streets are merged by the database
 # in 33 ms for 1,258 segments (seed_demo; a real city has 20 times as many).
-MAPS_KEPT = 32  # pages (filters, shade, language) per worker; a real city's map is ~2 MB of text
+MAPS_KEPT = 16  # per worker: a map with seed_demo's 1,258 streets is ~100 KB, a real city's ~2 MB
 _NONCE = "ronde-map-nonce"  # the kept maps' nonce, replaced by each request's own
 
 

@@ -1,12 +1,11 @@
 """Reads about who may do what where. Every tenant-scoped query starts from here."""
 
 from functools import cache
-from typing import Any
+from typing import cast
 
-from django.db import connection
 from django.db.models import QuerySet
 
-from core.sql import fetch_prepared, sql_path, sql_text
+from core.sql import ModelColumns, fetch_prepared, sql_path, sql_text
 
 from .models import ApiToken, Community, IdentityProvider, Membership, Role, Team, User, token_digest
 
@@ -53,7 +52,6 @@ def api_tokens_for_user(*, user: User) -> QuerySet[ApiToken]:
 # Every authenticated request needs its membership: one hand-written statement (in
 # sql/membership_of_caller.sql) instead of the ORM, whose query compilation and joins cost
 # 3-4 ms per request, several times the query itself (measured on the tile cache-hit path).
-_CALLER_MODELS = (("m", Membership), ("u", User), ("c", Community))
 
 
 def caller_sql(*, membership: str, user: str, community: str) -> str:
@@ -74,15 +72,14 @@ _CALLER_TEAMS = (
 
 
 @cache
-def _caller_statement() -> tuple[str, tuple[list[str], ...]]:
-    names: list[list[str]] = []
-    columns: dict[str, str] = {}
-    for alias, model in _CALLER_MODELS:
-        fields = [f for f in model._meta.concrete_fields if f.attname != "territory"]
-        names.append([f.attname for f in fields])
-        columns[model._meta.model_name or ""] = ", ".join(f'{alias}."{f.column}"' for f in fields)
-    columns["community"] += f", {_CALLER_TEAMS}"
-    return caller_sql(**columns), tuple(names)
+def _caller_statement() -> tuple[str, tuple[ModelColumns, ModelColumns, ModelColumns]]:
+    parts = (
+        ModelColumns(Membership, "m"),
+        ModelColumns(User, "u"),
+        ModelColumns(Community, "c", without=("territory",)),
+    )
+    m, u, c = parts
+    return caller_sql(membership=m.sql, user=u.sql, community=f"{c.sql}, {_CALLER_TEAMS}"), parts
 
 
 def _membership_of_caller(
@@ -90,31 +87,17 @@ def _membership_of_caller(
 ) -> Membership | None:
     if "\x00" in (community_slug or "") or "\x00" in (key or ""):
         return None  # PostgreSQL text cannot hold NUL: no such community or key, not a 500
-    statement, (m_names, u_names, c_names) = _caller_statement()
+    statement, (m, u, c) = _caller_statement()
     row = fetch_prepared(statement, {"key": key, "user_id": user_id, "slug": community_slug or None})
     if row is None:
         return None
     *columns, team_ids = row
-    values = [convert(v) for convert, v in zip(_caller_converters(), columns, strict=True)]
-    nm, nu = len(m_names), len(u_names)
-    membership = Membership.from_db("default", m_names, values[:nm])
-    membership.user = User.from_db("default", u_names, values[nm : nm + nu])
+    nm, nu = len(m.names), len(u.names)
+    membership = cast(Membership, m.instance(columns[:nm]))
+    membership.user = cast(User, u.instance(columns[nm : nm + nu]))
     membership.user._ronde_team_ids = frozenset(team_ids)  # type: ignore[attr-defined]
-    membership.community = Community.from_db("default", c_names, values[nm + nu :])
+    membership.community = cast(Community, c.instance(columns[nm + nu :]))
     return membership
-
-
-@cache
-def _caller_converters() -> list[Any]:
-    """Per column, what the ORM would apply to the raw value (e.g. JSON text -> dict)."""
-    _statement, names = _caller_statement()
-    out: list[Any] = []
-    for (_alias, model), fields in zip(_CALLER_MODELS, names, strict=True):
-        for name in fields:
-            field = model._meta.get_field(name)
-            hook = getattr(field, "from_db_value", None)
-            out.append((lambda v, f=hook: f(v, None, connection)) if hook else (lambda v: v))
-    return out
 
 
 def communities_for_user(*, user: User) -> QuerySet[Community]:

@@ -45,10 +45,10 @@ from .services.recurrence import figures_precomputed
 READ_ROLES = (Role.ADMIN, Role.DISPATCHER, Role.VIEWER)
 SHARE_ROLES = (Role.ADMIN,)
 SHARED_PARAMS = ("period", "date_from", "date_to", "category", "zone", *COMPARE_PARAMS)
-# The figures only change when the facts are rebuilt (the cache key holds their stamp); this
-# bounds how long a worker keeps them anyway (seconds).
+# The figures only change when the facts are rebuilt (the cache key holds their stamp, when
+# they were built and the day); this bounds how long the shared cache keeps them (seconds).
 FIGURES_CACHE_S = 600
-FIGURES_KEPT = 64  # figure sets (community, facts, filters) a worker keeps in memory
+FIGURES_KEPT = 64  # figure sets (community, facts, day, filters) a worker keeps in memory
 
 
 @dataclass
@@ -176,9 +176,10 @@ def _heat_query(filters: Filters, access: Access, *, years_back: int = 0) -> str
 
 def _figures(community: Community, filters: Filters, state: RecurrenceState) -> dict:
     """Every figure of the page, kept per worker and in the shared cache until the facts are
-    rebuilt (same stamp); on a miss of both, the set the background rebuild precomputed, else computed now, from the facts
-    `state` describes (freshness is decided once per page, by the caller). "facts" says when
-    the facts were built and whether newer data is being taken in."""
+    rebuilt (same stamp); on a miss of both, the set the background rebuild precomputed, else
+    computed now, from the facts `state` describes (freshness is decided once per page, by the
+    caller). "facts" says when the facts were built and whether newer data is being taken in;
+    "key" names the figures (the maps drawn from them are kept under it)."""
     facts = {"at": state.refreshed_at, "pending": state.pending}
     key = (
         f"dash:{community.pk}:{state.stamp}:{state.refreshed_at.timestamp()}:{timezone.localdate()}:{filters}"

@@ -195,11 +195,11 @@ def _drive(
 
     def agent(token: str, outbox: list) -> None:
         kept = clients.get(token) if clients is not None else None
-        own = kept is None
-        client = kept or httpx.Client(base_url=base, headers={"Authorization": f"Token {token}"}, timeout=120)
-        with contextlib.ExitStack() as closing:
-            if own:
-                closing.enter_context(client)
+        with (
+            contextlib.nullcontext(kept)  # the caller closes it
+            if kept is not None
+            else httpx.Client(base_url=base, headers={"Authorization": f"Token {token}"}, timeout=120)
+        ) as client:
             start.wait()
             for kind, path, kwargs in outbox:
                 t0 = time.perf_counter()
@@ -374,8 +374,8 @@ def run() -> None:
             peer_wall += seconds
             errors += [f"peer: {e}" for e in failed]
             peer_latencies += peer_got["photo"]
-            ours_r = harness.latency_stats(got["photo"], 1.0).p95_ms
-            peer_r = harness.latency_stats(peer_got["photo"], 1.0).p95_ms
+            ours_r = harness.latency_stats(got["photo"]).p95_ms
+            peer_r = harness.latency_stats(peer_got["photo"]).p95_ms
             print(f"  round {r + 1}/{ROUNDS}: photo p95 {ours_r:.0f} ms, bare upload p95 {peer_r:.0f} ms "
                   f"({ours_r / peer_r:.2f}×); load {_load()}", flush=True)  # fmt: skip
         per_worker = harness.requests_per_worker()

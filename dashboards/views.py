@@ -257,10 +257,7 @@ def _context(
         context["district_line"] = MARKS["zone"].colour
     if compared is None:
         if with_map:
-            heat_query, compare_query = (
-                _heat_query(filters, access),
-                _heat_query(filters, access, years_back=1),
-            )
+            heat_query, compare_query = context["heat_query"], _heat_query(filters, access, years_back=1)
 
             def one_map(nonce: str) -> list[MapParts]:
                 return [
@@ -288,7 +285,7 @@ def _context(
     context["figure_rows"] = figure_rows(comparison.current, b)
     if with_map:
         top = max((d.cleanings for d in [*districts, *other["districts"]]), default=0)
-        queries = (_heat_query(filters, access), _heat_query(compared.filters, access))
+        queries = (context["heat_query"], _heat_query(compared.filters, access))
 
         def two_maps(nonce: str) -> list[MapParts]:
             maps: list[MapParts] = []

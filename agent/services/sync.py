@@ -148,7 +148,7 @@ def _record(*, community: Community, user: User, edit: InterventionEdit) -> Sync
         target_pk = owner.intervention_id
     store_key = False
     if target_pk is not None:
-        target = _locked(community=community, pk=target_pk)
+        target = intervention_locked(community=community, pk=target_pk)
         intervention_check_writable(user=user, intervention=target, stop_id=edit.stop_id)
     else:
         target = _resolve_new_key(community=community, user=user, edit=edit)
@@ -189,11 +189,6 @@ def _record(*, community: Community, user: User, edit: InterventionEdit) -> Sync
     return SyncResult(intervention=target, created=created, applied=applied, flags=flags, flagged=flagged)
 
 
-def _locked(*, community: Community, pk: int) -> Intervention:
-    """The intervention row locked for this transaction, with its mission and team (one query)."""
-    return intervention_locked(community=community, pk=pk)
-
-
 def _resolve_new_key(*, community: Community, user: User, edit: InterventionEdit) -> Intervention:
     """The intervention a never-seen key is about: a mission stop, a known id, or a new one."""
     if edit.stop_id is not None:
@@ -210,10 +205,10 @@ def _resolve_new_key(*, community: Community, user: User, edit: InterventionEdit
             user=user, stop_id=stop.pk
         ):
             raise PermissionDenied("This stop is not in one of your missions.")
-        return _locked(community=community, pk=mission_stop_intervention(stop=stop).pk)
+        return intervention_locked(community=community, pk=mission_stop_intervention(stop=stop).pk)
     if edit.intervention_id is not None:
         try:
-            target = _locked(community=community, pk=edit.intervention_id)
+            target = intervention_locked(community=community, pk=edit.intervention_id)
         except Intervention.DoesNotExist:
             target = None
         if target is None:

@@ -1,6 +1,6 @@
 -- The intervention an agent's edit writes, locked for its transaction, with its mission (without
 -- its route and routing cache), the mission's team and its own team: one prepared statement
--- (agent/services/sync.py _locked). The same query through the ORM (select_related of three
+-- (agent/selectors.py intervention_locked). The same query through the ORM (select_related of three
 -- tables, ~75 columns) took ~2 ms of CPU to compile and hydrate, a fifth of an edit's.
 -- {intervention}, {mission}, {mission_team}, {team}: the models' column lists (core.sql.ModelColumns).
 SELECT {intervention}, {mission}, {mission_team}, {team}

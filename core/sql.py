@@ -80,14 +80,18 @@ class ModelColumns:
 
     def instance(self, values: Sequence[Any]) -> Model:
         """The instance of these columns' values (fields left out load on access, as deferred)."""
-        if self._converters is None:  # built on first use: the connection's operations are needed
-            self._converters = []
+        converters = self._converters
+        if converters is None:  # built on first use: the connection's operations are needed
+            # Built aside and published whole: another thread of the worker must never see a
+            # half-filled list (it did: a 500 on a worker's first concurrent edits).
+            converters = []
             for f in self.fields:
                 col = f.get_col(self.model._meta.db_table)
                 hooks = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-                self._converters.append([(hook, col) for hook in hooks])
+                converters.append([(hook, col) for hook in hooks])
+            self._converters = converters
         converted = []
-        for value, hooks in zip(values, self._converters, strict=True):
+        for value, hooks in zip(values, converters, strict=True):
             for hook, col in hooks:
                 value = hook(value, col, connection)
             converted.append(value)

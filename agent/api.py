@@ -23,9 +23,10 @@ from accounts.permissions import request_membership
 from core.geometry import transformed
 from geo.selectors import walking_network
 from interventions.models import Category, Mission
-from interventions.services.photos import max_bytes
+from interventions.services.photos import max_bytes, too_big_message
 
 from . import schema
+from .parsers import OctetStreamPhotoParser, RawPhotoParser
 from .selectors import mission_get_for_agent, mission_stops, missions_for_agent
 from .serializers import (
     InterventionEditSerializer,
@@ -164,10 +165,12 @@ class ReportSyncView(AgentAPIView):
 
 
 class PhotoSyncView(AgentAPIView):
-    parser_classes = [MultiPartParser, FormParser]
+    # A photo as the body (Content-Type image/*, fields in the query string), or a multipart form.
+    parser_classes = [RawPhotoParser, OctetStreamPhotoParser, MultiPartParser, FormParser]
 
     @extend_schema(
-        request={"multipart/form-data": PhotoUploadSerializer},
+        request=schema.PHOTO_REQUEST,
+        parameters=schema.PHOTO_QUERY,
         responses=schema.synced(schema.PhotoSyncedSerializer),
     )
     def put(self, request: Request, client_uuid: str) -> Response:
@@ -176,13 +179,7 @@ class PhotoSyncView(AgentAPIView):
         # Refuse an oversized body before parsing it (a 50 MB upload is not written to disk).
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > max_bytes() + 64 * 1024:
-            raise ValidationError(
-                {
-                    "file": [
-                        f"The upload is {length / 1048576:.1f} MB; the limit is {settings.RONDE_PHOTO_MAX_MB} MB."
-                    ]
-                }
-            )
+            raise ValidationError({"file": [too_big_message(length)]})
         ser = PhotoUploadSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
@@ -203,7 +200,8 @@ class PhotoSyncView(AgentAPIView):
 
     # Some proxies and old WebViews only send multipart bodies with POST.
     @extend_schema(
-        request={"multipart/form-data": PhotoUploadSerializer},
+        request=schema.PHOTO_REQUEST,
+        parameters=schema.PHOTO_QUERY,
         responses=schema.synced(schema.PhotoSyncedSerializer),
         operation_id="agent_api_photos_create",
     )

@@ -2,11 +2,14 @@
 answers. The views build their JSON with agent.serializers' *_json functions; these
 serializers are never used to render, only to document those bodies (keep them in step)."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
 from interventions.api.mission_schema import MultiLineStringField, PolygonField
 from interventions.models import InterventionStatus, MissionStatus
+
+from .serializers import PhotoUploadSerializer
 
 POSITION = {
     "type": "array",
@@ -125,3 +128,18 @@ def synced(serializer: type[serializers.Serializer]) -> dict[int, OpenApiRespons
         201: OpenApiResponse(serializer, description="Created (first time this client_uuid is seen)."),
         200: OpenApiResponse(serializer, description="Already recorded: the same object (a replay)."),
     }
+
+
+PHOTO_REQUEST = {
+    "image/jpeg": OpenApiTypes.BINARY,  # the field app's way: the body is the photo
+    "multipart/form-data": PhotoUploadSerializer,
+}
+# The fields of a photo sent as its body (agent/parsers.py), in the query string.
+PHOTO_QUERY = [
+    OpenApiParameter("kind", str, description="before or after (photo sent as the body)"),
+    OpenApiParameter("intervention", OpenApiTypes.UUID, description="the intervention's client key"),
+    OpenApiParameter("report", OpenApiTypes.UUID, description="or the report's client key"),
+    OpenApiParameter("taken_at", OpenApiTypes.DATETIME),
+    OpenApiParameter("lon", float),
+    OpenApiParameter("lat", float),
+]

@@ -168,9 +168,10 @@ def _agent_outbox(agent: dict, pool: list[bytes], n: int) -> list[tuple[str, str
                 (
                     "photo",
                     f"/agent/api/photos/{photo_key}/",
-                    {
-                        "data": {"kind": kind, "intervention": key, "taken_at": at},
-                        "files": {"file": ("photo.jpg", data, "image/jpeg")},
+                    {  # as the field app sends it: the JPEG as the body, the fields in the query
+                        "params": {"kind": kind, "intervention": key, "taken_at": at},
+                        "content": data,
+                        "headers": {"Content-Type": "image/jpeg"},
                     },
                 )
             )

@@ -83,6 +83,11 @@ def max_bytes() -> int:
     return settings.RONDE_PHOTO_MAX_MB * 1024 * 1024
 
 
+def too_big_message(size: int) -> str:
+    """The refusal of a photo of `size` bytes over the limit, on the `file` field."""
+    return f"The photo is {size / 1048576:.1f} MB; the limit is {settings.RONDE_PHOTO_MAX_MB} MB."
+
+
 @dataclass
 class CheckedPhoto:
     """What the request learns of an upload without decoding it (photo_check)."""
@@ -98,9 +103,7 @@ def _opened(
     """The upload opened by Pillow (header only), its EXIF, capture time and GPS position;
     ValidationError on the `file` field for a file refused by size, type or pixel count."""
     if size > max_bytes():
-        raise ValidationError(
-            {"file": f"The photo is {size / 1048576:.1f} MB; the limit is {settings.RONDE_PHOTO_MAX_MB} MB."}
-        )
+        raise ValidationError({"file": too_big_message(size)})
     try:
         image: Image.Image = Image.open(data)
     except Image.DecompressionBombError as exc:

@@ -5,6 +5,7 @@ import io
 import uuid
 from dataclasses import dataclass
 from typing import cast
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.gis.geos import Point
@@ -112,11 +113,23 @@ def put_intervention(client: APIClient, key: uuid.UUID, body: dict):
 
 
 def put_photo(
-    client: APIClient, key: uuid.UUID, data: bytes, *, intervention: uuid.UUID, kind: str = "before"
+    client: APIClient,
+    key: uuid.UUID,
+    data: bytes,
+    *,
+    intervention: uuid.UUID,
+    kind: str = "before",
+    raw: bool = False,
+    content_type: str = "image/jpeg",
 ):
+    """A photo PUT as a multipart form, or (`raw`) as the body with its fields in the query string,
+    as the field app sends it."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    upload = SimpleUploadedFile("photo.jpg", data, content_type="image/jpeg")
+    if raw:
+        query = urlencode({"kind": kind, "intervention": str(intervention)})
+        return client.put(f"/agent/api/photos/{key}/?{query}", data, content_type=content_type)
+    upload = SimpleUploadedFile("photo.jpg", data, content_type=content_type)
     return client.put(
         f"/agent/api/photos/{key}/",
         {"file": upload, "kind": kind, "intervention": str(intervention)},

@@ -85,7 +85,8 @@ def test_the_generated_client_calls_the_dispatch_board(generated, live_server, c
 
 def test_the_whole_schema_is_valid_typed_and_has_no_warning():
     """`check --deploy` under production settings reported 21 drf-spectacular warnings: every
-    operation is typed now, bodies are JSON only except the photo upload (multipart)."""
+    operation is typed now, bodies are JSON only except the photo upload (the photo as the body,
+    its fields in the query string; or a multipart form)."""
     from drf_spectacular.drainage import GENERATOR_STATS
     from drf_spectacular.validation import validate_schema
 
@@ -104,7 +105,9 @@ def test_the_whole_schema_is_valid_typed_and_has_no_warning():
             assert ok, f"{method.upper()} {path}: no 2xx answer documented"
             body = operation.get("requestBody", {}).get("content", {})
             if path.startswith("/agent/api/photos/"):
-                assert list(body) == ["multipart/form-data"]
+                assert sorted(body) == ["image/jpeg", "multipart/form-data"]
+                query = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
+                assert {"kind", "intervention", "report", "taken_at", "lon", "lat"} <= query
             else:
                 assert set(body) <= {"application/json"}, f"{method.upper()} {path}: {sorted(body)}"
     board = paths["/dispatch/api/board/"]["get"]

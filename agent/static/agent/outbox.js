@@ -72,10 +72,13 @@ function csrfToken() {
 function requestFor(item) {
   const headers = { "X-CSRFToken": csrfToken(), Accept: "application/json" };
   if (item.type === "photo") {
-    const form = new FormData();
-    Object.entries(item.fields).forEach(([k, v]) => { if (v !== null && v !== undefined) form.append(k, v); });
-    form.append("file", item.blob, `${item.uuid}.jpg`);
-    return [`${apiBase}photos/${item.uuid}/`, { method: "PUT", body: form, headers, credentials: "same-origin" }];
+    // The photo is the body, its fields the query string: the server reads it in one go
+    // instead of searching a multipart form for it (agent/parsers.py).
+    const query = new URLSearchParams();
+    Object.entries(item.fields).forEach(([k, v]) => { if (v !== null && v !== undefined) query.append(k, v); });
+    const type = item.blob.type || "";
+    headers["Content-Type"] = type.startsWith("image/") ? type : "application/octet-stream";
+    return [`${apiBase}photos/${item.uuid}/?${query}`, { method: "PUT", body: item.blob, headers, credentials: "same-origin" }];
   }
   headers["Content-Type"] = "application/json";
   const path = item.type === "report" ? "reports" : "interventions";

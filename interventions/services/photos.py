@@ -35,6 +35,7 @@ import io
 import logging
 import struct
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
 from typing import IO
@@ -43,13 +44,15 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tasks import task
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import Community
 from core.geometry import transform_in_place
+from core.sql import fetch_prepared, insert_values, sql_path, sql_text
+from core.tasks import db_task_row
 from interventions.models import Intervention, Photo, PhotoKind, PhotoStatus, PhotoThumbnail, Report
 
 from ..selectors import photo_for_key
@@ -339,10 +342,7 @@ def photo_create(
         upload=upload,
     )
     try:
-        with transaction.atomic():
-            photo.save()
-            # In the same transaction: the row and its task are stored together or not at all.
-            photo_finish_task.enqueue(photo.pk)
+        _store(photo)
     except IntegrityError:
         # The key is stored already (a replay, or the same key twice at once): keep the first.
         inbox_delete(upload)
@@ -354,6 +354,25 @@ def photo_create(
         inbox_delete(upload)
         raise
     return photo, True
+
+
+def _store(photo: Photo) -> None:
+    """The PENDING row and its task, stored together or not at all: one statement
+    (sql/photo_accept.sql, core/tasks.py says why), or, where tasks run on another backend than
+    the database (the tests' immediate one), the ORM's save and enqueue in one transaction."""
+    task_row = db_task_row(photo_finish_task, 0)  # the statement puts the new photo's id in
+    if task_row is None:
+        with transaction.atomic():
+            photo.save()
+            photo_finish_task.enqueue(photo.pk)
+        return
+    params = insert_values(photo) | {f"task_{column}": value for column, value in task_row.items()}
+    # In a caller's transaction, a savepoint: a key stored already must not abort the caller's.
+    with transaction.atomic() if connection.in_atomic_block else nullcontext():
+        row = fetch_prepared(sql_text(sql_path(__file__, "photo_accept.sql")), params)
+    assert row is not None
+    photo.pk = row[0]
+    photo._state.adding, photo._state.db = False, connection.alias
 
 
 def _first_message(exc: ValidationError) -> str:

@@ -1,0 +1,40 @@
+"""A background task's row written by the caller's own statement, with the row it is about.
+
+django-tasks' database backend enqueues with an ORM INSERT of its own (DBTaskResult). On the
+hottest write (a photo sent from the field: interventions/services/photos.py) the row and its
+task were BEGIN, two INSERTs and COMMIT: four round trips and ~1 ms of CPU compiling them, for
+what one statement does (a CTE inserting both: atomic on its own). db_task_row gives the task's
+column values exactly as the backend would insert them (the same model, defaults, pre_save
+signal and adapters); the statement adds the arguments only it knows (the new row's id).
+tests/core/test_task_rows.py compares the two rows column by column.
+"""
+
+from typing import Any
+
+from django.db.models.signals import pre_save
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.compat import Task, normalize_json
+from django_tasks_db.models import DBTaskResult
+
+from .sql import insert_values
+
+
+def db_task_row(task: Task, *args: Any) -> dict[str, Any] | None:
+    """{column: value} of the row enqueuing `task(*args)` in django-tasks' database backend, or
+    None when the task runs on another backend (the tests' immediate one): enqueue it as usual."""
+    backend = task.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        return None
+    backend.validate_task(task)
+    row = DBTaskResult(
+        id=backend._get_id(),
+        args_kwargs=normalize_json({"args": args, "kwargs": {}}),
+        priority=task.priority,
+        task_path=task.module_path,
+        queue_name=task.queue_name,
+        run_after=task.run_after,
+        backend_name=backend.alias,
+    )
+    # The backend's own receiver fills what its INSERT leaves to it (run_after's "no date").
+    pre_save.send(sender=DBTaskResult, instance=row, raw=False, using="default", update_fields=None)
+    return insert_values(row, without=())

@@ -11,6 +11,7 @@ tests/core/test_task_rows.py compares the two rows column by column.
 
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.models.signals import pre_save
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.compat import Task, normalize_json
@@ -38,3 +39,16 @@ def db_task_row(task: Task, *args: Any) -> dict[str, Any] | None:
     # The backend's own receiver fills what its INSERT leaves to it (run_after's "no date").
     pre_save.send(sender=DBTaskResult, instance=row, raw=False, using="default", update_fields=None)
     return insert_values(row, without=())
+
+
+def enqueue_with_transaction(task: Task, *args: Any) -> None:
+    """Enqueue `task(*args)` so that it exists only if the current transaction commits.
+
+    With the database backend its row is written inside the transaction: it commits or rolls
+    back with the caller's rows, and needs no commit of its own (enqueued after the commit, an
+    agent's edit paid a second transaction, flushed to disk, for it). With any other backend
+    (the tests' immediate one runs the task at once), after the commit."""
+    if isinstance(task.get_backend(), DatabaseBackend) or not connection.in_atomic_block:
+        task.enqueue(*args)
+    else:
+        transaction.on_commit(lambda: task.enqueue(*args))

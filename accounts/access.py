@@ -180,7 +180,9 @@ RULES: dict[str, Rule] = {
     "agent:api-intervention": Rule(methods={"PUT": FIELD}, note="work of the caller's missions"),
     "agent:api-report": Rule(methods={"PUT": FIELD}),
     "agent:api-photo": Rule(methods={"PUT": FIELD, "POST": FIELD},
-                            note="photos of the caller's work; POST for clients that only send multipart by POST"),
+                            note="photos of the caller's work: the photo as the body (`Content-Type: image/jpeg`, "
+                            "fields in the query string) or a multipart form; POST for clients that only send "
+                            "multipart by POST"),
     # --- Dispatch /dispatch/ ---
     "dispatch:board": page(PLANNERS),
     "dispatch:sheet": page(MEMBERS, note="agents: their teams' missions"),

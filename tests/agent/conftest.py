@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import random
 import uuid
 from dataclasses import dataclass
 from typing import cast
@@ -83,10 +84,17 @@ def field(community) -> Field:
     return make_field(community)
 
 
+def _noise(size: tuple[int, int]) -> Image.Image:
+    """Texture that compresses like a photo, the same on every run: Pillow's effect_noise is
+    random, and a test damaging the file flaked when a draw happened to decode anyway."""
+    grain = random.Random(f"{size}").randbytes(size[0] * size[1])
+    return Image.merge("RGB", [Image.frombytes("L", size, grain).point(lambda v: 64 + v // 2)] * 3)
+
+
 def jpeg_bytes(
     size: tuple[int, int] = (640, 480), exif: Image.Exif | None = None, quality: int = 90, noise: bool = False
 ) -> bytes:
-    image = Image.effect_noise(size, 60).convert("RGB") if noise else Image.new("RGB", size, (180, 40, 40))
+    image = _noise(size) if noise else Image.new("RGB", size, (180, 40, 40))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=quality, exif=exif.tobytes() if exif else b"")
     return out.getvalue()

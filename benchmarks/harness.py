@@ -107,6 +107,10 @@ def seeded_database(name: str, seed_call: str) -> tuple[str, Any]:
     out = subprocess.run(
         [sys.executable, "-c", code], check=True, env=env, cwd=ROOT, capture_output=True, text=True
     )
+    # A database in service has its planner statistics (autovacuum keeps them): without them
+    # the first statements were planned blind and autovacuum analysed the seeded tables mid-run.
+    with psycopg.connect(_libpq(url), autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
     return url, json.loads(out.stdout.strip().splitlines()[-1])
 
 

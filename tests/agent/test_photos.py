@@ -143,6 +143,16 @@ def test_a_photo_sent_as_the_body_is_stored_once_with_its_fields_from_the_query(
     assert photo.kind == "after" and photo.status == "ready" and photo.intervention.client_uuid == key
     with photo.file.open("rb") as fh:
         assert Image.open(fh).format == "JPEG"
+    # The device's position and capture time come in the query string too.
+    query = f"kind=before&intervention={key}&lon=0.3404&lat=46.5802&taken_at=2026-06-14T09:30:00%2B02:00"
+    placed = field.client.put(
+        f"/agent/api/photos/{uuid.uuid4()}/?{query}", jpeg_bytes(), content_type="image/jpeg"
+    )
+    assert placed.status_code == 201, placed.json()
+    photo = Photo.objects.get(pk=placed.json()["id"])
+    position = photo.geom.transform(4326, clone=True)
+    assert (round(position.x, 4), round(position.y, 4)) == (0.3404, 46.5802)
+    assert photo.taken_at.isoformat().startswith("2026-06-14T07:30:00")
 
 
 def test_a_photo_sent_as_the_body_names_what_is_wrong(field, key):

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection, connections
 from django.db.models import Model
 
+from .per_thread import per_thread
 from .timing import db_time_add
 
 
@@ -76,22 +77,27 @@ class ModelColumns:
         self.fields = [f for f in model._meta.concrete_fields if f.name not in without]
         self.names = [f.attname for f in self.fields]
         self.sql = ", ".join(f'{alias}."{f.column}"' for f in self.fields)
-        self._converters: list[list[tuple[Any, Any]]] | None = None
 
-    def instance(self, values: Sequence[Any]) -> Model:
-        """The instance of these columns' values (fields left out load on access, as deferred)."""
-        converters = self._converters
-        if converters is None:  # built on first use: the connection's operations are needed
-            # Built aside and published whole: another thread of the worker must never see a
-            # half-filled list (it did: a 500 on a worker's first concurrent edits).
+    def _converters(self) -> list[list[tuple[Any, Any]]]:
+        """Each field's converters, built on a thread's first use and kept for that thread only:
+        the connection's operations are needed, and a geometry's converter reads with GEOS's
+        WKB reader of the thread that made it, which another thread must not use (shared, a
+        worker's second thread crashed GEOS under load: a 500 on an agent's edit)."""
+
+        def build() -> list[list[tuple[Any, Any]]]:
             converters = []
             for f in self.fields:
                 col = f.get_col(self.model._meta.db_table)
                 hooks = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
                 converters.append([(hook, col) for hook in hooks])
-            self._converters = converters
+            return converters
+
+        return per_thread("model-columns", self, build, limit=64)
+
+    def instance(self, values: Sequence[Any]) -> Model:
+        """The instance of these columns' values (fields left out load on access, as deferred)."""
         converted = []
-        for value, hooks in zip(values, converters, strict=True):
+        for value, hooks in zip(values, self._converters(), strict=True):
             for hook, col in hooks:
                 value = hook(value, col, connection)
             converted.append(value)

@@ -1,12 +1,14 @@
-"""A background task's row written by the caller's own statement, with the row it is about.
+"""Background tasks written with the rows they are about, as few round trips as possible.
 
-django-tasks' database backend enqueues with an ORM INSERT of its own (DBTaskResult). On the
-hottest write (a photo sent from the field: interventions/services/photos.py) the row and its
-task were BEGIN, two INSERTs and COMMIT: four round trips and ~1 ms of CPU compiling them, for
-what one statement does (a CTE inserting both: atomic on its own). db_task_row gives the task's
-column values exactly as the backend would insert them (the same model, defaults, pre_save
-signal and adapters); the statement adds the arguments only it knows (the new row's id).
-tests/core/test_task_rows.py compares the two rows column by column.
+django-tasks' database backend enqueues with an ORM INSERT of its own (DBTaskResult).
+- db_task_row: on the hottest write (a photo sent from the field: interventions/services/
+  photos.py) the row and its task were BEGIN, two INSERTs and COMMIT: four round trips and ~1 ms
+  of CPU compiling them, for what one statement does (a CTE inserting both: atomic on its own).
+  It gives the task's column values exactly as the backend would insert them (the same model,
+  defaults, pre_save signal and adapters); the statement adds what only it knows (the new
+  row's id). tests/interventions/test_photo_accept.py compares the two rows column by column.
+- enqueue_with_transaction: a task that must exist only if the caller's transaction commits,
+  written inside that transaction rather than in a second one after it.
 """
 
 from typing import Any

@@ -4,6 +4,7 @@ replay inside a caller's transaction leaves that transaction usable."""
 
 import re
 import uuid
+from io import BytesIO
 
 import pytest
 from django.contrib.gis.geos import Point
@@ -24,8 +25,6 @@ STATEMENT = "interventions/services/sql/photo_accept.sql"
 
 def _accept(community, intervention, key: uuid.UUID, position: Point | None = None):
     data = jpeg_bytes()
-    from io import BytesIO
-
     return photo_create(
         community=community,
         data=BytesIO(data),

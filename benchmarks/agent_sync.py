@@ -25,7 +25,6 @@ Scale with AGENT_BENCH_AGENTS (default 50) for a quick trial.
 import contextlib
 import io
 import json
-import math
 import os
 import shutil
 import signal
@@ -309,14 +308,15 @@ def _peer_server() -> Iterator[str]:
 
 
 def _rounds(outbox: list[tuple[str, str, dict]], rounds: int) -> list[list[tuple[str, str, dict]]]:
-    """An agent's outbox cut in `rounds` parts, in its order: some interventions, then their photos."""
+    """An agent's outbox cut in `rounds` parts as even as can be, in its order: some
+    interventions, then their photos."""
     interventions = [x for x in outbox if x[0] == "intervention"]
     photos = [x for x in outbox if x[0] == "photo"]
-    k = math.ceil(len(interventions) / rounds)
+    if not 1 <= rounds <= len(interventions):
+        raise ValueError(f"AGENT_BENCH_ROUNDS must be 1 to {len(interventions)} (the stops per agent)")
     per = len(photos) // len(interventions)  # photos per intervention, after them in the outbox
-    return [
-        interventions[r * k : (r + 1) * k] + photos[r * k * per : (r + 1) * k * per] for r in range(rounds)
-    ]
+    cuts = [r * len(interventions) // rounds for r in range(rounds + 1)]
+    return [interventions[a:b] + photos[a * per : b * per] for a, b in zip(cuts, cuts[1:], strict=False)]
 
 
 def run() -> None:

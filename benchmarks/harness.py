@@ -296,26 +296,34 @@ def task_worker(
 
 def _wait_idle(process: subprocess.Popen, *, timeout: float = 120) -> None:
     """Until `process` used under 5 % of a core over a second (Linux /proc; else 3 s)."""
-    stat = Path(f"/proc/{process.pid}/stat")
-    if not stat.exists():
+    if not Path(f"/proc/{process.pid}/stat").exists():
         time.sleep(3)
         return
-
-    def cpu_s() -> float:
-        fields = stat.read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
     deadline = time.monotonic() + timeout
-    last = cpu_s()
+    last = cpu_s([process.pid])
     while time.monotonic() < deadline:
         time.sleep(1)
         if process.poll() is not None:
             raise RuntimeError(f"the background worker exited ({process.returncode}): see its log")
-        now = cpu_s()
+        now = cpu_s([process.pid])
         if now - last < 0.05:
             return
         last = now
     raise RuntimeError(f"the background worker was still busy after {timeout:.0f} s")
+
+
+def cpu_s(pids: list[int]) -> float:
+    """User + system CPU time of processes (s, Linux /proc; a process gone counts 0): what a
+    piece of work cost them, whatever the machine's load (wall times on a shared machine
+    include the waits for a core)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 # --- (c) timing -------------------------------------------------------------------------------

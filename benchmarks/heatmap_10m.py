@@ -180,19 +180,6 @@ def _memory_line(label: str, pids: list[int]) -> list[dict[str, float]]:
     return figures
 
 
-def cpu_s(pids: list[int]) -> float:
-    """User + system CPU time of processes (s): what a request cost them, whatever the
-    machine's load (wall times on a shared machine include the waits for a core)."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def _mapped_snapshots(pid: int) -> set[int]:
     """Inodes of the heatmap snapshot files a process maps (a replaced one stays mapped,
     shown '(deleted)', until the process drops it)."""
@@ -273,17 +260,17 @@ def run_10m() -> None:
         _memory_line("workers before their first heatmap tile", workers)
         # One tile outside the list per worker, at once (each sync worker takes one): each
         # worker's first heatmap request is its cold start (mapping the snapshot file).
-        cpu0 = cpu_s(workers)
+        cpu0 = harness.cpu_s(workers)
         cold, _wall, _ = harness.http_loop(
             base, ["/tiles/heatmap/3/4/2.png"] * 2, headers=headers, concurrency=2, warmup=0, timeout=120.0
         )
-        cold_cpu = (cpu_s(workers) - cpu0) / 2  # per worker (each took one)
+        cold_cpu = (harness.cpu_s(workers) - cpu0) / 2  # per worker (each took one)
         harness.http_loop(base, ["/tiles/heatmap/3/4/2.png"] * 8, headers=headers, concurrency=2, warmup=0)
         _memory_line("after the cold start", workers)
-        cpu0 = cpu_s(workers)
+        cpu0 = harness.cpu_s(workers)
         harness.http_loop(base, [f"/tiles/heatmap/{z}/{x}/{y}.png?vmax=7" for z, x, y in tiles],
                           headers=headers, warmup=0)  # fmt: skip
-        render_cpu = (cpu_s(workers) - cpu0) / len(tiles)  # a first pass's CPU per tile (other ETags)
+        render_cpu = (harness.cpu_s(workers) - cpu0) / len(tiles)  # a first pass's CPU per tile (other ETags)
         http = heatmap.http_timings(base, tiles, headers, sql_limit=3 if quick else SQL_TILES_HTTP)
         after = _memory_line("after the tile passes", workers)
         reload_s, reload_peak = _loader(url)  # a reload: a new file renamed over the old one

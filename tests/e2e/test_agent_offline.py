@@ -48,13 +48,13 @@ def summary(page) -> dict:
     return page.locator("#outbox-summary").evaluate("el => ({...el.dataset})")
 
 
-def record(page, base: str, mission_id: int, stop_key: str, n: int) -> None:
+def record(page, base: str, mission_id: int, stop_key: str, n: int, surface: str = "") -> None:
     page.goto(f"{base}/agent/#/m/{mission_id}/s/{stop_key}")
     page.locator("#btn-start").click()
     page.locator("#photo-before").set_input_files(photo_file(f"before{n}.jpg", (200, 30 * n, 30)))
     page.wait_for_function("() => document.querySelector('#photo-before-count')?.textContent.includes('1')")
     page.locator("#btn-next").click()
-    page.locator("#f-surface").fill(f"{n + 1}.5")
+    page.locator("#f-surface").fill(surface or f"{n + 1}.5")
     page.locator("#f-method").select_option("hydro")
     page.locator("#btn-next").click()
     page.locator("#photo-after").set_input_files(photo_file(f"after{n}.jpg", (30, 200, 30 * n)))
@@ -117,6 +117,43 @@ def test_three_interventions_recorded_offline_reach_the_server_once(agent_page, 
     )
     assert Intervention.objects.filter(community=field.community).count() == 3
     assert Photo.objects.count() == 6
+
+
+def test_a_finished_stop_says_whether_its_work_has_left_the_device(agent_page, live_server):
+    """ "Will be sent with the next sync" while it waits; "sent" once the sync took it, on the
+    screen still open; "not sent", with the server's reason a tap away, when it was refused."""
+    page, context, field = agent_page
+    base = live_server.url
+    page.locator(f"a[data-mission-id='{field.mission.pk}']").click()  # the mission, kept on the device
+    page.locator("#stops li[data-stop-key]").first.wait_for()
+    context.set_offline(True)
+    first, second = (f"i{s.pk}" for s in field.stops[:2])
+    record(page, base, field.mission.pk, second, 1, surface="999999")  # over the 100,000 m² the server allows
+    record(page, base, field.mission.pk, first, 0)
+    state = page.locator("#work-state")
+    assert state.get_attribute("data-state") == "waiting"
+    assert (
+        state.inner_text()
+        == "Fait — Intervention enregistrée\u00a0; elle sera envoyée à la prochaine synchronisation."
+    )
+
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.locator("#work-state[data-state='sent']").wait_for()
+    assert state.inner_text() == "Fait — Intervention envoyée."
+    assert Intervention.objects.get(pk=field.stops[0].pk).status == InterventionStatus.DONE
+    assert Photo.objects.filter(intervention=field.stops[0]).count() == 2
+
+    page.goto(f"{base}/agent/#/m/{field.mission.pk}/s/{second}")
+    page.locator("#work-state[data-state='error']").wait_for()
+    assert state.inner_text().startswith(
+        "Fait — Intervention non envoyée\u00a0: le serveur en a refusé une partie."
+    )
+    assert Intervention.objects.get(pk=field.stops[1].pk).status == InterventionStatus.SCHEDULED
+    assert_accessible(page)
+    page.locator("#work-state-why").click()
+    page.locator("#outbox-list li[data-type='intervention'] .error").wait_for()
+    assert "100000" in page.locator("#outbox-list li[data-type='intervention'] .error").inner_text()
 
 
 def test_every_agent_screen_is_accessible(agent_page, live_server):

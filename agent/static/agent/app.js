@@ -405,10 +405,27 @@ async function stopScreen(missionId, stopKey, fresh = false) {
       line(t("Before photo"), work.photos.before ? tn("photos", work.photos.before) : ""),
       line(t("After photo"), work.photos.after ? tn("photos", work.photos.after) : ""),
       line(t("Notes"), v.notes || ""));
-    render(title, back, where, h("p", { class: "message", "data-done": work.status, role: "status" }, `${statusLabel(work.status)} — ${t("Intervention saved; it will be sent with the next sync.")}`),
+    const state = h("p", { class: "message", id: "work-state", "data-done": work.status, "data-key": work.uuid, role: "status" });
+    await showWorkState(state);
+    render(title, back, where, state,
       summary,
       h("p", {}, h("a", { href: `#/m/${missionId}`, class: "button primary", id: "btn-back-mission" }, t("Back to the mission"))));
   }
+}
+
+// A finished stop says whether its work has left the device, and follows the syncs while it
+// is on screen (outbox.onChange): "will be sent" must not stay once it has been.
+const WORK_STATE = {
+  waiting: "Intervention saved; it will be sent with the next sync.",
+  sent: "Intervention sent.",
+  error: "Intervention not sent: the server refused part of it.",
+};
+async function showWorkState(el) {
+  const state = await outbox.workState(el.dataset.key);
+  if (el.dataset.state === state) return;
+  el.dataset.state = state;
+  el.replaceChildren(`${statusLabel(el.dataset.done)} — ${t(WORK_STATE[state])}`,
+    ...(state === "error" ? [" ", h("a", { href: "#/outbox", id: "work-state-why" }, t("See why"))] : []));
 }
 
 async function reportScreen() {
@@ -520,7 +537,12 @@ async function route() {
   else await missionsScreen();
 }
 
-outbox.onChange((c) => { showCounts(c); fillOutboxLists(); });
+outbox.onChange((c) => {
+  showCounts(c);
+  fillOutboxLists();
+  const state = document.getElementById("work-state");
+  if (state) showWorkState(state);
+});
 document.getElementById("sync-now").addEventListener("click", () => syncNow());
 window.addEventListener("online", () => { showNet(); syncNow(true); });
 window.addEventListener("offline", showNet);

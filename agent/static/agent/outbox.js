@@ -61,6 +61,16 @@ export async function counts() {
   };
 }
 
+// Where one intervention's work stands on this device: "waiting" (its edit or one of its
+// photos is still in the outbox), "error" (the server refused one of them; the details screen
+// says why) or "sent" (nothing of it is left to send).
+export async function workState(clientUuid) {
+  const mine = (await getAll("outbox")).filter((i) => (i.type === "intervention" && i.uuid === clientUuid)
+    || (i.type === "photo" && i.fields && i.fields.intervention === clientUuid));
+  if (mine.some((i) => i.error)) return "error";
+  return mine.length ? "waiting" : "sent";
+}
+
 export const pending = () => getAll("outbox");
 export const recentlySent = () => getAll("sent");
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -49,7 +50,7 @@ class FieldRole(permissions.BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if request_membership(request).role not in FIELD_ROLES:
-            raise PermissionDenied("The field app is for agents.")
+            raise PermissionDenied(_("The field app is for agents."))
         return True
 
 
@@ -64,7 +65,7 @@ def _uuid(value: str, field: str = "client_uuid") -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError as exc:
-        raise ValidationError({field: "Not a UUID."}) from exc
+        raise ValidationError({field: _("Not a UUID.")}) from exc
 
 
 class MissionListView(AgentAPIView):
@@ -90,7 +91,7 @@ class MissionDetailView(AgentAPIView):
         try:
             mission = mission_get_for_agent(user=m.user, community=m.community, mission_id=mission_id)
         except Mission.DoesNotExist as exc:
-            raise NotFound("No such mission in your teams.") from exc
+            raise NotFound(_("No such mission in your teams.")) from exc
         stops = mission_stops(mission=mission)
         # Remember what was handed over: work on it stays the agent's after a reassignment.
         mission_deliver(mission=mission, user=m.user)

@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.geometry import transform_in_place, transformed
@@ -41,7 +42,7 @@ class PositionMixin(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if (attrs.get("lon") is None) != (attrs.get("lat") is None):
-            raise serializers.ValidationError({"lat": "Send both lon and lat, or neither."})
+            raise serializers.ValidationError({"lat": _("Send both lon and lat, or neither.")})
         return attrs
 
 
@@ -72,12 +73,12 @@ class InterventionEditSerializer(PositionMixin):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
         if attrs.get("status") == InterventionStatus.NOT_DONE and not attrs.get("not_done_reason"):
-            raise serializers.ValidationError({"not_done_reason": "Say why the work was not done."})
+            raise serializers.ValidationError({"not_done_reason": _("Say why the work was not done.")})
         if attrs.get("status") in (InterventionStatus.DONE, InterventionStatus.IN_PROGRESS):
             attrs["not_done_reason"] = ""
         started, ended = attrs.get("started_at"), attrs.get("ended_at")
         if started and ended and ended < started:
-            raise serializers.ValidationError({"ended_at": "The end is before the start."})
+            raise serializers.ValidationError({"ended_at": _("The end is before the start.")})
         return attrs
 
     def values(self) -> dict[str, Any]:
@@ -94,7 +95,7 @@ class ReportSubmitSerializer(PositionMixin):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
         if attrs.get("lon") is None:
-            raise serializers.ValidationError({"lon": "A report needs a position (lon, lat)."})
+            raise serializers.ValidationError({"lon": _("A report needs a position (lon, lat).")})
         return attrs
 
 

@@ -7,6 +7,7 @@ from typing import IO
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 
 from accounts.models import Community, User
 from interventions.models import Intervention, Photo, Report
@@ -71,14 +72,14 @@ def _subject(
     if intervention_key is not None:
         intervention = intervention_for_key(community=community, client_uuid=intervention_key)
         if intervention is None:
-            raise ValidationError({"intervention": "This intervention has not reached the server yet."})
+            raise ValidationError({"intervention": _("This intervention has not reached the server yet.")})
         intervention_check_writable(user=user, intervention=intervention, stop_id=None)
     elif report_key is not None:
         report = Report.objects.filter(community=community, client_uuid=report_key).first()
         if report is None:
-            raise ValidationError({"report": "This report has not reached the server yet."})
+            raise ValidationError({"report": _("This report has not reached the server yet.")})
         if report.reporter_id != user.pk:
-            raise PermissionDenied("Only the author of a report adds photos to it from the field.")
+            raise PermissionDenied(_("Only the author of a report adds photos to it from the field."))
     else:
-        raise ValidationError({"intervention": "A photo belongs to an intervention or a report."})
+        raise ValidationError({"intervention": _("A photo belongs to an intervention or a report.")})
     return intervention, report

@@ -23,6 +23,7 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Community, User
 from audit.services import jsonable
@@ -82,7 +83,7 @@ class SyncResult:
 def mission_deliver(*, mission: Mission, user: User) -> MissionDelivery:
     """Record that `mission` (with these stops) was handed to `user` while their team had it."""
     stops = mission_stops(mission=mission)
-    delivery, _ = MissionDelivery.objects.update_or_create(
+    delivery, _created = MissionDelivery.objects.update_or_create(
         mission=mission,
         user=user,
         defaults={
@@ -109,7 +110,9 @@ def intervention_record(*, community: Community, user: User, edit: InterventionE
             if isinstance(exc.__cause__, psycopg.errors.CheckViolation):
                 # A value the database's CHECK refuses.
                 name = exc.__cause__.diag.constraint_name or "a database rule"
-                raise ValidationError({"non_field_errors": f"Refused by {name}."}) from exc
+                raise ValidationError(
+                    {"non_field_errors": _("Refused by %(rule)s.") % {"rule": name}}
+                ) from exc
             # A double tap on planned work (locked by its row, not by its key) raced to
             # store the same key: the loser retries and now finds the winner's row.
             if attempt:
@@ -142,9 +145,9 @@ def _record(*, community: Community, user: User, edit: InterventionEdit) -> Sync
     target_pk: int | None = None
     if owner is not None:
         if owner.community_id != community.pk:
-            raise ValidationError({"client_uuid": "This key is already used elsewhere."})
+            raise ValidationError({"client_uuid": _("This key is already used elsewhere.")})
         if owner.deleted:
-            raise ValidationError({"client_uuid": "This intervention was deleted in the office."})
+            raise ValidationError({"client_uuid": _("This intervention was deleted in the office.")})
         target_pk = owner.intervention_id
     store_key = False
     if target_pk is not None:
@@ -200,11 +203,11 @@ def _resolve_new_key(*, community: Community, user: User, edit: InterventionEdit
             .first()
         )
         if stop is None:
-            raise ValidationError({"stop_id": "No such stop in your community."})
+            raise ValidationError({"stop_id": _("No such stop in your community.")})
         if not user_in_team_of(user=user, mission=stop.mission) and not delivered_to(
             user=user, stop_id=stop.pk
         ):
-            raise PermissionDenied("This stop is not in one of your missions.")
+            raise PermissionDenied(_("This stop is not in one of your missions."))
         return intervention_locked(community=community, pk=mission_stop_intervention(stop=stop).pk)
     if edit.intervention_id is not None:
         try:
@@ -212,17 +215,17 @@ def _resolve_new_key(*, community: Community, user: User, edit: InterventionEdit
         except Intervention.DoesNotExist:
             target = None
         if target is None:
-            raise ValidationError({"intervention_id": "No such intervention in your community."})
+            raise ValidationError({"intervention_id": _("No such intervention in your community.")})
         intervention_check_writable(user=user, intervention=target, stop_id=None)
         return target
     # Work nobody planned (a tag removed on the way): a new intervention.
     if edit.category_id is None or edit.position is None:
         raise ValidationError(
-            {"category_id": "A new intervention needs a category and a position (lon, lat)."}
+            {"category_id": _("A new intervention needs a category and a position (lon, lat).")}
         )
     category = Category.objects.filter(community=community, pk=edit.category_id, active=True).first()
     if category is None:
-        raise ValidationError({"category_id": "No such active category in your community."})
+        raise ValidationError({"category_id": _("No such active category in your community.")})
     mission = None
     if edit.mission_id is not None:
         mission = (
@@ -340,11 +343,11 @@ def report_submit(
     existing = Report.objects.filter(client_uuid=client_uuid).first()
     if existing is not None:
         if existing.community_id != community.pk:
-            raise ValidationError({"client_uuid": "This key is already used elsewhere."})
+            raise ValidationError({"client_uuid": _("This key is already used elsewhere.")})
         return existing, False
     category = Category.objects.filter(community=community, pk=category_id, active=True).first()
     if category is None:
-        raise ValidationError({"category_id": "No such active category in your community."})
+        raise ValidationError({"category_id": _("No such active category in your community.")})
     try:
         report = report_create(
             community=community,

@@ -46,6 +46,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 from django_tasks import task
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -88,7 +90,10 @@ def max_bytes() -> int:
 
 def too_big_message(size: int) -> str:
     """The refusal of a photo of `size` bytes over the limit, on the `file` field."""
-    return f"The photo is {size / 1048576:.1f} MB; the limit is {settings.RONDE_PHOTO_MAX_MB} MB."
+    return _("The photo is %(size)s MB; the limit is %(limit)s MB.") % {
+        "size": number_format(size / 1048576, 1),
+        "limit": number_format(settings.RONDE_PHOTO_MAX_MB),
+    }
 
 
 @dataclass
@@ -111,19 +116,31 @@ def _opened(
         image: Image.Image = Image.open(data)
     except Image.DecompressionBombError as exc:
         # Pillow refuses to open twice its own pixel limit (178 MP) before we can look.
-        raise ValidationError({"file": "The image has too many pixels to be read."}) from exc
+        raise ValidationError({"file": _("The image has too many pixels to be read.")}) from exc
     except (UnidentifiedImageError, *DAMAGED) as exc:
-        raise ValidationError({"file": "This file is not an image (JPEG, PNG or WebP expected)."}) from exc
+        raise ValidationError({"file": _("This file is not an image (JPEG, PNG or WebP expected).")}) from exc
     if image.format not in ACCEPTED_FORMATS:
-        raise ValidationError({"file": f"{image.format} images are not accepted; send JPEG, PNG or WebP."})
+        raise ValidationError(
+            {
+                "file": _("%(format)s images are not accepted; send JPEG, PNG or WebP.")
+                % {"format": image.format}
+            }
+        )
     if image.width * image.height > MAX_PIXELS:
-        raise ValidationError({"file": f"The image is {image.width}×{image.height} px, too large to read."})
+        raise ValidationError(
+            {
+                "file": _("The image is %(width)s×%(height)s px, too large to read.")
+                % {"width": image.width, "height": image.height}
+            }
+        )
     try:
         exif = image.getexif()
         taken_at = _exif_taken_at(exif)
         position = _exif_position(exif)
     except DAMAGED as exc:
-        raise ValidationError({"file": "The image is damaged or truncated; take the photo again."}) from exc
+        raise ValidationError(
+            {"file": _("The image is damaged or truncated; take the photo again.")}
+        ) from exc
     return image, exif, taken_at, position
 
 
@@ -144,7 +161,7 @@ def _jpeg_ends_whole(data: IO[bytes]) -> bool:
 
 def photo_check(*, data: IO[bytes], size: int) -> CheckedPhoto:
     """The request's checks (see the module's docstring); ValidationError on `file` if refused."""
-    image, _, taken_at, position = _opened(data=data, size=size)
+    image, _exif, taken_at, position = _opened(data=data, size=size)
     if not (image.format == "JPEG" and _jpeg_ends_whole(data)):
         # Whole or not cannot be told from the end: decode it now (JPEG at 1/8 scale).
         if image.format == "JPEG":
@@ -153,7 +170,7 @@ def photo_check(*, data: IO[bytes], size: int) -> CheckedPhoto:
             image.load()
         except (*DAMAGED, Image.DecompressionBombError) as exc:
             raise ValidationError(
-                {"file": "The image is damaged or truncated; take the photo again."}
+                {"file": _("The image is damaged or truncated; take the photo again.")}
             ) from exc
     data.seek(0)
     return CheckedPhoto(format=str(image.format), taken_at=taken_at, position=position)
@@ -189,7 +206,9 @@ def photo_process(*, data: IO[bytes], size: int) -> ProcessedPhoto:
             image = image.convert("RGB")
         image.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
     except (*DAMAGED, Image.DecompressionBombError) as exc:
-        raise ValidationError({"file": "The image is damaged or truncated; take the photo again."}) from exc
+        raise ValidationError(
+            {"file": _("The image is damaged or truncated; take the photo again.")}
+        ) from exc
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85, exif=kept)
     return ProcessedPhoto(
@@ -243,7 +262,9 @@ def _strip_without_reencoding(
     try:
         image.load()
     except (*DAMAGED, Image.DecompressionBombError) as exc:
-        raise ValidationError({"file": "The image is damaged or truncated; take the photo again."}) from exc
+        raise ValidationError(
+            {"file": _("The image is damaged or truncated; take the photo again.")}
+        ) from exc
     data.seek(0)
     try:
         jpeg = jpeg_strip_metadata(data.read(), exif=kept)
@@ -314,13 +335,15 @@ def photo_create(
     gets the first's photo (created False). The caller checks who may add a photo to the subject.
     """
     if kind not in PhotoKind.values:
-        raise ValidationError({"kind": f"Expected one of {', '.join(PhotoKind.values)}."})
+        raise ValidationError(
+            {"kind": _("Expected one of %(kinds)s.") % {"kinds": ", ".join(PhotoKind.values)}}
+        )
     if (intervention is None) == (report is None):
-        raise ValidationError({"intervention": "A photo belongs to an intervention or a report."})
+        raise ValidationError({"intervention": _("A photo belongs to an intervention or a report.")})
     subject = intervention or report
     assert subject is not None
     if subject.community_id != community.pk:
-        raise ValidationError({"intervention" if intervention else "report": "Not in your community."})
+        raise ValidationError({"intervention" if intervention else "report": _("Not in your community.")})
 
     checked = photo_check(data=data, size=size)
     when = taken_at or checked.taken_at or timezone.now()

@@ -26,7 +26,7 @@ def key(field):
 def test_a_text_file_is_refused(field, key, raw):
     response = put_photo(field.client, uuid.uuid4(), b"this is not a photo\n" * 50, intervention=key, raw=raw)
     assert response.status_code == 400
-    assert "not an image" in response.json()["file"][0]
+    assert "n’est pas une image" in response.json()["file"][0]
     assert not Photo.objects.exists()
 
 
@@ -35,7 +35,7 @@ def test_a_50_mb_upload_is_refused(field, key, raw):
     big = jpeg_bytes() + b"\0" * (50 * 1024 * 1024)
     response = put_photo(field.client, uuid.uuid4(), big, intervention=key, raw=raw)
     assert response.status_code == 400
-    assert "15 MB" in response.json()["file"][0]
+    assert "15 Mo" in response.json()["file"][0]
     assert not Photo.objects.exists()
 
 
@@ -44,7 +44,7 @@ def test_the_size_limit_is_a_setting(field, key):
     data = jpeg_bytes((2000, 1500), noise=True, quality=100)
     assert len(data) > 1024 * 1024
     response = put_photo(field.client, uuid.uuid4(), data, intervention=key)
-    assert response.status_code == 400 and "1 MB" in response.json()["file"][0]
+    assert response.status_code == 400 and "1 Mo" in response.json()["file"][0]
 
 
 @pytest.mark.parametrize("raw", [False, True], ids=["multipart", "body"])
@@ -52,7 +52,7 @@ def test_a_truncated_jpeg_is_refused(field, key, raw):
     data = jpeg_bytes((800, 600), noise=True)
     response = put_photo(field.client, uuid.uuid4(), data[: len(data) // 2], intervention=key, raw=raw)
     assert response.status_code == 400
-    assert "truncated" in response.json()["file"][0]
+    assert "incomplète" in response.json()["file"][0]
     assert not Photo.objects.exists()
 
 
@@ -174,7 +174,7 @@ def test_a_photo_sent_as_the_body_names_what_is_wrong(field, key):
         raw=True,
         content_type="application/octet-stream",
     )
-    assert unnamed.status_code == 400 and "not an image" in unnamed.json()["file"][0]
+    assert unnamed.status_code == 400 and "n’est pas une image" in unnamed.json()["file"][0]
     text = field.client.put(f"{photo}?kind=before&intervention={key}", b"hello", content_type="text/plain")
     assert text.status_code == 415 and "text/plain" in text.json()["detail"]
     assert not Photo.objects.exists()
@@ -185,5 +185,5 @@ def test_a_body_just_over_the_limit_is_refused_before_it_is_stored(field, key):
     """Within the view's allowance for a form's overhead, the body itself is still measured."""
     data = jpeg_bytes() + b"\0" * (1024 * 1024)
     response = put_photo(field.client, uuid.uuid4(), data, intervention=key, raw=True)
-    assert response.status_code == 400 and "the limit is 1 MB" in response.json()["file"][0]
+    assert response.status_code == 400 and "la limite est de 1 Mo" in response.json()["file"][0]
     assert not Photo.objects.exists()

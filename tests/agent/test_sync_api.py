@@ -170,6 +170,20 @@ def test_photo_before_its_intervention_is_a_400_the_client_retries(field):
     assert "intervention" in response.json()
 
 
+def test_a_refusal_is_in_the_agents_language(field):
+    """The field app shows the server's reason as it came (the outbox details screen): in
+    French by default, in English on a device set to English."""
+    stop = {"client_updated_at": timezone.now().isoformat(), "stop_id": 999_999, "status": "done"}
+    french = put_intervention(field.client, uuid.uuid4(), stop)
+    assert french.status_code == 400
+    assert french.json()["stop_id"] == ["Cet arrêt n’existe pas dans votre collectivité."]
+    photo = put_photo(field.client, uuid.uuid4(), jpeg_bytes(), intervention=uuid.uuid4())
+    assert photo.json()["intervention"] == ["Cette intervention n’est pas encore arrivée sur le serveur."]
+    field.client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    english = put_intervention(field.client, uuid.uuid4(), stop)
+    assert english.json()["stop_id"] == ["No such stop in your community."]
+
+
 def test_report_replay_creates_one_report(field):
     key = uuid.uuid4()
     body = {"category_id": field.stops[0].category_id, "lon": 0.3404, "lat": 46.5802, "description": "Tag"}

@@ -93,7 +93,7 @@ def test_a_jpeg_damaged_inside_is_marked_unreadable_and_never_served(community, 
     assert response.status_code == 201, response.content
     photo = Photo.objects.get()
     assert photo.status == PhotoStatus.FAILED
-    assert "damaged" in photo.problem
+    assert "abîmée" in photo.problem
     assert not photo.file and not PhotoThumbnail.objects.exists()
     assert field.client.get(response.json()["url"]).status_code == 404
     assert _files(tmp_path) == []
@@ -104,7 +104,7 @@ def test_a_truncated_jpeg_is_refused_in_the_request_and_leaves_no_upload(communi
     settings.RONDE_PHOTO_INBOX = tmp_path
     data = jpeg_bytes((800, 600), noise=True)
     _, _, response = _upload(community, data[: len(data) // 2])
-    assert response.status_code == 400 and "truncated" in response.json()["file"][0]
+    assert response.status_code == 400 and "incomplète" in response.json()["file"][0]
     assert not Photo.objects.exists() and _files(tmp_path) == []
 
 

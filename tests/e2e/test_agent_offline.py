@@ -153,7 +153,8 @@ def test_a_finished_stop_says_whether_its_work_has_left_the_device(agent_page, l
     assert_accessible(page)
     page.locator("#work-state-why").click()
     page.locator("#outbox-list li[data-type='intervention'] .error").wait_for()
-    assert "100000" in page.locator("#outbox-list li[data-type='intervention'] .error").inner_text()
+    reason = page.locator("#outbox-list li[data-type='intervention'] .error").inner_text()
+    assert "Surface (m²)\u00a0: Assurez-vous que cette valeur est inférieure ou égale à 100000." in reason
 
 
 def test_every_agent_screen_is_accessible(agent_page, live_server):

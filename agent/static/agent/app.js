@@ -15,7 +15,6 @@ const PLURAL_RULES = new Intl.PluralRules(LANG);
 const INTEGER = new Intl.NumberFormat(LANG, { maximumFractionDigits: 0 });
 export const formatNumber = (x, digits = 2) => new Intl.NumberFormat(LANG, { maximumFractionDigits: digits }).format(x);
 const app = document.getElementById("app");
-outbox.configure({ api: CONFIG.api });
 
 // French typography: a no-break space before ":" ";" "!" "?" (some translations have a plain
 // space or none), so a label never ends a line with its colon on the next one.
@@ -537,6 +536,12 @@ async function route() {
   else await missionsScreen();
 }
 
+// The server's refusals name the fields as the forms do (the outbox details screen).
+outbox.configure({ api: CONFIG.api, labels: {
+  surface_m2: t("Surface (m²)"), support: t("Support"), method: t("Method"), product: t("Product"), notes: t("Notes"),
+  not_done_reason: t("Reason"), offensive: t("Offensive content"), started_at: t("Started at"), ended_at: t("Ended at"),
+  category_id: t("Category"), description: t("Description"), file: t("Photo"), intervention: t("Intervention"), report: t("Report"),
+} });
 outbox.onChange((c) => {
   showCounts(c);
   fillOutboxLists();

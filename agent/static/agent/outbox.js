@@ -6,10 +6,12 @@ import { del, getAll, put, tx } from "./db.js";
 
 const KEEP_SENT_MS = 2 * 24 * 3600 * 1000;
 let apiBase = "/agent/api/";
+let labels = {};
 let running = null;
 const listeners = new Set();
 
-export function configure({ api }) { apiBase = api; }
+// `labels`: the app's names of the fields the server may refuse (surface_m2 → "Surface (m²)").
+export function configure({ api, labels: names = {} }) { apiBase = api; labels = names; }
 export function onChange(fn) { listeners.add(fn); }
 async function changed(extra) {
   const c = await counts();
@@ -95,9 +97,11 @@ function requestFor(item) {
   return [`${apiBase}${path}/${item.uuid}/`, { method: "PUT", body: JSON.stringify(item.body), headers, credentials: "same-origin" }];
 }
 
+// The server's refusal as the agent reads it: each field by the name the form gives it.
 function describe(body) {
   if (!body || typeof body !== "object") return String(body || "");
-  return Object.entries(body).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(" ") : typeof v === "object" ? JSON.stringify(v) : v}`).join("; ");
+  const text = (v) => (Array.isArray(v) ? v.join(" ") : typeof v === "object" ? JSON.stringify(v) : v);
+  return Object.entries(body).map(([k, v]) => (k === "detail" || k === "non_field_errors" ? text(v) : `${labels[k] || k}: ${text(v)}`)).join("; ");
 }
 
 // Interventions and reports first (a photo needs its subject on the server), then photos;

@@ -333,21 +333,30 @@ def _resolve_principal(request: HttpRequest) -> Principal:
     return Principal(membership.role, found[0], membership)
 
 
-def user_membership(request: HttpRequest) -> Membership:
-    """The signed-in user's membership in the requested community: the one the middleware
-    resolved for this request when it did (pages, their menu and their views then share one
-    statement); raises NoCommunity without a signed-in user or a membership."""
+def user_membership(request: HttpRequest | Any) -> Membership:
+    """The signed-in caller's membership in the requested community (?community=<slug> or the
+    X-Ronde-Community header, else their first one), resolved once per request: the one the
+    middleware resolved when it did (pages, their menu, their views and the API then share one
+    statement), else looked up and kept on the request. Raises NoCommunity without a signed-in
+    user or a membership. Pages, DRF views (a DRF Request) and the administration call it:
+    accounts/permissions.py `request_membership`, administration/common.py `admin_membership`
+    only say the refusal their way."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         raise NoCommunity("not authenticated")
+    slug = request.GET.get("community") or request.META.get(COMMUNITY_HEADER)
     principal = getattr(request, "_ronde_principal", None)
     if principal is not None and principal.user is user:
         if principal.membership is None:
-            raise NoCommunity(request.GET.get("community") or "")
+            raise NoCommunity(slug or "")
         return principal.membership
+    kept = getattr(request, "_ronde_membership", None)
+    if kept is not None and kept.user_id == user.pk:
+        return kept
     # Signed in during this request, or the middleware did not look (a public URL).
-    slug = request.GET.get("community") or request.META.get(COMMUNITY_HEADER)
-    return membership_get_for_user(user=user, community_slug=slug)
+    membership = membership_get_for_user(user=user, community_slug=slug)
+    request._ronde_membership = membership  # type: ignore[union-attr]
+    return membership
 
 
 def principal_for(request: HttpRequest) -> tuple[str | None, Any]:

@@ -15,25 +15,19 @@ from rest_framework import permissions
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.request import Request
 
-from .access import COMMUNITY_HEADER, roles_allowed
+from .access import roles_allowed, user_membership
 from .models import Membership, Role
-from .selectors import NoCommunity, membership_get_for_user
+from .selectors import NoCommunity
 
 
 def request_membership(request: Request) -> Membership:
-    """The caller's membership, resolved once per request and cached on it."""
-    cached = getattr(request, "_ronde_membership", None)
-    if cached is not None:
-        return cached
+    """The caller's membership (accounts/access.py `user_membership`), its refusal as DRF's."""
     if not request.user or not request.user.is_authenticated:
         raise NotAuthenticated()
-    slug = request.query_params.get("community") or request.META.get(COMMUNITY_HEADER)
     try:
-        membership = membership_get_for_user(user=request.user, community_slug=slug)
+        return user_membership(request)
     except NoCommunity as exc:
         raise PermissionDenied("You are not a member of this community.") from exc
-    request._ronde_membership = membership  # type: ignore[attr-defined]
-    return membership
 
 
 class CommunityRole(permissions.BasePermission):

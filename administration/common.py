@@ -5,7 +5,7 @@ reach these pages (accounts/access.py); every object is looked up inside that co
 an id of another community is a 404, never a page.
 """
 
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -16,19 +16,17 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, Role, User
-from accounts.selectors import NoCommunity, membership_get_for_user
+from accounts.access import user_membership
+from accounts.models import Membership, Role
+from accounts.selectors import NoCommunity
 
 
 def admin_membership(request: HttpRequest) -> Membership:
     """The caller's administrator membership in the selected community (403 otherwise)."""
-    membership = getattr(request, "_ronde_membership", None)
-    if membership is None:
-        try:
-            user = cast(User, request.user)  # AccessMiddleware let only members through
-            membership = membership_get_for_user(user=user, community_slug=request.GET.get("community"))
-        except NoCommunity as exc:
-            raise PermissionDenied(_("You are not a member of this community.")) from exc
+    try:
+        membership = user_membership(request)  # AccessMiddleware let only members through
+    except NoCommunity as exc:
+        raise PermissionDenied(_("You are not a member of this community.")) from exc
     if membership.role != Role.ADMIN:
         raise PermissionDenied(_("Only the community's administrators manage it."))
     return membership

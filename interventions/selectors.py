@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import Community, User
 from accounts.selectors import team_ids_of
@@ -74,7 +75,7 @@ def intervention_check_writable(
         return
     if any(grant(user, intervention, stop_id) for grant in _WRITE_GRANTS):
         return
-    raise PermissionDenied("This intervention is not in one of your missions.")
+    raise PermissionDenied(_("This intervention is not in one of your missions."))
 
 
 def photo_for_key(*, community: Community, client_uuid: uuid.UUID) -> Photo | None:
@@ -82,5 +83,5 @@ def photo_for_key(*, community: Community, client_uuid: uuid.UUID) -> Photo | No
     across communities: one used in another is refused, never answered with that photo."""
     stored = Photo.objects.filter(client_uuid=client_uuid).first()
     if stored is not None and stored.community_id != community.pk:
-        raise ValidationError({"client_uuid": "This key is already used elsewhere."})
+        raise ValidationError({"client_uuid": _("This key is already used elsewhere.")})
     return stored

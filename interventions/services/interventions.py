@@ -10,6 +10,7 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Community, Membership, Team, User
 from audit.models import AuditAction
@@ -75,18 +76,22 @@ def _check_relations(community: Community, data: Mapping[str, Any]) -> None:
     outsiders = [str(u.pk) for u in agents if u.pk not in member_ids]
     if outsiders:
         raise ValidationError(
-            {"agents": [f"unknown agent(s) {', '.join(outsiders)}: not in your community."]}
+            {
+                "agents": [
+                    _("Unknown agent(s) %(ids)s: not in your community.") % {"ids": ", ".join(outsiders)}
+                ]
+            }
         )
 
 
 def _check_outcome(intervention: Intervention) -> None:
     """Rules that read several fields (the single-field ones are model/DB constraints)."""
     if intervention.started_at and intervention.ended_at and intervention.ended_at < intervention.started_at:
-        raise ValidationError({"ended_at": ["The intervention cannot end before it started."]})
+        raise ValidationError({"ended_at": [_("The intervention cannot end before it started.")]})
     if intervention.surface_m2 is not None and intervention.surface_m2 <= 0:
-        raise ValidationError({"surface_m2": ["The surface must be greater than 0 m²."]})
+        raise ValidationError({"surface_m2": [_("The surface must be greater than 0 m².")]})
     if intervention.not_done_reason and intervention.status != InterventionStatus.NOT_DONE:
-        raise ValidationError({"not_done_reason": ["A reason is only given when the status is not_done."]})
+        raise ValidationError({"not_done_reason": [_("A reason is only given when the status is not_done.")]})
 
 
 @transaction.atomic
@@ -120,9 +125,9 @@ def intervention_create(
         existing = Intervention.all_objects.select_for_update().filter(client_uuid=client_uuid).first()
         if existing is not None:
             if existing.community_id != community.pk:
-                raise ValidationError({"client_uuid": ["This client_uuid is already used."]})
+                raise ValidationError({"client_uuid": [_("This client_uuid is already used.")]})
             if existing.deleted_at is not None:
-                raise ValidationError({"client_uuid": ["This intervention was deleted."]})
+                raise ValidationError({"client_uuid": [_("This intervention was deleted.")]})
             return existing
     agents = agents or []
     _check_relations(

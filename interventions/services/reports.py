@@ -9,6 +9,7 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Community, User
 from audit.models import AuditAction
@@ -74,7 +75,7 @@ def report_create(
         existing = Report.objects.select_for_update().filter(client_uuid=client_uuid).first()
         if existing is not None:
             if existing.community_id != community.pk:
-                raise ValidationError({"client_uuid": ["This client_uuid is already used."]})
+                raise ValidationError({"client_uuid": [_("This client_uuid is already used.")]})
             return existing
     _check_relations(community, {"category": category, "asset": asset, "duplicate_of": duplicate_of})
     ensure_within_territory(community=community, geom=geom)
@@ -110,7 +111,7 @@ def report_update(*, report: Report, data: Mapping[str, Any]) -> Report:
     community = report.community
     _check_relations(community, data)
     if data.get("duplicate_of") is not None and data["duplicate_of"].pk == report.pk:
-        raise ValidationError({"duplicate_of": ["A report cannot duplicate itself."]})
+        raise ValidationError({"duplicate_of": [_("A report cannot duplicate itself.")]})
     if "geom" in data:
         ensure_within_territory(community=community, geom=data["geom"])
     before = snapshot(report)

@@ -126,6 +126,15 @@ def _key_lock(key: uuid.UUID) -> None:
     run_sql(sql_path(__file__, "client_key_lock.sql"), {"key": str(key)})
 
 
+def _not_deleted(target: Intervention) -> Intervention:
+    """Work sent for an intervention deleted in the office while the agent was offline is
+    refused with the reason, as a replay of known work is (_record): written into the deleted
+    row, nobody in the office would see it, and the app would say it was sent."""
+    if target.deleted_at is not None:
+        raise ValidationError({"intervention_id": _("This intervention was deleted in the office.")})
+    return target
+
+
 def _for_the_app(exc: ValidationError) -> ValidationError:
     """A service's error as the field app names its fields (a position is lon/lat, not geometry)."""
     if not hasattr(exc, "error_dict"):
@@ -208,7 +217,9 @@ def _resolve_new_key(*, community: Community, user: User, edit: InterventionEdit
             user=user, stop_id=stop.pk
         ):
             raise PermissionDenied(_("This stop is not in one of your missions."))
-        return intervention_locked(community=community, pk=mission_stop_intervention(stop=stop).pk)
+        return _not_deleted(
+            intervention_locked(community=community, pk=mission_stop_intervention(stop=stop).pk)
+        )
     if edit.intervention_id is not None:
         try:
             target = intervention_locked(community=community, pk=edit.intervention_id)
@@ -217,7 +228,7 @@ def _resolve_new_key(*, community: Community, user: User, edit: InterventionEdit
         if target is None:
             raise ValidationError({"intervention_id": _("No such intervention in your community.")})
         intervention_check_writable(user=user, intervention=target, stop_id=None)
-        return target
+        return _not_deleted(target)
     # Work nobody planned (a tag removed on the way): a new intervention.
     if edit.category_id is None or edit.position is None:
         raise ValidationError(

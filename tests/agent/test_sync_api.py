@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import Community, Role
 from agent.models import AuditEntry, AuditKind, InterventionSync
 from interventions.models import Intervention, MissionStatus, Photo, Report
+from interventions.services.interventions import intervention_delete
 from tests.agent.conftest import edit_body, jpeg_bytes, make_field, put_intervention, put_photo, token_client
 from tests.factories import CategoryFactory, CommunityFactory, TeamFactory, member
 
@@ -168,6 +169,19 @@ def test_photo_before_its_intervention_is_a_400_the_client_retries(field):
     response = put_photo(field.client, uuid.uuid4(), jpeg_bytes(), intervention=uuid.uuid4())
     assert response.status_code == 400
     assert "intervention" in response.json()
+
+
+def test_work_on_an_intervention_deleted_in_the_office_is_refused_with_the_reason(field):
+    """Deleted while the agent was offline: the first delivery is refused as a replay of known
+    work is, and nothing is written into the deleted row."""
+    stop = field.stops[0]
+    intervention_delete(intervention=stop)
+    response = put_intervention(field.client, uuid.uuid4(), edit_body(field, stop))
+    assert response.status_code == 400
+    assert response.json()["intervention_id"] == ["Cette intervention a été supprimée au bureau."]
+    stored = Intervention.all_objects.get(pk=stop.pk)
+    assert stored.status == stop.status and stored.client_uuid is None
+    assert not InterventionSync.objects.filter(intervention_id=stop.pk).exists()
 
 
 def test_a_refusal_is_in_the_agents_language(field):

@@ -46,6 +46,11 @@ class PositionMixin(serializers.Serializer):
         return attrs
 
 
+# The surface an agent may record (m²): the field app's form checks it as it is typed
+# (agent/views.py hands it over), so a typo never reaches the outbox to be refused there.
+SURFACE_M2 = (Decimal("0.01"), Decimal(100_000))
+
+
 class InterventionEditSerializer(PositionMixin):
     client_updated_at = serializers.DateTimeField()
     stop_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
@@ -60,8 +65,8 @@ class InterventionEditSerializer(PositionMixin):
         decimal_places=2,
         required=False,
         allow_null=True,
-        min_value=Decimal("0.01"),
-        max_value=Decimal(100_000),
+        min_value=SURFACE_M2[0],
+        max_value=SURFACE_M2[1],
     )
     method = serializers.ChoiceField(choices=Method.choices, required=False, allow_blank=True)
     product = serializers.CharField(required=False, allow_blank=True, max_length=120)

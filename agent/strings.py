@@ -76,6 +76,7 @@ MSGIDS = [
     gettext_noop("Report saved; it will be sent with the next sync."),
     gettext_noop("Intervention saved; it will be sent with the next sync."),
     gettext_noop("Intervention sent."),
+    gettext_noop("Between %(min)s and %(max)s m²."),
     gettext_noop("Intervention not sent: the server refused part of it."),
     gettext_noop("See why"),
     gettext_noop("Waiting to be sent"),

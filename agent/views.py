@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw
 from geo.models import Support
 from interventions.models import Method, NotDoneReason, PhotoKind
 
+from .serializers import SURFACE_M2
 from .strings import ui_plurals, ui_strings
 
 # What the service worker stores at install so the app opens with no network.
@@ -62,6 +63,7 @@ def shell(request: HttpRequest) -> HttpResponse:
             "reason": _choices(NotDoneReason.choices),
             "kind": _choices(PhotoKind.choices),
         },
+        "surface": {"min": float(SURFACE_M2[0]), "max": float(SURFACE_M2[1])},
         "user": request.user.get_username(),
     }
     return render(

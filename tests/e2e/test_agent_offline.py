@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 
 from interventions.models import Intervention, InterventionStatus, Photo
+from interventions.services.interventions import intervention_delete
 from tests.agent.conftest import make_field
 from tests.e2e.conftest import _wait_for_server_idle, assert_accessible, login
 from tests.factories import PASSWORD
@@ -120,41 +121,60 @@ def test_three_interventions_recorded_offline_reach_the_server_once(agent_page, 
 
 
 def test_a_finished_stop_says_whether_its_work_has_left_the_device(agent_page, live_server):
-    """ "Will be sent with the next sync" while it waits; "sent" once the sync took it, on the
-    screen still open; "not sent", with the server's reason a tap away, when it was refused."""
+    """ "Will be sent with the next sync" while it waits; "not sent", with the server's reason
+    a tap away, on the screen still open when the sync is refused (the stop was deleted in the
+    office while the agent worked offline); "sent" once the sync took it."""
     page, context, field = agent_page
     base = live_server.url
     page.locator(f"a[data-mission-id='{field.mission.pk}']").click()  # the mission, kept on the device
     page.locator("#stops li[data-stop-key]").first.wait_for()
     context.set_offline(True)
     first, second = (f"i{s.pk}" for s in field.stops[:2])
-    record(page, base, field.mission.pk, second, 1, surface="999999")  # over the 100,000 m² the server allows
     record(page, base, field.mission.pk, first, 0)
+    record(page, base, field.mission.pk, second, 1)
     state = page.locator("#work-state")
     assert state.get_attribute("data-state") == "waiting"
     assert (
         state.inner_text()
         == "Fait — Intervention enregistrée\u00a0; elle sera envoyée à la prochaine synchronisation."
     )
+    intervention_delete(intervention=field.stops[1])  # by a dispatcher, meanwhile
 
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.locator("#work-state[data-state='error']").wait_for()
+    assert state.inner_text().startswith(
+        "Fait — Intervention non envoyée\u00a0: le serveur en a refusé une partie."
+    )
+    assert Intervention.all_objects.get(pk=field.stops[1].pk).status == InterventionStatus.SCHEDULED
+    assert_accessible(page)
+    page.locator("#work-state-why").click()
+    reason = page.locator("#outbox-list li[data-type='intervention'] .error")
+    reason.wait_for()
+    assert "Intervention\u00a0: Cette intervention a été supprimée au bureau." in reason.inner_text()
+
+    page.goto(f"{base}/agent/#/m/{field.mission.pk}/s/{first}")
     page.locator("#work-state[data-state='sent']").wait_for()
     assert state.inner_text() == "Fait — Intervention envoyée."
     assert Intervention.objects.get(pk=field.stops[0].pk).status == InterventionStatus.DONE
     assert Photo.objects.filter(intervention=field.stops[0]).count() == 2
 
-    page.goto(f"{base}/agent/#/m/{field.mission.pk}/s/{second}")
-    page.locator("#work-state[data-state='error']").wait_for()
-    assert state.inner_text().startswith(
-        "Fait — Intervention non envoyée\u00a0: le serveur en a refusé une partie."
-    )
-    assert Intervention.objects.get(pk=field.stops[1].pk).status == InterventionStatus.SCHEDULED
-    assert_accessible(page)
-    page.locator("#work-state-why").click()
-    page.locator("#outbox-list li[data-type='intervention'] .error").wait_for()
-    reason = page.locator("#outbox-list li[data-type='intervention'] .error").inner_text()
-    assert "Surface (m²)\u00a0: Assurez-vous que cette valeur est inférieure ou égale à 100000." in reason
+
+def test_the_form_keeps_a_surface_the_server_would_refuse(agent_page, live_server):
+    """999 999 m² fits the field's pattern but not the server's limit: the form says so and
+    stays, instead of the outbox holding an edit the server refuses."""
+    page, _context, field = agent_page
+    page.goto(f"{live_server.url}/agent/#/m/{field.mission.pk}/s/i{field.stops[0].pk}")
+    page.locator("#btn-start").click()
+    page.locator("#btn-next").click()  # no photo yet: on to the form
+    surface = page.locator("#f-surface")
+    surface.fill("999999")
+    page.locator("#btn-next").click()
+    assert surface.evaluate("el => el.validationMessage") == "Entre 0,01 et 100\u202f000 m²."
+    assert page.locator("[data-step='form']").count() == 1  # still on the form
+    surface.fill("12,5")
+    page.locator("#btn-next").click()
+    page.locator("[data-step='after']").wait_for()
 
 
 def test_every_agent_screen_is_accessible(agent_page, live_server):

@@ -383,7 +383,7 @@ async function stopScreen(missionId, stopKey, fresh = false) {
       ...select("f-support", t("Support"), CONFIG.choices.support, v.support),
       h("label", { for: "f-surface" }, t("Surface (m²)")),
       // Text, not type=number: the agent types "2,5" in French; sent with a dot.
-      h("input", { id: "f-surface", "aria-describedby": "f-surface-hint", type: "text", inputmode: "decimal", autocomplete: "off", pattern: "\\s*[0-9]{1,6}([.,][0-9]{1,2})?\\s*", value: v.surface_m2 ? formatNumber(Number(v.surface_m2)).replace(/\s/g, "") : "" }),
+      h("input", { id: "f-surface", "aria-describedby": "f-surface-hint", type: "text", inputmode: "decimal", autocomplete: "off", pattern: "\\s*[0-9]{1,6}([.,][0-9]{1,2})?\\s*", value: v.surface_m2 ? formatNumber(Number(v.surface_m2)).replace(/\s/g, "") : "", oninput: (e) => checkSurface(e.target) }),
       h("p", { id: "f-surface-hint", class: "hint" }, t("For example %(x)s", { x: formatNumber(2.5) })),
       ...select("f-method", t("Method"), CONFIG.choices.method, v.method),
       h("label", { for: "f-product" }, t("Product")), h("input", { id: "f-product", type: "text", maxlength: "120", value: v.product || "" }),
@@ -391,6 +391,7 @@ async function stopScreen(missionId, stopKey, fresh = false) {
       h("label", { for: "f-notes" }, t("Notes")), h("textarea", { id: "f-notes", rows: "3" }, v.notes || ""),
       nav("before", null));
     render(title, back, where, progress, form);
+    checkSurface(document.getElementById("f-surface")); // a draft kept from before
   } else {
     const v = work.values;
     const time = (iso) => (iso ? new Date(iso).toLocaleTimeString(LANG, { hour: "2-digit", minute: "2-digit" }) : "–");
@@ -410,6 +411,16 @@ async function stopScreen(missionId, stopKey, fresh = false) {
       summary,
       h("p", {}, h("a", { href: `#/m/${missionId}`, class: "button primary", id: "btn-back-mission" }, t("Back to the mission"))));
   }
+}
+
+// The server's limits on the surface, checked as it is typed: the browser then keeps the form
+// from being sent and says why, instead of the outbox holding a value the server refuses.
+function checkSurface(input) {
+  const typed = input.value.trim().replace(",", ".");
+  const x = Number(typed);
+  const { min, max } = CONFIG.surface;
+  const outside = typed !== "" && Number.isFinite(x) && (x < min || x > max);
+  input.setCustomValidity(outside ? t("Between %(min)s and %(max)s m².", { min: formatNumber(min), max: formatNumber(max) }) : "");
 }
 
 // A finished stop says whether its work has left the device, and follows the syncs while it
@@ -540,7 +551,8 @@ async function route() {
 outbox.configure({ api: CONFIG.api, labels: {
   surface_m2: t("Surface (m²)"), support: t("Support"), method: t("Method"), product: t("Product"), notes: t("Notes"),
   not_done_reason: t("Reason"), offensive: t("Offensive content"), started_at: t("Started at"), ended_at: t("Ended at"),
-  category_id: t("Category"), description: t("Description"), file: t("Photo"), intervention: t("Intervention"), report: t("Report"),
+  category_id: t("Category"), description: t("Description"), file: t("Photo"), intervention: t("Intervention"),
+  intervention_id: t("Intervention"), report: t("Report"),
 } });
 outbox.onChange((c) => {
   showCounts(c);

@@ -96,6 +96,11 @@ def too_big_message(size: int) -> str:
     }
 
 
+def _damaged() -> ValidationError:
+    """The refusal of an image that cannot be read to its end (request checks and worker alike)."""
+    return ValidationError({"file": _("The image is damaged or truncated; take the photo again.")})
+
+
 @dataclass
 class CheckedPhoto:
     """What the request learns of an upload without decoding it (photo_check)."""
@@ -138,9 +143,7 @@ def _opened(
         taken_at = _exif_taken_at(exif)
         position = _exif_position(exif)
     except DAMAGED as exc:
-        raise ValidationError(
-            {"file": _("The image is damaged or truncated; take the photo again.")}
-        ) from exc
+        raise _damaged() from exc
     return image, exif, taken_at, position
 
 
@@ -169,9 +172,7 @@ def photo_check(*, data: IO[bytes], size: int) -> CheckedPhoto:
         try:
             image.load()
         except (*DAMAGED, Image.DecompressionBombError) as exc:
-            raise ValidationError(
-                {"file": _("The image is damaged or truncated; take the photo again.")}
-            ) from exc
+            raise _damaged() from exc
     data.seek(0)
     return CheckedPhoto(format=str(image.format), taken_at=taken_at, position=position)
 
@@ -206,9 +207,7 @@ def photo_process(*, data: IO[bytes], size: int) -> ProcessedPhoto:
             image = image.convert("RGB")
         image.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
     except (*DAMAGED, Image.DecompressionBombError) as exc:
-        raise ValidationError(
-            {"file": _("The image is damaged or truncated; take the photo again.")}
-        ) from exc
+        raise _damaged() from exc
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85, exif=kept)
     return ProcessedPhoto(
@@ -262,9 +261,7 @@ def _strip_without_reencoding(
     try:
         image.load()
     except (*DAMAGED, Image.DecompressionBombError) as exc:
-        raise ValidationError(
-            {"file": _("The image is damaged or truncated; take the photo again.")}
-        ) from exc
+        raise _damaged() from exc
     data.seek(0)
     try:
         jpeg = jpeg_strip_metadata(data.read(), exif=kept)

@@ -19,7 +19,9 @@ commune_nom | libelle_acheminement; INSEE = code_insee | commune_insee; position
 (or long/lat, WGS84) else x/y (EPSG:2154, Lambert-93, or the `srid` given).
 
 Numbers ≥ 5000 are skipped and counted: the BAN writes them for positions without a real
-number (e.g. a lieu-dit or a street's centre: 5000–5999 and BAL's 99999).
+number (e.g. a lieu-dit or a street's centre: 5000–5999 and BAL's 99999). A BAL writes one
+line per position of an address, all with its cle_interop: the first line is kept
+(geo/sql/address_positions.sql), the others counted.
 """
 
 import csv

@@ -39,6 +39,7 @@ class AddressReport:
     outside: int = 0
     replaced: int = 0
     placeholders: int = 0  # numbers >= 5000: positions without a real number, skipped
+    extra_positions: int = 0  # a BAL's further lines (positions) of an address: first one kept
     streets: int = 0
     network_streets: int = 0
     updated: dict[str, int] | None = None  # table -> rows whose address changed
@@ -48,7 +49,12 @@ class AddressReport:
         return (
             f"{self.file} ({self.layout.upper()} layout): {self.rows} addresses read, {self.kept} kept, "
             f"{self.outside} outside the territory, {self.placeholders} placeholder numbers (≥ 5000) skipped; "
-            f"{self.replaced} previous addresses replaced; {self.streets} streets from the addresses and "
+            + (
+                f"{self.extra_positions} further positions of the same addresses skipped (first kept); "
+                if self.extra_positions
+                else ""
+            )
+            + f"{self.replaced} previous addresses replaced; {self.streets} streets from the addresses and "
             f"{self.network_streets} from the street network searchable"
             + (f"; addresses updated: {updated}" if updated else "")
         )
@@ -103,6 +109,8 @@ def address_import(
                 f"{len(errors)} line(s) with an error, nothing written{more}:\n  "
                 + "\n  ".join(errors[:SHOWN_ERRORS]),
             )
+        report.extra_positions = int(run_sql(SQL_DIR / "address_positions.sql")[0][0])
+        report.rows -= report.extra_positions
         if report.rows == 0:
             raise ImportFileError(path.name, "no address in the file, nothing written")
         if progress:

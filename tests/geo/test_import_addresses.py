@@ -102,6 +102,24 @@ def test_bal_1_3_file_with_crlf_bom_and_xy_only_rows(landres, tmp_path):
     assert Address.objects.get(ban_id="54295_0010_00001_bis").label == "1 bis Rue de la Gare"
 
 
+def test_bal_with_several_positions_per_address_keeps_one(landres, tmp_path):
+    # mes-adresses, which most communes use, writes one line per position of an address
+    # (entrance, postal delivery…), each with the address's cle_interop.
+    path = write_bal(
+        tmp_path / "bal-positions.csv",
+        [
+            bal_line("54295_0010_00001", 1, "", "Rue de la Gare", lon="5.8105", lat="49.3190"),
+            bal_line("54295_0010_00001", 1, "", "Rue de la Gare", lon="5.8107", lat="49.3192"),
+            bal_line("54295_0010_00002", 2, "", "Rue de la Gare", lon="5.8109", lat="49.3190"),
+        ],
+    )
+    report = address_import(community=landres, path=path)
+    assert (report.rows, report.kept, report.extra_positions) == (2, 2, 1)
+    assert "1 further positions of the same addresses skipped" in report.summary()
+    first = Address.objects.get(community=landres, ban_id="54295_0010_00001")
+    assert first.geom.distance(Point(5.8105, 49.3190, srid=4326).transform(2154, clone=True)) < 0.01
+
+
 def test_a_bad_line_names_file_and_line_and_writes_nothing(landres, tmp_path):
     address_import(community=landres, path=real_file(BAN_54))
     path = write_bal(

@@ -7,6 +7,7 @@ is 2D. Problems with the file itself raise ImportFileError naming the file.
 """
 
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from .errors import ImportFileError, Note
 
 VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz", ".csv", ".txt", ".xlsx", ".ods")
 SPREADSHEET_SUFFIXES = (".xlsx", ".ods")  # a sheet is a table: geometry from its columns, as CSV
+ZIP_MEMBER = re.compile(r"^/vsizip/(.+?\.zip)/(.+)$", re.IGNORECASE)  # _resolve's GDAL path of a zip member
 OSM_SUFFIXES = (".osm", ".pbf", ".osm.pbf")
 
 
@@ -245,21 +247,38 @@ def _dbf_utf8_without_cpg(gdal_path: str) -> str | None:
     "Ã‰". Such a DBF's bytes decode as UTF-8, which Latin-1 accented text practically never
     does; None leaves GDAL's choice.
     """
-    path = Path(gdal_path)
-    if gdal_path.startswith("/vsi") or path.suffix.lower() != ".shp":
-        return None
-    dbf = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None)
-    has_cpg = any(p.exists() for p in (path.with_suffix(".cpg"), path.with_suffix(".CPG")))
-    if dbf is None or has_cpg:
-        return None
-    data = dbf.read_bytes()
-    if len(data) < 32 or data[29] != 0 or data.isascii():
+    data = _dbf_without_cpg(gdal_path)
+    if data is None or len(data) < 32 or data[29] != 0 or data.isascii():
         return None
     try:
         data[32:].decode("utf-8")
     except UnicodeDecodeError:
         return None
     return "UTF-8"
+
+
+def _dbf_without_cpg(gdal_path: str) -> bytes | None:
+    """The bytes of a Shapefile's DBF when it has no .cpg (None otherwise), from a folder or
+    from the zip archive it came in (most Shapefiles are sent zipped)."""
+    zipped = ZIP_MEMBER.match(gdal_path)
+    if zipped:
+        archive_path, member = zipped.groups()
+        stem = member[: -len(".shp")] if member.lower().endswith(".shp") else None
+        if stem is None:
+            return None
+        with zipfile.ZipFile(archive_path) as archive:
+            names = set(archive.namelist())
+            dbf = next((n for n in (f"{stem}.dbf", f"{stem}.DBF") if n in names), None)
+            if dbf is None or {f"{stem}.cpg", f"{stem}.CPG"} & names:
+                return None
+            return archive.read(dbf)
+    path = Path(gdal_path)
+    if gdal_path.startswith("/vsi") or path.suffix.lower() != ".shp":
+        return None
+    dbf_path = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None)
+    if dbf_path is None or any(p.exists() for p in (path.with_suffix(".cpg"), path.with_suffix(".CPG"))):
+        return None
+    return dbf_path.read_bytes()
 
 
 def _gdal_message(exc: Exception, gdal_path: str = "") -> str:

@@ -1,6 +1,7 @@
 """Districts: Toulouse's real "quartiers" (../shared/data/districts) into zones; Shapefiles
 without .prj (a clear error asking for --srid), and DBF text in Latin-1 or UTF-8 with accents."""
 
+import zipfile
 from io import StringIO
 from pathlib import Path
 
@@ -68,15 +69,17 @@ def _districts_shapefile(folder: Path, encoding: str) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("encoding", "keep_cpg", "ldid"),
+    ("encoding", "keep_cpg", "ldid", "zipped"),
     [
-        ("latin1", True, None),  # .cpg LATIN1
-        ("latin1", False, None),  # nothing says it: GDAL's Latin-1 default
-        ("cp1252", False, 0x57),  # the DBF language byte says ANSI 1252
-        ("UTF-8", False, None),  # UTF-8 with no .cpg: was read as Latin-1 ("Ã‰")
+        ("latin1", True, None, False),  # .cpg LATIN1
+        ("latin1", False, None, False),  # nothing says it: GDAL's Latin-1 default
+        ("cp1252", False, 0x57, False),  # the DBF language byte says ANSI 1252
+        ("UTF-8", False, None, False),  # UTF-8 with no .cpg: was read as Latin-1 ("Ã‰")
+        ("UTF-8", False, None, True),  # the same sent zipped, as most are: was still "Ã‰"
+        ("latin1", False, None, True),
     ],
 )
-def test_dbf_text_keeps_its_accents(community, tmp_path, encoding, keep_cpg, ldid):
+def test_dbf_text_keeps_its_accents(community, tmp_path, encoding, keep_cpg, ldid, zipped):
     path = _districts_shapefile(tmp_path / "shp", encoding)
     if not keep_cpg:
         path.with_suffix(".cpg").unlink(missing_ok=True)
@@ -84,6 +87,12 @@ def test_dbf_text_keeps_its_accents(community, tmp_path, encoding, keep_cpg, ldi
         dbf = bytearray(path.with_suffix(".dbf").read_bytes())
         dbf[29] = ldid
         path.with_suffix(".dbf").write_bytes(bytes(dbf))
+    if zipped:
+        archive = tmp_path / "quartiers.zip"
+        with zipfile.ZipFile(archive, "w") as out:
+            for part in sorted(path.parent.iterdir()):
+                out.write(part, part.name)
+        path = archive
     report = geodata_import(community=community, path=path, into="zones")
     assert report.ok, report.lines()
     assert set(Zone.objects.values_list("name", flat=True)) == {"Quartier Saint-Éloi", "Prés-Vérine et Côte"}

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
+import pyogrio.raw
 import shapely
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -174,17 +176,44 @@ def _layers(name: str, gdal_path: str, layer: str | None, kind: str = "layer") -
     return layers
 
 
+def _read_salvaging(
+    gdal_path: str, layer: str | None, max_features: int | None, encoding: str | None
+) -> tuple[gpd.GeoDataFrame, dict[int, Note]]:
+    """The layer when GEOS refuses some of its geometries (a line of one point, an unclosed
+    ring: GDAL hands them over, shapely cannot build them, and pyogrio then fails the whole
+    layer): the others as usual, each refused one None with its reason, as a row problem."""
+    options = {"layer": layer, "max_features": max_features, "encoding": encoding}
+    attributes = pyogrio.read_dataframe(gdal_path, read_geometry=False, **options)
+    meta, _fids, wkb, _fields = pyogrio.raw.read(gdal_path, columns=[], force_2d=True, **options)
+    geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+    problems: dict[int, Note] = {}
+    for i in np.flatnonzero(shapely.is_missing(geoms) & np.array([w is not None for w in wkb], dtype=bool)):
+        try:
+            shapely.from_wkb(wkb[i])
+            reason = "?"
+        except shapely.errors.GEOSException as exc:
+            reason = str(exc)[:200]
+        problems[int(i)] = Note(
+            f"unreadable geometry ({reason})", _("unreadable geometry (%(reason)s)") % {"reason": reason}
+        )
+    return gpd.GeoDataFrame(attributes, geometry=geoms, crs=meta["crs"]), problems
+
+
 def _read_gdal(name: str, gdal_path: str, layer: str | None, max_features: int | None) -> tuple:
     layers = _layers(name, gdal_path, layer)
     if not layer and len(layers) > 1:
         raise _several_layers(name, ", ".join(layers))
     chosen = layer or (layers[0] if layers else None)
     encoding = _dbf_utf8_without_cpg(gdal_path)
+    problems: dict[int, Note] = {}
     try:
         info = pyogrio.read_info(gdal_path, layer=chosen, encoding=encoding)
-        frame = pyogrio.read_dataframe(
-            gdal_path, layer=chosen, force_2d=True, max_features=max_features, encoding=encoding
-        )
+        try:
+            frame = pyogrio.read_dataframe(
+                gdal_path, layer=chosen, force_2d=True, max_features=max_features, encoding=encoding
+            )
+        except shapely.errors.GEOSException:
+            frame, problems = _read_salvaging(gdal_path, chosen, max_features, encoding)
     except Exception as exc:
         reason = _gdal_message(exc, gdal_path)
         raise ImportFileError(
@@ -198,7 +227,8 @@ def _read_gdal(name: str, gdal_path: str, layer: str | None, max_features: int |
             f"layer '{chosen}' has no geometry",
             _("layer '%(layer)s' has no geometry") % {"layer": chosen},
         )
-    return frame, layers, chosen, str(info.get("driver", "")), int(info.get("features") or len(frame))
+    total = int(info.get("features") or len(frame))
+    return frame, layers, chosen, str(info.get("driver", "")), total, problems
 
 
 def _read_sheet(
@@ -365,7 +395,9 @@ def read_source(
                 frame = frame.iloc[:max_features]
             layers, chosen, driver = [], None, "GeoJSON"
         else:
-            frame, layers, chosen, driver, total = _read_gdal(name, gdal_path, layer, max_features)
+            frame, layers, chosen, driver, total, row_problems = _read_gdal(
+                name, gdal_path, layer, max_features
+            )
     frame = frame.reset_index(drop=True)
     crs = _source_crs(name, frame, srid, notes)
     frame = frame.set_crs(crs, allow_override=True)

@@ -353,3 +353,22 @@ def test_points_into_a_category_of_lines_are_refused(community, tmp_path):
         community=community, path=mapped, into="assets", mapping={"category": "cat"}, external_id="ref"
     )
     assert not report.ok and "category 'wall'" in "\n".join(report.lines())
+
+
+def test_a_geometry_geos_refuses_is_skipped_and_named_not_the_whole_layer(community, tmp_path):
+    # An unclosed ring (hand-edited or cut GeoJSON): GDAL passes it on, shapely refuses it, and
+    # pyogrio failed the whole layer with no feature named.
+    square = [lonlat(0, 0), lonlat(500, 0), lonlat(500, 500), lonlat(0, 500)]
+    path = write_geojson(
+        tmp_path / "quartiers.geojson",
+        [
+            feature({"type": "Polygon", "coordinates": [[*square, square[0]]]}, nom="Centre"),
+            feature({"type": "Polygon", "coordinates": [square]}, nom="Ouvert"),
+        ],
+    )
+    report = geodata_import(community=community, path=path, into="zones")
+    assert report.ok and (report.created, report.skipped) == (1, 1), report.lines()
+    (problem,) = report.problems
+    assert problem.index == 1 and "unreadable geometry" in problem.problem
+    assert "closed linestring" in problem.problem
+    assert list(Zone.objects.values_list("name", flat=True)) == ["Centre"]

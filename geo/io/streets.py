@@ -127,6 +127,7 @@ class StreetRead:
     read: int = 0  # highway ways (lines of a layer) in the file
     outside: int = 0  # ways with no node in the reading window: skipped while reading
     clipped: int = 0  # ways with nodes missing from the file, clipped to their located runs
+    no_geometry: int = 0  # features of a line layer with a null, empty or unreadable geometry
 
 
 class _HighwayWays(osmium.SimpleHandler):
@@ -214,14 +215,21 @@ def _column(frame: Any, *names: str) -> str | None:
 SENS = {"sens direct": "yes", "sens inverse": "-1", "double sens": "no"}  # BD TOPO « sens »
 
 
-def read_line_layer(path: Path, *, layer: str | None, srid: int | None) -> list[Way]:
-    """Lines of any layer, transformed to the storage SRID; tags from its columns."""
+def read_line_layer(path: Path, *, layer: str | None, srid: int | None) -> tuple[list[Way], int]:
+    """(lines of any layer, transformed to the storage SRID, tags from its columns; the number
+    of features skipped for having no usable geometry: null, empty or unreadable)."""
     source = read_source(path, layer=layer, srid=srid)
+    geoms = source.frame.geometry.values
+    no_geometry = int(np.count_nonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
     frame = source.frame.to_crs(settings.RONDE_SRID).explode(index_parts=False).reset_index()
     kinds = set(frame.geometry.geom_type.dropna())
     if not kinds <= {"LineString", "LinearRing"}:
+        other = frame.geometry.geom_type.isin(list(kinds - {"LineString", "LinearRing"}))
+        first = int(frame["index"][other].iloc[0])
         raise ImportFileError(
-            path.name, f"a street network needs lines, the layer has {', '.join(sorted(kinds))}"
+            path.name,
+            f"a street network needs lines, the layer has {', '.join(sorted(kinds))} "
+            f"(first other is feature #{first})",
         )
     highway_col = _column(frame, "highway", "fclass", "type", "class", "nature")
     name_col = _column(frame, "name", "nom", "nom_voie", "nom_1_gauche")
@@ -239,7 +247,7 @@ def read_line_layer(path: Path, *, layer: str | None, srid: int | None) -> list[
         keys: list[Hashable] = [tuple(v) for v in np.round(coords * 100).astype(np.int64).tolist()]
         name = clean_text(frame[name_col].iat[i]) if name_col else ""
         ways.append(Way(f"{path.stem}:{frame['index'].iat[i]}", name, highway, tags, keys, coords))
-    return ways
+    return ways, no_geometry
 
 
 def read_streets(
@@ -252,5 +260,5 @@ def read_streets(
         raise ImportFileError(path.name, "file not found")
     if path.name.lower().endswith((".osm", ".pbf", ".osm.bz2", ".osm.gz", ".o5m")):
         return read_osm_ways(path, window=window)
-    ways = read_line_layer(path, layer=layer, srid=srid)
-    return StreetRead(ways=ways, read=len(ways))
+    ways, no_geometry = read_line_layer(path, layer=layer, srid=srid)
+    return StreetRead(ways=ways, read=len(ways), no_geometry=no_geometry)

@@ -29,6 +29,7 @@ class StreetReport:
     ways: int = 0  # highway ways read (lines of a layer)
     skipped_outside: int = 0  # OSM ways with no node near the territory, dropped while reading
     broken_ways: int = 0  # ways cut by the extract's edge (nodes not in the file): clipped
+    no_geometry: int = 0  # line layer features with a null, empty or unreadable geometry: skipped
     segments: int = 0
     kept: int = 0
     outside: int = 0
@@ -48,6 +49,7 @@ class StreetReport:
                 if self.broken_ways
                 else ""
             )
+            + (f"; {self.no_geometry} features without a usable geometry skipped" if self.no_geometry else "")
         )
 
 
@@ -99,6 +101,7 @@ def street_network_import(
         ways=read.read,
         skipped_outside=read.outside,
         broken_ways=read.clipped,
+        no_geometry=read.no_geometry,
         dry_run=dry_run,
     )
     segments = list(split_ways(read.ways))

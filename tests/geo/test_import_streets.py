@@ -131,3 +131,21 @@ def test_unreadable_osm(community, tmp_path):
     path.write_bytes(b"garbage")
     with pytest.raises(ImportFileError, match="bad.osm.pbf"):
         street_network_import(community=community, path=path)
+
+
+def test_line_layer_features_without_a_usable_geometry_are_skipped_and_counted(community, tmp_path):
+    from tests.geo.geodata_files import feature, lonlat, write_geojson
+
+    street = {"type": "LineString", "coordinates": [lonlat(0, 0), lonlat(200, 0)]}
+    one_point = {"type": "LineString", "coordinates": [lonlat(50, 50)]}  # shapely refuses it
+    path = write_geojson(
+        tmp_path / "voies.geojson",
+        [
+            feature(street, highway="residential", nom="Rue Haute"),
+            feature(one_point, highway="residential", nom="Rue Basse"),
+            feature(None, highway="residential", nom="Impasse"),
+        ],
+    )
+    report = street_network_import(community=community, path=path)
+    assert (report.kept, report.no_geometry) == (1, 2)
+    assert "2 features without a usable geometry skipped" in report.summary()

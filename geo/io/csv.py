@@ -95,6 +95,15 @@ def _looks_like_point_text(series: pd.Series) -> bool:
     return bool(sample) and all(_parse_point_text(str(v)) is not None for v in sample)
 
 
+def _none_lonlat(geoms: np.ndarray) -> bool:
+    """No geometry of `geoms` could be longitude/latitude (and at least one is there)."""
+    bounds = shapely.bounds(geoms)
+    present = ~np.isnan(bounds).any(axis=1)
+    west, south, east, north = bounds[present].T
+    fits = (west >= -180) & (east <= 180) & (south >= -90) & (north <= 90)
+    return bool(present.any()) and not fits.any()
+
+
 def read_csv_frame(
     name: str, raw: bytes, *, srid: int, srid_declared: bool, columns: dict[str, str]
 ) -> tuple[gpd.GeoDataFrame, dict[int, Note], list[Note]]:
@@ -207,4 +216,10 @@ def table_points(
             geoms[i] = None
             problems[int(i)] = Note(f"no readable coordinates in {label}", shown)
     frame = frame.drop(columns=used)
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=f"EPSG:{srid}")), problems
+    crs: str | None = f"EPSG:{srid}"
+    if not srid_declared and srid == 4326 and _none_lonlat(geoms):
+        # Nothing says the CRS and no point is lon/lat (French exports often carry Lambert-93
+        # x/y columns): no CRS, so that the reader asks for one (readers._source_crs) with a
+        # hint. One row out of range among lon/lat ones is a typo, reported on transform.
+        crs = None
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs)), problems

@@ -399,7 +399,7 @@ def read_source(
                 name, gdal_path, layer, max_features
             )
     frame = frame.reset_index(drop=True)
-    crs = _source_crs(name, frame, srid, notes)
+    crs = _source_crs(name, frame, srid, notes, table=driver == "CSV" or kind in SPREADSHEET_SUFFIXES)
     frame = frame.set_crs(crs, allow_override=True)
     if crs.to_epsg() is None:
         # PostGIS transforms by EPSG code; a custom CRS (odd .prj) is transformed here instead.
@@ -427,7 +427,8 @@ def read_source(
     )
 
 
-def _source_crs(name: str, frame: gpd.GeoDataFrame, srid: int | None, notes: list[Note]) -> CRS:
+def _source_crs(name: str, frame: gpd.GeoDataFrame, srid: int | None, notes: list[Note], table: bool) -> CRS:
+    """The CRS to read the frame in; `table`: a CSV or sheet (its columns, no .prj, say the CRS)."""
     if srid:
         try:
             return CRS.from_epsg(srid)
@@ -458,6 +459,17 @@ def _source_crs(name: str, frame: gpd.GeoDataFrame, srid: int | None, notes: lis
     # Lambert-93's metres over metropolitan France (x 100-1300 km, y 6000-7200 km).
     if 100_000 <= bounds[0] <= bounds[2] <= 1_300_000 and 6_000_000 <= bounds[1] <= bounds[3] <= 7_200_000:
         hint, suggested = " (the coordinates fall in Lambert-93's range over France: --srid 2154?)", 2154
+    if table:
+        raise MissingCrsError(
+            name,
+            f"the coordinates are not longitude/latitude and the file does not say their CRS: "
+            f"give its EPSG code with --srid{hint}",
+            suggested,
+            _(
+                "the coordinates are not longitude/latitude and the file does not say their coordinate "
+                "system: choose its EPSG code in the list below."
+            ),
+        )
     raise MissingCrsError(
         name,
         f"the file has no CRS (missing .prj?): give its EPSG code with --srid{hint}",

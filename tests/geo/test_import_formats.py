@@ -183,6 +183,20 @@ def test_csv_point_written_as_text(community, bench, tmp_path, style):
     assert_near(Asset.objects.get().geom, l93(-200, 300))
 
 
+def test_csv_with_lambert93_xy_columns_asks_for_the_crs_with_a_hint(community, bench, tmp_path):
+    # A French registry's export: X;Y in Lambert-93 metres, decimal commas, no CRS anywhere.
+    x, y = l93(10, 20)
+    path = tmp_path / "mobilier.csv"
+    path.write_text(f"nom;X;Y\nBanc;{x:.2f};{y:.2f}\n".replace(".", ","), encoding="utf-8")
+    report = run(community, path)
+    assert not report.ok and Asset.objects.count() == 0
+    assert "mobilier.csv: the coordinates are not longitude/latitude" in report.lines()[0]
+    assert "--srid 2154?" in report.lines()[0]  # was "cannot be transformed from EPSG:4326"
+    report = run(community, path, srid=2154)
+    assert report.ok, report.lines()
+    assert_near(Asset.objects.get().geom, l93(10, 20))
+
+
 def test_csv_without_geometry_names_the_columns(community, bench, tmp_path):
     path = tmp_path / "rien.csv"
     path.write_text("nom,commune\nBanc,Poitiers\n")

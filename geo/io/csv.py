@@ -95,6 +95,15 @@ def _looks_like_point_text(series: pd.Series) -> bool:
     return bool(sample) and all(_parse_point_text(str(v)) is not None for v in sample)
 
 
+def _without_trailing_empty_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty or not len(frame.columns):
+        return frame
+    text = frame.where(frame.notna(), "").astype(str)
+    empty = text.apply(lambda column: column.str.strip().eq("")).all(axis=1).to_numpy()
+    filled = np.flatnonzero(~empty)
+    return frame.iloc[: filled[-1] + 1 if len(filled) else 0]
+
+
 def _none_lonlat(geoms: np.ndarray) -> bool:
     """No geometry of `geoms` could be longitude/latitude (and at least one is there)."""
     bounds = shapely.bounds(geoms)
@@ -131,7 +140,11 @@ def table_points(
     name: str, frame: pd.DataFrame, *, srid: int, srid_declared: bool, columns: dict[str, str]
 ) -> tuple[gpd.GeoDataFrame, dict[int, Note]]:
     """A table (CSV, spreadsheet sheet) -> (features, {index: geometry problem}): the geometry
-    from the caller's columns, a WKT column, lon/lat columns or a column of point text."""
+    from the caller's columns, a WKT column, lon/lat columns or a column of point text.
+
+    Empty rows at the end are dropped: spreadsheets export the rows once formatted or cleared
+    (";;;" lines), which are no features."""
+    frame = _without_trailing_empty_rows(frame)
     cols = list(frame.columns)
     for key in ("lon", "lat", "geom"):
         if key in columns and columns[key] not in cols:

@@ -361,9 +361,11 @@ def read_source(
         layers, chosen, driver = [], None, "CSV"
     elif kind in SPREADSHEET_SUFFIXES:
         frame, layers, chosen, driver, total = _read_sheet(name, gdal_path, layer, max_features, notes)
+        rows = len(frame)
         frame, row_problems = table_points(
             name, frame, srid=srid or 4326, srid_declared=srid is not None, columns=geometry_columns or {}
         )
+        total -= rows - len(frame)  # the empty rows at the end, dropped
     else:
         bare = _bare_feature_array(gdal_path) if kind in (".json", ".geojson") else None
         if bare is not None:

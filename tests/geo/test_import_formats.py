@@ -197,6 +197,16 @@ def test_csv_with_lambert93_xy_columns_asks_for_the_crs_with_a_hint(community, b
     assert_near(Asset.objects.get().geom, l93(10, 20))
 
 
+def test_csv_empty_rows_at_the_end_are_no_features(community, bench, tmp_path):
+    # Excel's CSV export keeps the rows once formatted or cleared: ";;" lines after the data.
+    lon, lat = (str(v).replace(".", ",") for v in lonlat(10, 20))
+    path = tmp_path / "bancs.csv"
+    path.write_bytes(f"nom;lat;lon\r\nBanc;{lat};{lon}\r\n;;\r\n ; ;\r\n;;\r\n".encode("cp1252"))
+    report = run(community, path)
+    assert report.ok, report.lines()
+    assert (report.total, report.created, report.skipped, report.problems) == (1, 1, 0, [])
+
+
 def test_csv_without_geometry_names_the_columns(community, bench, tmp_path):
     path = tmp_path / "rien.csv"
     path.write_text("nom,commune\nBanc,Poitiers\n")

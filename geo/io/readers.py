@@ -3,7 +3,9 @@
 GeoJSON (FeatureCollection or a bare array of Features; a legacy `crs` member is honoured by
 GDAL), GeoPackage (pick the layer), Shapefile (.shp, a folder or a .zip; CRS from .prj), KML
 and CSV (see geo/io/csv.py) go through pyogrio/GDAL. Z and M are dropped on purpose: storage
-is 2D. Problems with the file itself raise ImportFileError naming the file.
+is 2D. A GeometryCollection of one geometry type is read as its Multi* and a geometry GEOS
+refuses is set aside as a row problem (geo/io/geometries.py). Problems with the file itself
+raise ImportFileError naming the file.
 """
 
 import json
@@ -13,9 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pyogrio
-import pyogrio.raw
 import shapely
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from pyproj.exceptions import CRSError
 
 from .csv import read_csv_frame, table_points
 from .errors import ImportFileError, Note
+from .geometries import collections_unwrapped, read_salvaging
 
 VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz", ".csv", ".txt", ".xlsx", ".ods")
 SPREADSHEET_SUFFIXES = (".xlsx", ".ods")  # a sheet is a table: geometry from its columns, as CSV
@@ -176,29 +177,6 @@ def _layers(name: str, gdal_path: str, layer: str | None, kind: str = "layer") -
     return layers
 
 
-def _read_salvaging(
-    gdal_path: str, layer: str | None, max_features: int | None, encoding: str | None
-) -> tuple[gpd.GeoDataFrame, dict[int, Note]]:
-    """The layer when GEOS refuses some of its geometries (a line of one point, an unclosed
-    ring: GDAL hands them over, shapely cannot build them, and pyogrio then fails the whole
-    layer): the others as usual, each refused one None with its reason, as a row problem."""
-    options = {"layer": layer, "max_features": max_features, "encoding": encoding}
-    attributes = pyogrio.read_dataframe(gdal_path, read_geometry=False, **options)
-    meta, _fids, wkb, _fields = pyogrio.raw.read(gdal_path, columns=[], force_2d=True, **options)
-    geoms = shapely.from_wkb(wkb, on_invalid="ignore")
-    problems: dict[int, Note] = {}
-    for i in np.flatnonzero(shapely.is_missing(geoms) & np.array([w is not None for w in wkb], dtype=bool)):
-        try:
-            shapely.from_wkb(wkb[i])
-            reason = "?"
-        except shapely.errors.GEOSException as exc:
-            reason = str(exc)[:200]
-        problems[int(i)] = Note(
-            f"unreadable geometry ({reason})", _("unreadable geometry (%(reason)s)") % {"reason": reason}
-        )
-    return gpd.GeoDataFrame(attributes, geometry=geoms, crs=meta["crs"]), problems
-
-
 def _read_gdal(name: str, gdal_path: str, layer: str | None, max_features: int | None) -> tuple:
     layers = _layers(name, gdal_path, layer)
     if not layer and len(layers) > 1:
@@ -213,7 +191,7 @@ def _read_gdal(name: str, gdal_path: str, layer: str | None, max_features: int |
                 gdal_path, layer=chosen, force_2d=True, max_features=max_features, encoding=encoding
             )
         except shapely.errors.GEOSException:
-            frame, problems = _read_salvaging(gdal_path, chosen, max_features, encoding)
+            frame, problems = read_salvaging(gdal_path, chosen, max_features, encoding)
     except Exception as exc:
         reason = _gdal_message(exc, gdal_path)
         raise ImportFileError(
@@ -400,7 +378,7 @@ def read_source(
             frame, layers, chosen, driver, total, row_problems = _read_gdal(
                 name, gdal_path, layer, max_features
             )
-    frame = frame.reset_index(drop=True)
+    frame = collections_unwrapped(frame.reset_index(drop=True), notes)
     crs = _source_crs(name, frame, srid, notes, table=driver == "CSV" or kind in SPREADSHEET_SUFFIXES)
     frame = frame.set_crs(crs, allow_override=True)
     if crs.to_epsg() is None:

@@ -372,3 +372,32 @@ def test_a_geometry_geos_refuses_is_skipped_and_named_not_the_whole_layer(commun
     assert problem.index == 1 and "unreadable geometry" in problem.problem
     assert "closed linestring" in problem.problem
     assert list(Zone.objects.values_list("name", flat=True)) == ["Centre"]
+
+
+def test_a_geometry_collection_of_polygons_is_read_as_a_multipolygon(community, tmp_path):
+    # Overlay and "collect" tools write districts as collections of polygons only.
+    def ring(dx):
+        square = [lonlat(dx, 0), lonlat(dx + 400, 0), lonlat(dx + 400, 400), lonlat(dx, 400)]
+        return {"type": "Polygon", "coordinates": [[*square, square[0]]]}
+
+    nested = {
+        "type": "GeometryCollection",
+        "geometries": [ring(0), {"type": "MultiPolygon", "coordinates": []}],
+    }
+    collection = {"type": "GeometryCollection", "geometries": [ring(1000), ring(2000), nested]}
+    mixed = {"type": "GeometryCollection", "geometries": [ring(3000), point(3000, 0)]}
+    path = write_geojson(
+        tmp_path / "secteurs.geojson",
+        [feature(collection, nom="Nord"), feature(ring(-2000), nom="Sud")],
+    )
+    report = geodata_import(community=community, path=path, into="zones")
+    assert report.ok and report.created == 2, report.lines()
+    assert report.geometry_types == ["MultiPolygon", "Polygon"]
+    assert any("1 GeometryCollection(s)" in note for note in report.notes)
+    assert len(Zone.objects.get(name="Nord").geom) == 3  # its three polygons
+    # A collection mixing polygons and points is still refused.
+    path = write_geojson(
+        tmp_path / "mixte.geojson", [feature(ring(-2000), nom="Sud"), feature(mixed, nom="X")]
+    )
+    report = geodata_import(community=community, path=path, into="zones")
+    assert not report.ok and "GeometryCollection ×1" in report.lines()[0]

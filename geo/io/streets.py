@@ -4,7 +4,8 @@ any line layer (Shapefile, GeoPackage, GeoJSON) in any CRS.
 Each way becomes segments split at intersections: at OSM nodes shared by several ways (a
 bridge over a street shares no node, so it is not split), and for line layers at vertices
 shared by several lines (coordinates equal to 1 cm in the storage SRID). Walk/drive flags and
-one-way come from OSM tags (or the layer's highway/oneway columns).
+one-way come from OSM tags (or the layer's highway/oneway columns, or BD TOPO's nature, sens
+and access columns).
 """
 
 from collections import Counter
@@ -29,6 +30,7 @@ DRIVE_ONLY = {"motorway", "motorway_link", "trunk", "trunk_link"}
 NOT_STREETS = {
     "proposed", "construction", "abandoned", "disused", "razed", "platform", "raceway", "bus_stop",
     "elevator", "rest_area", "services", "escape", "emergency_bay", "busway", "bus_guideway", "via_ferrata",
+    "ferry",
 }  # fmt: skip
 YES = {"yes", "true", "1", "designated", "permissive", "destination"}
 NO = {"no", "private"}
@@ -212,7 +214,32 @@ def _column(frame: Any, *names: str) -> str | None:
     return next((lowered[n] for n in names if n in lowered), None)
 
 
-SENS = {"sens direct": "yes", "sens inverse": "-1", "double sens": "no"}  # BD TOPO « sens »
+# IGN's BD TOPO (« troncon_de_route »), the French reference a GIS officer holds: its
+# « nature » as the OSM highway it stands for (a stair is walked, a motorway driven, a ferry
+# no street), its « sens » as OSM oneway, its « acces_vehicule_leger »/« acces_pieton » as
+# OSM access. Column names: the GeoPackage's, then the Shapefile's (10 characters).
+SENS = {"sens direct": "yes", "sens inverse": "-1", "double sens": "no"}
+NATURE = {
+    "type autoroutier": "motorway",
+    "bretelle": "trunk_link",
+    "route à 2 chaussées": "primary",
+    "route à 1 chaussée": "road",
+    "rond-point": "road",
+    "route empierrée": "track",
+    "chemin": "track",
+    "sentier": "path",
+    "escalier": "steps",
+    "piste cyclable": "cycleway",
+    "bac ou liaison maritime": "ferry",
+}
+BDTOPO_ACCESS = {"physiquement impossible": "no", "restreint aux ayants droit": "private"}
+NAME_COLUMNS = (
+    "name", "nom", "nom_voie", "nom_1_gauche", "nom_voie_ban_gauche", "nom_collaboratif_gauche",
+    "nom_1_g", "nom_voie_b", "nom_coll_g", "nom_collab",
+)  # fmt: skip
+ONEWAY_COLUMNS = ("oneway", "sens", "sens_de_circulation", "sens_de_ci")
+VEHICLE_COLUMNS = ("acces_vehicule_leger", "acces_vl", "acces_vehi")
+FOOT_COLUMNS = ("acces_pieton", "acces_ped", "acces_piet")
 
 
 def read_line_layer(path: Path, *, layer: str | None, srid: int | None) -> tuple[list[Way], int]:
@@ -232,8 +259,9 @@ def read_line_layer(path: Path, *, layer: str | None, srid: int | None) -> tuple
             f"(first other is feature #{first})",
         )
     highway_col = _column(frame, "highway", "fclass", "type", "class", "nature")
-    name_col = _column(frame, "name", "nom", "nom_voie", "nom_1_gauche")
-    oneway_col = _column(frame, "oneway", "sens")
+    name_col = _column(frame, *NAME_COLUMNS)
+    oneway_col = _column(frame, *ONEWAY_COLUMNS)
+    access_cols = {"motor_vehicle": _column(frame, *VEHICLE_COLUMNS), "foot": _column(frame, *FOOT_COLUMNS)}
     ways = []
     for i, geom in enumerate(frame.geometry.values):
         if geom is None or geom.is_empty:
@@ -243,7 +271,12 @@ def read_line_layer(path: Path, *, layer: str | None, srid: int | None) -> tuple
         if oneway_col:
             value = clean_text(frame[oneway_col].iat[i]).lower()
             tags["oneway"] = SENS.get(value, value)
+        for tag, column in access_cols.items():
+            access = BDTOPO_ACCESS.get(clean_text(frame[column].iat[i]).lower()) if column else None
+            if access:
+                tags[tag] = access
         highway = (clean_text(frame[highway_col].iat[i]).lower() if highway_col else "") or "road"
+        highway = NATURE.get(highway, highway)
         keys: list[Hashable] = [tuple(v) for v in np.round(coords * 100).astype(np.int64).tolist()]
         name = clean_text(frame[name_col].iat[i]) if name_col else ""
         ways.append(Way(f"{path.stem}:{frame['index'].iat[i]}", name, highway, tags, keys, coords))

@@ -149,3 +149,40 @@ def test_line_layer_features_without_a_usable_geometry_are_skipped_and_counted(c
     report = street_network_import(community=community, path=path)
     assert (report.kept, report.no_geometry) == (1, 2)
     assert "2 features without a usable geometry skipped" in report.summary()
+
+
+def test_bd_topo_road_sections_keep_their_nature_direction_names_and_access(community, tmp_path):
+    """IGN's BD TOPO « troncon_de_route » (GeoPackage columns): a stair is walked only, a
+    motorway driven only, a ferry is no street, « sens » and « acces_vehicule_leger » hold."""
+    from tests.geo.geodata_files import l93
+
+    rows = [
+        ("Route à 1 chaussée", "Rue de la Paix", "Sens inverse", "Libre", (0, 0), (100, 0)),
+        ("Escalier", "Escalier du Château", "Sans objet", "Physiquement impossible", (100, 0), (100, 50)),
+        ("Type autoroutier", None, "Sens direct", "Libre", (0, 500), (500, 500)),
+        ("Bac ou liaison maritime", None, "Double sens", "Libre", (0, 900), (500, 900)),
+        ("Chemin", "Chemin des Vignes", "Double sens", "Restreint aux ayants droit", (100, 0), (200, 0)),
+    ]
+    path = write_layer(
+        tmp_path / "BDTOPO.gpkg",
+        [
+            {
+                "nature": n,
+                "nom_collaboratif_gauche": nom,
+                "sens_de_circulation": sens,
+                "acces_vehicule_leger": vl,
+            }
+            for n, nom, sens, vl, _a, _b in rows
+        ],
+        [LineString([l93(*a), l93(*b)]) for *_props, a, b in rows],
+        2154,
+        layer="troncon_de_route",
+    )
+    report = street_network_import(community=community, path=path)
+    assert report.kept == 4  # the ferry is no street
+    street = StreetSegment.objects.get(name="Rue de la Paix")
+    assert (street.highway, street.kind, street.oneway) == ("road", "both", True)
+    assert street.geom.coords[0] == pytest.approx(l93(100, 0), abs=0.01)  # « sens inverse »: reversed
+    assert StreetSegment.objects.get(name="Escalier du Château").kind == "walk"
+    assert StreetSegment.objects.get(highway="motorway").kind == "drive"
+    assert StreetSegment.objects.get(name="Chemin des Vignes").kind == "walk"  # no cars but its own

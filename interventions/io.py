@@ -28,16 +28,18 @@ from .models import (
 COMMON_EXPORT = (("ronde_id", "pk"), ("external_id", "external_id"))
 
 
-def _status(values: list[str]) -> FieldSpec:
-    return FieldSpec("status", "choice", ("statut", "etat"), tuple(values))
+def _status(status: type[ReportStatus] | type[InterventionStatus]) -> FieldSpec:
+    return FieldSpec(
+        "status", "choice", ("statut", "etat"), tuple(status.values), labels=tuple(status.choices)
+    )
 
 
 REPORTS = TargetSpec(
     "reports",
     "point",
     (
-        _status(ReportStatus.values),
-        FieldSpec("source", "choice", (), tuple(ReportSource.values)),
+        _status(ReportStatus),
+        FieldSpec("source", "choice", (), tuple(ReportSource.values), labels=tuple(ReportSource.choices)),
         FieldSpec("description", "text", ("commentaire", "comment", "message", "details")),
         FieldSpec("address", "text", ("adresse", "addr"), max_length=300),
         SUPPORT,
@@ -52,10 +54,10 @@ INTERVENTIONS = TargetSpec(
     "interventions",
     "point",
     (
-        _status(InterventionStatus.values),
+        _status(InterventionStatus),
         SUPPORT,
         FieldSpec("surface_m2", "decimal", ("surface", "m2"), low=0.01, high=999999.99),
-        FieldSpec("method", "choice", ("methode",), tuple(Method.values)),
+        FieldSpec("method", "choice", ("methode",), tuple(Method.values), labels=tuple(Method.choices)),
         FieldSpec("product", "text", ("produit",), max_length=120),
         OFFENSIVE,
         PRIORITY,

@@ -26,7 +26,7 @@ def register() -> None:
             AssetCategory,
         )
     )
-    kind = FieldSpec("kind", "choice", ("type",), tuple(ZoneKind.values))
+    kind = FieldSpec("kind", "choice", ("type",), tuple(ZoneKind.values), labels=tuple(ZoneKind.choices))
     register_import_target(
         ImportTarget(
             TargetSpec("zones", "polygon", (NAME, kind), True, False), geo_dir / "import_upsert_zones.sql"

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from geo.models import Support
@@ -36,12 +37,10 @@ class BadValue(ValueError):
         self.shown = shown or problem
 
 
-def _choices(values: list[str]) -> tuple[str, ...]:
-    return tuple(values)
-
-
 NAME = FieldSpec("name", "text", ("nom", "libelle", "label", "title", "titre", "designation"), max_length=200)
-SUPPORT = FieldSpec("support", "choice", ("type_support",), _choices(Support.values))
+SUPPORT = FieldSpec(
+    "support", "choice", ("type_support",), tuple(Support.values), labels=tuple(Support.choices)
+)
 PRIORITY = FieldSpec("priority", "int", ("priorite",), low=1, high=3)
 OFFENSIVE = FieldSpec("offensive", "bool", ("injurieux", "offensant"))
 
@@ -221,6 +220,20 @@ def _parse_datetime(value: Any) -> dt.datetime:
     return moment
 
 
+_LABELS: dict[int, dict[str, str]] = {}  # id(spec) -> {folded label: code}; specs live as long
+
+
+def _choice_labels(spec: FieldSpec) -> dict[str, str]:
+    """A choice's labels in every language of the site, folded, to its code."""
+    if id(spec) not in _LABELS:
+        labels: dict[str, str] = {}
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                labels.update({_fold(str(label)): code for code, label in spec.labels})
+        _LABELS[id(spec)] = labels
+    return _LABELS[id(spec)]
+
+
 def clean_value(spec: FieldSpec, value: Any) -> Any:
     """The JSON-ready value for `spec`, or None when empty; BadValue when it does not fit."""
     if spec.kind == "text":
@@ -229,13 +242,16 @@ def clean_value(spec: FieldSpec, value: Any) -> Any:
         return None
     if spec.kind == "choice":
         text = clean_text(value).lower()
-        if text not in spec.choices:
+        if text in spec.choices:
+            return text
+        code = _choice_labels(spec).get(_fold(text))
+        if code is None:
             raise BadValue(
                 f"'{text}' is not one of {', '.join(spec.choices)}",
                 _("'%(text)s' is not one of %(choices)s")
                 % {"text": text, "choices": ", ".join(spec.choices)},
             )
-        return text
+        return code
     if spec.kind == "bool":
         text = clean_text(value).lower()
         if text in TRUE:

@@ -8,6 +8,7 @@ this package never imports an app above it. Targets are listed in registration o
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.db.models import Model
 
@@ -18,6 +19,9 @@ class FieldSpec:
     kind: str  # text | int | bool | decimal | date | datetime | choice
     aliases: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
+    # (code, label) pairs of a choice (TextChoices.choices; lazy labels): a file may give the
+    # label, in any of the site's languages ("Nouveau", "Mur"), instead of the code.
+    labels: tuple[tuple[str, Any], ...] = ()
     max_length: int | None = None
     low: float | None = None
     high: float | None = None

@@ -401,3 +401,33 @@ def test_a_geometry_collection_of_polygons_is_read_as_a_multipolygon(community, 
     )
     report = geodata_import(community=community, path=path, into="zones")
     assert not report.ok and "GeometryCollection ×1" in report.lines()[0]
+
+
+def test_choices_given_by_their_french_or_english_label(community, tag, tmp_path):
+    # A French registry writes "Nouveau", "Mur", "Hydrogommage", not the codes new, wall, hydro.
+    lon, lat = lonlat(10, 20)
+    path = tmp_path / "signalements.csv"
+    path.write_text(
+        "ref;lon;lat;statut;support\n"
+        f"S1;{lon};{lat};Nouveau;Mur\n"
+        f"S2;{lon};{lat};ACCEPTÉ;rideau metallique / volet\n"
+        f"S3;{lon};{lat};Rejected;Street furniture\n"
+        f"S4;{lon};{lat};duplicate;door\n",
+        encoding="utf-8",
+    )
+    report = geodata_import(community=community, path=path, into="reports", category="tag", external_id="ref")
+    assert report.ok, report.lines()
+    assert sorted(Report.objects.values_list("external_id", "status", "support")) == [
+        ("S1", "new", "wall"),
+        ("S2", "accepted", "shutter"),
+        ("S3", "rejected", "furniture"),
+        ("S4", "duplicate", "door"),
+    ]
+    path.write_text(f"ref;lon;lat;methode\nI1;{lon};{lat};Hydrogommage\nI2;{lon};{lat};karcher\n")
+    report = geodata_import(
+        community=community, path=path, into="interventions", category="tag", external_id="ref"
+    )
+    assert report.lines() == [
+        "[error] signalements.csv: feature #1 (id I2): column 'methode' → method: "
+        "'karcher' is not one of hydro, washing, painting, other"
+    ]

@@ -111,6 +111,13 @@ def _single_points(geoms: np.ndarray, report: ImportReport, ids: list[str]) -> n
     return out
 
 
+def _off_globe(geoms: Any) -> np.ndarray:
+    """Per geometry: some coordinate is beyond ±180° of longitude or ±90° of latitude."""
+    bounds = shapely.bounds(np.asarray(geoms, dtype=object))
+    with np.errstate(invalid="ignore"):  # missing geometries: NaN bounds, never off
+        return (bounds[:, 0] < -180) | (bounds[:, 2] > 180) | (bounds[:, 1] < -90) | (bounds[:, 3] > 90)
+
+
 def build_rows(
     source: Source,
     spec: TargetSpec,
@@ -146,6 +153,7 @@ def build_rows(
         shapely.set_srid(np.asarray(geoms, dtype=object), srid), hex=True, include_srid=True
     )
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    off_globe = _off_globe(geoms) if source.crs.is_geographic else np.zeros(n, dtype=bool)
     field_specs = {f.name: f for f in spec.fields}
     mapped = [(name, column, field_specs.get(name)) for name, column in mapping.items()]
     # ronde_id is our own export's primary key: meaningless in another database.
@@ -173,6 +181,18 @@ def build_rows(
             problem = source.row_problems.get(i) or no_geometry
             report.add(i, ids[i], problem, SKIPPED, shown=problem.shown)
             report.skipped += 1
+            continue
+        if off_globe[i]:
+            # One typo (a latitude of 4373) made PROJ fail the whole file with no feature named.
+            coords = shapely.get_coordinates(geoms[i])
+            x, y = coords[np.flatnonzero((np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90))[0]]
+            report.add(
+                i,
+                ids[i],
+                f"coordinates {x:g}, {y:g} are not a longitude and a latitude",
+                shown=_("coordinates %(x)s, %(y)s are not a longitude and a latitude")
+                % {"x": f"{x:g}", "y": f"{y:g}"},
+            )
             continue
         fields: dict[str, Any] = {}
         bad = False

@@ -431,3 +431,15 @@ def test_choices_given_by_their_french_or_english_label(community, tag, tmp_path
         "[error] signalements.csv: feature #1 (id I2): column 'methode' → method: "
         "'karcher' is not one of hydro, washing, painting, other"
     ]
+
+
+def test_a_coordinate_typo_names_its_feature(community, bench, tmp_path):
+    # One latitude typed 4373 among lon/lat rows: PROJ failed the whole file, no feature named.
+    lon, lat = lonlat(10, 20)
+    path = tmp_path / "bancs.csv"
+    path.write_text(f"nom;lon;lat\nBanc;{lon};{lat}\nAbribus;{lon};4373\n", encoding="utf-8")
+    report = geodata_import(community=community, path=path, into="assets", category="bench")
+    assert report.lines() == [
+        f"[error] bancs.csv: feature #1: coordinates {lon:g}, 4373 are not a longitude and a latitude"
+    ]
+    assert Asset.objects.count() == 0

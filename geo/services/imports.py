@@ -204,8 +204,10 @@ def _import(
             transaction.set_rollback(True)
             return report
         run_sql(_sql("import_territory.sql"), {"community_id": community.pk})
+        outside = 0
         for idx, ext_id, problem, reason in run_sql(_sql("import_problems.sql")):
             if problem == "outside":
+                outside += 1
                 shown = _("outside the community's territory: not imported")
                 report.add(idx, ext_id, "outside the community's territory: not imported", SKIPPED, shown)
                 report.skipped += 1
@@ -222,6 +224,21 @@ def _import(
                     idx, ext_id, f"invalid geometry ({reason}) repaired with ST_MakeValid", NOTE, shown
                 )
                 report.repaired += 1
+        if rows and outside == len(rows) and not dry_run:
+            # As streets and addresses: a file with nothing inside the territory is most likely
+            # read in the wrong CRS (or meant for another community), not a success that wrote
+            # nothing. A dry run (the web preview) counts them instead, and says so.
+            report.add(
+                None,
+                "",
+                f"none of its {outside} features is inside the territory of {community.slug}: "
+                "is its CRS right (--srid)?",
+                shown=_(
+                    "none of its %(n)s features is inside the community's territory: is its coordinate "
+                    "system right?"
+                )
+                % {"n": outside},
+            )
         if not report.ok or dry_run:
             transaction.set_rollback(True)
             return report

@@ -23,6 +23,7 @@ from tests.geo.geodata_files import (
     write_geojson,
     write_layer,
 )
+from tests.real_data import real_file
 
 pytestmark = pytest.mark.django_db
 
@@ -443,3 +444,18 @@ def test_a_coordinate_typo_names_its_feature(community, bench, tmp_path):
         f"[error] bancs.csv: feature #1: coordinates {lon:g}, 4373 are not a longitude and a latitude"
     ]
     assert Asset.objects.count() == 0
+
+
+def test_a_file_with_nothing_inside_the_territory_is_an_error_not_an_empty_success(community, tmp_path):
+    # Toulouse's real districts fed to another community (or read in a wrong CRS): the import
+    # said "0 created, 20 skipped" and succeeded; streets and addresses already refuse it.
+    toulouse = real_file("districts/toulouse-quartiers.geojson")
+    report = geodata_import(community=community, path=toulouse, into="zones")
+    assert not report.ok and report.skipped == 20
+    assert report.errors[0].problem == (
+        f"none of its 20 features is inside the territory of {community.slug}: is its CRS right (--srid)?"
+    )
+    assert not Zone.objects.exists()
+    # A dry run (the web preview) counts them, and the preview says they fall outside.
+    report = geodata_import(community=community, path=toulouse, into="zones", dry_run=True)
+    assert report.ok and report.skipped == 20

@@ -3,7 +3,8 @@ suites: find the geometry wherever it hides.
 
 Geometry from, in this order: columns named by the caller ({"lon", "lat"} or {"geom"}), a WKT
 column, lon/lat columns, or a point written as text: `{'lon': 0.34, 'lat': 46.58}` or
-`46.58, 0.34` (latitude first, as French open-data `geo_point_2d` columns). Separator `;`,
+`46.58, 0.34` (latitude first, as French open-data `geo_point_2d` columns); lon/lat columns
+may be in degrees-minutes-seconds (43°44'06" N). Separator `;`,
 `,` or tab; UTF-8 (with or without BOM) or Latin-1; decimal commas accepted.
 """
 
@@ -71,6 +72,26 @@ def _number(value: object) -> float:
         return float(text) if text else float("nan")
     except ValueError:
         return float("nan")
+
+
+# 43°44'06" N, 7°25,5' E, 1° 26′ 37.2″ O (Ouest): degrees, minutes, seconds as typed by hand.
+DMS = re.compile(
+    r"^\s*(-)?\s*([NSEWO])?\s*(\d+(?:[.,]\d+)?)\s*[°º]\s*(?:(\d+(?:[.,]\d+)?)\s*['′’]\s*)?"
+    r"(?:(\d+(?:[.,]\d+)?)\s*(?:[\"″”]|'')\s*)?([NSEWO])?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _coordinate(value: object) -> float:
+    """A longitude or latitude: decimal (dot or comma) or degrees-minutes-seconds; NaN if neither."""
+    number = _number(value)
+    match = DMS.match(str(value)) if np.isnan(number) and value is not None else None
+    if not match:
+        return number
+    minus, before, degrees, minutes, seconds, after = match.groups()
+    number = sum(_number(part or 0) / scale for part, scale in ((degrees, 1), (minutes, 60), (seconds, 3600)))
+    west_or_south = (before or after or "").upper() in ("S", "W", "O")
+    return -number if minus or west_or_south else number
 
 
 def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
@@ -198,8 +219,8 @@ def table_points(
     else:
         if lon_col and lat_col:
             used = [lon_col, lat_col]
-            x = np.array([_number(v) for v in frame[lon_col]])
-            y = np.array([_number(v) for v in frame[lat_col]])
+            x = np.array([_coordinate(v) for v in frame[lon_col]])
+            y = np.array([_coordinate(v) for v in frame[lat_col]])
             label = f"columns '{lon_col}'/'{lat_col}'"
             shown = _("no readable coordinates in columns '%(lon)s'/'%(lat)s'") % {
                 "lon": lon_col,

@@ -49,6 +49,15 @@ def check_geometry_family(source: Source, spec: TargetSpec, report: ImportReport
     for geom_type, count in types.items():
         families[FAMILY.get(geom_type, geom_type)] += count
     if not families:
+        if source.row_problems:  # why the first one has none says what is wrong with them all
+            i, why = min(source.row_problems.items())
+            report.add(
+                None,
+                "",
+                f"no feature has a geometry (feature #{i}: {why})",
+                shown=_("no feature has a geometry (feature #%(n)s: %(why)s)") % {"n": i, "why": why.shown},
+            )
+            return None
         report.add(None, "", "no feature has a geometry", shown=_("no feature has a geometry"))
         return None
     if len(families) > 1:

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.gis.geos import Point as GEOSPoint
 from shapely.geometry import LineString, Point
 
+from geo.io.csv import _coordinate
 from geo.models import Asset, Zone
 from geo.services.imports import geodata_import
 from tests.factories import AssetCategoryFactory
@@ -236,3 +237,28 @@ def test_unreadable_file(community, bench, tmp_path):
     report = run(community, path)
     assert not report.ok
     assert report.lines()[0].startswith("[error] broken.gpkg: cannot read the file")
+
+
+def test_csv_coordinates_in_degrees_minutes_seconds(community, bench, tmp_path):
+    # Typed by hand in a spreadsheet: 46°34'48" N, 0°20'24" E; "O" is the French west.
+    path = tmp_path / "bancs.csv"
+    path.write_text(
+        "nom;latitude;longitude\nBanc;46°34'48\" N;0°20'24\" E\nBorne;46° 34,8' N;0° 20,4′\n",
+        encoding="utf-8",
+    )
+    report = run(community, path)
+    assert report.ok and report.created == 2, report.lines()
+    east = Asset.objects.get(name="Banc").geom.transform(4326, clone=True)
+    assert (east.x, east.y) == (pytest.approx(0.34), pytest.approx(46.58))
+    assert Asset.objects.get(name="Borne").geom.transform(4326, clone=True).x == pytest.approx(0.34)
+    assert (_coordinate("0° 20′ 24″ O"), _coordinate("S 12°30'")) == (pytest.approx(-0.34), -12.5)
+
+
+def test_csv_with_no_readable_coordinate_says_why(community, bench, tmp_path):
+    path = tmp_path / "bancs.csv"
+    path.write_text("nom;latitude;longitude\nBanc;quarante-six;zéro\n", encoding="utf-8")
+    report = run(community, path)
+    assert report.lines() == [
+        "[error] bancs.csv: no feature has a geometry "
+        "(feature #0: no readable coordinates in columns 'longitude'/'latitude')"
+    ]

@@ -95,7 +95,7 @@ def import_preview(
             )
             notes.append(
                 _(
-                    "The file has no coordinate system (no .prj?). Its coordinates fall in Lambert-93's "
+                    "The file does not say its coordinate system. Its coordinates fall in Lambert-93's "
                     "range over France: EPSG:%(srid)d is proposed below; check the map before importing."
                 )
                 % {"srid": srid}

@@ -26,9 +26,10 @@ def _freeze_startup_objects() -> None:
     Loaded here: the URLconf (every view, serializer and SQL file) and, in each language, its
     translation catalogue and the URL resolver's reverse index (which compiles every pattern's
     regex). Django builds these lazily, per process and per language: measured on a field sync,
-    a worker's first intervention PUT took ~36 ms more CPU than the next and its first photo PUT
-    ~50 ms more (the photo's answer names its URLs: the reverse index), and every worker of a
-    restarted server paid it under the first agents' load (agent_sync's first round).
+    a worker's first photo PUT took ~50 ms more CPU than the next (the photo's answer names its
+    URLs: the reverse index), ~7 ms more with this; every worker of a restarted server paid it
+    under the first agents' load (agent_sync's first round). What a thread's first request
+    still pays is its own: its database connection, PROJ transformation, prepared statements.
 
     Frozen objects are never scanned: without the freeze, each full (gen-2) collection walks
     the ~200,000 objects of the loaded project and pauses a request for ~80–120 ms (measured

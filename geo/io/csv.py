@@ -19,6 +19,7 @@ import shapely
 from django.utils.translation import gettext as _
 
 from .errors import ImportFileError, Note
+from .geometries import off_globe
 
 WKT_NAMES = ("wkt", "geom", "geometry", "the_geom", "wkt_geom", "geometrie", "géométrie")
 LON_NAMES = ("lon", "lng", "long", "longitude", "x", "coord_x")
@@ -129,9 +130,7 @@ def _none_lonlat(geoms: np.ndarray) -> bool:
     """No geometry of `geoms` could be longitude/latitude (and at least one is there)."""
     bounds = shapely.bounds(geoms)
     present = ~np.isnan(bounds).any(axis=1)
-    west, south, east, north = bounds[present].T
-    fits = (west >= -180) & (east <= 180) & (south >= -90) & (north <= 90)
-    return bool(present.any()) and not fits.any()
+    return bool(present.any()) and bool(off_globe(bounds)[present].all())
 
 
 def read_csv_frame(

@@ -34,6 +34,13 @@ def read_salvaging(
     return gpd.GeoDataFrame(attributes, geometry=geoms, crs=meta["crs"]), problems
 
 
+def off_globe(bounds: np.ndarray) -> np.ndarray:
+    """Per geometry of `shapely.bounds(...)`: some coordinate is beyond ±180° of longitude or
+    ±90° of latitude (a missing or empty geometry, NaN bounds, never is)."""
+    with np.errstate(invalid="ignore"):
+        return (bounds[:, 0] < -180) | (bounds[:, 2] > 180) | (bounds[:, 1] < -90) | (bounds[:, 3] > 90)
+
+
 MULTI = {0: shapely.multipoints, 1: shapely.multilinestrings, 3: shapely.multipolygons}  # by GEOS type id
 
 

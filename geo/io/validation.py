@@ -16,6 +16,7 @@ import shapely
 from django.utils.translation import gettext as _
 
 from .errors import NOTE, SKIPPED, ImportReport, Note
+from .geometries import off_globe
 from .mapping import BadValue, TargetSpec, clean_json_column, clean_text, clean_value
 from .readers import Source
 
@@ -120,13 +121,6 @@ def _single_points(geoms: np.ndarray, report: ImportReport, ids: list[str]) -> n
     return out
 
 
-def _off_globe(geoms: Any) -> np.ndarray:
-    """Per geometry: some coordinate is beyond ±180° of longitude or ±90° of latitude."""
-    bounds = shapely.bounds(np.asarray(geoms, dtype=object))
-    with np.errstate(invalid="ignore"):  # missing geometries: NaN bounds, never off
-        return (bounds[:, 0] < -180) | (bounds[:, 2] > 180) | (bounds[:, 1] < -90) | (bounds[:, 3] > 90)
-
-
 def build_rows(
     source: Source,
     spec: TargetSpec,
@@ -162,7 +156,11 @@ def build_rows(
         shapely.set_srid(np.asarray(geoms, dtype=object), srid), hex=True, include_srid=True
     )
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    off_globe = _off_globe(geoms) if source.crs.is_geographic else np.zeros(n, dtype=bool)
+    off = (
+        off_globe(shapely.bounds(np.asarray(geoms, dtype=object)))
+        if source.crs.is_geographic
+        else np.zeros(n, dtype=bool)
+    )
     field_specs = {f.name: f for f in spec.fields}
     mapped = [(name, column, field_specs.get(name)) for name, column in mapping.items()]
     # ronde_id is our own export's primary key: meaningless in another database.
@@ -191,7 +189,7 @@ def build_rows(
             report.add(i, ids[i], problem, SKIPPED, shown=problem.shown)
             report.skipped += 1
             continue
-        if off_globe[i]:
+        if off[i]:
             # One typo (a latitude of 4373) made PROJ fail the whole file with no feature named.
             coords = shapely.get_coordinates(geoms[i])
             x, y = coords[np.flatnonzero((np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90))[0]]

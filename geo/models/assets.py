@@ -53,7 +53,9 @@ class Asset(models.Model):
     """An item of the registry (patrimoine): a bench, a park, a wall where tags recur."""
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="assets")
-    category = models.ForeignKey(AssetCategory, on_delete=models.PROTECT, related_name="assets")
+    category = models.ForeignKey(
+        AssetCategory, verbose_name=_("category"), on_delete=models.PROTECT, related_name="assets"
+    )
     name = models.CharField(_("name"), max_length=200, blank=True, default="")
     external_id = models.CharField(_("external id"), max_length=100, blank=True, default="")
     support = models.CharField(_("support"), max_length=16, choices=Support.choices, blank=True, default="")

@@ -40,7 +40,9 @@ class Intervention(models.Model):
     """One piece of work at one place (a tag removed, a bench repaired)."""
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="interventions")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="interventions")
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="interventions"
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=InterventionStatus.choices, default=InterventionStatus.TODO
     )

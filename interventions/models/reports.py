@@ -30,7 +30,9 @@ class Report(models.Model):
     """A signalement: someone saw something to fix at a place."""
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="reports")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="reports")
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="reports"
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.NEW
     )

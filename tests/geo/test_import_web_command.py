@@ -309,3 +309,15 @@ def test_each_features_problem_is_in_the_language_of_who_confirmed(
     assert absent not in page and absent not in report
     # The command's own wording is kept beside it (the parity with import_geodata).
     assert {p["problem"] for p in job.report["problems"]} >= {"external id already used by feature #0"}
+
+
+@pytest.mark.parametrize("into", ["assets", "reports", "interventions"])
+def test_the_mapping_step_names_every_field_in_french(admin_client, community, into):
+    """The field mapping's labels are the models' names in the user's language: the category
+    column's was the English field name ("Category") on a French page."""
+    lon, lat = point(0, 0)["coordinates"]
+    job = send(admin_client, "bancs.csv", f"ref;lon;lat\nB1;{lon};{lat}\n".encode(), into=into)
+    html = admin_client.get(f"/geo/imports/{job.pk}/").content.decode()
+    assert '<label for="id_map_category">Catégorie</label>' in html, html
+    # The step that asks for a category names the field as the mapping shows it.
+    assert "(« Catégorie »)" in html and "category »" not in html

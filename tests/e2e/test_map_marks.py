@@ -16,6 +16,7 @@ import pytest
 from django.contrib.gis.geos import LineString, MultiLineString, MultiPolygon
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from accounts.models import Role
@@ -151,6 +152,22 @@ def wait_idle(page, selector: str) -> None:
     page.wait_for_timeout(300)
 
 
+def marks_drawn(page, map_js: str, kinds: set[str]) -> dict:
+    """What the map shows once it draws every kind of mark in `kinds`.
+
+    Tiles and markers arrive in their own time on a loaded machine: waiting for the marks
+    themselves, not for a fixed time, reads a map that has finished drawing them. A kind that
+    never comes fails on the wait, naming what was drawn instead.
+    """
+    probe = f"(need) => {{ const f = ({MAPLIBRE_MARKS})({map_js}); const have = new Set(f.shown.map((m) => m.kind)); return need.every((k) => have.has(k)); }}"
+    try:
+        page.wait_for_function(probe, arg=sorted(kinds), timeout=30_000)
+    except PlaywrightTimeout:
+        drawn = {m["kind"] for m in page.evaluate(f"({MAPLIBRE_MARKS})({map_js})")["shown"]}
+        raise AssertionError(f"never drawn: {sorted(kinds - drawn)}; drawn: {sorted(drawn)}") from None
+    return page.evaluate(f"({MAPLIBRE_MARKS})({map_js})")
+
+
 # ---------------------------------------------------------------- /map/ and /dispatch/
 
 
@@ -216,11 +233,12 @@ def test_the_map_page_marks_reach_3_to_1_and_are_all_in_the_legend(page, live_se
         [centre.x, centre.y],
     )
     wait_idle(page, "#map[data-state=idle]")
-    page.screenshot(path=f"{SHOTS}-map.png", full_page=True)
-    found = page.evaluate(f"({MAPLIBRE_MARKS})(document.getElementById('map').maplibreMap)")
-    kinds = check_marks(found, "/map/")
     # Every intervention status, the report and the asset, each its own shape.
-    assert {"todo", "scheduled", "in_progress", "done", "not_done", "report", "asset", "zone"} <= kinds
+    shown = {"todo", "scheduled", "in_progress", "done", "not_done", "report", "asset", "zone"}
+    found = marks_drawn(page, "document.getElementById('map').maplibreMap", shown)
+    page.screenshot(path=f"{SHOTS}-map.png", full_page=True)
+    kinds = check_marks(found, "/map/")
+    assert shown <= kinds
     assert len({MARKS[k].shape for k in kinds if MARKS[k].shape != "line"}) == len(
         kinds - {"zone", "mission_zone"}
     )
@@ -232,40 +250,34 @@ def test_the_dispatch_board_marks_reach_3_to_1_and_are_all_in_the_legend(page, l
     login(page, live_server, dispatcher.username, PASSWORD)
     page.goto(f"{live_server.url}/dispatch/")
     wait_idle(page, "#dispatch-map[data-state=idle]")
+    jobs = {"report", "todo", "scheduled", "in_progress", "done", "not_done"}
     # The jobs' icons, in the canvas' pixels (before a mission's numbered stops cover some).
     check_icon_pixels(
         page,
         "#dispatch-map canvas.maplibregl-canvas",
-        page.evaluate(f"({MAPLIBRE_MARKS})(window.rondeDispatch.map)"),
+        marks_drawn(page, "window.rondeDispatch.map", jobs),
     )
     page.locator(f'#mission-list button[data-mission="{mission.pk}"]').click()
     expect(page.locator("#stop-list li")).to_have_count(5)
     expect(page.locator("#dispatch-map .maplibregl-marker[data-mark]")).to_have_count(5)
     expect(page.locator("#stop-list li[data-state=done]")).to_have_count(1)
-    page.wait_for_timeout(800)
-    wait_idle(page, "#dispatch-map[data-state=idle]")
+    stops = {"stop_planned", "stop_in_progress", "stop_done", "stop_not_done", "stop_unassigned"}
+    mission_marks = jobs | stops | {"round", "mission_zone", "zone"}
+    found = marks_drawn(page, "window.rondeDispatch.map", mission_marks)
     page.screenshot(path=f"{SHOTS}-dispatch.png", full_page=True)
-    found = page.evaluate("(" + MAPLIBRE_MARKS + ")(window.rondeDispatch.map)")
-    kinds = check_marks(found, "/dispatch/")
+    assert mission_marks <= check_marks(found, "/dispatch/")
     # "Show on the map": the highlight ring is a mark too.
     page.locator("#job-list li").first.get_by_role("button", name="Voir sur la carte").click()
-    page.wait_for_timeout(800)
-    wait_idle(page, "#dispatch-map[data-state=idle]")
+    found = marks_drawn(page, "window.rondeDispatch.map", {"highlight"})
     page.screenshot(path=f"{SHOTS}-dispatch-highlight.png")
-    kinds |= check_marks(
-        page.evaluate("(" + MAPLIBRE_MARKS + ")(window.rondeDispatch.map)"), "/dispatch/ (highlight)"
-    )
-    assert {"report", "todo", "scheduled", "in_progress", "done", "not_done", "highlight", "round"} <= kinds
-    assert {"stop_planned", "stop_in_progress", "stop_done", "stop_not_done", "stop_unassigned"} <= kinds
-    assert {"mission_zone", "zone"} <= kinds
+    assert "highlight" in check_marks(found, "/dispatch/ (highlight)")
 
     # The zone being drawn.
     page.locator("#draw-polygon").click()
     box = page.locator("#dispatch-map canvas.maplibregl-canvas").bounding_box()
     for dx, dy in ((0.3, 0.3), (0.6, 0.3), (0.5, 0.6)):
         page.mouse.click(box["x"] + box["width"] * dx, box["y"] + box["height"] * dy)
-    page.wait_for_timeout(500)
-    found = page.evaluate("(" + MAPLIBRE_MARKS + ")(window.rondeDispatch.map)")
+    found = marks_drawn(page, "window.rondeDispatch.map", {"drawing"})
     assert "drawing" in check_marks(found, "/dispatch/ (drawing)")
 
 

@@ -21,7 +21,9 @@ commune_nom | libelle_acheminement; INSEE = code_insee | commune_insee; position
 Numbers ≥ 5000 are skipped and counted: the BAN writes them for positions without a real
 number (e.g. a lieu-dit or a street's centre: 5000–5999 and BAL's 99999). A BAL writes one
 line per position of an address, all with its cle_interop: the first line is kept
-(geo/sql/address_positions.sql), the others counted.
+(geo/sql/address_positions.sql), the others counted. A line with no position at all (lon/lat
+and x/y empty, as a BAL being completed has) is skipped and named: it cannot be placed on a
+map, and refusing the commune's whole file for it would leave the community with none.
 """
 
 import csv
@@ -78,6 +80,7 @@ class AddressFile:
     rows: Iterator[AddressRow]
     errors: list[str]  # "line 12: numero 'abc' is not a number", filled while `rows` is read
     placeholders: list[int]  # one-item counter of the skipped numbers ≥ 5000
+    unplaced: list[int]  # the lines skipped for having no position, in file order
 
 
 def _open_text(path: Path) -> IO[str]:
@@ -146,6 +149,7 @@ def read_addresses(
     index = {ours: header.index(theirs) for ours, theirs in columns.items()}
     errors: list[str] = []
     placeholders = [0]
+    unplaced: list[int] = []
 
     def rows() -> Iterator[AddressRow]:
         reader = csv.reader(text, delimiter=delimiter)
@@ -185,7 +189,7 @@ def read_addresses(
                         errors.append(f"line {line}: lon/lat {lon}, {lat} out of range")
                         continue
                 elif x is None or y is None:
-                    errors.append(f"line {line}: no position (lon/lat or x/y empty)")
+                    unplaced.append(line)
                     continue
                 yield AddressRow(
                     line=line,
@@ -206,4 +210,11 @@ def read_addresses(
         finally:
             text.close()
 
-    return AddressFile(layout=layout, columns=columns, rows=rows(), errors=errors, placeholders=placeholders)
+    return AddressFile(
+        layout=layout,
+        columns=columns,
+        rows=rows(),
+        errors=errors,
+        placeholders=placeholders,
+        unplaced=unplaced,
+    )

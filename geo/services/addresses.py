@@ -40,6 +40,7 @@ class AddressReport:
     replaced: int = 0
     placeholders: int = 0  # numbers >= 5000: positions without a real number, skipped
     extra_positions: int = 0  # a BAL's further lines (positions) of an address: first one kept
+    unplaced: list[int] | None = None  # lines skipped for having no position
     streets: int = 0
     network_streets: int = 0
     updated: dict[str, int] | None = None  # table -> rows whose address changed
@@ -54,10 +55,20 @@ class AddressReport:
                 if self.extra_positions
                 else ""
             )
+            + (
+                f"{len(self.unplaced)} without a position skipped ({_lines(self.unplaced)}); "
+                if self.unplaced
+                else ""
+            )
             + f"{self.replaced} previous addresses replaced; {self.streets} streets from the addresses and "
             f"{self.network_streets} from the street network searchable"
             + (f"; addresses updated: {updated}" if updated else "")
         )
+
+
+def _lines(lines: list[int], shown: int = 5) -> str:
+    more = f", and {len(lines) - shown} more" if len(lines) > shown else ""
+    return ("line " if len(lines) == 1 else "lines ") + ", ".join(map(str, lines[:shown])) + more
 
 
 def address_import(
@@ -99,6 +110,7 @@ def address_import(
                         )
                     )
         report.placeholders = source.placeholders[0]
+        report.unplaced = source.unplaced
         errors = list(source.errors)
         for ban_id, lines in run_sql(SQL_DIR / "address_duplicates.sql"):
             errors.append(f"line {lines[1]}: id {ban_id} already on line {lines[0]}")
@@ -112,7 +124,8 @@ def address_import(
         report.extra_positions = int(run_sql(SQL_DIR / "address_positions.sql")[0][0])
         report.rows -= report.extra_positions
         if report.rows == 0:
-            raise ImportFileError(path.name, "no address in the file, nothing written")
+            unplaced = f" ({len(source.unplaced)} without a position)" if source.unplaced else ""
+            raise ImportFileError(path.name, f"no address in the file{unplaced}, nothing written")
         if progress:
             progress("place", report.rows)
         params = {"community_id": community.pk, "srid": settings.RONDE_SRID, "xy_srid": xy_srid}

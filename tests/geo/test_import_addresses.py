@@ -3,6 +3,7 @@ written here as the specification shows it (CRLF, BOM, x;y and long;lat, suffixe
 toponym without number)."""
 
 import gzip
+import io
 import shutil
 
 import pytest
@@ -120,6 +121,29 @@ def test_bal_with_several_positions_per_address_keeps_one(landres, tmp_path):
     assert first.geom.distance(Point(5.8105, 49.3190, srid=4326).transform(2154, clone=True)) < 0.01
 
 
+def test_a_line_without_a_position_is_skipped_and_named_not_the_whole_file(landres, tmp_path):
+    # A BAL being completed in mes-adresses has numbers not yet placed: the others are the
+    # commune's addresses all the same.
+    path = write_bal(
+        tmp_path / "bal-unplaced.csv",
+        [
+            bal_line("54295_0010_00001", 1, "", "Rue de la Gare", lon="5.8105", lat="49.3190"),
+            bal_line("54295_0010_00003", 3, "", "Rue de la Gare"),
+            bal_line("54295_0020_00007", 7, "", "Place de l'Église", x="904300.5", y="6917300.2"),
+        ],
+    )
+    out = io.StringIO()
+    call_command("import_addresses", str(path), community="landres", stdout=out)
+    assert "2 kept" in out.getvalue() and "1 without a position skipped (line 3)" in out.getvalue()
+    assert set(Address.objects.filter(community=landres).values_list("number", flat=True)) == {1, 7}
+    # A file of unplaced lines only is refused, saying why.
+    only = write_bal(tmp_path / "bal-none.csv", [bal_line("54295_0010_00003", 3, "", "Rue de la Gare")])
+    with pytest.raises(
+        ImportFileError, match=r"no address in the file \(1 without a position\), nothing written"
+    ):
+        address_import(community=landres, path=only)
+
+
 def test_a_bad_line_names_file_and_line_and_writes_nothing(landres, tmp_path):
     address_import(community=landres, path=real_file(BAN_54))
     path = write_bal(
@@ -127,7 +151,7 @@ def test_a_bad_line_names_file_and_line_and_writes_nothing(landres, tmp_path):
         [
             bal_line("54295_0010_00001", 1, "", "Rue de la Gare", lon="5.8105", lat="49.3190"),
             bal_line("54295_0010_00002", "deux", "", "Rue de la Gare", lon="5.8105", lat="49.3190"),
-            bal_line("54295_0010_00003", 3, "", "Rue de la Gare"),
+            bal_line("54295_0010_00003", 3, "", "Rue de la Gare", lon="5.81x", lat="49.3190"),
             bal_line("54295_0010_00001", 5, "", "Rue de la Gare", lon="5.8105", lat="49.3190"),
         ],
     )
@@ -136,7 +160,7 @@ def test_a_bad_line_names_file_and_line_and_writes_nothing(landres, tmp_path):
     message = str(exc.value)
     assert "broken.csv" in message and "nothing written" in message
     assert "line 3: numero 'deux' is not a number" in message
-    assert "line 4: no position" in message
+    assert "line 4: a coordinate is not a number" in message
     assert "line 5: id 54295_0010_00001 already on line 2" in message
     # Landres' addresses from the BAN are still there.
     assert Address.objects.filter(community=landres, insee="54295").count() > 100

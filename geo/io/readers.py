@@ -10,6 +10,7 @@ raise ImportFileError naming the file.
 
 import json
 import re
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from pyproj.exceptions import CRSError
 from .csv import read_csv_frame, table_points
 from .errors import ImportFileError, Note
 from .geometries import collections_unwrapped, read_salvaging
+from .sheets import hours_kept
 
 VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz", ".csv", ".txt", ".xlsx", ".ods")
 SPREADSHEET_SUFFIXES = (".xlsx", ".ods")  # a sheet is a table: geometry from its columns, as CSV
@@ -214,8 +216,9 @@ def _read_sheet(
 ) -> tuple:
     """One sheet of an .xlsx/.ods workbook (GDAL's XLSX/ODS drivers) as a plain table.
 
-    The first row is the header. Dates typed as dates stay dates; text dates (dd/mm/yyyy)
-    and decimal commas are read by the field cleaners (geo/io/mapping.py).
+    The first row is the header. Dates typed as dates stay dates, with their time of day
+    (geo/io/sheets.py); text dates (dd/mm/yyyy) and decimal commas are read by the field
+    cleaners (geo/io/mapping.py).
     """
     sheets = _layers(name, gdal_path, layer, "sheet")
     if not sheets:
@@ -230,13 +233,17 @@ def _read_sheet(
                 % {"sheet": chosen, "others": others},
             )
         )
+    read_path = gdal_path
     try:
-        info = pyogrio.read_info(gdal_path, layer=chosen, HEADERS="FORCE")
-        frame = pyogrio.read_dataframe(
-            gdal_path, layer=chosen, read_geometry=False, max_features=max_features, HEADERS="FORCE"
-        )
+        with tempfile.TemporaryDirectory(prefix="ronde-sheet-") as folder:
+            kept = hours_kept(Path(gdal_path), Path(folder)) if gdal_path.lower().endswith(".xlsx") else None
+            read_path = str(kept or gdal_path)
+            info = pyogrio.read_info(read_path, layer=chosen, HEADERS="FORCE")
+            frame = pyogrio.read_dataframe(
+                read_path, layer=chosen, read_geometry=False, max_features=max_features, HEADERS="FORCE"
+            )
     except Exception as exc:
-        reason = _gdal_message(exc, gdal_path)
+        reason = _gdal_message(exc, read_path)
         raise ImportFileError(
             name,
             f"cannot read sheet '{chosen}' ({reason})",

@@ -5,6 +5,7 @@ import attributes sites (bulk writes send no signal) and tiles are purged by tri
 import datetime as dt
 import io
 import re
+import zipfile
 from io import StringIO
 
 import numpy as np
@@ -142,3 +143,53 @@ def test_a_bad_row_writes_nothing_not_even_sites(tag, community, tmp_path):
     assert "31/02/2024" in out.getvalue()
     assert not Intervention.objects.filter(community=community).exists()
     assert not Asset.objects.filter(community=community).exists()
+
+
+@pytest.mark.parametrize(
+    "date_format",
+    ["yyyy-mm-dd h:mm:ss", "dd/mm/yyyy h:mm", "dd/mm/yyyy\\ h&quot;h&quot;mm"],
+    ids=["openpyxl", "french", "quoted-h"],
+)
+def test_an_xlsx_datetime_keeps_its_time_of_day_whatever_its_hour_format(
+    tag, community, tmp_path, date_format
+):
+    # openpyxl writes every datetime "yyyy-mm-dd h:mm:ss"; people type "dd/mm/yyyy h:mm" or
+    # 14"h"30. GDAL read a one-letter hour as a date: the time was lost (ended at midnight).
+    rows = _rows()[:2]
+    rows[0]["Date"] = dt.datetime(2024, 3, 4, 14, 30)
+    rows[1]["Date"] = dt.datetime(2024, 3, 6, 8, 15)
+    written = tmp_path / "gdal.xlsx"
+    pyogrio.write_dataframe(pd.DataFrame(rows), written, driver="XLSX", layer="Historique")
+    path = tmp_path / "historique.xlsx"
+    with zipfile.ZipFile(written) as source, zipfile.ZipFile(path, "w") as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/styles.xml":
+                styles = data.decode()
+                # GDAL writes its datetimes "DD/MM/YYYY\ HH:MM:SS": the format the test is about instead.
+                assert 'formatCode="DD/MM/YYYY\\ HH:MM:SS"' in styles
+                data = styles.replace(
+                    'formatCode="DD/MM/YYYY\\ HH:MM:SS"', f'formatCode="{date_format}"'
+                ).encode()
+            out.writestr(item, data)
+    out = StringIO()
+    call_command(
+        "import_geodata", str(path), "--community", community.slug, "--into", "interventions",
+        "--map", "category=catégorie", "--map", "ended_at=Date", "--external-id", "ref", stdout=out,
+    )  # fmt: skip
+    assert "2 created" in out.getvalue(), out.getvalue()
+    ended = {
+        i.external_id: timezone_localtime(i.ended_at)
+        for i in Intervention.objects.filter(community=community)
+    }
+    assert ended == {
+        "H000": (dt.date(2024, 3, 4), dt.time(14, 30)),
+        "H001": (dt.date(2024, 3, 6), dt.time(8, 15)),
+    }
+
+
+def timezone_localtime(moment):
+    from django.utils import timezone
+
+    local = timezone.localtime(moment)
+    return local.date(), local.time()

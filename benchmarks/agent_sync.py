@@ -4,7 +4,8 @@ Each agent: 20 intervention PUTs (their mission's stops, done) and 40 photo PUTs
 (before/after, phone-like EXIF: maker, serial, GPS), in four rounds of 5 interventions then
 their 10 photos (AGENT_BENCH_ROUNDS), against one gunicorn (4 workers × 2 threads,
 production settings) on loopback, with the project's background worker (db_worker, nice 10 as
-deployed) finishing the photos (interventions/services/photos.py). Checks: zero errors, every
+deployed, its photo thread at idle priority: core/idle_cpu.py) finishing the photos
+(interventions/services/photos.py). Checks: zero errors, every
 row once (no loss, no duplicate), a replay of some outboxes creates nothing, every photo is
 finished (stripped, thumbnailed) once the worker has drained, and the served files carry no
 maker, serial or GPS. Prints throughput, latency percentiles per request kind, the time the

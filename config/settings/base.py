@@ -223,6 +223,9 @@ RONDE_PHOTO_THUMB_PX = env_int("RONDE_PHOTO_THUMB_PX", 320)
 # downscale and thumbnail them into MEDIA_ROOT. Outside MEDIA_ROOT on purpose: nothing in it is
 # ever served. The web and worker processes must both see it (one machine, or a shared volume).
 RONDE_PHOTO_INBOX = Path(env("RONDE_PHOTO_INBOX", VAR_DIR / "photo-inbox"))
+# The worker finishes photos on a thread at the OS's idle priority (core/idle_cpu.py): agents'
+# uploads never wait behind it. 0: at the worker's own priority.
+RONDE_BACKGROUND_IDLE_CPU = env_bool("RONDE_BACKGROUND_IDLE_CPU", True)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -14,6 +14,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Background tasks run inline in tests (the database backend needs a worker process).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# So photos are finished in the request's own thread, at its priority: on a busy test machine an
+# idle-priority thread would wait for a free core (tests/core/test_idle_cpu.py turns it on).
+RONDE_BACKGROUND_IDLE_CPU = False
 # A URL without a rule in accounts/access.py is served with a warning, so work in progress
 # runs; tests/security/test_permission_matrix.py fails until the rule is declared.
 RONDE_ACCESS_STRICT = False

@@ -13,7 +13,8 @@ here, in two steps.
    background job uses): photo_process below, the whole pipeline with every check again —
    decoded, downscaled, EXIF stripped, thumbnailed — stored under MEDIA_ROOT, the row READY.
    A file the decoder then refuses (damage inside an intact-looking JPEG) is marked FAILED
-   and never served. Only READY photos are served (photo_access.py) or listed.
+   and never served. Only READY photos are served (photo_access.py) or listed. The CPU of it
+   runs on a thread at the kernel's idle priority (core/idle_cpu.py): uploads go first.
 
 Why two steps: decoding, stripping and thumbnailing cost ~15 ms of CPU and two file writes per
 photo, and 50 agents syncing at once queued behind them (benchmarks/agent_sync.py: photo p95
@@ -53,6 +54,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import Community
 from core.geometry import transform_in_place
+from core.idle_cpu import at_idle_priority
 from core.sql import fetch_prepared, insert_values, sql_path, sql_text
 from core.tasks import db_task_row
 from interventions.models import Intervention, Photo, PhotoKind, PhotoStatus, PhotoThumbnail, Report
@@ -420,7 +422,8 @@ def photo_finish(*, photo_id: int, skip_locked: bool = False) -> str | None:
         try:
             path = inbox_path(upload)
             with path.open("rb") as original:
-                processed = photo_process(data=original, size=path.stat().st_size)
+                # The CPU of it on an idle-priority thread: the agents' uploads go first.
+                processed = at_idle_priority(photo_process, data=original, size=path.stat().st_size)
         except (OSError, ValueError) as exc:
             # ValueError: a bad inbox name. Neither may leave the photo pending forever.
             logger.error("Photo %s: its upload %r could not be read: %s", photo.pk, upload, exc)

@@ -4,6 +4,8 @@ worker has stripped it nothing of it is served — the original waits outside ME
 
 import datetime as dt
 import io
+import os
+import threading
 import uuid
 from pathlib import Path
 
@@ -78,6 +80,24 @@ def test_a_photo_is_served_only_after_the_worker_stripped_it(community, settings
     assert PhotoThumbnail.objects.filter(photo=photo).count() == 1
     assert _files(settings.RONDE_PHOTO_INBOX) == []  # the original is gone once stored
     assert Photo.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_finishes_photos_at_idle_priority(community, settings, tmp_path):
+    # As deployed (core/idle_cpu.py): the pipeline's CPU on a thread the kernel runs only on a
+    # free core, so agents' uploads never wait behind it.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.RONDE_PHOTO_INBOX = tmp_path / "inbox"
+    settings.RONDE_BACKGROUND_IDLE_CPU = True
+    with override_settings(TASKS=DB_TASKS):
+        _field, _, response = _upload(community, phone_photo())
+        assert response.status_code == 201, response.content
+        call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", verbosity=0)
+    photo = Photo.objects.get(pk=response.json()["id"])
+    assert photo.status == PhotoStatus.READY and PhotoThumbnail.objects.filter(photo=photo).exists()
+    (idle,) = [t for t in threading.enumerate() if t.name.startswith("ronde-idle-cpu")]
+    assert os.sched_getscheduler(idle.native_id) == os.SCHED_IDLE
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the worker's own thread
 
 
 @pytest.mark.django_db

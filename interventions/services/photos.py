@@ -406,9 +406,17 @@ def photo_finish(*, photo_id: int, skip_locked: bool = False) -> str | None:
     """Step 2 for one PENDING photo: the whole pipeline, stored under MEDIA_ROOT; its status
     afterwards (None: no such photo, or locked by another worker when `skip_locked`).
 
-    Safe to run any number of times, at once too: the row is locked and only a PENDING photo
-    is processed, so a photo is stored once.
+    The pipeline runs with no transaction open and no lock held: at idle priority it may wait
+    through a burst of uploads, and a dispatcher deleting the intervention meanwhile must not
+    wait for it. Its result is stored under the row's lock, and only if the photo is still
+    PENDING with the same upload: safe to run any number of times, at once too, and a photo is
+    stored once (a second worker's result is dropped).
     """
+    found = Photo.objects.filter(pk=photo_id).values_list("status", "upload").first()
+    if found is None or found[0] != PhotoStatus.PENDING:
+        return found[0] if found is not None else None
+    upload = found[1]
+    processed, problem = _pipeline(photo_id, upload)
     with transaction.atomic():
         photo = (
             Photo.objects.select_for_update(of=("self",), skip_locked=skip_locked)
@@ -416,20 +424,10 @@ def photo_finish(*, photo_id: int, skip_locked: bool = False) -> str | None:
             .filter(pk=photo_id)
             .first()
         )
-        if photo is None or photo.status != PhotoStatus.PENDING:
+        if photo is None or photo.status != PhotoStatus.PENDING or photo.upload != upload:
             return photo.status if photo is not None else None
-        upload = photo.upload
-        try:
-            path = inbox_path(upload)
-            with path.open("rb") as original:
-                # The CPU of it on an idle-priority thread: the agents' uploads go first.
-                processed = at_idle_priority(photo_process, data=original, size=path.stat().st_size)
-        except (OSError, ValueError) as exc:
-            # ValueError: a bad inbox name. Neither may leave the photo pending forever.
-            logger.error("Photo %s: its upload %r could not be read: %s", photo.pk, upload, exc)
-            photo.status, photo.problem = PhotoStatus.FAILED, "The uploaded file was lost before processing."
-        except ValidationError as exc:
-            photo.status, photo.problem = PhotoStatus.FAILED, _first_message(exc)
+        if processed is None:
+            photo.status, photo.problem = PhotoStatus.FAILED, problem
         else:
             filename = f"{inbox_stem(upload)}.jpg"
             photo.file.save(filename, ContentFile(processed.jpeg), save=False)
@@ -444,6 +442,22 @@ def photo_finish(*, photo_id: int, skip_locked: bool = False) -> str | None:
         if upload:
             transaction.on_commit(partial(inbox_delete, upload), robust=True)
     return photo.status
+
+
+def _pipeline(photo_id: int, upload: str) -> tuple[ProcessedPhoto | None, str]:
+    """The inbox file through photo_process, on the idle-priority thread: (result, "") or
+    (None, why the photo cannot be kept)."""
+    try:
+        path = inbox_path(upload)
+        with path.open("rb") as original:
+            # The CPU of it on an idle-priority thread: the agents' uploads go first.
+            return at_idle_priority(photo_process, data=original, size=path.stat().st_size), ""
+    except (OSError, ValueError) as exc:
+        # ValueError: a bad inbox name. Neither may leave the photo pending forever.
+        logger.error("Photo %s: its upload %r could not be read: %s", photo_id, upload, exc)
+        return None, "The uploaded file was lost before processing."
+    except ValidationError as exc:
+        return None, _first_message(exc)
 
 
 # A photo still pending this long after its upload lost its task (a worker stopped mid-task).

@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from PIL import Image
 
 from interventions.models import Photo, PhotoStatus, PhotoThumbnail
+from interventions.services import photos as photos_service
 from interventions.services.photo_inbox import inbox_write
 from interventions.services.photos import GPS_IFD, photo_finish_stale, photo_finish_task
 from tests.agent.conftest import edit_body, jpeg_bytes, make_field, put_intervention, put_photo
@@ -98,6 +100,53 @@ def test_the_worker_finishes_photos_at_idle_priority(community, settings, tmp_pa
     (idle,) = [t for t in threading.enumerate() if t.name.startswith("ronde-idle-cpu")]
     assert os.sched_getscheduler(idle.native_id) == os.SCHED_IDLE
     assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the worker's own thread
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_pipeline_holds_no_lock_and_a_photo_deleted_meanwhile_stores_nothing(
+    community, settings, tmp_path, monkeypatch
+):
+    # At idle priority the pipeline may wait through a burst of uploads: the photo's row must
+    # stay free meanwhile (a dispatcher deleting it is not kept waiting), and what the pipeline
+    # made of a photo deleted meanwhile is not stored.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.RONDE_PHOTO_INBOX = tmp_path / "inbox"
+    with override_settings(TASKS=DB_TASKS):
+        _, _, kept = _upload(community, jpeg_bytes())
+        _, _, deleted = _upload(community, jpeg_bytes())
+    started, release = threading.Event(), threading.Event()
+    real = photos_service.photo_process
+
+    def slow_pipeline(**kwargs):  # the real pipeline, held while the test looks at the row
+        started.set()
+        assert release.wait(20)
+        return real(**kwargs)
+
+    monkeypatch.setattr(photos_service, "photo_process", slow_pipeline)
+    for response, delete in ((kept, False), (deleted, True)):
+        photo_id = response.json()["id"]
+        outcome: list = []
+
+        def finish(photo_id=photo_id, outcome=outcome):
+            try:
+                outcome.append(photo_finish_task.call(photo_id))
+            finally:
+                connection.close()
+
+        worker = threading.Thread(target=finish)
+        worker.start()
+        assert started.wait(20)
+        with transaction.atomic():
+            photo = Photo.objects.select_for_update(nowait=True).get(pk=photo_id)  # not locked
+            if delete:
+                photo.delete()
+        release.set()
+        worker.join(20)
+        started.clear(), release.clear()
+        assert outcome == [None if delete else PhotoStatus.READY]
+    assert list(Photo.objects.values_list("pk", "status")) == [(kept.json()["id"], PhotoStatus.READY)]
+    assert PhotoThumbnail.objects.count() == 1
+    assert len(list((tmp_path / "media").rglob("*.jpg"))) == 2  # the kept photo and its thumbnail
 
 
 @pytest.mark.django_db

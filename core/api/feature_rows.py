@@ -13,8 +13,10 @@ Where a 1,000-feature page's time went, and what is done about it (benchmarks/ap
   cursor uses psycopg's own loader (C), the values are moved to the page's time zone;
 - Django's row iterator calls every column's converter (~1.5 ms): only the model's own
   columns that need one keep it (_raw_rows);
-- many-to-many ids: a subquery in the page's own query, not a second round trip carrying the
-  page's ids (_many_ids_json);
+- many-to-many ids: read from an array column PostgreSQL keeps on the row when the model has
+  one (an intervention's agents: ~7 ms a page less than an index lookup per row), else a
+  subquery in the page's own query, not a second round trip carrying the page's ids
+  (_many_ids_json);
 - the JSON encoder (~9 ms): orjson, with geometries as the text PostGIS wrote (orjson_response).
 """
 
@@ -30,7 +32,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.db import connections
 from django.db.models import DecimalField, Func, OuterRef, QuerySet, TextField
-from django.db.models.expressions import Col
+from django.db.models.expressions import Col, Expression
 from django.db.models.functions import Cast
 from django.http import HttpResponse
 from django.utils import timezone
@@ -209,7 +211,7 @@ class FeatureRows:
         for name, key, convert in self.plan.columns:
             if convert is _MANY:  # the ids, sorted, as JSON text from the same query
                 alias = f"_many_{name}"
-                annotations[alias] = _many_ids_json(self.plan.many_fields[name])
+                annotations[alias] = _many_ids_json(self.queryset.model, name, self.plan.many_fields[name])
                 keys.append(alias)
                 converters.append(orjson.Fragment if self.encoded else json.loads)
             elif convert is _iso_datetime:
@@ -232,26 +234,29 @@ class FeatureRows:
         if annotations:
             queryset = queryset.annotate(**annotations)
         rows = _raw_rows(queryset.values_list(*keys)[index])
+        if not rows:
+            return []
+        # Column by column: each converting column is one comprehension over the page, not
+        # a Python loop over every value of every row (measured ~0.5 ms less a page of 1,000).
+        columns: list[Any] = list(zip(*rows, strict=True))
+        for i, convert in enumerate(converters, start=2):
+            if convert is encoded_from_datetime:
+                columns[i] = [None if value is None else value.astimezone(tz) for value in columns[i]]
+            elif convert is not None:
+                columns[i] = [None if value is None else convert(value) for value in columns[i]]
         names = [name for name, _key, _convert in self.plan.columns]
-        # Only the columns that need one are converted; the rest go into the dict as read (the
-        # columns come in the serializer's order, so one dict(zip()) per row builds it).
-        converting = [(i, convert) for i, convert in enumerate(converters) if convert is not None]
+        properties = [dict(zip(names, values, strict=True)) for values in zip(*columns[2:], strict=True)]
         fragment = orjson.Fragment if self.encoded else json.loads
-        with_id = bool(self.plan.id_field)
-        features = []
-        for row in rows:
-            values = list(row[2:])
-            for i, convert in converting:
-                if values[i] is not None:
-                    values[i] = convert(values[i])
-            properties = dict(zip(names, values, strict=True))
-            geojson = row[1]
-            feature: dict[str, Any] = {"id": row[0]} if with_id else {}
-            feature["type"] = "Feature"
-            feature["geometry"] = None if geojson is None else fragment(geojson)
-            feature["properties"] = properties
-            features.append(feature)
-        return features
+        geometries = [None if geojson is None else fragment(geojson) for geojson in columns[1]]
+        if self.plan.id_field:
+            return [
+                {"id": pk, "type": "Feature", "geometry": geometry, "properties": props}
+                for pk, geometry, props in zip(columns[0], geometries, properties, strict=True)
+            ]
+        return [
+            {"type": "Feature", "geometry": geometry, "properties": props}
+            for geometry, props in zip(geometries, properties, strict=True)
+        ]
 
     def _is_decimal_text(self, key: str, convert: Callable[[Any], Any]) -> bool:
         """A DRF DecimalField shown as a string with the column's own scale."""
@@ -272,13 +277,33 @@ class FeatureRows:
         )
 
 
-def _many_ids_json(field: Any) -> Func:
+class _ArrayColumnJson(Expression):
+    """A model's array column that Django does not know, as JSON text."""
+
+    output_field = TextField()
+
+    def __init__(self, table: str, column: str):
+        super().__init__()
+        self.table, self.column = table, column
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        table, column = compiler.quote_name_unless_alias(self.table), connection.ops.quote_name(self.column)
+        return f"array_to_json({table}.{column})::text", []
+
+
+def _many_ids_json(model: Any, name: str, field: Any) -> Expression:
     """A many-to-many field's ids of each row, sorted, as JSON text ('[3, 7]'; '[]' for none).
 
-    A subquery in the page's own query: each row's ids come from the join table's unique
-    (row, other) index, with no second round trip carrying the page's 1,000 ids (measured:
-    ~6 ms a page with the ids sent back as an array parameter and grouped in Python).
+    Where the model keeps them on the row (`many_ids_columns`, an array column PostgreSQL
+    maintains from the join table), read from there: measured ~7 ms a 1,000-row page less than
+    one index lookup per row. Otherwise a subquery in the page's own query: each row's ids
+    come from the join table's unique (row, other) index, with no second round trip carrying
+    the page's ids (measured: ~6 ms a page with the ids sent back as an array parameter and
+    grouped in Python).
     """
+    column = getattr(model, "many_ids_columns", {}).get(name)
+    if column is not None:
+        return _ArrayColumnJson(model._meta.db_table, column)
     through = field.remote_field.through
     src, dst = field.m2m_field_name(), field.m2m_reverse_field_name()
     ids = through._default_manager.filter(**{src: OuterRef("pk")}).order_by(f"{dst}_id").values(f"{dst}_id")

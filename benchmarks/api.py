@@ -6,6 +6,7 @@ GET /collections/public.interventions_intervention/items?bbox=…&limit=1000.
 Both return GeoJSON in EPSG:4326. Ratios are Ronde / tipg (below 1: Ronde is faster).
 """
 
+import json
 import os
 
 import numpy as np
@@ -73,12 +74,25 @@ def run() -> None:
         print(f"Ronde, concurrency {concurrency}: {stats.line()}", flush=True)
 
     venv = harness.peer_venv("tipg", harness.TIPG_REQUIREMENTS)
+    with psycopg.connect(harness._libpq(url)) as conn:
+        # tipg serves every column as a property; agent_ids (the agents' ids PostgreSQL keeps on
+        # the row for Ronde's list, interventions/sql/agent_ids_triggers.sql) is left out, so
+        # the peer sends the same table as before it existed.
+        columns = [
+            name
+            for (name,) in conn.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = 'public' AND table_name = 'interventions_intervention' "
+                "AND column_name <> 'agent_ids' ORDER BY ordinal_position"
+            )
+        ]
     env = {
         "DATABASE_URL": harness._libpq(url),
         "TIPG_DB_SCHEMAS": '["public"]',
         "TIPG_DB_TABLES": '["public.interventions_intervention"]',  # schema-qualified for tipg
         "TIPG_MAX_FEATURES_PER_QUERY": "10000",
         "DB_MAX_CONN_SIZE": "10",
+        "TIPG_TABLE_CONFIG__public_interventions_intervention__properties": json.dumps(columns),
     }
     with harness.uvicorn_server(
         venv, "tipg.main:app", env=env, ready_path="/healthz", workers=WORKERS

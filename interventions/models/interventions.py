@@ -67,6 +67,9 @@ class Intervention(models.Model):
         Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="interventions"
     )
     agents = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="interventions")
+    # The agents' ids, sorted, also kept on the row by PostgreSQL (column agent_ids, not a model
+    # field: interventions/sql/agent_ids_triggers.sql); the API's list reads them from there.
+    many_ids_columns = {"agents": "agent_ids"}
     support = models.CharField(_("support"), max_length=16, choices=Support.choices, blank=True, default="")
     # Nearest BAN address or street, filled by PostgreSQL on write (geo_fill_address trigger).
     address = AddressField()

@@ -22,6 +22,7 @@ DROP TRIGGER IF EXISTS interventions_agent_ids_updated ON interventions_interven
 DROP TRIGGER IF EXISTS interventions_agent_ids_truncated ON interventions_intervention_agents;
 DROP FUNCTION IF EXISTS interventions_agent_ids_changed();
 DROP FUNCTION IF EXISTS interventions_agent_ids_reread();
+DROP FUNCTION IF EXISTS interventions_agent_ids_emptied();
 ALTER TABLE interventions_intervention DROP COLUMN IF EXISTS agent_ids;
 """
 

@@ -32,16 +32,24 @@ BEGIN
 END
 $$;
 
--- The application never updates or truncates the join table alone; if someone does, the ids
--- are read again from it.
+-- The application never updates the join table's rows, nor truncates it alone. If someone does,
+-- the interventions an UPDATE touched read their ids again from the join table, and a TRUNCATE
+-- leaves every intervention without agents.
 CREATE OR REPLACE FUNCTION interventions_agent_ids_reread() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE interventions_intervention AS i
        SET agent_ids = ARRAY(SELECT a.user_id FROM interventions_intervention_agents AS a
                               WHERE a.intervention_id = i.id ORDER BY a.user_id)
-     WHERE i.agent_ids <> '{}'
-        OR EXISTS (SELECT FROM interventions_intervention_agents AS a WHERE a.intervention_id = i.id);
+     WHERE i.id IN (SELECT intervention_id FROM old_rows UNION SELECT intervention_id FROM new_rows);
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION interventions_agent_ids_emptied() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE interventions_intervention SET agent_ids = '{}' WHERE agent_ids <> '{}';
     RETURN NULL;
 END
 $$;
@@ -58,8 +66,9 @@ FOR EACH STATEMENT EXECUTE FUNCTION interventions_agent_ids_changed();
 
 CREATE TRIGGER interventions_agent_ids_updated
 AFTER UPDATE ON interventions_intervention_agents
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
 FOR EACH STATEMENT EXECUTE FUNCTION interventions_agent_ids_reread();
 
 CREATE TRIGGER interventions_agent_ids_truncated
 AFTER TRUNCATE ON interventions_intervention_agents
-FOR EACH STATEMENT EXECUTE FUNCTION interventions_agent_ids_reread();
+FOR EACH STATEMENT EXECUTE FUNCTION interventions_agent_ids_emptied();

@@ -79,6 +79,18 @@ def test_each_intervention_keeps_its_own_agents(community):
     assert (row_ids(first), row_ids(second), row_ids(alone)) == (sorted([a.pk, b.pk]), [b.pk], [])
 
 
+@pytest.mark.django_db
+def test_a_truncated_join_table_leaves_no_agents_on_the_rows(community):
+    intervention = InterventionFactory(community=community)
+    intervention.agents.add(member(community, Role.AGENT))
+    other = InterventionFactory(community=community)
+    assert row_ids(intervention) != []
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE waits for no deferred check
+        cursor.execute("TRUNCATE interventions_intervention_agents")
+    assert (row_ids(intervention), row_ids(other)) == ([], [])
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_agents_added_at_once_by_two_transactions_are_both_kept(community):
     """The second transaction's trigger waits on the row the first one updated; when the first

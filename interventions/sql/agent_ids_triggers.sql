@@ -14,6 +14,9 @@
 -- ids, not recomputed from the join table: under READ COMMITTED, two transactions adding
 -- agents to the same intervention queue on its row, and the second's merge is re-evaluated
 -- on the first's committed row, so neither agent is lost.
+--
+-- Migration 0014 runs this file as it is when it is applied: a later change here needs a new
+-- migration that runs it again (every statement below replaces what it creates).
 
 -- The (intervention, agent) rows a statement inserted or deleted (named changed_rows by both
 -- triggers), merged into the interventions' ids.
@@ -54,21 +57,21 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER interventions_agent_ids_added
+CREATE OR REPLACE TRIGGER interventions_agent_ids_added
 AFTER INSERT ON interventions_intervention_agents
 REFERENCING NEW TABLE AS changed_rows
 FOR EACH STATEMENT EXECUTE FUNCTION interventions_agent_ids_changed();
 
-CREATE TRIGGER interventions_agent_ids_removed
+CREATE OR REPLACE TRIGGER interventions_agent_ids_removed
 AFTER DELETE ON interventions_intervention_agents
 REFERENCING OLD TABLE AS changed_rows
 FOR EACH STATEMENT EXECUTE FUNCTION interventions_agent_ids_changed();
 
-CREATE TRIGGER interventions_agent_ids_updated
+CREATE OR REPLACE TRIGGER interventions_agent_ids_updated
 AFTER UPDATE ON interventions_intervention_agents
 REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
 FOR EACH STATEMENT EXECUTE FUNCTION interventions_agent_ids_reread();
 
-CREATE TRIGGER interventions_agent_ids_truncated
+CREATE OR REPLACE TRIGGER interventions_agent_ids_truncated
 AFTER TRUNCATE ON interventions_intervention_agents
 FOR EACH STATEMENT EXECUTE FUNCTION interventions_agent_ids_emptied();

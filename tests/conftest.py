@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 from accounts.models import Role
 from accounts.services import api_token_create
 from tests.factories import PASSWORD, CommunityFactory, member
+from tests.live_server_idle import track, wait_for_server_idle
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -36,6 +37,25 @@ def _per_process_values_forgotten():
     from core.per_thread import per_process_clear
 
     per_process_clear()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server):
+    """pytest-django's live server, counting the requests it is serving (tests/live_server_idle.py)."""
+    track(live_server.thread.httpd)
+    return live_server
+
+
+@pytest.fixture(autouse=True)
+def _live_server_idle_before_flush(request, _live_server_helper):
+    """After a live-server test (its browser closed), wait for its requests before the TRUNCATE.
+
+    Set up after pytest-django's helper, which sets up the transactional database, so this
+    teardown runs before that flush.
+    """
+    yield
+    if "live_server" in request.fixturenames:
+        wait_for_server_idle()
 
 
 @pytest.fixture

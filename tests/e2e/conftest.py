@@ -6,7 +6,6 @@ comes from SwiftShader.
 
 import json
 import os
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -43,29 +42,7 @@ def browser() -> Iterator:
 def context(browser):
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 800})
     yield context
-    context.close()
-    _wait_for_server_idle()
-
-
-def _wait_for_server_idle(timeout: float = 15.0) -> None:
-    """Let requests already sent by the page (an agent's background sync) finish.
-
-    The transactional test's teardown TRUNCATEs every table; a live-server request still
-    running at that moment deadlocks with it (seen once in a full run).
-    """
-    from django.db import connection
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND state NOT IN ('idle')"
-            )
-            row = cursor.fetchone()
-        if row is not None and row[0] == 0:
-            return
-        time.sleep(0.1)
+    context.close()  # its last requests are waited for before the flush (tests/conftest.py)
 
 
 @pytest.fixture

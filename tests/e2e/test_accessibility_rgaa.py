@@ -18,7 +18,7 @@ from accounts.models import Role
 from tests.agent.conftest import make_field
 from tests.dashboards.helpers import make_history
 from tests.e2e import test_dispatch
-from tests.e2e.conftest import _wait_for_server_idle, assert_accessible, login
+from tests.e2e.conftest import assert_accessible, login
 from tests.factories import PASSWORD, member
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -169,8 +169,7 @@ def phone(browser, live_server, community):
     page.set_default_timeout(20_000)
     login(page, live_server, field.agent.username, PASSWORD)
     yield page, context, field
-    context.close()
-    _wait_for_server_idle()
+    context.close()  # its last requests are waited for before the flush (tests/conftest.py)
 
 
 SMALL_TARGETS = """() => [...document.querySelectorAll(

@@ -24,7 +24,8 @@ from fixtures.demo_idp import demo_identity_provider_set, demo_idp_config, demo_
 from geo.models import StreetName
 from interventions.models import Category, MissionStatus
 from interventions.services.missions import mission_create, mission_transition
-from tests.e2e.conftest import _wait_for_server_idle, assert_accessible, login
+from tests.e2e.conftest import assert_accessible, login
+from tests.live_server_idle import wait_for_server_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -162,7 +163,7 @@ def test_demo_admin_sets_up_an_agent_who_then_sees_the_teams_mission(
         agent.screenshot(path=f"{SHOTS}-agent-phone.png")
     finally:
         phone.close()
-        _wait_for_server_idle()
+        wait_for_server_idle()
     assert Membership.objects.get(user=User.objects.get(username="nadia")).role == Role.AGENT
 
     # 6. The same through the demo's identity provider: she is in its directory by her address.
@@ -187,7 +188,7 @@ def test_demo_admin_sets_up_an_agent_who_then_sees_the_teams_mission(
             agent.screenshot(path=f"{SHOTS}-agent-oidc-phone.png")
         finally:
             phone.close()
-            _wait_for_server_idle()
+            wait_for_server_idle()
 
 
 def _sees_the_mission(agent, live_server, mission_id: int) -> None:

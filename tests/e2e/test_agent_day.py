@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from interventions.models import MissionStatus
 from tests.agent.conftest import make_field
-from tests.e2e.conftest import _wait_for_server_idle
 from tests.e2e.test_agent_resume import open_app, phone
 from tests.factories import MissionFactory
 
@@ -37,8 +36,7 @@ def day(browser, live_server, community):
     context = phone(browser)
     page = open_app(context, live_server, field.agent.username)
     yield page, context, field, tomorrow
-    context.close()
-    _wait_for_server_idle()
+    context.close()  # its last requests are waited for before the flush (tests/conftest.py)
 
 
 def test_home_lists_today_and_coming_missions_in_french(day):

@@ -8,7 +8,7 @@ from PIL import Image
 from interventions.models import Intervention, InterventionStatus, Photo
 from interventions.services.interventions import intervention_delete
 from tests.agent.conftest import make_field
-from tests.e2e.conftest import _wait_for_server_idle, assert_accessible, login
+from tests.e2e.conftest import assert_accessible, login
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -39,10 +39,7 @@ def agent_page(browser, live_server, community):
     page.reload()  # now controlled by the service worker
     page.wait_for_function("() => !!navigator.serviceWorker.controller")
     yield page, context, field
-    context.close()
-    # The app's background sync may still be running on the live server: the teardown's
-    # TRUNCATE would deadlock with it (seen in a full run).
-    _wait_for_server_idle()
+    context.close()  # its last requests are waited for before the flush (tests/conftest.py)
 
 
 def summary(page) -> dict:

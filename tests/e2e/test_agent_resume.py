@@ -4,9 +4,10 @@ import pytest
 
 from interventions.models import Intervention, InterventionStatus, Photo
 from tests.agent.conftest import make_field
-from tests.e2e.conftest import _wait_for_server_idle, login
+from tests.e2e.conftest import login
 from tests.e2e.test_agent_offline import photo_file
 from tests.factories import PASSWORD
+from tests.live_server_idle import wait_for_server_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -122,7 +123,7 @@ def test_a_stop_resumes_where_it_was_after_reloads_online_and_offline(browser, l
         assert Photo.objects.filter(intervention=saved).count() == 2
     finally:
         context.close()
-        _wait_for_server_idle()
+        wait_for_server_idle()
 
 
 def test_a_stop_started_on_one_phone_resumes_on_another_from_the_server(browser, live_server, community):
@@ -141,7 +142,7 @@ def test_a_stop_started_on_one_phone_resumes_on_another_from_the_server(browser,
         assert started is not None
     finally:
         first.close()
-        _wait_for_server_idle()
+        wait_for_server_idle()
 
     # A fresh device (nothing stored): the screen, the notes and the photo come from the server.
     second = phone(browser)
@@ -160,7 +161,7 @@ def test_a_stop_started_on_one_phone_resumes_on_another_from_the_server(browser,
         )
     finally:
         second.close()
-        _wait_for_server_idle()
+        wait_for_server_idle()
     saved = Intervention.objects.get(pk=stop.pk)
     assert saved.status == InterventionStatus.DONE
     assert saved.notes == NOTES

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.agent.conftest import make_field
-from tests.e2e.conftest import _wait_for_server_idle, assert_accessible, login
+from tests.e2e.conftest import assert_accessible, login
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -45,10 +45,7 @@ def agent_page(browser, live_server, community):
     page.reload()
     page.wait_for_function("() => !!navigator.serviceWorker.controller")
     yield page, context, field
-    context.close()
-    # The app's background sync may still be running on the live server: the teardown's
-    # TRUNCATE would deadlock with it (seen in a full run).
-    _wait_for_server_idle()
+    context.close()  # its last requests are waited for before the flush (tests/conftest.py)
 
 
 def test_the_mission_zone_map_is_saved_then_drawn_offline(agent_page, live_server):

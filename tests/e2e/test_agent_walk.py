@@ -8,10 +8,11 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from tests.agent.conftest import make_field
-from tests.e2e.conftest import _wait_for_server_idle, login
+from tests.e2e.conftest import login
 from tests.e2e.test_agent_resume import phone
 from tests.factories import PASSWORD, CommunityFactory
 from tests.geo.routing_grids import at, grid
+from tests.live_server_idle import wait_for_server_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -62,4 +63,4 @@ def test_go_there_draws_the_walk_along_the_streets_offline(browser, live_server,
         assert geo.startswith("geo:46.")
     finally:
         context.close()
-        _wait_for_server_idle()
+        wait_for_server_idle()

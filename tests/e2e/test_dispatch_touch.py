@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.e2e import test_dispatch
-from tests.e2e.conftest import _wait_for_server_idle, assert_accessible
+from tests.e2e.conftest import assert_accessible
 from tests.e2e.test_dispatch import open_board, screen
 from tests.factories import MissionFactory
 
@@ -24,8 +24,7 @@ def context(browser):
     # A landscape tablet: touch screen, no mouse hover.
     context = browser.new_context(locale="fr-FR", viewport={"width": 1024, "height": 768}, has_touch=True)
     yield context
-    context.close()
-    _wait_for_server_idle()
+    context.close()  # its last requests are waited for before the flush (tests/conftest.py)
 
 
 class Finger:

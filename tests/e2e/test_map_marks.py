@@ -25,7 +25,7 @@ from interventions.models import InterventionStatus, MissionStatus, MissionStop
 from tests.agent.conftest import make_field
 from tests.dashboards.helpers import make_history
 from tests.dispatch.helpers import at
-from tests.e2e.conftest import _wait_for_server_idle, login
+from tests.e2e.conftest import login
 from tests.factories import (
     PASSWORD,
     POITIERS,
@@ -40,6 +40,7 @@ from tests.factories import (
     square,
 )
 from tests.geo.routing_grids import grid
+from tests.live_server_idle import wait_for_server_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -329,7 +330,7 @@ def test_the_agent_mission_map_marks_reach_3_to_1_and_are_all_in_the_legend(brow
         assert {"stop_planned", "me"} <= kinds
     finally:
         context.close()
-        _wait_for_server_idle()
+        wait_for_server_idle()
 
 
 # ---------------------------------------------------------------- dashboards and the public link

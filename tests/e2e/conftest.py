@@ -49,6 +49,10 @@ def context(browser):
 def page(context):
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # What the page's scripts complained of, for a failing test's message.
+    page.console_problems = []  # type: ignore[attr-defined]
+    page.on("console", lambda m: m.type in ("error", "warning") and page.console_problems.append(m.text))  # type: ignore[attr-defined]
+    page.on("pageerror", lambda e: page.console_problems.append(str(e)))  # type: ignore[attr-defined]
     return page
 
 

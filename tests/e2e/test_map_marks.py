@@ -153,6 +153,23 @@ def wait_idle(page, selector: str) -> None:
     page.wait_for_timeout(300)
 
 
+# When a mark never comes: where the map looks, and what its point sources hold (a mark outside
+# the view, or missing from the data, or there but not drawn).
+MAP_STATE = """(map) => {
+  const b = map.getBounds();
+  const sources = {};
+  for (const [id, source] of Object.entries(map.getStyle().sources)) {
+    if (source.type !== 'geojson' || typeof source.data !== 'object') continue;
+    sources[id] = (source.data.features || []).map((f) => [f.properties.status || f.properties.kind, f.geometry && f.geometry.coordinates]);
+  }
+  const images = map.listImages().filter((id) => id.startsWith('mark-'));
+  const rendered = {};
+  for (const f of map.queryRenderedFeatures()) rendered[f.layer.id] = (rendered[f.layer.id] || 0) + 1;
+  return { images, rendered, zoom: map.getZoom(), west: b.getWest(), south: b.getSouth(), east: b.getEast(), north: b.getNorth(),
+           size: [map.getCanvas().clientWidth, map.getCanvas().clientHeight], loaded: map.loaded(), sources };
+}"""
+
+
 def marks_drawn(page, map_js: str, kinds: set[str]) -> dict:
     """What the map shows once it draws every kind of mark in `kinds`.
 
@@ -165,7 +182,10 @@ def marks_drawn(page, map_js: str, kinds: set[str]) -> dict:
         page.wait_for_function(probe, arg=sorted(kinds), timeout=30_000)
     except PlaywrightTimeout:
         drawn = {m["kind"] for m in page.evaluate(f"({MAPLIBRE_MARKS})({map_js})")["shown"]}
-        raise AssertionError(f"never drawn: {sorted(kinds - drawn)}; drawn: {sorted(drawn)}") from None
+        where = page.evaluate(f"({MAP_STATE})({map_js})")
+        raise AssertionError(
+            f"never drawn: {sorted(kinds - drawn)}; drawn: {sorted(drawn)}; the map: {where}"
+        ) from None
     return page.evaluate(f"({MAPLIBRE_MARKS})({map_js})")
 
 

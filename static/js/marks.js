@@ -41,11 +41,15 @@ function drawMark(kind, scale = 1) {
 }
 
 // Icons on demand: a style's symbol layer asks for "mark-<kind>" and gets it drawn here.
+// Through MapLibre's resolver, which it awaits before it answers the tile asking: since
+// MapLibre 6 the "styleimagemissing" event fires after that answer, so an icon added from it
+// showed only if the tile happened to be laid out again. On a slow machine it was not, and the
+// dispatch board drew its jobs of one status only (tests/e2e/test_map_marks.py).
 export function provideMarkIcons(map) {
   if (!marks()) return;
-  map.on("styleimagemissing", (event) => {
-    const kind = event.id.startsWith("mark-") ? event.id.slice(5) : null;
-    if (kind && marks().marks[kind] && !map.hasImage(event.id)) map.addImage(event.id, drawMark(kind), { pixelRatio: RATIO });
+  map.setMissingStyleImageResolver((id) => {
+    const kind = id.startsWith("mark-") ? id.slice(5) : null;
+    if (kind && marks().marks[kind] && !map.hasImage(id)) map.addImage(id, drawMark(kind), { pixelRatio: RATIO });
   });
 }
 

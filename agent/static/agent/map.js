@@ -30,6 +30,12 @@ export async function showMissionMap(container, mission, { t, styleUrl, onStop, 
       if (r.ok) style = await r.json();
     } catch (err) { /* offline and not cached: plain background */ }
   }
+  // The mission's own work is drawn as numbered stops. The data layers' icons (the community's
+  // interventions, reports and assets) would sit under them, and the legend does not name them:
+  // hidden here. Their tiles are still saved for offline use with the rest.
+  for (const layer of style.layers || []) {
+    if (layer.type === "symbol" && layer.metadata && layer.metadata["ronde:layer"]) layer.layout = { ...layer.layout, visibility: "none" };
+  }
   routeTilesThroughPage(maplibre, style);
   if (offlineMaxZoom !== null && !navigator.onLine) {
     // Offline, only the saved zoom levels exist: MapLibre draws deeper zooms from the last one.

@@ -183,8 +183,9 @@ def marks_drawn(page, map_js: str, kinds: set[str]) -> dict:
     except PlaywrightTimeout:
         drawn = {m["kind"] for m in page.evaluate(f"({MAPLIBRE_MARKS})({map_js})")["shown"]}
         where = page.evaluate(f"({MAP_STATE})({map_js})")
+        console = getattr(page, "console_problems", [])[-10:]  # tests/e2e/conftest.py page
         raise AssertionError(
-            f"never drawn: {sorted(kinds - drawn)}; drawn: {sorted(drawn)}; the map: {where}"
+            f"never drawn: {sorted(kinds - drawn)}; drawn: {sorted(drawn)}; the map: {where}; console: {console}"
         ) from None
     return page.evaluate(f"({MAPLIBRE_MARKS})({map_js})")
 

@@ -22,6 +22,7 @@ class InFlightRequests:
     def __init__(self, app: Callable) -> None:
         self.app = app
         self._paths: Counter[str] = Counter()
+        self._connections = 0  # accepted and not yet closed (see track)
         self._changed = threading.Condition()
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -41,6 +42,20 @@ class InFlightRequests:
             if self._paths[path] <= 0:
                 del self._paths[path]
             self._changed.notify_all()
+
+    def connection_opened(self) -> None:
+        with self._changed:
+            self._connections += 1
+
+    def connection_closed(self) -> None:
+        with self._changed:
+            self._connections = max(0, self._connections - 1)
+            self._changed.notify_all()
+
+    def wait_connections_closed(self, timeout: float) -> None:
+        """Wait (at most `timeout`) until every accepted connection is closed."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._connections == 0, timeout)
 
     def wait_idle(self, timeout: float) -> list[str]:
         """Wait until no request is in flight; return those still running at the timeout."""
@@ -79,12 +94,31 @@ _tracker: InFlightRequests | None = None
 
 
 def track(httpd) -> InFlightRequests:
-    """Wrap the live server's application (once per session)."""
+    """Wrap the live server's application and count its open connections (once per session).
+
+    A request a closed browser had already sent may still sit in its connection, not yet read by
+    the connection's thread: no request is counted, yet one is coming. The thread serves it
+    before it closes the connection (socketserver's shutdown_request), so waiting for the
+    connections to close covers it.
+    """
     global _tracker
     app = httpd.get_app()
     if not isinstance(app, InFlightRequests):
         app = InFlightRequests(app)
         httpd.set_app(app)
+        accept, close = httpd.process_request, httpd.shutdown_request
+
+        def process_request(request, client_address) -> None:  # type: ignore[no-untyped-def]
+            app.connection_opened()
+            accept(request, client_address)
+
+        def shutdown_request(request) -> None:  # type: ignore[no-untyped-def]
+            try:
+                close(request)
+            finally:
+                app.connection_closed()
+
+        httpd.process_request, httpd.shutdown_request = process_request, shutdown_request
     _tracker = app
     return app
 
@@ -99,6 +133,8 @@ def wait_for_server_idle(timeout: float = 30.0) -> None:
 
     started = time.monotonic()
     if _tracker is not None:
+        # A client that keeps its connection open (not a closed browser) costs at most a second.
+        _tracker.wait_connections_closed(1.0)
         running = _tracker.wait_idle(timeout)
         if running:
             raise AssertionError(f"the live server was still serving {running} after {timeout:.0f} s")

@@ -335,7 +335,10 @@ class TileHitShortcut:
     def _try(self, environ: dict[str, Any]) -> HttpResponse | None:
         if not shortcut_enabled():
             return None
-        request = WSGIRequest(environ)
+        # A copy: WSGIRequest writes its decoded path back into the environ it is given (its
+        # META is that dict), and a path with characters beyond latin-1 then made Django's own
+        # request, when the tile is not here, fail to decode it again: a 500 for a 404.
+        request = WSGIRequest(environ.copy())
         try:
             answer = cached_tile_response(request)
             if answer is None:

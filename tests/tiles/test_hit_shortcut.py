@@ -125,3 +125,22 @@ def test_with_no_memory_for_tiles_the_answers_are_the_same(server, community, ca
     assert served
     same_answer(without, slow)
     same_answer(with_memory, without)
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/tiles/%F2%BE%83%8Freports.json", 404),  # a character beyond latin-1 (U+BE0CF)
+        ("/tiles/reports/.exe/%22w%C2%8A%F2%99%B1%98/7279.mvt", 400),  # z is no zoom; broken UTF-8
+        ("/tiles/%C3%A9t%C3%A9.json", 404),  # "été": latin-1 has it, the layer does not exist
+    ],
+)
+def test_a_path_of_any_characters_is_answered_by_the_stack_not_a_500(server, community, path, status):
+    """schemathesis found these: the shortcut's request wrote its decoded path into the shared
+    environ, and Django's own request could not decode it again."""
+    base, app = server
+    headers = token_for(member(community, Role.DISPATCHER))
+    fast, slow, served = both_ways(base, app, path, headers)
+    assert not served
+    assert fast.status_code == status, fast.text
+    same_answer(fast, slow)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Community, Membership, Role, Team, User
-from core.geometry import transformed
+from core.geometry import NotProjectable, transformed
 from geo.models import AssetKind, ZoneKind
 from interventions.models import Category
 
@@ -171,7 +171,11 @@ class TeamForm(forms.Form):
         depot = None
         if lon is not None and lat is not None:
             depot = Point(float(lon), float(lat), srid=4326)
-            inside = transformed(depot, settings.RONDE_SRID)
+            try:
+                inside = transformed(depot, settings.RONDE_SRID)
+            except NotProjectable as exc:
+                self.add_error("depot_lat", exc.text)
+                return data
             if not self.community.territory.covers(inside):
                 self.add_error("depot_lon", _("The depot is outside the community's territory."))
                 return data

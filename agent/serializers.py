@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from core.geometry import transform_in_place, transformed
+from core.geometry import NotProjectable, transform_in_place, transformed
 from geo.models import Support
 from interventions.models import (
     Intervention,
@@ -33,16 +33,20 @@ class PositionMixin(serializers.Serializer):
     lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
 
     def position(self) -> Point | None:
-        lon, lat = self.validated_data.get("lon"), self.validated_data.get("lat")
-        if lon is None or lat is None:
-            return None
-        point = Point(lon, lat, srid=settings.RONDE_API_SRID)
-        transform_in_place(point, settings.RONDE_SRID)
-        return point
+        """The position in the storage SRID (moved there by `validate`), or None."""
+        return self.validated_data.get("position")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if (attrs.get("lon") is None) != (attrs.get("lat") is None):
+        lon, lat = attrs.get("lon"), attrs.get("lat")
+        if (lon is None) != (lat is None):
             raise serializers.ValidationError({"lat": _("Send both lon and lat, or neither.")})
+        if lon is not None:
+            point = Point(lon, lat, srid=settings.RONDE_API_SRID)
+            try:
+                transform_in_place(point, settings.RONDE_SRID)
+            except NotProjectable as exc:  # a pole in Lambert-93: within -90..90, yet nowhere
+                raise serializers.ValidationError({"lat": [exc.text], "lon": [exc.text]}) from exc
+            attrs["position"] = point
         return attrs
 
 

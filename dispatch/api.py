@@ -28,7 +28,7 @@ from accounts.models import Community
 from accounts.permissions import CommunityRole, request_membership
 from core.api.fields import geojson_out
 from core.api.filters import parse_date
-from core.geometry import transformed
+from core.geometry import NotProjectable, transformed
 from core.params import day_in_range
 from interventions.api.mission_schema import PolygonField, TeamIdField
 from interventions.api.missions import mission_feature
@@ -104,7 +104,10 @@ class PreviewSerializer(serializers.Serializer):
             value.srid = settings.RONDE_API_SRID
         if not value.valid:
             raise serializers.ValidationError(f"The polygon is not valid: {value.valid_reason}.")
-        return transformed(value, settings.RONDE_SRID)
+        try:
+            return transformed(value, settings.RONDE_SRID)
+        except NotProjectable as exc:
+            raise serializers.ValidationError(exc.text) from exc
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "zone" not in attrs and "zone_id" not in attrs:

@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from pyproj import Transformer
 from rest_framework import serializers
 
-from core.geometry import transform_in_place, transformed
+from core.geometry import NotProjectable, transform_in_place, transformed
 from core.per_thread import per_thread
 
 # Decimal places of API coordinates in degrees: 7 ≈ 1 cm, finer than any GPS.
@@ -145,7 +145,10 @@ class GeoJSONGeometryField(serializers.Field):
         geom.srid = settings.RONDE_API_SRID
         if not geom.valid:
             self.fail("invalid", reason=geom.valid_reason)
-        transform_in_place(geom, settings.RONDE_SRID)
+        try:
+            transform_in_place(geom, settings.RONDE_SRID)
+        except NotProjectable as exc:  # within -180..180, -90..90, yet not on the map (a pole)
+            raise serializers.ValidationError(exc.text, code="not_projectable") from exc
         if isinstance(geom, Polygon) and "MultiPolygon" in self.geom_types:
             # Zones are stored as MultiPolygons; a single Polygon is accepted as one part.
             geom = MultiPolygon(geom, srid=geom.srid)

@@ -17,7 +17,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from accounts.models import Community
-from core.geometry import transform_in_place
+from core.geometry import NotProjectable, transform_in_place
 from core.params import ParamError, is_id, parse_date_range
 
 from .targets import ExportSpec, export_target, export_target_names
@@ -100,7 +100,10 @@ def export_queryset(*, community: Community, what: str, filters: dict[str, str])
             )
         box = Polygon.from_bbox((minx, miny, maxx, maxy))
         box.srid = settings.RONDE_API_SRID
-        transform_in_place(box, settings.RONDE_SRID)  # compare in the storage SRID (index on geom)
+        try:
+            transform_in_place(box, settings.RONDE_SRID)  # compare in the storage SRID (index on geom)
+        except NotProjectable as exc:  # reaching a pole
+            raise ParamError("bbox", exc.text) from exc
         qs = qs.filter(**{f"{spec.geom}__intersects": box})
     return qs.order_by("pk")
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Community, Team, User
 from audit.models import AuditAction
 from audit.services import audit_many, audit_record, diff, jsonable, snapshot
-from core.geometry import transformed
+from core.geometry import NotProjectable, transformed
 from interventions.models import (
     Intervention,
     InterventionStatus,
@@ -86,7 +86,10 @@ def mission_zone_checked(*, community: Community, zone: Polygon) -> Polygon:
     if zone.srid is None:
         zone.srid = settings.RONDE_API_SRID
     if zone.srid != settings.RONDE_SRID:
-        zone = cast(Polygon, transformed(zone, settings.RONDE_SRID))
+        try:
+            zone = cast(Polygon, transformed(zone, settings.RONDE_SRID))
+        except NotProjectable as exc:
+            raise ValidationError({"zone": [exc.text]}) from exc
     if not zone.valid:
         raise ValidationError({"zone": [f"The polygon is not valid: {zone.valid_reason}."]})
     if zone.area <= 0:

@@ -59,6 +59,12 @@ def test_team_errors_are_on_their_fields(admin_client, community):
     )
     assert response.status_code == 400
     assert 'data-error-for="depot_lon"' in response.content.decode()  # Paris is outside
+    response = admin_client.post(
+        "/administration/teams/new/",
+        {"name": "Brigade Pôle", "depot_lon": "0", "depot_lat": "-90", "hourly_cost": "35"},
+    )
+    assert response.status_code == 400  # not a 500: Lambert-93 cannot hold the pole
+    assert re.search(r'data-error-for="depot_lat">[^<]*EPSG:2154', response.content.decode())
     response = admin_client.post("/administration/teams/new/", {"name": "Brigade Nord", "hourly_cost": "35"})
     assert re.search(r'data-error-for="name">[^<]+', response.content.decode())
     assert Team.objects.filter(name="Brigade Nord").count() == 1

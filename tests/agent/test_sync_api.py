@@ -215,6 +215,16 @@ def test_report_outside_the_territory_names_the_field(field):
     assert response.status_code == 400 and "lon" in response.json()
 
 
+def test_report_at_a_pole_names_the_position_not_a_500(field):
+    """schemathesis sent lat -90: within range, but PROJ cannot put it in Lambert-93."""
+    key = uuid.uuid4()
+    body = {"category_id": field.stops[0].category_id, "lon": 0.0, "lat": -90}
+    response = field.client.put(f"/agent/api/reports/{key}/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert "EPSG:2154" in " ".join(response.json()["lat"])
+    assert not Report.objects.filter(client_uuid=key).exists()
+
+
 def test_a_new_territory_holds_for_the_next_report(field, community):
     """The territory is kept per worker thread between requests: a change is seen at once."""
     from django.contrib.gis.geos import MultiPolygon, Point, Polygon

@@ -53,6 +53,15 @@ def test_projected_coordinates_without_crs(dispatcher, category):
     assert_400(post_report(dispatcher, geometry, category=category.pk), "geometry", "out of range")
 
 
+def test_a_pole_is_in_range_but_not_on_the_map(dispatcher, category):
+    """Lambert-93 cannot hold the south pole: PROJ failed (a 500) although -90 is a latitude."""
+    before = Report.objects.count()
+    geometry = {"type": "Point", "coordinates": [0, -90]}
+    response = post_report(dispatcher, geometry, category=category.pk)
+    assert_400(response, "geometry", "EPSG:2154", "longitude, latitude")
+    assert Report.objects.count() == before
+
+
 def test_wrong_geometry_type(dispatcher, category):
     assert_400(
         post_report(dispatcher, square_4326(*POITIERS, 10), category=category.pk),

@@ -1,6 +1,7 @@
 """/dispatch/api/: the board's data, the zone preview, live progress; roles and tenancy."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.utils import timezone
@@ -102,6 +103,13 @@ def test_preview_lists_jobs_inside_and_marks_those_already_planned(api_as, commu
     assert entry["mission_date"] == "2025-06-05"
     assert "Centre" in entry["detail"] and "05/06/2025" in entry["detail"]
     assert body["outside_territory"] is False
+
+
+def test_preview_of_a_zone_reaching_a_pole_is_a_400_naming_it(api_as, community):
+    pole = {"type": "Polygon", "coordinates": [[[0, -90], [1, -89], [0, -89], [0, -90]]]}
+    response = api_as(community).post(PREVIEW, {"zone": pole}, format="json")
+    assert response.status_code == 400, response.content
+    assert "EPSG:2154" in json.dumps(response.json()["zone"])
 
 
 def test_preview_from_a_district(api_as, community, other_community):

@@ -183,6 +183,12 @@ def test_download_endpoint(community, other_community, api_as, bench):
     bad = client.get("/geo/exports/download/", {"what": "assets", "format": "gpkg", "bbox": "x"})
     assert bad.status_code == 400
     assert "bbox" in json.dumps(bad.json())
+    # The whole world: in range, but its south edge cannot be put in Lambert-93 (a 500 before).
+    world = client.get(
+        "/geo/exports/download/", {"what": "assets", "format": "csv", "bbox": "-180,-90,180,90"}
+    )
+    assert world.status_code == 400
+    assert "bbox" in world.json() and "EPSG:2154" in json.dumps(world.json())
 
 
 @pytest.mark.parametrize(

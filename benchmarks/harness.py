@@ -89,6 +89,27 @@ def migrated_database(name: str) -> str:
     return url
 
 
+def django_on(name: str) -> str:
+    """Django, in this process, on database `name` (migrated first, created if missing) → url.
+
+    In one `python -m benchmarks` run an earlier benchmark may have set Django up on its own
+    database, and its connection is still open: renaming the database in the settings is not
+    enough (routing_zones then created its community in the routing benchmark's database and
+    its street import, a child process, did not find it). The connections are closed, so the
+    next query opens one to `name`.
+    """
+    url = migrated_database(name)
+    os.environ["DATABASE_URL"] = url
+    import django
+    from django.conf import settings
+    from django.db import connections
+
+    django.setup()
+    settings.DATABASES["default"]["NAME"] = name  # the dict the connections are made from
+    connections.close_all()
+    return url
+
+
 def seeded_database(name: str, seed_call: str) -> tuple[str, Any]:
     """A fresh, migrated database `name` seeded by `seed_call` (e.g. "benchmarks.load:seed(2, 1, 1)").
 

@@ -20,13 +20,14 @@ Printed side by side, in one run:
     first as the request computes it (from the
     monthly rollups; each view uncached), then after the background rebuild precomputed the
     default periods (first view, then views from the per-worker cache);
-  - with RONDE_HEATMAP_BENCH_10M=1: 10M synthetic points (numpy only, no database), then the
+  - unless RONDE_HEATMAP_BENCH_10M=0: 10M synthetic points (numpy only, no database), then the
     10M section (benchmarks/heatmap_10m.py): the database `ronde_bench_10m` (10M real
     interventions, built once in ~8 min, then reused) served by gunicorn, with the same
     lines as at 1M (HTTP first and cached passes per zoom band, SQL binning and the numpy
     floor in the same run, cold start, RSS per worker) and the line
-    `p95 ≤ 100 ms at 10M through HTTP: met/NOT met`. Without the variable the run prints
-    that the 10M section was skipped and how to run it (~6 min once the database exists).
+    `p95 ≤ 100 ms at 10M through HTTP: met/NOT met`. Issue 23's 10M targets are printed there,
+    so a plain `make bench` judges them too; with the variable at 0 the run prints that the
+    section was skipped and how to run it (~6 min once the database exists).
 Targets (issue 7): p95 ≤ 20 ms at 1M and ≤ 100 ms at 10M through HTTP, cold start ≤ 2 s,
 ≤ 50 MB per worker at 1M, dashboard ≤ 1 s.
 """
@@ -386,7 +387,7 @@ def run() -> None:
         for label, numbers in inner[key].items():
             print(f"Dashboard page ({label}; {title}): first {numbers['first_s'] * 1000:.0f} ms, "
                   f"then median {numbers['median_s'] * 1000:.0f} ms (target ≤ 1 s)")  # fmt: skip
-    if os.environ.get("RONDE_HEATMAP_BENCH_10M") == "1":
+    if os.environ.get("RONDE_HEATMAP_BENCH_10M", "1") != "0":
         from benchmarks import heatmap_10m
 
         big = synthetic_10m()
@@ -395,8 +396,8 @@ def run() -> None:
         heatmap_10m.run_10m()
     else:
         print(
-            "10M section skipped (it builds ronde_bench_10m once, ~8 min, then runs ~6 min): "
-            "RONDE_HEATMAP_BENCH_10M=1 python -m benchmarks heatmap"
+            "10M section skipped (RONDE_HEATMAP_BENCH_10M=0; it builds ronde_bench_10m once, ~8 min, "
+            "then runs ~6 min): python -m benchmarks heatmap"
         )
 
 

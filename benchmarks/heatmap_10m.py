@@ -1,4 +1,4 @@
-"""The heatmap benchmark at 10M interventions (`RONDE_HEATMAP_BENCH_10M=1 python -m benchmarks heatmap`).
+"""The heatmap benchmark at 10M interventions (part of `python -m benchmarks heatmap`).
 
 Database `ronde_bench_10m` (RONDE_HEATMAP_BENCH_10M_DB), in the dev cluster beside
 ronde_bench, built once and reused while its record (the database comment) matches:

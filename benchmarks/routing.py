@@ -40,18 +40,7 @@ REFERENCE_SECONDS = 5.0 if QUICK else 30.0
 
 def _setup() -> int:
     """Django on a database holding the demo city (seeded once); returns its community id."""
-    url = harness.database_url(BENCH_DB)
-    with harness._admin_connection() as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
-        if not exists:
-            admin.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    harness._manage(url, "migrate", "--no-input", "-v", "0")
-    os.environ["DATABASE_URL"] = url
-    import django
-    from django.conf import settings
-
-    settings.DATABASES["default"]["NAME"] = BENCH_DB
-    django.setup()
+    url = harness.django_on(BENCH_DB)
     from accounts.models import Community
 
     demo = Community.objects.filter(slug="demo").first()

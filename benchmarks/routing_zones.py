@@ -39,15 +39,7 @@ SERVICE_MINUTES = 3
 
 def _setup() -> int:
     """Django on the benchmark database holding the tiled city; returns the community id."""
-    url = harness.migrated_database(DB_NAME)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    import django
-    from django.conf import settings
-
-    # Another benchmark module may have loaded the settings already (python -m benchmarks).
-    settings.DATABASES["default"]["NAME"] = DB_NAME
-    django.setup()
+    url = harness.django_on(DB_NAME)
     from django.contrib.gis.geos import MultiPolygon, Polygon
 
     from accounts.models import Community

@@ -80,6 +80,7 @@ def test_a_stop_resumes_where_it_was_after_reloads_online_and_offline(browser, l
         page = open_app(context, live_server, field.agent.username)
         stop = field.stops[0]
         start_with_a_photo(page, f"{live_server.url}/agent/#/m/{field.mission.pk}/s/i{stop.pk}")
+        started_by = page.evaluate("Date.now()")  # the phone's clock (ms), before any reload
 
         # Reloaded on the "before" screen: the photo is still counted, no new start.
         reopen(page)
@@ -104,6 +105,7 @@ def test_a_stop_resumes_where_it_was_after_reloads_online_and_offline(browser, l
         at(page, "after")
         reopen(page)
         at(page, "after")
+        finished_after = page.evaluate("Date.now()")  # after every reload but the last
         back_then_finish(page)
         page.locator("[data-done='done']").wait_for()
         reopen(page)
@@ -119,7 +121,11 @@ def test_a_stop_resumes_where_it_was_after_reloads_online_and_offline(browser, l
         assert saved.status == InterventionStatus.DONE
         assert saved.notes == NOTES
         assert saved.started_at is not None and saved.ended_at is not None
-        assert (saved.ended_at - saved.started_at).total_seconds() > 2
+        # The start is the first tap, kept through four reloads (a reset would come after
+        # `started_by`), and the end is the finish tap. Measured on the phone's clock: the whole
+        # walk can take under 2 s on a fast machine, so no fixed duration is asserted.
+        assert saved.started_at.timestamp() * 1000 <= started_by
+        assert saved.ended_at.timestamp() * 1000 >= finished_after
         assert Photo.objects.filter(intervention=saved).count() == 2
     finally:
         context.close()

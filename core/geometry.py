@@ -38,7 +38,6 @@ class NotProjectable(ValidationError):
             code="not_projectable",
             params={"source": source, "target": target},
         )
-        self.source, self.target = source, target
 
     @property
     def text(self) -> str:

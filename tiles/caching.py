@@ -32,7 +32,7 @@ from core.sql import run_sql, sql_path, sql_text
 
 from .filters import TileFilters
 from .layers import LAYERS, Layer
-from .statements import BUFFER, EXTENT, tile_statement
+from .statements import BUFFER, EXTENT, query_rows, tile_statement
 from .tilemath import tile_origin, tile_ranges, tile_size
 
 MVT_TYPE = "application/vnd.mapbox-vector-tile"
@@ -109,7 +109,7 @@ def tile_build(
     # built there is cached on the primary only if its snapshot saw every write).
     with read_connection().cursor() as cursor:
         cursor.execute(tile_statement(layer.id, layer.grid_at(z)), params)
-        raw, n, stamp, snapshot = cursor.fetchone()
+        ((raw, n, stamp, snapshot),) = query_rows(cursor)
     raw = bytes(raw or b"")
     etag = _etag(layer, community_id, f"{z}/{x}/{y}", filters.variant, n, stamp, raw)
     capped = not layer.grid_at(z) and n >= layer.feature_cap

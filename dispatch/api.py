@@ -105,9 +105,14 @@ class PreviewSerializer(serializers.Serializer):
         if not value.valid:
             raise serializers.ValidationError(f"The polygon is not valid: {value.valid_reason}.")
         try:
-            return transformed(value, settings.RONDE_SRID)
+            zone = transformed(value, settings.RONDE_SRID)
         except NotProjectable as exc:
             raise serializers.ValidationError(exc.text) from exc
+        # A polygon of empty rings parses as an empty one: the estimate then had no middle of
+        # the zone to start from (a 500). mission_create refuses it too (no area).
+        if zone.area <= 0:
+            raise serializers.ValidationError(_("The polygon has no area: draw at least three corners."))
+        return zone
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "zone" not in attrs and "zone_id" not in attrs:

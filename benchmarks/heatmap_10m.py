@@ -26,7 +26,7 @@ from pathlib import Path
 
 import psycopg
 
-from benchmarks import harness
+from benchmarks import harness, peak_rss
 from benchmarks.heatmap import point_store_timings, status_mb
 
 DB_10M = os.environ.get("RONDE_HEATMAP_BENCH_10M_DB", "ronde_bench_10m")
@@ -209,15 +209,13 @@ def _loader(url: str) -> tuple[float, float]:
            "DJANGO_SECRET_KEY": "benchmark-only-secret-key-not-for-production-use",
            "DJANGO_ALLOWED_HOSTS": "127.0.0.1"}  # fmt: skip
     t0 = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "heatmap_snapshot", "--community", "demo"],
+    code, _usage, peak_mb = peak_rss.run_python(
+        ["manage.py", "heatmap_snapshot", "--community", "demo"],
         env=env, cwd=harness.ROOT, stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    _pid, status, usage = os.wait4(process.pid, 0)  # this child's own rusage: its peak RSS
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        raise RuntimeError(f"manage.py heatmap_snapshot exited with {process.returncode}")
-    return time.monotonic() - t0, usage.ru_maxrss / 1024
+    if code:
+        raise RuntimeError(f"manage.py heatmap_snapshot exited with {code}")
+    return time.monotonic() - t0, peak_mb
 
 
 COLD_TARGET_S = 1.0

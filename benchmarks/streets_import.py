@@ -11,10 +11,7 @@ ways (default 2,000,000: 1,577 copies, ~27 M nodes). The city's territory covers
 region's is one copy in its middle (3.2 × 3.1 km, a commune's size). The import reads the
 file, splits the ways at shared nodes, COPYs the segments and replaces the community's network
 in one transaction; each figure is the whole command, a fresh process, as a GIS officer runs
-it, its peak RSS read from the kernel: the process's own high-water mark (VmHWM), which it writes
-as it exits. Not os.wait4's ru_maxrss: Linux carries the parent's resident size across the
-child's exec into that figure, so inside `make bench`, whose process holds ~1 GB by then, every
-command (even a bare `manage.py shell`) read 1,013 MB."""
+it, its peak RSS the process's own high-water mark (benchmarks/peak_rss.py)."""
 
 import math
 import os
@@ -25,7 +22,7 @@ import time
 from itertools import repeat
 from pathlib import Path
 
-from benchmarks import harness
+from benchmarks import harness, peak_rss
 
 DB_NAME = "ronde_bench_streets"
 TILES = int(os.environ.get("STREETS_BENCH_TILES", "12"))  # 12 × 1,269 ≈ 15,200 ways
@@ -112,49 +109,21 @@ Community.objects.update_or_create(slug="{slug}", defaults={{"name": "{slug}", "
 """
 
 
-# Runs a Python script (or -c code) as `python` would, then writes the process's VmHWM (kB) to
-# the file named by RONDE_BENCH_PEAK_FILE as the interpreter exits (sys.exit included).
-PEAK_WRAPPER = """
-import atexit, os, runpy, sys
-def _peak():
-    with open("/proc/self/status") as status, open(os.environ["RONDE_BENCH_PEAK_FILE"], "w") as out:
-        out.write(next(line for line in status if line.startswith("VmHWM:")).split()[1])
-atexit.register(_peak)
-if sys.argv[1] == "-c":
-    code, sys.argv = sys.argv[2], ["-c", *sys.argv[3:]]
-    exec(compile(code, "<string>", "exec"), {"__name__": "__main__"})
-else:
-    sys.argv = sys.argv[1:]
-    runpy.run_path(sys.argv[0], run_name="__main__")
-"""
-
-
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
     """Run `cmd` (a Python command line) → (wall s, CPU s, peak RSS in MB, stdout); fails
-    loudly if it fails. The peak RSS is the command's own (see the module docstring)."""
+    loudly if it fails. The peak RSS is the command's own (benchmarks/peak_rss.py)."""
     assert cmd[0] == sys.executable, cmd
-    with (
-        tempfile.TemporaryFile("w+") as out,
-        tempfile.TemporaryFile("w+") as err,
-        tempfile.NamedTemporaryFile("r") as peak,
-    ):
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.monotonic()
-        proc = subprocess.Popen(
-            [sys.executable, "-c", PEAK_WRAPPER, *cmd[1:]],
-            env={**env, "RONDE_BENCH_PEAK_FILE": peak.name},
-            cwd=harness.ROOT,
-            stdout=out,
-            stderr=err,
-            text=True,
+        code, usage, peak_mb = peak_rss.run_python(
+            cmd[1:], env=env, cwd=harness.ROOT, stdout=out, stderr=err, text=True
         )
-        _, status, usage = os.wait4(proc.pid, 0)
         wall = time.monotonic() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        if proc.returncode:
-            raise RuntimeError(f"{' '.join(cmd[1:3])} failed ({proc.returncode}): {err.read()[-2000:]}")
-        return wall, usage.ru_utime + usage.ru_stime, int(peak.read()) // 1024, out.read().strip()
+        if code:
+            raise RuntimeError(f"{' '.join(cmd[1:3])} failed ({code}): {err.read()[-2000:]}")
+        return wall, usage.ru_utime + usage.ru_stime, int(peak_mb), out.read().strip()
 
 
 def community(slug: str, box: tuple[float, float, float, float], env: dict[str, str]) -> None:

@@ -42,4 +42,6 @@ def run_python(args: list[str], *, env: dict[str, str], cwd: Path, **popen: Any)
         _pid, status, usage = os.wait4(process.pid, 0)
         code = os.waitstatus_to_exitcode(status)
         written = peak.read()
+    if not written and code == 0:  # os._exit skips atexit: no figure rather than a false 0 MB
+        raise RuntimeError(f"python {' '.join(args[:2])} exited without writing its peak RSS")
     return code, usage, int(written) / 1024 if written else 0.0

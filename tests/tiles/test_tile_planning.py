@@ -71,7 +71,7 @@ def test_the_planner_settings_end_with_the_tile_even_when_it_fails(community):
         tile_build(layer=LAYER, community_id=community.pk, z=3, x=9, y=0, filters=filters)
     assert _planner_settings() == before
 
-    # Inside a transaction (a savepoint here) the failed tile leaves nothing behind either.
+    # Inside a transaction the failed tile leaves nothing behind either (the rollback undoes it).
     with pytest.raises(DatabaseError), transaction.atomic():
         tile_build(layer=LAYER, community_id=community.pk, z=3, x=9, y=0, filters=filters)
     assert _planner_settings() == before

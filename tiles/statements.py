@@ -21,6 +21,12 @@ SSD: PostgreSQL's own advice for both is 1.1), and no sequential scan. The setti
 statement's own: SET before and RESET after, in the same query string, which PostgreSQL runs as
 one implicit transaction (an error undoes the SETs too), so the connection's other queries
 plan as before. Grid tiles read every row in the tile and keep the default plan.
+
+Which `cap` rows a capped tile keeps follows the plan, and no plan promised a spread sample. The
+index scan keeps the first in the GiST's order: a compact part of the tile (on the benchmark, 7
+to 15 of a capped tile's 4 × 4 cells). A sequential or bitmap scan kept the first in the table's
+order: on the benchmark's seeded town, also a part (8 to 16 cells); on a real table, filled over
+the years, the oldest rows. A sample spread over the tile (a quota per cell) is still to do.
 """
 
 from functools import cache

@@ -107,8 +107,9 @@ TEXTS = """() => {
   return out;
 }"""
 
-# Not prose: paths and URLs, identifiers (snake_case, {id}), acronyms and HTTP methods.
-TECHNICAL = re.compile(r"\S*/\S*|\b\w+_\w+\b|\{\w+\}|\b[A-Z]{2,}\b")
+# Not prose: paths and URLs, identifiers (snake_case, {id}), acronyms and HTTP methods, and
+# tokens of letters and digits (keys, hashes: the audit page once showed 'R03sm6be', read as "be").
+TECHNICAL = re.compile(r"\S*/\S*|\b\w+_\w+\b|\{\w+\}|\b[A-Z]{2,}\b|\b\w*\d\w*\b")
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 

@@ -157,7 +157,9 @@ def tiles_cache_trim(*, max_tiles: int | None = None) -> int:
 
 
 def _etag_matches(request: HttpRequest, etag: str) -> bool:
-    header = request.headers.get("If-None-Match", "")
+    # META, not request.headers: that view of the headers is built from every META key on its
+    # first use (~5 µs of the ~0.2 ms of Python a cached tile costs: hit_shortcut.py).
+    header = request.META.get("HTTP_IF_NONE_MATCH", "")
     if not header:
         return False
     if header.strip() == "*":
@@ -173,7 +175,7 @@ def tile_response(request: HttpRequest, tile: Tile) -> HttpResponse:
     elif tile.empty:
         response = HttpResponse(status=204)
     else:
-        accepts_gzip = bool(_ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
+        accepts_gzip = bool(_ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
         if tile.gz is not None and accepts_gzip:
             response = HttpResponse(tile.gz, content_type=MVT_TYPE)
             response["Content-Encoding"] = "gzip"

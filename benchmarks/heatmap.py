@@ -19,8 +19,8 @@ Printed side by side, in one run:
     year filtered by category, team or district, a month and a year beside the period before),
     first as the request computes it (from the monthly rollups; each view uncached: the shared
     cache and the worker's own copy cleared), then after the background rebuild precomputed the
-    unfiltered month, quarter and year (first view: read from what the task stored for those,
-    computed for the others; then views from the per-worker copy);
+    unfiltered month, quarter and year and period B of their comparisons (first view: read from
+    what the task stored for those, computed for the others; then views from the per-worker copy);
   - unless RONDE_HEATMAP_BENCH_10M=0: 10M synthetic points (numpy only, no database), then the
     10M section (benchmarks/heatmap_10m.py): the database `ronde_bench_10m` (10M real
     interventions, built once in ~8 min, then reused) served by gunicorn, with the same
@@ -391,7 +391,9 @@ def run() -> None:
     print_http(tiles, http, target_ms=20)
     print(f"Recurrence facts rebuilt: {inner['facts']:,} removals in {inner['rebuild_s']:.1f} s, then the "
           f"default periods' figures precomputed in {inner['precompute_s']:.1f} s (background task).")  # fmt: skip
-    after_task = "after the background task, which precomputes the unfiltered month, quarter and year"
+    after_task = (
+        "after the background task (unfiltered month, quarter, year and their comparisons precomputed)"
+    )
     for title, key in ((after_task, "dashboard"), ("computed by the request", "computed")):
         for label, numbers in inner[key].items():
             print(f"Dashboard page ({label}; {title}): first {numbers['first_s'] * 1000:.0f} ms, "

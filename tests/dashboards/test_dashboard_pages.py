@@ -190,10 +190,10 @@ def test_background_rebuild_precomputes_the_default_pages(as_role, community, hi
     from django.core.cache import cache
     from django.utils import timezone
 
-    from dashboards.filters import filters_from_query
+    from dashboards.filters import compare_from_query, filters_from_query
     from dashboards.models import RecurrenceState
     from dashboards.selectors import dashboard_figures, site_history
-    from dashboards.services.recurrence import figures_precomputed, recurrence_refresh
+    from dashboards.services.recurrence import figures_key, figures_precomputed, recurrence_refresh
     from tests.dashboards.helpers import cleaning
 
     # The page opens on the last complete month: put both removals in it.
@@ -217,17 +217,38 @@ def test_background_rebuild_precomputes_the_default_pages(as_role, community, hi
         )
     filtered = filters_from_query({"category": str(history["tag"].pk)}, community=community)
     assert figures_precomputed(state=state, filters=filtered) is None
+    # Period B of the two ready-made comparisons too, as the request would compute it.
+    for mode in ("last_year", "previous"):
+        for period in ("month", "quarter", "year"):
+            a = filters_from_query({"period": period}, community=community)
+            b = compare_from_query({"compare": mode}, filters=a)
+            assert b is not None
+            stored_b = figures_precomputed(state=state, filters=b.filters)
+            assert stored_b is not None, (mode, period)
+            assert (
+                stored_b["comparison"]
+                == dashboard_figures(community=community, filters=b.filters, state=state)["comparison"]
+            )
+    custom = compare_from_query(
+        {"compare": "custom", "compare_from": "2024-02-03", "compare_to": "2024-03-04"}, filters=month
+    )
+    assert custom is not None and figures_precomputed(state=state, filters=custom.filters) is None
 
     # The page shows the stored set: mark it, and the mark appears.
     row = RecurrenceState.objects.get(pk=community.pk)
     sets = pickle.loads(bytes(row.figures))  # noqa: S301 (written by the rebuild above)
-    for figures in sets.values():
-        figures["comparison"].current.cleanings = 913  # < 1000: no thousands separator
+    last_year = compare_from_query({"compare": "last_year"}, filters=month)
+    assert last_year is not None
+    for key, figures in sets.items():
+        # < 1000: no thousands separator; period B of "beside last year" marked apart.
+        figures["comparison"].current.cleanings = 914 if key == figures_key(last_year.filters) else 913
     row.figures = pickle.dumps(sets)
     row.save(update_fields=["figures"])
     cache.clear()
     client = as_role(Role.VIEWER)
     assert ">913<" in client.get("/dashboards/").content.decode()
+    beside = client.get("/dashboards/", {"compare": "last_year"}).content.decode()
+    assert ">913<" in beside and ">914<" in beside
     assert ">913<" not in client.get("/dashboards/", {"category": history["tag"].pk}).content.decode()
     # A rebuild inside a request (no precompute) drops sets built from the older facts.
     state = recurrence_refresh(community_id=community.pk)

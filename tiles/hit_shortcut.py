@@ -18,10 +18,12 @@ goes to the full stack untouched, which answers as it always did. The shortcut o
 handing a request on is always safe. tests/tiles/test_hit_shortcut.py checks both paths give
 the same answer, caller by caller.
 
-Two ways to decide: from the database (one prepared round trip, sql/cache_hit.sql), or, for a
+Three ways to decide: from the database (one prepared round trip, sql/cache_hit.sql), or, for a
 caller and tile this worker already decided while listening to the database's notifications,
 from its memory with no round trip (hit_memory.py, hit_listener.py; tests/tiles/
-test_hit_listener.py checks that every change to the caller or the tile is seen at once).
+test_hit_listener.py checks that every change to the caller or the tile is seen at once), or,
+for such a caller and a tile the worker does not hold, from the tile's row alone
+(sql/cache_tile.sql).
 """
 
 import datetime as dt
@@ -87,6 +89,11 @@ def shortcut_enabled() -> bool:
 def _statement() -> str:
     caller = caller_sql(membership='m."role", m."community_id"', user='u."password"', community='c."id"')
     return sql_text(sql_path(__file__, "cache_hit.sql")).format(caller=caller)
+
+
+@cache
+def _tile_statement() -> str:
+    return sql_text(sql_path(__file__, "cache_tile.sql"))
 
 
 @cache
@@ -212,10 +219,13 @@ def cached_tile_response(request: HttpRequest) -> HttpResponse | None:
         return _from_database(request, layer, credential, tile, None, remember=False, listening=None)
     listening = LISTENER.current()
     known = HELD.caller(credential)
-    if known is not None and listening is not None:
+    if known is not None and listening is not None and _trusted(known, listening[0]):
         answer = _from_memory(request, layer, known, tile, listening[0])
         if answer is not None:
             return answer
+        if not _readable(known.role, layer):
+            return None
+        return _tile_from_database(request, layer, credential, known, tile, listening)
     return _from_database(request, layer, credential, tile, known, remember=True, listening=listening)
 
 
@@ -235,12 +245,17 @@ def _answer(request: HttpRequest, layer: type[Layer], z: int, held: Held) -> Htt
     return tile_response(request, tile)
 
 
+def _trusted(known: Caller, session: int) -> bool:
+    """The caller as the database said in this listening session (no change since: it would
+    have been notified and forgotten), and not expired."""
+    return known.session == session and (known.expires is None or known.expires > timezone.now())
+
+
 def _from_memory(
     request: HttpRequest, layer: type[Layer], known: Caller, tile: TileId, session: int
 ) -> HttpResponse | None:
-    """The answer from what this worker read while listening, with no round trip; None: ask."""
-    if known.session != session or (known.expires is not None and known.expires <= timezone.now()):
-        return None
+    """The answer from what this worker read while listening, with no round trip; None: ask.
+    The caller is trusted (`_trusted`)."""
     held = HELD.tile(known.community_id, tile)
     if held is None or held.session != session or not _readable(known.role, layer):
         return None
@@ -280,7 +295,7 @@ def _from_database(
     row = fetch_prepared(_statement(), params, binary=True)  # binary: the tile's bytes as they are
     if row is None:
         return None
-    role, community_id, password, token_expires, data, etag, features, entry_id, version = row
+    role, community_id, password, token_expires, *tile_row = row
     if token_expires is not None:
         expires = token_expires
     if not _readable(role, layer):
@@ -289,6 +304,46 @@ def _from_database(
         expected = User(pk=user_id, password=password).get_session_auth_hash()
         if not constant_time_compare(session_hash, expected):
             return None  # a changed password (Django logs the session out) or a fallback key
+    caller = Caller(community_id, role, expires, 0)
+    return _answer_read(
+        request, layer, credential, caller, tile, held, tile_row, listening, remember=remember
+    )
+
+
+def _tile_from_database(
+    request: HttpRequest,
+    layer: type[Layer],
+    credential: Credential,
+    known: Caller,
+    tile: TileId,
+    listening: tuple[int, int],
+) -> HttpResponse | None:
+    """The answer for a caller this worker trusts and a tile it does not hold: the tile's row
+    alone (sql/cache_tile.sql), remembered."""
+    signals.request_started.send(sender=TileHitShortcut, environ=request.META)
+    held = HELD.tile(known.community_id, tile)
+    params = {"community": known.community_id, "layer": tile[0], "z": tile[1], "x": tile[2], "y": tile[3]}
+    params |= {"variant": tile[4], "held_id": held and held.entry_id, "held_version": held and held.version}
+    row = fetch_prepared(_tile_statement(), params, binary=True)
+    if row is None:
+        return None
+    return _answer_read(request, layer, credential, known, tile, held, list(row), listening, remember=True)
+
+
+def _answer_read(
+    request: HttpRequest,
+    layer: type[Layer],
+    credential: Credential,
+    caller: Caller,
+    tile: TileId,
+    held: Held | None,
+    tile_row: list[Any],
+    listening: tuple[int, int] | None,
+    *,
+    remember: bool,
+) -> HttpResponse | None:
+    """The answer from a tile row the database sent (data, etag, features, id, version)."""
+    data, etag, features, entry_id, version = tile_row
     if data is None:  # the row is the version this worker holds
         if held is None:
             return None
@@ -297,7 +352,7 @@ def _from_database(
     trusted = listening[0] if listening is not None and LISTENER.current() == listening else 0
     fresh = Held(entry_id, version, bytes(data), etag, features, trusted)
     if remember:
-        HELD.remember(credential, Caller(community_id, role, expires, trusted), tile, fresh)
+        HELD.remember(credential, caller._replace(session=trusted), tile, fresh)
     response = _answer(request, layer, tile[1], fresh)
     setattr(response, ASKED_DATABASE, True)
     return response

@@ -24,8 +24,8 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, Membership, Role
 from tests.factories import InterventionFactory, member
-from tests.tiles.helpers import at
-from tests.tiles.hit_server import both_ways, get, same_answer, session_for, token_for
+from tests.tiles.helpers import at, url
+from tests.tiles.hit_server import TILE, both_ways, get, same_answer, session_for, token_for
 from tiles import hit_listener, hit_shortcut
 from tiles.hit_shortcut import LISTENER
 
@@ -127,6 +127,49 @@ def test_a_change_to_the_caller_is_seen_by_the_next_request(
         assert not served and elsewhere.headers["X-Tile-Cache"] == "miss"
         return
     refused_by_the_stack(base, app, cached, headers, monkeypatch)
+
+
+def statements_asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The statements the shortcut sends (it still sends them), in order."""
+    asked: list[str] = []
+    real = hit_shortcut.fetch_prepared
+
+    def spy(statement: str, params: dict, *, binary: bool = False):
+        asked.append(statement)
+        return real(statement, params, binary=binary)
+
+    monkeypatch.setattr(hit_shortcut, "fetch_prepared", spy)
+    return asked
+
+
+def test_a_trusted_caller_s_new_tile_is_read_alone_until_the_caller_changes(
+    server, community, cached, monkeypatch
+):
+    """A caller the worker trusts, a cached tile it does not hold: the tile's row alone is read
+    (sql/cache_tile.sql), with the full stack's answer; after a change to the caller, the whole
+    hit statement decides again, and the stack refuses."""
+    base, app = server
+    z, x, y = TILE
+    others = [url("interventions", (z, x + 1, y)), url("interventions", (z, x, y + 1))]
+    viewer = member(community, Role.VIEWER)
+    for other in others:  # cached by someone else's visit: this worker holds them for no one
+        assert get(base, other, token_for(viewer)).headers["X-Tile-Cache"] == "miss"
+    user = member(community, Role.DISPATCHER)
+    headers = token_for(user)
+    remembered(base, app, cached, headers, monkeypatch)
+
+    asked = statements_asked(monkeypatch)
+    before = app.served
+    fast = get(base, others[0], headers)
+    assert app.served == before + 1 and asked == [hit_shortcut._tile_statement()]
+    with override_settings(RONDE_TILE_HIT_SHORTCUT=False):
+        slow = get(base, others[0], headers)
+    same_answer(fast, slow)
+
+    ApiToken.objects.filter(user=user).delete()
+    asked.clear()
+    refused = get(base, others[1], headers)
+    assert refused.status_code == 401 and hit_shortcut._tile_statement() not in asked
 
 
 def test_an_expired_session_is_not_answered_from_memory(server, community, cached, monkeypatch):

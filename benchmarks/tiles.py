@@ -18,7 +18,8 @@ Then the cache: the same list through a Ronde server with the cache on, a fillin
 hit passes; the speed-up is generation mean / hit mean (p50s printed too; target 20×), with
 generation measured again between the hit passes (cache_passes: the same minutes). Hits
 are answered by tiles/hit_shortcut.py, in front of the middleware stack, two ways: a worker's
-first hit of a tile asks the database (caller and cache row, one round trip); once it has
+first hit of a tile asks the database (one round trip: the cache row, with the caller until the
+worker trusts it, i.e. on its first hit of the pass); once it has
 served a tile it answers it from memory while it listens to the database's notifications
 (tiles/hit_listener.py). Both are printed: the first hit pass (mostly database) and the
 steady state after WARM_PASSES more passes (a map many people look at: mostly memory).

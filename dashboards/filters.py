@@ -48,6 +48,8 @@ class Filters:
                 return replace(self, date_from=start, date_to=self.date_from)
             if self.period == "quarter":
                 return replace(self, date_from=_add_months(self.date_from, -3), date_to=self.date_from)
+            if self.period == "year":  # not 365 days back: the year before 2025 began on 2024-01-01
+                return replace(self, date_from=_add_years(self.date_from, -1), date_to=self.date_from)
             return replace(
                 self, date_from=self.date_from - (self.date_to - self.date_from), date_to=self.date_from
             )

@@ -169,6 +169,11 @@ def test_filter_parsing_names_the_field(community, other_community):
     quarter = filters_from_query({"period": "quarter", "date_from": "2025-05-17"}, community=community)
     assert (quarter.date_from, quarter.date_to) == (dt.date(2025, 4, 1), dt.date(2025, 7, 1))
     assert quarter.shifted(previous=True).date_from == dt.date(2025, 1, 1)
+    # The year before a year is that calendar year, leap or not.
+    for year, before in ((2025, 2024), (2024, 2023)):
+        these = filters_from_query({"period": "year", "date_from": f"{year}-03-04"}, community=community)
+        previous = these.shifted(previous=True)
+        assert (previous.date_from, previous.date_to) == (dt.date(before, 1, 1), dt.date(year, 1, 1))
 
 
 def test_large_community_is_served_stale_facts_while_a_task_rebuilds(

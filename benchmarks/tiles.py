@@ -18,8 +18,8 @@ Then the cache: the same list through a Ronde server with the cache on, a fillin
 hit passes; the speed-up is generation mean / hit mean (p50s printed too; target 20×), with
 generation measured again between the hit passes (cache_passes: the same minutes). Hits
 are answered by tiles/hit_shortcut.py, in front of the middleware stack, two ways: a worker's
-first hit of a tile asks the database (one round trip: the cache row, with the caller until the
-worker trusts it, i.e. on its first hit of the pass); once it has
+first hit of a tile asks the database (one round trip: the cache row, and the caller too until
+the worker trusts it: after its first hit, here the warm-up's); once it has
 served a tile it answers it from memory while it listens to the database's notifications
 (tiles/hit_listener.py). Both are printed: the first hit pass (mostly database) and the
 steady state after WARM_PASSES more passes (a map many people look at: mostly memory).
@@ -211,13 +211,13 @@ def cache_passes(url: str, uncached: str, paths: list[str], headers) -> dict[str
     """The cache's passes at concurrency 1, each beside a generation pass of the same minute.
 
     The machine's speed drifts by a third from one minute to the next (a VM: the same hit took
-    0.47 ms and 0.81 ms in one morning), and a ratio of two passes made minutes apart carried
+    0.47 ms and 0.81 ms within an hour), and a ratio of two passes made minutes apart carried
     it: generation from the tipg passes, hits ~2 minutes later. Here generation (the uncached
     server, `uncached`) and hits alternate: per round, a new cached server (its workers hold
     nothing: every first hit asks the database), generation, its first hits, WARM_PASSES more
     hit passes, generation again, its steady hits. The fill is a server of its own, before.
-    Each new server is warmed first on another layer's tiles (zones: their hits prepare the hit
-    statement on each worker's connection), as the fill used to warm the server it then hit.
+    Each new server is warmed first on another layer's tiles (zones: their hits prepare both hit
+    statements on each worker's connection), as the fill used to warm the server it then hit.
     """
     with psycopg.connect(harness._libpq(url), autocommit=True) as conn:
         conn.execute("TRUNCATE tiles_tilecacheentry")

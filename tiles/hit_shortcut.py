@@ -284,14 +284,7 @@ def _from_database(
     else:
         key = token_digest(credential[1])
     held = HELD.tile(known.community_id, tile) if known is not None else None
-    params = {"key": key, "user_id": user_id, "slug": credential[2], "layer": layer.id, "z": tile[1]}
-    params |= {
-        "x": tile[2],
-        "y": tile[3],
-        "variant": tile[4],
-        "held_id": held and held.entry_id,
-        "held_version": held and held.version,
-    }
+    params = {"key": key, "user_id": user_id, "slug": credential[2], **_tile_params(tile, held)}
     row = fetch_prepared(_statement(), params, binary=True)  # binary: the tile's bytes as they are
     if row is None:
         return None
@@ -310,6 +303,21 @@ def _from_database(
     )
 
 
+def _tile_params(tile: TileId, held: Held | None) -> dict[str, Any]:
+    """The tile's key and the version of it this worker holds, as both hit statements take them."""
+    layer, z, x, y, variant = tile
+    held_id, held_version = (held.entry_id, held.version) if held is not None else (None, None)
+    return {
+        "layer": layer,
+        "z": z,
+        "x": x,
+        "y": y,
+        "variant": variant,
+        "held_id": held_id,
+        "held_version": held_version,
+    }
+
+
 def _tile_from_database(
     request: HttpRequest,
     layer: type[Layer],
@@ -322,8 +330,7 @@ def _tile_from_database(
     alone (sql/cache_tile.sql), remembered."""
     signals.request_started.send(sender=TileHitShortcut, environ=request.META)
     held = HELD.tile(known.community_id, tile)
-    params = {"community": known.community_id, "layer": tile[0], "z": tile[1], "x": tile[2], "y": tile[3]}
-    params |= {"variant": tile[4], "held_id": held and held.entry_id, "held_version": held and held.version}
+    params = {"community": known.community_id, **_tile_params(tile, held)}
     row = fetch_prepared(_tile_statement(), params, binary=True)
     if row is None:
         return None

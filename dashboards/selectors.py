@@ -26,26 +26,36 @@ from .sqlfiles import sql_file
 RECURRENCE_DAYS = (7, 30, 90)
 
 
-def rollup_params(*, community: Community, filters: Filters) -> dict[str, object] | None:
+def rollup_params(*, community: Community, filters: Filters, tail: bool = False) -> dict[str, object] | None:
     """SQL parameters for the monthly rollups (models.FactMonth…), or None when they cannot
-    answer: a period that is not whole calendar months, or a zone that is not a district
-    (other zones are matched by geometry, on the facts)."""
-    if filters.date_from.day != 1 or filters.date_to.day != 1:
+    answer: a period that does not start on the 1st of a month, or a zone that is not a
+    district (other zones are matched by geometry, on the facts).
+
+    A period ending mid-month (one still running, compared with as many days of another) is
+    answered too when `tail`: its whole months from the rollups, its last days from the facts
+    [tail_from, tail_to) (rollup_kpis.sql and rollup_medians.sql add them; the other rollup
+    statements do not, so only the KPIs ask). A year so clipped read ~330,000 facts in
+    ~850 ms at 1M interventions; its tail is at most a month of them.
+    """
+    if filters.date_from.day != 1 or (filters.date_to.day != 1 and not tail):
         return None
     if (
         filters.zone is not None
         and not Zone.objects.filter(pk=filters.zone, community=community, kind="district").exists()
     ):
         return None
-    start, end = filters.date_from, filters.date_to
-    # The coarsest grain of the site and delay rollups that tiles the period exactly.
+    params = filters.sql_params(community)
+    start, end = filters.date_from, filters.date_to.replace(day=1)  # end >= start: both 1sts
+    # The coarsest grain of the site and delay rollups that tiles the whole months exactly.
     if start.month == end.month == 1:
         grain = "y"
     elif (start.month - 1) % 3 == (end.month - 1) % 3 == 0:
         grain = "q"
     else:
         grain = "m"
-    return {**filters.sql_params(community), "month_from": start, "month_to": end, "grain": grain}
+    tail_from, tail_to = replace(filters, date_from=end).bounds()  # empty when it ends on the 1st
+    return {**params, "month_from": start, "month_to": end, "grain": grain, "tail_from": tail_from,
+            "tail_to": tail_to}  # fmt: skip
 
 
 def _medians(params: dict[str, object], *, by_district: bool) -> dict[tuple[int, int], float]:
@@ -124,7 +134,7 @@ class Kpis:
 
 
 def kpis_for_period(*, community: Community, filters: Filters) -> Kpis:
-    params = rollup_params(community=community, filters=filters)
+    params = rollup_params(community=community, filters=filters, tail=True)
     if params is None:
         row = run_sql(sql_file("kpis.sql"), filters.sql_params(community))[0]
     else:

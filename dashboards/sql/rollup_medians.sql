@@ -1,16 +1,40 @@
 -- Exact medians (percentile_cont(0.5), as kpis.sql and by_zone.sql compute them) of the re-tag
 -- delay (kind 0, days) and of the report-to-cleaning delay (kind 1, hours), for a period of
--- whole months, overall (grp 0) or per district (%(by_district)s: grp = district id).
+-- whole months, overall (grp 0) or per district (%(by_district)s: grp = district id), and of the
+-- facts of its last days [%(tail_from)s, %(tail_to)s) when it ends mid-month (rollup_kpis.sql).
 -- The monthly histograms (models.DelayMonth) locate the bucket of each middle rank; only
 -- that bucket's facts are read (expression indexes cleaningfact_*_bucket) and sorted.
 WITH h AS (
-    SELECT CASE WHEN %(by_district)s THEN district_id ELSE 0 END AS grp, kind, bucket, sum(n) AS n
-    FROM dashboards_delaymonth
-    WHERE community_id = %(community)s AND grain = %(grain)s AND month >= %(month_from)s AND month < %(month_to)s
-      AND (%(categories)s::bigint[] IS NULL OR category_id = ANY (%(categories)s::bigint[]))
-      AND (%(team)s::bigint IS NULL OR team_id = %(team)s::bigint)
-      AND (%(zone)s::bigint IS NULL OR district_id = %(zone)s::bigint)
-      AND (NOT %(by_district)s OR district_id IS NOT NULL)
+    SELECT grp, kind, bucket, sum(n) AS n
+    FROM (
+        SELECT CASE WHEN %(by_district)s THEN district_id ELSE 0 END AS grp, kind, bucket, n
+        FROM dashboards_delaymonth
+        WHERE community_id = %(community)s AND grain = %(grain)s
+          AND month >= %(month_from)s AND month < %(month_to)s
+          AND (%(categories)s::bigint[] IS NULL OR category_id = ANY (%(categories)s::bigint[]))
+          AND (%(team)s::bigint IS NULL OR team_id = %(team)s::bigint)
+          AND (%(zone)s::bigint IS NULL OR district_id = %(zone)s::bigint)
+          AND (NOT %(by_district)s OR district_id IS NOT NULL)
+        UNION ALL  -- the last days of a period ending mid-month, bucketed as refresh_rollups.sql does
+        SELECT CASE WHEN %(by_district)s THEN d.district_id ELSE 0 END, d.kind, d.bucket, 1
+        FROM (
+            SELECT district_id, category_id, team_id, 0 AS kind,
+                   dashboards_delay_bucket(dashboards_retag_hours(next_at, ended_at)) AS bucket
+            FROM dashboards_cleaningfact
+            WHERE community_id = %(community)s AND next_at IS NOT NULL
+              AND ended_at >= %(tail_from)s::timestamptz AND ended_at < %(tail_to)s::timestamptz
+            UNION ALL
+            SELECT district_id, category_id, team_id, 1,
+                   dashboards_delay_bucket(dashboards_report_hours(ended_at, reported_at))
+            FROM dashboards_cleaningfact
+            WHERE community_id = %(community)s AND reported_at IS NOT NULL
+              AND ended_at >= %(tail_from)s::timestamptz AND ended_at < %(tail_to)s::timestamptz
+        ) AS d
+        WHERE (%(categories)s::bigint[] IS NULL OR d.category_id = ANY (%(categories)s::bigint[]))
+          AND (%(team)s::bigint IS NULL OR d.team_id = %(team)s::bigint)
+          AND (%(zone)s::bigint IS NULL OR d.district_id = %(zone)s::bigint)
+          AND (NOT %(by_district)s OR d.district_id IS NOT NULL)
+    ) AS months_and_tail
     GROUP BY 1, 2, 3
 ), c AS (
     SELECT grp, kind, bucket, n,

@@ -1,6 +1,7 @@
 """The monthly rollups (dashboards_factmonth, _sitemonth, _delaymonth) give the same figures
 as the facts they are built from, for every filter the page offers; periods that are not
-whole months, and zones that are not districts, are answered from the facts."""
+whole months, and zones that are not districts, are answered from the facts, except the KPIs of
+a period ending mid-month: its whole months from the rollups, its last days from the facts."""
 
 import datetime as dt
 import random
@@ -178,6 +179,41 @@ def test_periods_and_zones_the_rollups_cannot_answer(community):
     assert rollup_params(community=community, filters=Filters(**month, zone=sector.pk)) is None
     mid_month = Filters(date_from=dt.date(2025, 3, 10), date_to=dt.date(2025, 4, 1))
     assert rollup_params(community=community, filters=mid_month) is None
+    assert rollup_params(community=community, filters=mid_month, tail=True) is None
+    ends_mid_month = Filters(date_from=dt.date(2025, 3, 1), date_to=dt.date(2025, 3, 10))
+    assert rollup_params(community=community, filters=ends_mid_month) is None  # not for maps and lists
+    assert rollup_params(community=community, filters=ends_mid_month, tail=True) is not None
+
+
+def test_periods_ending_mid_month_agree_with_the_facts(community, busy, monkeypatch):
+    """A period still running is compared with as many first days of another (the same days of
+    last year): its KPIs come from the rollups for its whole months and from the facts for the
+    rest, and equal what the facts alone give, medians and recurrence included."""
+    tags, teams, west, east = busy["tags"], busy["teams"], busy["west"], busy["east"]
+    start = dt.date(2025, 1, 1)
+    cases = [
+        Filters(date_from=start, date_to=dt.date(2025, 3, 17), period="year"),
+        Filters(date_from=start, date_to=dt.date(2025, 6, 2), period="year", zone=west.pk),
+        Filters(date_from=start, date_to=dt.date(2025, 5, 20), categories=(tags[1].pk,)),
+        Filters(date_from=start, date_to=dt.date(2025, 4, 9), team=teams[0].pk, zone=east.pk),
+        Filters(date_from=dt.date(2025, 4, 1), date_to=dt.date(2025, 5, 16), period="quarter"),
+        # No whole month: the facts of its ten days alone.
+        Filters(date_from=dt.date(2025, 2, 1), date_to=dt.date(2025, 2, 11), period="month"),
+    ]
+    recurrence_ensure_fresh(community=community)
+    for filters in cases:
+        assert rollup_params(community=community, filters=filters, tail=True) is not None
+        from_rollups = asdict(kpis_for_period(community=community, filters=filters))
+        with monkeypatch.context() as patch:
+            patch.setattr(selectors, "rollup_params", lambda **kwargs: None)
+            from_facts = asdict(kpis_for_period(community=community, filters=filters))
+        _same(from_rollups, from_facts)
+    first = asdict(kpis_for_period(community=community, filters=cases[0]))
+    assert first["cleanings"] > 20 and first["returns"] > 10 and first["recurrence"][90][1] > 0
+    assert first["median_retag_days"] is not None and first["median_report_hours"] is not None
+    # The whole months are read from the rollups: a change to them shows.
+    FactMonth.objects.filter(community_id=community.pk, month=dt.date(2025, 1, 1)).update(cleanings=0)
+    assert kpis_for_period(community=community, filters=cases[0]).cleanings < first["cleanings"]
 
 
 def test_recent_removals_agree_with_the_facts(community, monkeypatch):

@@ -23,6 +23,10 @@ the worker trusts it: after its first hit, here the warm-up's); once it has
 served a tile it answers it from memory while it listens to the database's notifications
 (tiles/hit_listener.py). Both are printed: the first hit pass (mostly database) and the
 steady state after WARM_PASSES more passes (a map many people look at: mostly memory).
+The cache's passes run with two clients, each with its own new servers and generation passes:
+benchmarks/lean_http.py, whose figures are the verdicts, and http.client, the client of the
+earlier sessions' figures, printed beside them (the lean one spends ~0.09 ms less of each
+request in the client itself: timed_pass).
 
 Every latency is to the last byte as the server sent it (gzip bodies are not decoded: that is
 the browser's work, and only the compressed side would pay it).
@@ -40,6 +44,7 @@ import numpy as np
 import psycopg
 
 from benchmarks import harness
+from benchmarks.lean_http import LeanConnection
 
 SCALE = float(os.environ.get("RONDE_BENCH_SCALE", "100"))  # 100 -> 1M interventions
 SEED = 7
@@ -53,7 +58,10 @@ BANDS = {"z10–12": (10, 12), "z13–14": (13, 14), "z15–16": (15, 16), "z17�
 TARGET_HIT_SPEEDUP = 20.0
 TARGET_VS_TIPG = 4.0  # tiles/s with the cache off, at concurrency 1 and 4 (issue 23 guard rail)
 WARM_PASSES = 3  # hit passes before the steady-state one (2 workers: each must see each tile)
-CACHE_ROUNDS = 2  # new cached servers, each measured between two generation passes
+CACHE_ROUNDS = 2  # new cached servers per client, each measured between two generation passes
+# The cache's passes run with each client (timed_pass); the verdicts are the first's.
+CLIENTS = ("lean", "stdlib")
+CLIENT_NAMES = {"lean": "benchmarks/lean_http.py", "stdlib": "http.client"}
 
 
 def tile_list(url: str) -> list[tuple[int, int, int]]:
@@ -153,30 +161,50 @@ def _band_stats(tiles, samples_by_index) -> dict[str, harness.Stats]:
     return out
 
 
-def timed_pass(base: str, paths: list[str], headers, concurrency: int) -> list[tuple[int, float]]:
+def timed_pass(
+    base: str, paths: list[str], headers, concurrency: int, *, client: str = "lean"
+) -> list[tuple[int, float]]:
     """One pass over the list; (tile index, latency s) pairs, in completion order.
 
     Latency is to the last byte as the server sent it: a gzip body is not decoded, since
     decoding is the client's work (the browser's), and would be charged only to whichever side
     compresses (our cached tiles and tipg's responses are gzip, our uncached tiles are not).
-    The client is the standard library's http.client, one connection per thread, opened again
-    when the server closes it (gunicorn's sync workers close every one): an empty WSGI app
-    answers it in 0.38 ms, httpx in 0.79 ms (measured here), time that is the client's own and
-    would blur what the servers do (a cache hit is ~1 ms).
+    The client (one connection per thread, opened again when the server closes it: gunicorn's
+    sync workers close every one) is benchmarks/lean_http.py: an empty WSGI app answers it in
+    ~0.22 ms, the standard library's http.client (`client="stdlib"`, this benchmark's client
+    until the twenty-first session) in ~0.31 ms, httpx in ~0.79 ms: time that is the client's
+    own and blurs what the servers do (a cache hit is ~0.5 ms).
     """
     parts = urllib.parse.urlsplit(base)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
     sent = {"Accept-Encoding": "gzip", **headers}
     out: list[tuple[int, float]] = []
     lock = threading.Lock()
     errors: list[BaseException] = []
 
-    def worker(indexes: list[int]) -> None:
+    def lean(indexes: list[int]) -> None:
+        conn = LeanConnection(host, port)
+        try:
+            for i in indexes:
+                t0 = time.perf_counter()
+                status, _headers, _body = conn.get(paths[i], sent)
+                elapsed = time.perf_counter() - t0
+                if status not in (200, 204):
+                    raise RuntimeError(f"GET {paths[i]} -> {status}")
+                with lock:
+                    out.append((i, elapsed))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    def stdlib(indexes: list[int]) -> None:
         conn: http.client.HTTPConnection | None = None
         try:
             for i in indexes:
                 t0 = time.perf_counter()
                 if conn is None:
-                    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=120)
+                    conn = http.client.HTTPConnection(host, port, timeout=120)
                 conn.request("GET", paths[i], headers=sent)
                 response = conn.getresponse()
                 response.read()
@@ -194,6 +222,7 @@ def timed_pass(base: str, paths: list[str], headers, concurrency: int) -> list[t
             if conn is not None:
                 conn.close()
 
+    worker = {"lean": lean, "stdlib": stdlib}[client]
     threads = [
         threading.Thread(target=worker, args=(list(range(k, len(paths), concurrency)),))
         for k in range(concurrency)
@@ -207,35 +236,78 @@ def timed_pass(base: str, paths: list[str], headers, concurrency: int) -> list[t
     return out
 
 
-def cache_passes(url: str, uncached: str, paths: list[str], headers) -> dict[str, list[tuple[int, float]]]:
-    """The cache's passes at concurrency 1, each beside a generation pass of the same minute.
+Passes = dict[str, list[tuple[int, float]]]
+
+
+def cache_passes(url: str, uncached: str, paths: list[str], headers) -> tuple[Passes, dict[str, Passes]]:
+    """The cache's passes at concurrency 1, each beside a generation pass of the same minute:
+    the fill, then per client (CLIENTS) its generation, first-hit and steady-hit passes.
 
     The machine's speed drifts by a third from one minute to the next (a VM: the same hit took
     0.47 ms and 0.81 ms within an hour), and a ratio of two passes made minutes apart carried
     it: generation from the tipg passes, hits ~2 minutes later. Here generation (the uncached
-    server, `uncached`) and hits alternate: per round, a new cached server (its workers hold
-    nothing: every first hit asks the database), generation, its first hits, WARM_PASSES more
-    hit passes, generation again, its steady hits. The fill is a server of its own, before.
-    Each new server is warmed first on another layer's tiles (zones: their hits prepare both hit
-    statements on each worker's connection), as the fill used to warm the server it then hit.
+    server, `uncached`) and hits alternate: per round and client, a new cached server (its
+    workers hold nothing: every first hit asks the database), generation, its first hits,
+    WARM_PASSES more hit passes, generation again, its steady hits. The fill is a server of its
+    own, before. Each new server is warmed first on another layer's tiles (zones: their hits
+    prepare both hit statements on each worker's connection), as the fill used to warm the
+    server it then hit.
     """
     with psycopg.connect(harness._libpq(url), autocommit=True) as conn:
         conn.execute("TRUNCATE tiles_tilecacheentry")
     cache_on = {"RONDE_TILE_CACHE": "1"}
-    out: dict[str, list[tuple[int, float]]] = {"generation": [], "first": [], "steady": []}
+    out: dict[str, Passes] = {c: {"generation": [], "first": [], "steady": []} for c in CLIENTS}
     with harness.ronde_server(url, workers=WORKERS, extra_env=cache_on) as filler:
-        out["fill"] = timed_pass(filler, paths, headers, 1)
+        fill = {"fill": timed_pass(filler, paths, headers, 1)}
     for _round in range(CACHE_ROUNDS):
-        with harness.ronde_server(url, workers=WORKERS, extra_env=cache_on) as cached:
-            warm = [p.replace("/interventions/", "/zones/") for p in paths[:16]]
-            timed_pass(cached, warm * 4, headers, 1)  # 16 tiles filled or hit, then ~24 hits per worker
-            out["generation"] += timed_pass(uncached, paths, headers, 1)
-            out["first"] += timed_pass(cached, paths, headers, 1)
-            for _ in range(WARM_PASSES):
-                timed_pass(cached, paths, headers, 1)
-            out["generation"] += timed_pass(uncached, paths, headers, 1)
-            out["steady"] += timed_pass(cached, paths, headers, 1)
-    return out
+        for client, got in out.items():
+            with harness.ronde_server(url, workers=WORKERS, extra_env=cache_on) as cached:
+                warm = [p.replace("/interventions/", "/zones/") for p in paths[:16]]
+                timed_pass(cached, warm * 4, headers, 1)  # 16 tiles filled or hit, then ~24 hits per worker
+                got["generation"] += timed_pass(uncached, paths, headers, 1, client=client)
+                got["first"] += timed_pass(cached, paths, headers, 1, client=client)
+                for _ in range(WARM_PASSES):
+                    timed_pass(cached, paths, headers, 1, client=client)
+                got["generation"] += timed_pass(uncached, paths, headers, 1, client=client)
+                got["steady"] += timed_pass(cached, paths, headers, 1, client=client)
+    return fill, out
+
+
+def _cache_report(tiles, fill: Passes, by_client: dict[str, Passes]) -> None:
+    """Per client, generation against first and steady hits; the verdicts on CLIENTS[0]'s."""
+    fill_s = harness.latency_stats([s for _i, s in fill["fill"]])
+    print(
+        f"\ncache (concurrency 1; {CACHE_ROUNDS} rounds per client, each a new cached server beside the uncached one):"
+    )
+    print(f"  fill (miss + gzip + store) p50 {fill_s.p50_ms:.2f} ms mean {fill_s.mean_ms:.2f} ms")
+    speedups: dict[str, list[float]] = {}
+    for client, cache in by_client.items():
+        gen = harness.latency_stats([s for _i, s in cache["generation"]])
+        print(f"  client {client} ({CLIENT_NAMES[client]}):")
+        print(f"    generation (cache off) p50 {gen.p50_ms:.2f} ms mean {gen.mean_ms:.2f} ms")
+        speedups[client] = []
+        for label, hits in (("first hits (database)", cache["first"]), (f"steady hits (pass {WARM_PASSES + 2})", cache["steady"])):  # fmt: skip
+            hit_s = harness.latency_stats([s for _i, s in hits])
+            speedup = gen.mean_ms / hit_s.mean_ms
+            speedups[client].append(speedup)
+            print(f"    {label}: p50 {hit_s.p50_ms:.2f} ms mean {hit_s.mean_ms:.2f} ms p95 {hit_s.p95_ms:.2f} ms "
+                  f"-> generation/hit mean {speedup:.1f}×, p50 {gen.p50_ms / hit_s.p50_ms:.1f}×")  # fmt: skip
+            for band, (lo, hi) in BANDS.items():
+                g = [s for i, s in cache["generation"] if lo <= tiles[i][0] <= hi]
+                h = [s for i, s in hits if lo <= tiles[i][0] <= hi]
+                if g and h:
+                    print(f"      {band:7} mean generation {np.mean(g) * 1000:7.2f} ms, hit {np.mean(h) * 1000:5.2f} ms "
+                          f"-> {np.mean(g) / np.mean(h):6.1f}×")  # fmt: skip
+    verdict_client, *others = CLIENTS
+    for label, speedup in zip(("first hits", "steady hits"), speedups[verdict_client], strict=True):
+        verdict = "met" if speedup >= TARGET_HIT_SPEEDUP else "NOT met"
+        print(
+            f"  target cache hits ≥ {TARGET_HIT_SPEEDUP:.0f}× faster (mean), {label}: {verdict} ({speedup:.1f}×)"
+        )
+    for client in others:  # the former client's figures, so earlier sessions' can be compared
+        first, steady = speedups[client]
+        print(f"  with {CLIENT_NAMES[client]} instead (earlier sessions' client): first hits {first:.1f}×, "
+              f"steady hits {steady:.1f}×")  # fmt: skip
 
 
 def run() -> None:
@@ -323,27 +395,4 @@ def run() -> None:
         print(f"  target tiles/s ≥ {TARGET_VS_TIPG:g}× tipg's at concurrency {concurrency} (issue 23): {verdict} "
               f"({total_a / total_b:.2f}×)")  # fmt: skip
 
-    gen = harness.latency_stats([s for _i, s in cache["generation"]])
-    fill_s = harness.latency_stats([s for _i, s in cache["fill"]])
-    print(
-        f"\ncache (concurrency 1; {CACHE_ROUNDS} rounds, each a new cached server beside the uncached one):"
-    )
-    print(f"  generation (cache off) p50 {gen.p50_ms:.2f} ms mean {gen.mean_ms:.2f} ms")
-    print(f"  fill (miss + gzip + store) p50 {fill_s.p50_ms:.2f} ms mean {fill_s.mean_ms:.2f} ms")
-    verdicts = []
-    first, steady = cache["first"], cache["steady"]
-    for label, hits in (("first hits (database)", first), (f"steady hits (pass {WARM_PASSES + 2})", steady)):
-        hit_s = harness.latency_stats([s for _i, s in hits])
-        speedup = gen.mean_ms / hit_s.mean_ms
-        verdicts.append(speedup)
-        print(f"  {label}: p50 {hit_s.p50_ms:.2f} ms mean {hit_s.mean_ms:.2f} ms p95 {hit_s.p95_ms:.2f} ms "
-              f"-> generation/hit mean {speedup:.1f}×, p50 {gen.p50_ms / hit_s.p50_ms:.1f}×")  # fmt: skip
-        for band, (lo, hi) in BANDS.items():
-            g = [s for i, s in cache["generation"] if lo <= tiles[i][0] <= hi]
-            h = [s for i, s in hits if lo <= tiles[i][0] <= hi]
-            if g and h:
-                print(f"    {band:7} mean generation {np.mean(g) * 1000:7.2f} ms, hit {np.mean(h) * 1000:5.2f} ms "
-                      f"-> {np.mean(g) / np.mean(h):6.1f}×")  # fmt: skip
-    for label, speedup in zip(("first hits", "steady hits"), verdicts, strict=True):
-        verdict = "met" if speedup >= TARGET_HIT_SPEEDUP else "NOT met"
-        print(f"  target cache hits ≥ {TARGET_HIT_SPEEDUP:.0f}× faster (mean), {label}: {verdict}")
+    _cache_report(tiles, *cache)

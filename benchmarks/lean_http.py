@@ -13,6 +13,7 @@ headers, then exactly the body they announce (Content-Length, chunked, or until 
 closes); no decoding of the body. Anything it does not understand raises.
 """
 
+import http.client
 import socket
 
 RECV = 262_144
@@ -101,3 +102,32 @@ class LeanConnection:
             pass
         out, self._buf = self._buf, b""
         return out
+
+
+class StdlibConnection:
+    """The same calls through the standard library's http.client (the earlier client)."""
+
+    def __init__(self, host: str, port: int, *, timeout: float = 120.0) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
+        self._conn: http.client.HTTPConnection | None = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self._conn = None
+
+    def get(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        if self._conn is None:
+            self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        self._conn.request("GET", path, headers=headers)
+        response = self._conn.getresponse()
+        body = response.read()
+        if response.will_close:
+            self.close()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+
+CONNECTIONS: dict[str, type[LeanConnection] | type[StdlibConnection]] = {
+    "lean": LeanConnection,
+    "stdlib": StdlibConnection,
+}

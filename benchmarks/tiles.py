@@ -32,7 +32,6 @@ Every latency is to the last byte as the server sent it (gzip bodies are not dec
 the browser's work, and only the compressed side would pay it).
 """
 
-import http.client
 import os
 import threading
 import time
@@ -44,7 +43,7 @@ import numpy as np
 import psycopg
 
 from benchmarks import harness
-from benchmarks.lean_http import LeanConnection
+from benchmarks.lean_http import CONNECTIONS
 
 SCALE = float(os.environ.get("RONDE_BENCH_SCALE", "100"))  # 100 -> 1M interventions
 SEED = 7
@@ -182,8 +181,8 @@ def timed_pass(
     lock = threading.Lock()
     errors: list[BaseException] = []
 
-    def lean(indexes: list[int]) -> None:
-        conn = LeanConnection(host, port)
+    def worker(indexes: list[int]) -> None:
+        conn = CONNECTIONS[client](host, port)
         try:
             for i in indexes:
                 t0 = time.perf_counter()
@@ -198,31 +197,6 @@ def timed_pass(
         finally:
             conn.close()
 
-    def stdlib(indexes: list[int]) -> None:
-        conn: http.client.HTTPConnection | None = None
-        try:
-            for i in indexes:
-                t0 = time.perf_counter()
-                if conn is None:
-                    conn = http.client.HTTPConnection(host, port, timeout=120)
-                conn.request("GET", paths[i], headers=sent)
-                response = conn.getresponse()
-                response.read()
-                if response.will_close:
-                    conn.close()
-                    conn = None
-                elapsed = time.perf_counter() - t0
-                if response.status not in (200, 204):
-                    raise RuntimeError(f"GET {paths[i]} -> {response.status}")
-                with lock:
-                    out.append((i, elapsed))
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            if conn is not None:
-                conn.close()
-
-    worker = {"lean": lean, "stdlib": stdlib}[client]
     threads = [
         threading.Thread(target=worker, args=(list(range(k, len(paths), concurrency)),))
         for k in range(concurrency)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection, connections
 from django.db.models import Model
 from psycopg.adapt import PyFormat, Transformer
-from psycopg.pq import ExecStatus, Format, TransactionStatus
+from psycopg.pq import ConnStatus, DiagnosticField, ExecStatus, Format, TransactionStatus
 
 from .per_thread import per_thread
 from .timing import db_time_add
@@ -147,8 +147,14 @@ class _Prepared:
         return row
 
     def _check(self, result: Any, expected: ExecStatus) -> None:
-        if result.status != expected:
-            raise psycopg.errors.error_from_result(result, encoding=self.raw.info.encoding)
+        if result.status == expected:
+            return
+        encoding = self.raw.info.encoding
+        if self.raw.pgconn.status == ConnStatus.BAD or not result.error_field(DiagnosticField.SQLSTATE):
+            # libpq's own error (the server gone, a failover): psycopg's cursors raise an
+            # OperationalError there, which the error views answer with 503 and Retry-After.
+            raise psycopg.OperationalError(result.get_error_message(encoding))
+        raise psycopg.errors.error_from_result(result, encoding=encoding)
 
 
 _prepared_on: weakref.WeakKeyDictionary[psycopg.Connection[Any], _Prepared] = weakref.WeakKeyDictionary()

@@ -2,10 +2,12 @@
 once per connection, with the rows, errors and transactions a psycopg cursor would give."""
 
 import datetime as dt
+import os
+import socket
 
 import psycopg
 import pytest
-from django.db import DataError, connection, transaction
+from django.db import DataError, OperationalError, connection, transaction
 
 from core.sql import fetch_prepared
 from tests.factories import InterventionFactory
@@ -54,6 +56,22 @@ def test_a_failing_statement_is_djangos_error_and_the_connection_goes_on():
     with pytest.raises(DataError, match="division by zero"):
         fetch_prepared("SELECT 1 / %(n)s::int", {"n": 0})
     assert fetch_prepared("SELECT 1 / %(n)s::int", {"n": 1}) == (1,)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_connection_is_an_operational_error():
+    """The database gone without a word (a failover, a cable): libpq's error carries no SQLSTATE.
+    It must be the OperationalError a psycopg cursor raises, which the error views answer with
+    503 and Retry-After (config/views.py), not a 500."""
+    assert fetch_prepared("SELECT %(n)s::int", {"n": 1}) == (1,)
+    fd = connection.connection.pgconn.socket
+    socket.socket(fileno=os.dup(fd)).shutdown(socket.SHUT_RDWR)  # the line cut under libpq
+    try:
+        with pytest.raises(OperationalError):
+            fetch_prepared("SELECT %(n)s::int", {"n": 2})
+    finally:
+        connection.close()
+    assert fetch_prepared("SELECT %(n)s::int", {"n": 3}) == (3,)  # a new connection
 
 
 @pytest.mark.django_db(transaction=True)

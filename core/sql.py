@@ -2,7 +2,6 @@
 
 import re
 import time
-import weakref
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -157,14 +156,16 @@ class _Prepared:
         raise psycopg.errors.error_from_result(result, encoding=encoding)
 
 
-_prepared_on: weakref.WeakKeyDictionary[psycopg.Connection[Any], _Prepared] = weakref.WeakKeyDictionary()
-
-
 def _prepared(raw: psycopg.Connection[Any]) -> _Prepared:
-    """The connection's `_Prepared` (a new connection, a new one: its statements died with the old)."""
-    state = _prepared_on.get(raw)
+    """The connection's `_Prepared` (a new connection, a new one: its statements died with the old).
+
+    Kept on the connection itself: it holds the connection (its Transformer does), so a map
+    keyed by weak references would keep every closed connection alive; as an attribute it is
+    a cycle the garbage collector frees with the connection."""
+    state: _Prepared | None = getattr(raw, "_ronde_prepared", None)
     if state is None:
-        state = _prepared_on[raw] = _Prepared(raw)
+        state = _Prepared(raw)
+        raw._ronde_prepared = state  # type: ignore[attr-defined]
     return state
 
 

@@ -2,8 +2,10 @@
 once per connection, with the rows, errors and transactions a psycopg cursor would give."""
 
 import datetime as dt
+import gc
 import os
 import socket
+import weakref
 
 import psycopg
 import pytest
@@ -72,6 +74,17 @@ def test_a_lost_connection_is_an_operational_error():
     finally:
         connection.close()
     assert fetch_prepared("SELECT %(n)s::int", {"n": 3}) == (3,)  # a new connection
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_closed_connection_is_freed_with_what_it_prepared():
+    """Django closes a connection after CONN_MAX_AGE: its statements' bookkeeping (which holds
+    the connection) must not keep it alive, or each worker thread would leak one a minute."""
+    assert fetch_prepared("SELECT %(n)s::int", {"n": 1}) == (1,)
+    closed = weakref.ref(connection.connection)
+    connection.close()
+    gc.collect()
+    assert closed() is None
 
 
 @pytest.mark.django_db(transaction=True)

@@ -210,10 +210,11 @@ def timed_pass(
     return out
 
 
-Passes = dict[str, list[tuple[int, float]]]
+Samples = list[tuple[int, float]]  # (tile index, latency s), as timed_pass gives them
+Passes = dict[str, Samples]
 
 
-def cache_passes(url: str, uncached: str, paths: list[str], headers) -> tuple[Passes, dict[str, Passes]]:
+def cache_passes(url: str, uncached: str, paths: list[str], headers) -> tuple[Samples, dict[str, Passes]]:
     """The cache's passes at concurrency 1, each beside a generation pass of the same minute:
     the fill, then per client (CLIENTS) its generation, first-hit and steady-hit passes.
 
@@ -232,7 +233,7 @@ def cache_passes(url: str, uncached: str, paths: list[str], headers) -> tuple[Pa
     cache_on = {"RONDE_TILE_CACHE": "1"}
     out: dict[str, Passes] = {c: {"generation": [], "first": [], "steady": []} for c in CLIENTS}
     with harness.ronde_server(url, workers=WORKERS, extra_env=cache_on) as filler:
-        fill = {"fill": timed_pass(filler, paths, headers, 1)}
+        fill = timed_pass(filler, paths, headers, 1)
     for _round in range(CACHE_ROUNDS):
         for client, got in out.items():
             with harness.ronde_server(url, workers=WORKERS, extra_env=cache_on) as cached:
@@ -247,9 +248,9 @@ def cache_passes(url: str, uncached: str, paths: list[str], headers) -> tuple[Pa
     return fill, out
 
 
-def _cache_report(tiles, fill: Passes, by_client: dict[str, Passes]) -> None:
+def _cache_report(tiles, fill: Samples, by_client: dict[str, Passes]) -> None:
     """Per client, generation against first and steady hits; the verdicts on CLIENTS[0]'s."""
-    fill_s = harness.latency_stats([s for _i, s in fill["fill"]])
+    fill_s = harness.latency_stats([s for _i, s in fill])
     print(
         f"\ncache (concurrency 1; {CACHE_ROUNDS} rounds per client, each a new cached server beside the uncached one):"
     )
